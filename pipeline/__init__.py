@@ -1,0 +1,7 @@
+"""Pure stages that turn a PDF's bytes into validated, typed records.
+
+extract → normalize → validate; no Celery, no SQLAlchemy, no module state.
+"""
+
+PIPELINE_VERSION = "1"
+"""Bump when a change alters what the stages produce; `jixiao reprocess --outdated` re-runs older rows."""

@@ -1,0 +1,134 @@
+"""Typed records passed between the stages.
+
+extract   → `Extraction`  (cell text as printed, merged cells resolved, pages re-joined)
+normalize → `Document`    (codes split, ★ → core, operators and numbers canonical)
+validate  → `Finding`s    (rule id, severity, message, provenance)
+
+Column keys are the canonical names in `COLUMNS`; layouts with fewer columns leave the
+missing keys out of `RawRow.cells`, later layouts (申报表, 自评表) may add keys of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# Canonical column keys of the 项目支出绩效表 (the 一体化 flat export, layout "C").
+COLUMNS: tuple[str, ...] = (
+    "unit_name",  # 单位名称
+    "project",  # 项目名称 (CODE-NAME)
+    "goal",  # 绩效目标
+    "level1",  # 一级指标
+    "level2",  # 二级指标
+    "level3",  # 三级指标
+    "operator",  # 绩效指标性质
+    "target",  # 绩效指标值
+    "target_this_year",  # 本年绩效指标值
+    "measure_unit",  # 绩效度量单位
+    "weight",  # 权重
+    "weight_this_year",  # 本年权重
+)
+
+Severity = Literal["error", "warning", "info"]
+
+
+# --------------------------------------------------------------------------- extract
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One indicator row as printed: merged cells already resolved to their text."""
+
+    page: int  # 1-based page the row stands on
+    cells: dict[str, str]  # column key -> text ('' when the cell is empty)
+
+
+@dataclass(frozen=True)
+class RawProject:
+    """The rows of one project block, in printed order (may span pages)."""
+
+    unit_name: str
+    project: str  # "CODE-NAME" as printed, wrapped lines joined
+    goal: str
+    rows: tuple[RawRow, ...]
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What the extractor read from one PDF."""
+
+    pages: int  # pages in the PDF
+    table_pages: tuple[int, ...]  # 1-based pages that carry the performance table
+    layout: str  # which extractor/layout produced it, e.g. "ruled"
+    title: str | None = None
+    budget_year: str | None = None  # as printed in the page header (预算年度)
+    amount_unit: str | None = None  # 金额单位, e.g. "万元"
+    unit_name: str | None = None  # from the page header, when the table has no 单位 column
+    projects: tuple[RawProject, ...] = ()
+    notes: tuple[str, ...] = ()  # what the extractor noticed (skipped pages, repaired cells)
+
+    @property
+    def has_table(self) -> bool:
+        return bool(self.projects)
+
+
+# --------------------------------------------------------------------------- normalize
+
+
+@dataclass(frozen=True)
+class Indicator:
+    level1: str | None
+    level2: str | None
+    level3: str | None
+    core: bool
+    operator: str | None  # one of = ≥ ≤ > < 定性, or None
+    target: str | None
+    target_this_year: str | None
+    measure_unit: str | None
+    weight: float | None
+    weight_this_year: float | None
+    page: int
+    raw: dict[str, str] = field(default_factory=dict, compare=False)  # cells as printed
+
+
+@dataclass(frozen=True)
+class Project:
+    code: str | None
+    name: str
+    goal: str | None
+    unit_name: str | None
+    indicators: tuple[Indicator, ...]
+
+    @property
+    def page(self) -> int:
+        return self.indicators[0].page if self.indicators else 0
+
+
+@dataclass(frozen=True)
+class Document:
+    """A normalized document: the shape stored in the database."""
+
+    unit_name: str | None
+    budget_year: int | None
+    amount_unit: str | None
+    pages: int
+    layout: str
+    projects: tuple[Project, ...]
+
+    @property
+    def indicator_count(self) -> int:
+        return sum(len(p.indicators) for p in self.projects)
+
+
+# --------------------------------------------------------------------------- validate
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str  # id as in shared/domain/rules.md, e.g. "W2"
+    severity: Severity
+    message: str  # Chinese, names the project and indicator
+    project_code: str | None = None  # None for document-level findings
+    page: int | None = None
+    row: int | None = None  # 0-based indicator index inside the project
+    level3: str | None = None
