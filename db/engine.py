@@ -1,0 +1,112 @@
+"""Engine construction and schema migration, the same way for SQLite and PostgreSQL.
+
+SQLite gets WAL (readers never block the writer), enforced foreign keys and a busy timeout.
+Its driver's own transaction handling is switched off so that SQLAlchemy emits BEGIN itself:
+reads use a plain (deferred) BEGIN and see one snapshot; writes (`write_connection`) use
+BEGIN IMMEDIATE, which takes the write lock up front so two writers queue on the busy
+timeout instead of failing when a read lock cannot be upgraded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+
+DEFAULT_DATABASE_URL = "sqlite:///jixiao.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Key of the PostgreSQL advisory lock that serialises `migrate` across processes
+# (an arbitrary constant: the bytes of "jixiaomg" read as a signed 64-bit integer).
+MIGRATION_LOCK_KEY = int.from_bytes(b"jixiaomg", "big", signed=True)
+
+_WRITE_OPTION = "jixiao_write"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: `url`, else $JIXIAO_DATABASE_URL, else a SQLite file in the current directory.
+
+    A plain `postgresql://` (or `postgres://`) URL is pointed at psycopg 3, the driver we install.
+    """
+    chosen = url or os.environ.get("JIXIAO_DATABASE_URL") or DEFAULT_DATABASE_URL
+    for plain in ("postgresql://", "postgres://"):
+        if chosen.startswith(plain):
+            return "postgresql+psycopg://" + chosen[len(plain) :]
+    return chosen
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An Engine for `database_url(url)` configured for concurrent workers."""
+    resolved = make_url(database_url(url))
+    if resolved.get_backend_name() == "sqlite":
+        return _sqlite_engine(resolved)
+    return create_engine(resolved, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN (see `_on_begin`)
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough under WAL, much faster
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(_WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """One write transaction: committed on success, rolled back on error.
+
+    On SQLite it starts with BEGIN IMMEDIATE (the write lock first, so concurrent writers wait
+    their turn); on PostgreSQL it is an ordinary READ COMMITTED transaction.
+    """
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE_OPTION: True})
+        with conn.begin():
+            yield conn
+
+
+def migrate(engine: Engine) -> None:
+    """`alembic upgrade head` with the migrations shipped in this package; a no-op when current.
+
+    Runs in one transaction. On PostgreSQL a transaction-scoped advisory lock makes concurrent
+    callers wait for the first one and then find nothing to do; on SQLite BEGIN IMMEDIATE
+    does the same.
+    """
+    from alembic import command
+
+    config = alembic_config()
+    with write_connection(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def alembic_config(url: str | None = None) -> Any:
+    """An Alembic Config pointing at the packaged migrations (no alembic.ini file needed)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", database_url(url).replace("%", "%%"))
+    return config

@@ -1,0 +1,202 @@
+"""The results database: one row per received file, per PDF, per project, per indicator, per finding.
+
+A PDF is stored once (`Document`, unique by SHA-256); every upload of it is a `Submission`, so a
+duplicate upload stays visible. Projects, indicators and document-scope findings belong to the
+document and are replaced together whenever the document is (re)processed.
+
+`db/migrations/versions/` must describe exactly these tables; `tests/db/test_migrations.py`
+compares them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Document statuses. `duplicate` is not one of them: it is how a duplicate Submission shows.
+QUEUED, RUNNING, STORED, FAILED, NO_TABLE = "queued", "running", "stored", "failed", "no_table"
+DUPLICATE = "duplicate"
+DOCUMENT_STATUSES: tuple[str, ...] = (QUEUED, RUNNING, STORED, FAILED, NO_TABLE)
+FINAL_STATUSES: tuple[str, ...] = (STORED, FAILED, NO_TABLE)
+PENDING_STATUSES: tuple[str, ...] = (QUEUED, RUNNING)
+
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+SCOPE_DOCUMENT, SCOPE_CROSS = "document", "cross"
+
+# Deterministic constraint names, identical on every backend, so migrations can name them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Batch(Base):
+    """One `jixiao ingest` run: the paths it was given."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sources: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    submissions: Mapped[list[Submission]] = relationship(back_populates="batch", passive_deletes=True)
+
+
+class Document(Base):
+    """One distinct PDF (by content) and the state of its processing."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("sha256"),
+        Index(None, "status"),
+        CheckConstraint(_in("status", DOCUMENT_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    source_name: Mapped[str] = mapped_column(Text)  # name of the first upload
+    store_path: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=QUEUED)
+    error: Mapped[str | None] = mapped_column(Text)
+    stage: Mapped[str | None] = mapped_column(String(32))
+    pages: Mapped[int | None] = mapped_column(Integer)
+    unit_name: Mapped[str | None] = mapped_column(Text)
+    budget_year: Mapped[int | None] = mapped_column(Integer)
+    amount_unit: Mapped[str | None] = mapped_column(Text)
+    layout: Mapped[str | None] = mapped_column(String(64))
+    pipeline_version: Mapped[str | None] = mapped_column(String(64))
+    timings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    submissions: Mapped[list[Submission]] = relationship(back_populates="document", passive_deletes=True)
+    projects: Mapped[list[Project]] = relationship(
+        back_populates="document", order_by="Project.ordinal", passive_deletes=True
+    )
+
+
+class Submission(Base):
+    """One file received in a batch; `duplicate` when its bytes were already known."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (Index(None, "batch_id"), Index(None, "document_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    source_name: Mapped[str] = mapped_column(Text)
+    duplicate: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    batch: Mapped[Batch] = relationship(back_populates="submissions")
+    document: Mapped[Document] = relationship(back_populates="submissions")
+
+
+class Project(Base):
+    """One 项目 block of a document, `ordinal` its 0-based position in the document."""
+
+    __tablename__ = "projects"
+    __table_args__ = (UniqueConstraint("document_id", "ordinal"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    goal: Mapped[str | None] = mapped_column(Text)
+    unit_name: Mapped[str | None] = mapped_column(Text)
+    page: Mapped[int] = mapped_column(Integer)
+
+    document: Mapped[Document] = relationship(back_populates="projects")
+    indicators: Mapped[list[Indicator]] = relationship(
+        back_populates="project", order_by="Indicator.ordinal", passive_deletes=True
+    )
+
+
+class Indicator(Base):
+    """One indicator row, `ordinal` its 0-based position in the project as printed.
+
+    `document_id` is kept alongside `project_id` so a document's rows can be counted and
+    deleted without a join.
+    """
+
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("project_id", "ordinal"), Index(None, "document_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer)
+    level1: Mapped[str | None] = mapped_column(Text)
+    level2: Mapped[str | None] = mapped_column(Text)
+    level3: Mapped[str | None] = mapped_column(Text)
+    core: Mapped[bool] = mapped_column(Boolean)
+    operator: Mapped[str | None] = mapped_column(Text)
+    target: Mapped[str | None] = mapped_column(Text)
+    target_this_year: Mapped[str | None] = mapped_column(Text)
+    measure_unit: Mapped[str | None] = mapped_column(Text)
+    weight: Mapped[float | None] = mapped_column(Float)
+    weight_this_year: Mapped[float | None] = mapped_column(Float)
+    page: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    project: Mapped[Project] = relationship(back_populates="indicators")
+
+
+class Finding(Base):
+    """One validation finding.
+
+    scope `document`: about one document, replaced with it. scope `cross`: about several
+    documents (`document_id` NULL, the documents named in `subject`).
+    """
+
+    __tablename__ = "findings"
+    __table_args__ = (
+        Index(None, "document_id", "rule"),
+        CheckConstraint(_in("severity", SEVERITIES), name="severity"),
+        CheckConstraint(_in("scope", (SCOPE_DOCUMENT, SCOPE_CROSS)), name="scope"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    project_code: Mapped[str | None] = mapped_column(Text)
+    rule: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(8))
+    message: Mapped[str] = mapped_column(Text)
+    page: Mapped[int | None] = mapped_column(Integer)
+    row: Mapped[int | None] = mapped_column(Integer)
+    level3: Mapped[str | None] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(String(16), default=SCOPE_DOCUMENT)
+    subject: Mapped[dict[str, Any] | None] = mapped_column(JSON)
