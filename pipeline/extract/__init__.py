@@ -1,13 +1,100 @@
-"""Extraction: PDF bytes → `Extraction` (cell text as printed, merged cells resolved)."""
+"""Extraction: PDF bytes → `Extraction` (cell text as printed, merged cells resolved, pages joined).
+
+Per page: pdfium reads glyphs and ruling lines (objects.py), pdfplumber's table finder turns
+the lines into cells (grid.py), the header text names the columns (header.py), rows are read
+by geometry (rows.py); then the pages' rows are stitched into projects (stitch.py). Pages
+whose tables carry no performance header (covers, 收支总表, 项目支出表) are skipped.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+import pypdfium2 as pdfium
+
+from pipeline.errors import ExtractionError
+from pipeline.extract.grid import fill_cells, find_tables, lines_of
+from pipeline.extract.header import page_header_fields
+from pipeline.extract.objects import read_page
+from pipeline.extract.pdf import open_pdf
+from pipeline.extract.rows import Columns, GridRow, continues, page_rows, read_header
+from pipeline.extract.stitch import stitch
 from pipeline.model import Extraction
 from pipeline.progress import Progress, no_progress
 from pipeline.settings import ExtractSettings
+
+LAYOUT = "ruled"
+
+
+@dataclass
+class _Scan:
+    """What the page loop has gathered so far."""
+
+    rows: list[GridRow] = field(default_factory=list)
+    table_pages: list[int] = field(default_factory=list)
+    header: dict[str, str] = field(default_factory=dict)
+    columns: Columns | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def extract(
     data: bytes, settings: ExtractSettings | None = None, progress: Progress = no_progress
 ) -> Extraction:
-    raise NotImplementedError("extractor is being written")
+    settings = settings or ExtractSettings()
+    pdf = open_pdf(data)
+    try:
+        n_pages = len(pdf)
+        scan = _Scan()
+        for index in range(n_pages):
+            page = pdf[index]
+            try:
+                _read_page(page, index + 1, settings, scan)
+            except pdfium.PdfiumError as exc:
+                raise ExtractionError(f"page {index + 1}: pdfium could not read it ({exc})") from exc
+            finally:
+                page.close()
+            progress("extract", index + 1, n_pages)
+    finally:
+        pdf.close()
+    return Extraction(
+        pages=n_pages,
+        table_pages=tuple(scan.table_pages),
+        layout=LAYOUT,
+        title=scan.header.get("title"),
+        budget_year=scan.header.get("year"),
+        amount_unit=scan.header.get("amount_unit"),
+        unit_name=scan.header.get("unit_name"),
+        projects=tuple(stitch(scan.rows)),
+        notes=tuple(scan.notes),
+    )
+
+
+def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, scan: _Scan) -> None:
+    objs = read_page(page, settings.dedupe_tolerance)
+    tables = find_tables(objs.edges, settings.snap_tolerance)
+    outside = fill_cells(tables, objs.glyphs)
+    found = False
+    for table in tables:
+        header = read_header(table, settings.min_header_hits)
+        if header is not None:
+            scan.columns, header_bottom = header
+            table_top = min(c.top for c in table.cells)
+            _read_page_header(outside, table_top, scan)
+        elif scan.columns is not None and continues(table, scan.columns):
+            header_bottom = min(c.top for c in table.cells)
+        else:
+            continue
+        rows = page_rows(table, number, scan.columns, header_bottom)
+        if rows:
+            found = True
+            scan.rows.extend(rows)
+    if found:
+        scan.table_pages.append(number)
+    elif not tables and objs.glyphs and any(g.text == "绩" for g in objs.glyphs):
+        scan.notes.append(f"page {number}: text mentions 绩效 but has no ruled table")
+
+
+def _read_page_header(outside: list, table_top: float, scan: _Scan) -> None:
+    lines = ["".join(g.text for g in line) for line in lines_of([g for g in outside if g.bottom <= table_top + 1])]
+    for key, value in page_header_fields(lines).items():
+        scan.header.setdefault(key, value)

@@ -1,0 +1,217 @@
+"""A page's glyphs and ruling lines, read with pdfium, in display coordinates.
+
+pdfium gives both in PDF user space (origin bottom-left, before /Rotate). Everything
+downstream works in the space a reader sees: origin top-left, y growing downwards, the
+page's /Rotate applied — so a portrait page stored with /Rotate 90 reads as landscape.
+
+This is the fast path the whole extractor rests on: pdfium reads a page's characters with
+their boxes in about 2 ms, where pdfminer (under pdfplumber) spends ~26 ms parsing it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+
+class Glyph(NamedTuple):
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+class Edge(NamedTuple):
+    """A horizontal ('h') or vertical ('v') ruling segment."""
+
+    orientation: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+class PageObjects(NamedTuple):
+    width: float
+    height: float
+    glyphs: list[Glyph]
+    edges: list[Edge]
+
+
+Transform = Callable[[float, float], tuple[float, float]]
+
+_THIN = 3.0  # pt: a path whose box is thinner than this is a rule, whatever its draw mode
+_WHITE = 250  # a stroke or fill lighter than this on every channel is invisible on paper
+
+
+def read_page(page: pdfium.PdfPage, dedupe_tolerance: float = 1.0) -> PageObjects:
+    """Glyphs (fake-bold doubles removed) and ruling edges of one page."""
+    left, bottom, right, top = page.get_bbox()
+    rotation = page.get_rotation() % 360
+    to_display = _display_transform(left, bottom, right - left, top - bottom, rotation)
+    width, height = (right - left, top - bottom)
+    if rotation in (90, 270):
+        width, height = height, width
+    glyphs = _dedupe(list(_glyphs(page, to_display)), dedupe_tolerance)
+    edges = list(_edges(page, to_display))
+    return PageObjects(width, height, glyphs, edges)
+
+
+def _display_transform(x0: float, y0: float, w: float, h: float, rotation: int) -> Transform:
+    if rotation == 90:
+        return lambda x, y: (y - y0, x - x0)
+    if rotation == 180:
+        return lambda x, y: (w - (x - x0), y - y0)
+    if rotation == 270:
+        return lambda x, y: (h - (y - y0), w - (x - x0))
+    return lambda x, y: (x - x0, h - (y - y0))
+
+
+def _box(to_display: Transform, l: float, b: float, r: float, t: float) -> tuple[float, float, float, float]:
+    ax, ay = to_display(l, b)
+    bx, by = to_display(r, t)
+    return (min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
+
+
+# --------------------------------------------------------------------------- glyphs
+
+
+def _glyphs(page: pdfium.PdfPage, to_display: Transform) -> Iterator[Glyph]:
+    textpage = page.get_textpage()
+    try:
+        raw = textpage.raw
+        rect = pdfium_c.FS_RECTF()
+        for i in range(pdfium_c.FPDFText_CountChars(raw)):
+            code = pdfium_c.FPDFText_GetUnicode(raw, i)
+            if code <= 32 or code == 0xFFFE or code == 0xFFFF:
+                continue  # spaces, line breaks pdfium generated, control codes
+            if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect):
+                continue
+            x0, top, x1, bottom = _box(to_display, rect.left, rect.bottom, rect.right, rect.top)
+            yield Glyph(chr(code), x0, top, x1, bottom)
+    finally:
+        textpage.close()
+
+
+def _dedupe(glyphs: list[Glyph], tolerance: float) -> list[Glyph]:
+    """Drop a glyph drawn again at (almost) the same place: the fake-bold trick of titles."""
+    if tolerance <= 0:
+        return glyphs
+    seen: dict[tuple[str, int, int], list[Glyph]] = {}
+    kept: list[Glyph] = []
+    for g in glyphs:
+        key = (g.text, int(g.x0 // tolerance), int(g.top // tolerance))
+        near = [
+            o
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for o in seen.get((g.text, key[1] + dx, key[2] + dy), ())
+            if abs(o.x0 - g.x0) <= tolerance and abs(o.top - g.top) <= tolerance
+        ]
+        if near:
+            continue
+        seen.setdefault(key, []).append(g)
+        kept.append(g)
+    return kept
+
+
+# --------------------------------------------------------------------------- edges
+
+
+def _edges(page: pdfium.PdfPage, to_display: Transform) -> Iterator[Edge]:
+    yield from _object_edges(page.raw, None, to_display)
+
+
+def _object_edges(page_raw: object, form: object | None, to_display: Transform) -> Iterator[Edge]:
+    if form is None:
+        count = pdfium_c.FPDFPage_CountObjects(page_raw)
+        get = lambda i: pdfium_c.FPDFPage_GetObject(page_raw, i)  # noqa: E731
+    else:
+        count = pdfium_c.FPDFFormObj_CountObjects(form)
+        get = lambda i: pdfium_c.FPDFFormObj_GetObject(form, i)  # noqa: E731
+    for i in range(count):
+        obj = get(i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            yield from _path_edges(obj, to_display)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            yield from _object_edges(page_raw, obj, to_display)
+
+
+def _path_edges(obj: object, to_display: Transform) -> Iterator[Edge]:
+    l, b, r, t = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    if not pdfium_c.FPDFPageObj_GetBounds(obj, l, b, r, t):
+        return
+    fillmode, stroke = ctypes.c_int(), ctypes.c_int()
+    pdfium_c.FPDFPath_GetDrawMode(obj, fillmode, stroke)
+    stroked, filled = bool(stroke.value), fillmode.value != 0
+    if not stroked and not filled:
+        return  # a clipping path or an invisible outline
+    x0, top, x1, bottom = _box(to_display, l.value, b.value, r.value, t.value)
+    thin_h, thin_v = bottom - top <= _THIN, x1 - x0 <= _THIN
+    if thin_h or thin_v:
+        if _invisible(obj, stroked):
+            return
+        if thin_h and x1 - x0 > _THIN:
+            mid = (top + bottom) / 2
+            yield Edge("h", x0, mid, x1, mid)
+        elif thin_v and bottom - top > _THIN:
+            mid = (x0 + x1) / 2
+            yield Edge("v", mid, top, mid, bottom)
+        return
+    if not stroked or _invisible(obj, True):
+        return  # a filled background, not a rule
+    yield from _segment_edges(obj, to_display)
+
+
+def _invisible(obj: object, stroked: bool) -> bool:
+    r, g, b, a = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+    getter = pdfium_c.FPDFPageObj_GetStrokeColor if stroked else pdfium_c.FPDFPageObj_GetFillColor
+    if not getter(obj, r, g, b, a):
+        return False
+    return a.value == 0 or min(r.value, g.value, b.value) >= _WHITE
+
+
+def _segment_edges(obj: object, to_display: Transform) -> Iterator[Edge]:
+    """Axis-aligned straight segments of a stroked path (a rectangle, or a whole grid in one path)."""
+    matrix = pdfium_c.FS_MATRIX()
+    if not pdfium_c.FPDFPageObj_GetMatrix(obj, matrix):
+        return
+    a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
+    x, y = ctypes.c_float(), ctypes.c_float()
+    start: tuple[float, float] | None = None
+    prev: tuple[float, float] | None = None
+    for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
+        seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
+        pdfium_c.FPDFPathSegment_GetPoint(seg, x, y)
+        point = to_display(a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+        kind = pdfium_c.FPDFPathSegment_GetType(seg)
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+            start = prev = point
+            continue
+        if prev is not None and kind == pdfium_c.FPDF_SEGMENT_LINETO:
+            edge = _straight(prev, point)
+            if edge:
+                yield edge
+        prev = point
+        if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
+            edge = _straight(point, start)
+            if edge:
+                yield edge
+            prev = start
+
+
+def _straight(p: tuple[float, float], q: tuple[float, float]) -> Edge | None:
+    (px, py), (qx, qy) = p, q
+    if abs(py - qy) <= 0.5 and abs(px - qx) > _THIN:
+        y = (py + qy) / 2
+        return Edge("h", min(px, qx), y, max(px, qx), y)
+    if abs(px - qx) <= 0.5 and abs(py - qy) > _THIN:
+        x = (px + qx) / 2
+        return Edge("v", x, min(py, qy), x, max(py, qy))
+    return None

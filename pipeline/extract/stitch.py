@@ -1,0 +1,124 @@
+"""Rows of successive pages → project blocks, re-joining what a page break cut.
+
+Within a page a merged cell is one cell, so rows sharing it share its text. Across a page
+break the producer either repeats the merged text, leaves the cell blank, or prints the rest
+of the text that did not fit. A cell at the top of a page is therefore read against the cell
+that ran to the foot of the previous page:
+
+- blank, or the same text          → the same value continues;
+- a 项目名称 that starts a new CODE- → a new project (unless the previous code is incomplete);
+- anything else                    → the rest of the cut text, appended.
+
+Level names (一级/二级) are short: their rest is appended only when the two parts make a
+known level name. Rows hold the value object, not its text, so every row of a merged cell
+sees the text completed by later pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pipeline.extract.header import clean
+from pipeline.extract.rows import CellRef, GridRow
+from pipeline.model import RawProject, RawRow
+
+_CODE_NAME = re.compile(r"^[A-Za-z0-9]{6,}\s*[-－—–]")
+LEVEL_NAMES = frozenset(
+    {
+        "产出指标", "效益指标", "满意度指标", "成本指标", "效果指标",
+        "数量指标", "质量指标", "时效指标", "进度指标",
+        "经济成本指标", "社会成本指标", "生态环境成本指标",
+        "经济效益指标", "社会效益指标", "生态效益指标", "环境效益指标", "可持续影响指标",
+        "服务对象满意度指标", "社会公众或服务对象满意度指标",
+    }
+)  # fmt: skip
+
+MERGED = ("unit_name", "project", "goal", "level1", "level2")
+
+
+@dataclass
+class _Value:
+    """One merged cell's text, possibly spread over several pages."""
+
+    text: str
+    ident: tuple[int, int]
+    open_at_bottom: bool
+
+    def take(self, ref: CellRef, text: str | None = None) -> _Value:
+        if text is not None:
+            self.text = text
+        self.ident, self.open_at_bottom = ref.ident, ref.at_bottom
+        return self
+
+
+_Row = tuple[int, dict[str, str], dict[str, _Value]]
+
+
+def stitch(rows: Iterable[GridRow]) -> list[RawProject]:
+    """Project blocks in document order; rows keep their page."""
+    blocks: list[list[_Row]] = []
+    values: dict[str, _Value] = {}
+    for row in rows:
+        new_project = _starts_project(values.get("project"), row.cells.get("project"))
+        if new_project:
+            blocks.append([])
+        for key in MERGED:
+            ref = row.cells.get(key)
+            if ref is not None:
+                values[key] = _next_value(values.get(key), ref, key, new_project)
+        if not blocks:
+            blocks.append([])
+        own = {k: ref.text for k, ref in row.cells.items() if k not in MERGED}
+        blocks[-1].append((row.page, own, {k: values[k] for k in MERGED if k in row.cells}))
+    return [_project(block) for block in blocks if block]
+
+
+def _continues(value: _Value | None, ref: CellRef) -> bool:
+    """The cell opens a later page and the column's last cell ran to the foot of its page."""
+    return value is not None and ref.at_top and value.open_at_bottom and ref.ident[0] > value.ident[0]
+
+
+def _starts_project(value: _Value | None, ref: CellRef | None) -> bool:
+    if value is None:
+        return True
+    if ref is None or ref.ident == value.ident:
+        return False
+    if not _continues(value, ref):
+        return True
+    text, before = clean(ref.text), clean(value.text)
+    if not text or text == before:
+        return False
+    return bool(_CODE_NAME.match(text)) and bool(_CODE_NAME.match(before))
+
+
+def _next_value(value: _Value | None, ref: CellRef, key: str, new_project: bool) -> _Value:
+    if value is not None and ref.ident == value.ident:
+        return value
+    fresh = _Value(ref.text, ref.ident, ref.at_bottom)
+    if value is None or not _continues(value, ref):
+        return fresh
+    if new_project and key != "unit_name":
+        return fresh
+    before, after = clean(value.text), clean(ref.text)
+    if not after or before == after:
+        return value.take(ref)
+    if key == "unit_name" and new_project:
+        return fresh
+    if key in ("level1", "level2"):
+        return value.take(ref, value.text + ref.text) if (before + after) in LEVEL_NAMES else fresh
+    return value.take(ref, value.text + ref.text)
+
+
+def _project(block: list[_Row]) -> RawProject:
+    rows = tuple(
+        RawRow(page, {**own, **{k: v.text for k, v in merged.items()}}) for page, own, merged in block
+    )
+    merged = block[0][2]
+    return RawProject(
+        unit_name=merged["unit_name"].text if "unit_name" in merged else "",
+        project=merged["project"].text if "project" in merged else "",
+        goal=merged["goal"].text if "goal" in merged else "",
+        rows=rows,
+    )
