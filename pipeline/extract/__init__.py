@@ -95,6 +95,8 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
 
 
 def _read_page_header(outside: list, table_top: float, scan: _Scan) -> None:
-    lines = ["".join(g.text for g in line) for line in lines_of([g for g in outside if g.bottom <= table_top + 1])]
+    lines = [
+        "".join(g.text for g in line) for line in lines_of([g for g in outside if g.bottom <= table_top + 1])
+    ]
     for key, value in page_header_fields(lines).items():
         scan.header.setdefault(key, value)

@@ -72,9 +72,11 @@ def _display_transform(x0: float, y0: float, w: float, h: float, rotation: int) 
     return lambda x, y: (x - x0, h - (y - y0))
 
 
-def _box(to_display: Transform, l: float, b: float, r: float, t: float) -> tuple[float, float, float, float]:
-    ax, ay = to_display(l, b)
-    bx, by = to_display(r, t)
+def _box(
+    to_display: Transform, left: float, low: float, right: float, high: float
+) -> tuple[float, float, float, float]:
+    ax, ay = to_display(left, low)
+    bx, by = to_display(right, high)
     return (min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
 
 
@@ -144,15 +146,15 @@ def _object_edges(page_raw: object, form: object | None, to_display: Transform) 
 
 
 def _path_edges(obj: object, to_display: Transform) -> Iterator[Edge]:
-    l, b, r, t = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
-    if not pdfium_c.FPDFPageObj_GetBounds(obj, l, b, r, t):
+    left, low, right, high = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    if not pdfium_c.FPDFPageObj_GetBounds(obj, left, low, right, high):
         return
     fillmode, stroke = ctypes.c_int(), ctypes.c_int()
     pdfium_c.FPDFPath_GetDrawMode(obj, fillmode, stroke)
     stroked, filled = bool(stroke.value), fillmode.value != 0
     if not stroked and not filled:
         return  # a clipping path or an invisible outline
-    x0, top, x1, bottom = _box(to_display, l.value, b.value, r.value, t.value)
+    x0, top, x1, bottom = _box(to_display, left.value, low.value, right.value, high.value)
     thin_h, thin_v = bottom - top <= _THIN, x1 - x0 <= _THIN
     if thin_h or thin_v:
         if _invisible(obj, stroked):
