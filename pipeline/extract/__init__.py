@@ -15,7 +15,7 @@ import pypdfium2 as pdfium
 from pipeline.errors import ExtractionError
 from pipeline.extract.grid import fill_cells, find_tables, lines_of
 from pipeline.extract.header import page_header_fields
-from pipeline.extract.objects import read_page
+from pipeline.extract.objects import Glyph, read_page
 from pipeline.extract.pdf import open_pdf
 from pipeline.extract.rows import Columns, GridRow, continues, page_rows, read_header
 from pipeline.extract.stitch import stitch
@@ -79,7 +79,8 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
         if header is not None:
             scan.columns, header_bottom = header
             table_top = min(c.top for c in table.cells)
-            _read_page_header(outside, table_top, scan)
+            titles = [c.text for c in table.cells if c.bottom <= header_bottom and c.text]
+            _read_page_header(outside, table_top, titles, scan)
         elif scan.columns is not None and continues(table, scan.columns):
             header_bottom = min(c.top for c in table.cells)
         else:
@@ -94,9 +95,19 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
         scan.notes.append(f"page {number}: text mentions 绩效 but has no ruled table")
 
 
-def _read_page_header(outside: list, table_top: float, scan: _Scan) -> None:
-    lines = [
-        "".join(g.text for g in line) for line in lines_of([g for g in outside if g.bottom <= table_top + 1])
-    ]
+def _read_page_header(outside: list[Glyph], table_top: float, titles: list[str], scan: _Scan) -> None:
+    """预算年度/金额单位/单位名称 printed above the table, or in title rows inside its grid."""
+    above = lines_of([g for g in outside if g.bottom <= table_top + 1])
+    lines = [_spaced(line) for line in above] + titles
     for key, value in page_header_fields(lines).items():
         scan.header.setdefault(key, value)
+
+
+def _spaced(line: list[Glyph]) -> str:
+    """A header line with a space where a wide gap separates two fields."""
+    out: list[str] = []
+    for prev, g in zip([None, *line[:-1]], line, strict=True):
+        if prev is not None and g.x0 - prev.x1 > (g.bottom - g.top):
+            out.append(" ")
+        out.append(g.text)
+    return "".join(out)

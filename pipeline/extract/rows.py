@@ -16,7 +16,7 @@ from pipeline.extract.header import HEADER_LABELS, clean, column_key, is_perform
 
 Columns = dict[str, tuple[float, float]]  # column key → (x0, x1) of its header cell
 
-_HEADER_ZONE = 90.0  # pt below a table's top edge where header cells may stand
+_HEADER_ZONE = 150.0  # pt below a table's top edge where header cells (and a title row) may stand
 _TOTAL_WORDS = ("合计", "总计", "小计")
 
 
@@ -47,7 +47,11 @@ class PageTable:
 
 
 def read_header(table: Table, min_hits: int) -> tuple[Columns, float] | None:
-    """Column ranges and the header's bottom edge, or None when this is not a performance table."""
+    """Column ranges and the header's bottom edge, or None when this is not a performance table.
+
+    Header cells are looked for near the table's top only, so a data cell that happens to
+    read like a label is never taken for a column.
+    """
     top = min(c.top for c in table.cells)
     columns: Columns = {}
     bottom = top
