@@ -14,7 +14,7 @@ class ExtractSettings:
 
 @dataclass(frozen=True)
 class NormalizeSettings:
-    pass
+    min_code_length: int = 6  # a 项目名称 prefix shorter than this is part of the name, not a code
 
 
 @dataclass(frozen=True)

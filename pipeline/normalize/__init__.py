@@ -1,0 +1,68 @@
+"""Normalization: `Extraction` (cell text as printed) → `Document` (the export shape).
+
+Every text is NFKC-normalized first (Kangxi radicals, full-width digits and punctuation); wrapped
+Chinese lines are joined without separators; 项目名称 is split into code and name; ★ moves from
+三级指标 into `core`; 指标性质 and 权重 become canonical. Values (绩效指标值) stay text, as printed
+minus spaces. Nothing is judged here: whatever cannot be mapped becomes None with the printed
+cells kept in `Indicator.raw`, and validation reports it.
+"""
+
+from __future__ import annotations
+
+from pipeline.model import Document, Extraction, Indicator, Project, RawProject, RawRow
+from pipeline.normalize.cells import parse_operator, parse_weight, parse_year, split_core
+from pipeline.normalize.levels import canonical_level
+from pipeline.normalize.project import split_project
+from pipeline.normalize.text import clean_cell, clean_line, compact, or_none
+from pipeline.settings import NormalizeSettings
+
+__all__ = ["normalize", "normalize_project", "normalize_row"]
+
+
+def normalize_row(row: RawRow) -> Indicator:
+    cell = row.cells.get
+    level3, core = split_core(cell("level3", ""))
+    return Indicator(
+        level1=or_none(canonical_level(cell("level1", ""))),
+        level2=or_none(canonical_level(cell("level2", ""))),
+        level3=or_none(level3),
+        core=core,
+        operator=parse_operator(cell("operator", "")),
+        target=or_none(compact(cell("target", ""))),
+        target_this_year=or_none(compact(cell("target_this_year", ""))),
+        measure_unit=or_none(clean_cell(cell("measure_unit", ""))),
+        weight=parse_weight(cell("weight", "")),
+        weight_this_year=parse_weight(cell("weight_this_year", "")),
+        page=row.page,
+        raw=dict(row.cells),
+    )
+
+
+def normalize_project(
+    raw: RawProject, unit_name: str | None = None, settings: NormalizeSettings | None = None
+) -> Project:
+    """One project block; `unit_name` (from the page header) fills in when the block has none."""
+    settings = settings or NormalizeSettings()
+    code, name = split_project(raw.project, settings.min_code_length)
+    return Project(
+        code=code,
+        name=name,
+        goal=or_none(clean_line(raw.goal)),
+        unit_name=or_none(clean_line(raw.unit_name)) or unit_name,
+        indicators=tuple(normalize_row(r) for r in raw.rows),
+    )
+
+
+def normalize(extraction: Extraction, settings: NormalizeSettings | None = None) -> Document:
+    settings = settings or NormalizeSettings()
+    header_unit = or_none(clean_line(extraction.unit_name or ""))
+    projects = tuple(normalize_project(p, header_unit, settings) for p in extraction.projects)
+    unit_name = header_unit or next((p.unit_name for p in projects if p.unit_name), None)
+    return Document(
+        unit_name=unit_name,
+        budget_year=parse_year(extraction.budget_year),
+        amount_unit=or_none(clean_cell(extraction.amount_unit or "")),
+        pages=extraction.pages,
+        layout=extraction.layout,
+        projects=projects,
+    )

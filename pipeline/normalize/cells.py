@@ -1,0 +1,92 @@
+"""Normalizers for single cells: 指标性质, 权重, the ★ on 三级指标, 预算年度."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from pipeline.normalize.text import clean_cell, compact
+
+OPERATORS = ("=", "≥", "≤", ">", "<", "定性")
+QUANTITATIVE = frozenset({"=", "≥", "≤", ">", "<"})
+
+# Keys are compared after NFKC and whitespace removal, so ＝ ＞＝ ＜ etc. arrive as = >= <.
+OPERATOR_SPELLINGS: Mapping[str, str] = MappingProxyType(
+    {
+        **dict.fromkeys(("=", "==", "＝", "等于"), "="),
+        **dict.fromkeys(
+            (">=", "≥", "≧", "⩾", "＞＝", "大于等于", "大于或等于", "不低于", "不少于", "不小于"), "≥"
+        ),
+        **dict.fromkeys(
+            ("<=", "≤", "≦", "⩽", "＜＝", "小于等于", "小于或等于", "不高于", "不超过", "不多于", "不大于"),
+            "≤",
+        ),
+        **dict.fromkeys((">", "＞", "大于", "高于", "超过"), ">"),
+        **dict.fromkeys(("<", "＜", "小于", "低于"), "<"),
+        "定性": "定性",
+    }
+)
+_OPERATOR_KEYS = {compact(k): v for k, v in OPERATOR_SPELLINGS.items()}
+
+
+def parse_operator(text: str) -> str | None:
+    """Map a printed 指标性质 to one of = ≥ ≤ > < 定性; None when empty or not recognised
+    (the caller keeps the printed text so validation can flag it, V1)."""
+    return _OPERATOR_KEYS.get(compact(text))
+
+
+_OPERATOR_PREFIX = re.compile(
+    "^("
+    + "|".join(sorted((re.escape(k) for k in _OPERATOR_KEYS if k != "定性"), key=len, reverse=True))
+    + ")"
+)
+
+
+def split_embedded_operator(value: str) -> tuple[str | None, str]:
+    """`≥95%` → ("≥", "95%"); a value without a leading operator → (None, value)."""
+    v = compact(value)
+    m = _OPERATOR_PREFIX.match(v)
+    if not m:
+        return None, v
+    return _OPERATOR_KEYS[m.group(1)], v[m.end() :]
+
+
+_WEIGHT = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+))(?:%|分)?$")
+
+
+def parse_weight(text: str) -> float | None:
+    """`20` → 20.0, `20%` → 20.0, `20.00` → 20.0, `10分` → 10.0; empty or not a number → None
+    (the printed text stays in Indicator.raw; validation flags it, W1)."""
+    m = _WEIGHT.match(compact(text).replace(",", ""))
+    return float(m.group(1)) if m else None
+
+
+_STARS = "★☆"
+
+
+def split_core(text: str) -> tuple[str, bool]:
+    """Strip the core marker from a 三级指标: ★/☆ leading or trailing, or a leading single `*`.
+
+    `**` alone is a template placeholder, not a marker, and is left for validation (V7).
+    """
+    name = clean_cell(text)
+    core = False
+    while True:
+        stripped = name.strip(_STARS).strip()
+        if stripped.startswith("*") and not stripped.startswith("**") and len(stripped) > 1:
+            stripped = stripped[1:].strip()
+        if stripped == name:
+            return name, core
+        name, core = stripped, True
+
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def parse_year(text: str | None) -> int | None:
+    """`2025`, `2025年`, `预算年度：2025年度` → 2025."""
+    if not text:
+        return None
+    m = _YEAR.search(compact(text))
+    return int(m.group(1)) if m else None

@@ -1,0 +1,129 @@
+"""Property-based tests for every normalizer (hypothesis)."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.normalize.cells import OPERATOR_SPELLINGS, parse_operator, parse_weight, split_core
+from pipeline.normalize.levels import KNOWN_NAMES, SYNONYMS, canonical_level
+from pipeline.normalize.project import split_project
+from pipeline.normalize.text import clean_cell, clean_line, compact, is_cjk
+
+HAN = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
+WHITESPACE = st.sampled_from([" ", "  ", "\n", "\t", "\r\n", "\u3000", "\xa0"])
+NAME_CHARS = st.one_of(HAN, st.sampled_from(list("0123456789、。《》()[]/.,;:“”%")))
+
+
+@st.composite
+def spaced(draw: st.DrawFn, text: str) -> str:
+    """`text` with whitespace inserted at random positions (also before and after)."""
+    out = []
+    for ch in text:
+        if draw(st.booleans()):
+            out.append(draw(WHITESPACE))
+        out.append(ch)
+    if draw(st.booleans()):
+        out.append(draw(WHITESPACE))
+    return "".join(out)
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@given(st.text())
+def test_text_cleaners_are_idempotent(s: str) -> None:
+    for f in (compact, clean_cell, clean_line, canonical_level):
+        once = f(s)
+        assert f(once) == once
+
+
+@given(st.text())
+def test_compact_leaves_no_whitespace(s: str) -> None:
+    assert not re.search(r"\s", compact(s))
+
+
+@given(st.data(), st.text(HAN, min_size=1))
+def test_cjk_cells_leave_no_whitespace(data: st.DataObject, s: str) -> None:
+    spaced_text = data.draw(spaced(s))
+    assert clean_cell(spaced_text) == s
+
+
+@given(st.text())
+def test_clean_line_has_no_line_breaks_and_no_space_next_to_cjk(s: str) -> None:
+    out = clean_line(s)
+    assert "\n" not in out and "\r" not in out
+    for m in re.finditer(r"\s", out):
+        assert m.group() == " "
+        assert not is_cjk(out[m.start() - 1]) and not is_cjk(out[m.start() + 1])
+
+
+@given(st.data(), st.sampled_from(sorted(OPERATOR_SPELLINGS)), st.booleans())
+def test_operator_map_is_total_on_listed_spellings(data: st.DataObject, spelling: str, wide: bool) -> None:
+    printed = data.draw(spaced(full_width(spelling) if wide else spelling))
+    assert parse_operator(printed) == OPERATOR_SPELLINGS[spelling]
+
+
+@given(st.text())
+def test_operator_result_is_canonical_or_none(s: str) -> None:
+    assert parse_operator(s) in {None, "=", "≥", "≤", ">", "<", "定性"}
+
+
+CODES = st.from_regex(r"\A[A-Z0-9]{5,24}[0-9]\Z")
+NAMES = st.text(NAME_CHARS, min_size=1, max_size=30).filter(lambda s: is_cjk(s[0]) or s[0].isdigit())
+
+
+@given(st.data(), CODES, NAMES, st.sampled_from(["-", "－", "—", "–"]))
+def test_code_name_round_trip(data: st.DataObject, code: str, name: str, dash: str) -> None:
+    printed = data.draw(spaced(code + dash + name))
+    assert split_project(printed) == (code, name)  # the alphabet has nothing NFKC would change
+
+
+@given(st.data(), CODES, st.text(HAN, min_size=1, max_size=20))
+def test_code_space_name_round_trip(data: st.DataObject, code: str, name: str) -> None:
+    printed = code + data.draw(WHITESPACE) + data.draw(spaced(name))
+    assert split_project(printed) == (code, name)
+
+
+@given(st.text(HAN, max_size=20))
+def test_text_without_code_is_all_name(name: str) -> None:
+    assert split_project(name) == (None, name)
+
+
+@given(
+    st.decimals(min_value=0, max_value=1000, places=2, allow_nan=False),
+    st.sampled_from(["", "%", "分"]),
+    st.data(),
+)
+def test_weight_parses_printed_numbers(value: object, suffix: str, data: st.DataObject) -> None:
+    printed = data.draw(spaced(f"{value}{suffix}"))
+    assert parse_weight(printed) == float(str(value))
+
+
+@given(st.text())
+def test_weight_is_none_or_finite(s: str) -> None:
+    w = parse_weight(s)
+    assert w is None or w == w
+
+
+@given(st.data(), st.text(HAN, min_size=1, max_size=20), st.sampled_from(["★", "☆", "*"]), st.booleans())
+def test_core_marker_round_trip(data: st.DataObject, name: str, star: str, trailing: bool) -> None:
+    printed = data.draw(spaced(name + star if trailing and star != "*" else star + name))
+    assert split_core(printed) == (name, True)
+    assert split_core(name) == (name, False)
+
+
+@given(st.text())
+def test_core_name_is_idempotent(s: str) -> None:
+    name, _ = split_core(s)
+    assert split_core(name)[0] == name
+
+
+@given(st.data(), st.sampled_from(sorted(KNOWN_NAMES | set(SYNONYMS))), st.booleans())
+def test_level_names_map_with_wraps_and_missing_suffix(data: st.DataObject, name: str, bare: bool) -> None:
+    expected = SYNONYMS.get(name, name)
+    printed = name.removesuffix("指标") if bare else name
+    assert canonical_level(data.draw(spaced(printed))) == expected
