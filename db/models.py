@@ -59,7 +59,8 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+    # Python None is stored as SQL NULL, not as the JSON text 'null'.
+    type_annotation_map = {dict[str, Any]: JSON(none_as_null=True), list[str]: JSON(none_as_null=True)}
 
 
 class Batch(Base):
@@ -68,7 +69,7 @@ class Batch(Base):
     __tablename__ = "batches"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sources: Mapped[list[str]] = mapped_column(JSON)
+    sources: Mapped[list[str]] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     submissions: Mapped[list[Submission]] = relationship(back_populates="batch", passive_deletes=True)
@@ -97,7 +98,7 @@ class Document(Base):
     amount_unit: Mapped[str | None] = mapped_column(Text)
     layout: Mapped[str | None] = mapped_column(String(64))
     pipeline_version: Mapped[str | None] = mapped_column(String(64))
-    timings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    timings: Mapped[dict[str, Any] | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -170,7 +171,7 @@ class Indicator(Base):
     weight: Mapped[float | None] = mapped_column(Float)
     weight_this_year: Mapped[float | None] = mapped_column(Float)
     page: Mapped[int] = mapped_column(Integer)
-    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    raw: Mapped[dict[str, Any] | None] = mapped_column()
 
     project: Mapped[Project] = relationship(back_populates="indicators")
 
@@ -199,4 +200,4 @@ class Finding(Base):
     row: Mapped[int | None] = mapped_column(Integer)
     level3: Mapped[str | None] = mapped_column(Text)
     scope: Mapped[str] = mapped_column(String(16), default=SCOPE_DOCUMENT)
-    subject: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    subject: Mapped[dict[str, Any] | None] = mapped_column()

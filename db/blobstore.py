@@ -1,0 +1,54 @@
+"""Received PDFs kept on disk by content: `<store>/ab/abcdef….pdf`, ab = the first two hex digits.
+
+Content addressing makes a second copy of the same bytes free and lets any worker find a
+document from its SHA-256 alone. Writes go to a temporary file in the same folder and are
+renamed into place, so a reader never sees a half-written PDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+DEFAULT_STORE = "./jixiao-store"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def check_sha256(sha256: str) -> str:
+    """Refuse anything but lower-case hex SHA-256: no typo matching nothing, no path tricks."""
+    if not _SHA256.fullmatch(sha256):
+        raise ValueError(f"not a lower-case hex SHA-256: {sha256!r}")
+    return sha256
+
+
+def resolve_store_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """The store folder: `path`, else $JIXIAO_STORE, else ./jixiao-store."""
+    return Path(path or os.environ.get("JIXIAO_STORE") or DEFAULT_STORE)
+
+
+def path_for(store_dir: Path, sha256: str) -> Path:
+    check_sha256(sha256)
+    return Path(store_dir) / sha256[:2] / f"{sha256}.pdf"
+
+
+def put(store_dir: Path, data: bytes) -> tuple[str, Path]:
+    """Store `data` (once) and return its SHA-256 and path."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    target = path_for(store_dir, sha256)
+    if target.is_file() and target.stat().st_size == len(data):
+        return sha256, target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return sha256, target

@@ -1,0 +1,313 @@
+"""db.store on both backends: registration, state changes, replacement, and the contract rows."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, func, insert, select
+
+from db import store
+from db.models import Finding, Indicator, Project, Submission
+from tests.db.factories import document, findings, sha
+
+CONTRACT_EXPORT_KEYS = [
+    "document_sha256",
+    "source_name",
+    "unit_name",
+    "budget_year",
+    "project_code",
+    "project_name",
+    "goal",
+    "level1",
+    "level2",
+    "level3",
+    "core",
+    "operator",
+    "target",
+    "target_this_year",
+    "measure_unit",
+    "weight",
+    "weight_this_year",
+    "page",
+]
+CONTRACT_DOCUMENT_KEYS = [
+    "sha256",
+    "source_name",
+    "status",
+    "error",
+    "pages",
+    "unit_name",
+    "budget_year",
+    "projects",
+    "indicators",
+]
+CONTRACT_FINDING_KEYS = ["document_sha256", "project_code", "rule", "severity", "message"]
+
+
+def _count(engine: Engine, entity: type) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(entity)).scalar_one()
+
+
+def _registered(engine: Engine, label: str = "a", name: str = "a.pdf") -> tuple[int, str]:
+    batch = store.create_batch(engine, [name])
+    reg = store.register(engine, batch, sha(label), name, f"/store/{label}.pdf", pages=3)
+    return batch, reg.sha256
+
+
+def test_register_new_then_duplicate(engine: Engine) -> None:
+    batch = store.create_batch(engine, ["in/"])
+    first = store.register(engine, batch, sha("x"), "x.pdf", "/s/x.pdf", pages=4)
+    again = store.register(engine, batch, sha("x"), "copy of x.pdf", "/s/x.pdf")
+    other = store.register(engine, batch, sha("y"), "y.pdf", "/s/y.pdf")
+
+    assert first == store.Registration(first.document_id, sha("x"), duplicate=False, status="queued")
+    assert again == store.Registration(first.document_id, sha("x"), duplicate=True, status="queued")
+    assert other.document_id != first.document_id and not other.duplicate
+    assert _count(engine, Submission) == 3
+
+    rows = list(store.document_rows(engine, batch))
+    assert [(r["source_name"], r["status"]) for r in rows] == [
+        ("x.pdf", "queued"),
+        ("copy of x.pdf", "duplicate"),
+        ("y.pdf", "queued"),
+    ]
+    assert rows[0]["pages"] == 4 and rows[1]["pages"] == 4
+
+
+def test_duplicate_reports_the_originals_current_status(engine: Engine) -> None:
+    batch, digest = _registered(engine)
+    store.save_outcome(engine, digest, document(), [], "v1", {})
+    later = store.create_batch(engine, ["again"])
+    reg = store.register(engine, later, digest, "again.pdf", "/s/a.pdf")
+    assert reg.duplicate and reg.status == "stored"
+    assert [r["status"] for r in store.document_rows(engine, later)] == ["duplicate"]
+    assert [r["status"] for r in store.document_rows(engine, batch)] == ["stored"]
+
+
+def test_register_refuses_a_malformed_sha(engine: Engine) -> None:
+    batch = store.create_batch(engine, [])
+    with pytest.raises(ValueError):
+        store.register(engine, batch, "ABC", "a.pdf", "/s/a.pdf")
+
+
+def test_claim_set_status_and_mark_failed(engine: Engine) -> None:
+    _, digest = _registered(engine)
+    assert store.claim(engine, digest) is True
+    assert store.claim(engine, digest, stage="normalize") is True  # a redelivered task may go on
+    assert store.find_document(engine, digest) == store.DocRef(digest, "a.pdf", "/store/a.pdf", "running")
+
+    store.mark_failed(engine, digest, "文件已加密，无法读取", stage="extract")
+    assert store.claim(engine, digest) is False  # final: an idempotent task does nothing
+    (row,) = store.document_rows(engine)
+    assert (row["status"], row["error"]) == ("failed", "文件已加密，无法读取")
+
+    store.set_status(engine, digest, "queued")  # retry
+    (row,) = store.document_rows(engine)
+    assert (row["status"], row["error"]) == ("queued", None)
+    assert store.claim(engine, digest) is True
+    assert store.claim(engine, sha("unknown")) is False
+
+
+def test_status_changes_refuse_unknown_documents_and_statuses(engine: Engine) -> None:
+    _, digest = _registered(engine)
+    with pytest.raises(ValueError):
+        store.set_status(engine, digest, "duplicate")
+    with pytest.raises(store.NotFoundError):
+        store.set_status(engine, sha("nope"), "queued")
+    with pytest.raises(store.NotFoundError):
+        store.mark_failed(engine, sha("nope"), "x")
+    with pytest.raises(store.NotFoundError):
+        store.save_outcome(engine, sha("nope"), document(), [], "v1", {})
+
+
+def test_save_outcome_twice_leaves_one_copy(engine: Engine) -> None:
+    _, digest = _registered(engine)
+    for _ in range(2):
+        store.save_outcome(engine, digest, document((2, 3)), findings(), "v1", {"extract": 0.5})
+    assert (_count(engine, Project), _count(engine, Indicator), _count(engine, Finding)) == (2, 5, 3)
+
+    store.save_outcome(engine, digest, document((4,)), findings()[:1], "v2", {})
+    assert (_count(engine, Project), _count(engine, Indicator), _count(engine, Finding)) == (1, 4, 1)
+    (row,) = store.document_rows(engine)
+    assert (row["status"], row["projects"], row["indicators"], row["pages"]) == ("stored", 1, 4, 2)
+
+
+def test_save_outcome_without_projects_is_no_table(engine: Engine) -> None:
+    _, digest = _registered(engine)
+    store.save_outcome(engine, digest, document((2,)), [], "v1", {})
+    store.save_outcome(engine, digest, document(()), [], "v1", {})
+    (row,) = store.document_rows(engine)
+    assert (row["status"], row["projects"], row["indicators"]) == ("no_table", 0, 0)
+    assert list(store.export_rows(engine)) == []
+
+
+def test_save_outcome_keeps_cross_document_findings(engine: Engine) -> None:
+    _, digest = _registered(engine)
+    doc_id = store.register(engine, store.create_batch(engine, []), digest, "a.pdf", "/s").document_id
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Finding).values(
+                document_id=None,
+                rule="X1",
+                severity="warning",
+                message="项目编码在两份文件中重复",
+                scope="cross",
+                subject={"documents": [doc_id]},
+            )
+        )
+    store.save_outcome(engine, digest, document(), findings(), "v1", {})
+    store.save_outcome(engine, digest, document(), findings(), "v1", {})
+    rules = [r["rule"] for r in store.finding_rows(engine)]
+    assert rules == ["W2", "E1", "I3", "X1"]  # per document in validation order, cross last
+    assert [r["rule"] for r in store.finding_rows(engine, digest)] == ["W2", "E1", "I3"]
+
+
+def test_export_rows_keys_values_and_order(engine: Engine) -> None:
+    batch = store.create_batch(engine, ["in"])
+    first = store.register(engine, batch, sha("1"), "first.pdf", "/s/1").sha256
+    second = store.register(engine, batch, sha("2"), "second.pdf", "/s/2").sha256
+    store.register(engine, batch, sha("1"), "first-copy.pdf", "/s/1")
+    # Saved in reverse order: export still follows document order.
+    store.save_outcome(engine, second, document((1,), tag="B", budget_year=2023), [], "v1", {})
+    store.save_outcome(engine, first, document((2, 3), tag="A"), [], "v1", {})
+
+    rows = list(store.export_rows(engine))
+    assert all(list(r) == CONTRACT_EXPORT_KEYS for r in rows)
+    assert [(r["document_sha256"], r["project_code"], r["level3"]) for r in rows] == [
+        (first, "5400002A000", "指标0"),
+        (first, "5400002A000", "指标1"),
+        (first, "5400002A001", "指标0"),
+        (first, "5400002A001", "指标1"),
+        (first, "5400002A001", "指标2"),
+        (second, "5400002B000", "指标0"),
+    ]
+    assert {r["source_name"] for r in rows if r["document_sha256"] == first} == {"first.pdf"}
+    assert rows[0] == {
+        "document_sha256": first,
+        "source_name": "first.pdf",
+        "unit_name": "拉萨市信访局本级",
+        "budget_year": 2024,
+        "project_code": "5400002A000",
+        "project_name": "项目A0",
+        "goal": "项目A0的绩效目标",
+        "level1": "产出指标",
+        "level2": "数量指标",
+        "level3": "指标0",
+        "core": True,
+        "operator": "≥",
+        "target": "00",
+        "target_this_year": "00",
+        "measure_unit": "%",
+        "weight": 10.0,
+        "weight_this_year": None,
+        "page": 1,
+    }
+    assert rows[1]["core"] is False and rows[2]["page"] == 2
+
+    assert len(list(store.export_rows(engine, year=2023))) == 1
+    assert len(list(store.export_rows(engine, unit_name="拉萨市信访局本级", year=2024))) == 5
+    assert list(store.export_rows(engine, unit_name="别的单位")) == []
+
+
+def test_export_unit_name_falls_back_to_the_documents(engine: Engine) -> None:
+    _, digest = _registered(engine)
+    doc = document((1,), unit_name=None)
+    doc = type(doc)(
+        unit_name="页眉单位",
+        budget_year=2024,
+        amount_unit=None,
+        pages=1,
+        layout="ruled",
+        projects=doc.projects,
+    )
+    store.save_outcome(engine, digest, doc, [], "v1", {})
+    assert [r["unit_name"] for r in store.export_rows(engine, unit_name="页眉单位")] == ["页眉单位"]
+
+
+def test_document_rows_keys_and_counts(engine: Engine) -> None:
+    batch, digest = _registered(engine)
+    store.register(engine, batch, sha("b"), "b.pdf", "/s/b")
+    store.save_outcome(engine, digest, document((2, 3)), [], "v1", {})
+    rows = list(store.document_rows(engine))
+    assert all(list(r) == CONTRACT_DOCUMENT_KEYS for r in rows)
+    assert rows[0] == {
+        "sha256": digest,
+        "source_name": "a.pdf",
+        "status": "stored",
+        "error": None,
+        "pages": 3,
+        "unit_name": "拉萨市信访局本级",
+        "budget_year": 2024,
+        "projects": 2,
+        "indicators": 5,
+    }
+    assert (rows[1]["status"], rows[1]["projects"], rows[1]["indicators"]) == ("queued", 0, 0)
+    assert list(store.document_rows(engine, batch_id=batch + 100)) == []
+
+
+def test_finding_rows_keys(engine: Engine) -> None:
+    _, digest = _registered(engine)
+    store.save_outcome(engine, digest, document(), findings(), "v1", {})
+    rows = list(store.finding_rows(engine))
+    assert all(list(r)[:5] == CONTRACT_FINDING_KEYS for r in rows)
+    assert all(list(r)[5:] == ["page", "row", "level3"] for r in rows)
+    assert rows[1] == {
+        "document_sha256": digest,
+        "project_code": None,
+        "rule": "E1",
+        "severity": "error",
+        "message": "缺少单位名称",
+        "page": None,
+        "row": None,
+        "level3": None,
+    }
+    assert rows[2]["row"] == 1 and rows[2]["level3"] == "指标1"
+
+
+def test_batch_summary_counts_every_submission(engine: Engine) -> None:
+    batch = store.create_batch(engine, ["a", "b", "c", "d", "e"])
+    regs = [store.register(engine, batch, sha(n), f"{n}.pdf", "/s", pages=10) for n in "abcde"]
+    store.register(engine, batch, sha("a"), "a-again.pdf", "/s")
+    store.save_outcome(engine, regs[0].sha256, document((1,)), [], "v1", {})  # pages=2
+    store.save_outcome(engine, regs[1].sha256, document(()), [], "v1", {})  # no_table, pages=1
+    store.mark_failed(engine, regs[2].sha256, "不是PDF文件")
+    store.claim(engine, regs[3].sha256)
+
+    summary = store.batch_summary(engine, batch)
+    assert summary.counts == {
+        "stored": 1,
+        "duplicate": 1,
+        "no_table": 1,
+        "failed": 1,
+        "queued": 1,
+        "running": 1,
+    }
+    assert summary.total == 6 and summary.pending == 2 and not summary.finished
+    assert (summary.pages_done, summary.pages_total) == (2 + 1 + 10, 2 + 1 + 10 + 10 + 10)
+    assert summary.failures == [("c.pdf", "不是PDF文件")]
+
+    for reg in regs[3:]:
+        store.mark_failed(engine, reg.sha256, "超时")
+    assert store.batch_summary(engine, batch).finished
+    with pytest.raises(store.NotFoundError):
+        store.batch_summary(engine, batch + 100)
+
+
+def test_documents_in_state_and_outdated(engine: Engine) -> None:
+    one = store.create_batch(engine, [])
+    two = store.create_batch(engine, [])
+    a = store.register(engine, one, sha("a"), "a.pdf", "/s/a").sha256
+    b = store.register(engine, two, sha("b"), "b.pdf", "/s/b").sha256
+    c = store.register(engine, two, sha("c"), "c.pdf", "/s/c").sha256
+    store.register(engine, two, sha("a"), "a2.pdf", "/s/a")  # a is also part of batch two
+    store.mark_failed(engine, a, "坏文件")
+    store.save_outcome(engine, b, document(), [], "v1", {})
+    store.save_outcome(engine, c, document(()), [], "v2", {})
+
+    assert store.documents_in_state(engine, ["failed"]) == [store.DocRef(a, "a.pdf", "/s/a", "failed")]
+    assert [d.sha256 for d in store.documents_in_state(engine, ["failed"], batch_id=one)] == [a]
+    assert [d.sha256 for d in store.documents_in_state(engine, ["failed", "stored"], batch_id=two)] == [a, b]
+    assert store.documents_in_state(engine, ["queued", "running"]) == []
+    assert [d.sha256 for d in store.outdated(engine, "v2")] == [b]
+    assert [d.sha256 for d in store.outdated(engine, "v3")] == [b, c]
+    assert store.find_document(engine, sha("zzz")) is None
