@@ -33,10 +33,11 @@ def sniff(data: bytes) -> None:
     if not data:
         raise EmptyFileError("empty file (0 bytes): nothing to read; re-export or re-copy the PDF")
     head = data[:1024]
+    kind = next((name for sig, name in _SIGNATURES if head.lstrip().startswith(sig)), None)
+    if kind is not None:
+        raise NotAPdfError(f"not a PDF: it is {kind}; only PDF files can be read")
     if b"%PDF-" not in head:
-        kind = next((name for sig, name in _SIGNATURES if head.lstrip().startswith(sig)), None)
-        what = f"it is {kind}" if kind else f"it starts with {head[:8]!r}"
-        raise NotAPdfError(f"not a PDF: {what}; only PDF files can be read")
+        raise NotAPdfError(f"not a PDF: it starts with {head[:8]!r}; only PDF files can be read")
     if b"%%EOF" not in data[-2048:]:
         raise DamagedPdfError(
             f"truncated PDF: the file ({len(data)} bytes) ends before its end-of-file marker; "

@@ -1,0 +1,74 @@
+"""Field accuracy of extract → normalize on a generated corpus, without a database.
+
+    python bench/accuracy.py CORPUS_DIR [--out export.jsonl]
+
+Writes the contract's export records straight from the pipeline and runs the acceptance
+scorer (../shared/tools/score.py) on them: the quick loop while working on the extractor.
+The acceptance figure itself comes from `jixiao ingest` + `jixiao export` (see README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+from pipeline.extract import extract
+from pipeline.normalize import normalize
+
+SCORER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "score.py"
+
+
+def records(path: Path) -> list[dict[str, object]]:
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    doc = normalize(extract(data))
+    out = []
+    for p in doc.projects:
+        for ind in p.indicators:
+            out.append(
+                dict(
+                    document_sha256=sha, source_name=path.name, unit_name=p.unit_name or doc.unit_name,
+                    budget_year=doc.budget_year, project_code=p.code, project_name=p.name, goal=p.goal,
+                    level1=ind.level1, level2=ind.level2, level3=ind.level3, core=ind.core,
+                    operator=ind.operator, target=ind.target, target_this_year=ind.target_this_year,
+                    measure_unit=ind.measure_unit, weight=ind.weight, weight_this_year=ind.weight_this_year,
+                    page=ind.page,
+                )
+            )
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("corpus", type=Path)
+    ap.add_argument("--out", type=Path, default=Path("/tmp/jixiao-accuracy.jsonl"))
+    args = ap.parse_args()
+    t = time.perf_counter()
+    n = 0
+    seen: set[str] = set()
+    with args.out.open("w", encoding="utf-8") as f:
+        for pdf in sorted(args.corpus.rglob("*.pdf")):
+            sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
+            if sha in seen:
+                continue
+            seen.add(sha)
+            try:
+                rows = records(pdf)
+            except PipelineError as exc:
+                print(f"{pdf.name}: {exc}", file=sys.stderr)
+                continue
+            n += 1
+            for r in rows:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"{n} documents in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    return subprocess.call([sys.executable, str(SCORER), str(args.out), "--root", str(args.corpus)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
