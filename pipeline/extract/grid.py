@@ -1,8 +1,8 @@
 """Ruling lines → cells → tables, then each glyph into the cell that holds it.
 
-The cell geometry is pdfplumber's own table finder (edges → intersections → smallest
-rectangles), fed with the edges pdfium read; a vertically merged cell comes out as one tall
-cell, so merges need no forward-filling guesswork. Text inside a cell is read line by line
+The cell geometry comes from cells.py (the rules' grid, slots merged where no rule separates
+them); a vertically merged cell comes out as one tall cell, so merges need no forward-filling
+guesswork. Text inside a cell is read line by line
 and the lines joined without a separator: wrapped Chinese text, and a code wrapped mid-word,
 come back whole.
 """
@@ -12,8 +12,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from pdfplumber import table as plumber_table
-
+from pipeline.extract.cells import find_cells
 from pipeline.extract.objects import Edge, Glyph
 
 
@@ -45,26 +44,8 @@ class Table:
 
 
 def find_tables(edges: list[Edge], snap: float = 2.0) -> list[Table]:
-    """Tables of at least two cells described by the ruling edges."""
-    if not edges:
-        return []
-    objs = [
-        {
-            "orientation": e.orientation,
-            "x0": e.x0,
-            "x1": e.x1,
-            "top": e.top,
-            "bottom": e.bottom,
-            "width": e.x1 - e.x0,
-            "height": e.bottom - e.top,
-            "object_type": "line",
-        }
-        for e in edges
-    ]
-    merged = plumber_table.merge_edges(objs, snap, snap, snap, snap)
-    points = plumber_table.edges_to_intersections(merged, 1, 1)
-    cells = plumber_table.intersections_to_cells(points)
-    return [Table([Cell(*bbox) for bbox in group]) for group in plumber_table.cells_to_tables(cells)]
+    """Tables of at least two cells described by the ruling edges, top to bottom."""
+    return [Table([Cell(*bbox) for bbox in cells]) for cells in find_cells(edges, snap)]
 
 
 def fill_cells(tables: list[Table], glyphs: list[Glyph]) -> list[Glyph]:
