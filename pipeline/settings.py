@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.validate.profile import Profile
 
 
 @dataclass(frozen=True)
 class ExtractSettings:
-    dedupe_tolerance: float = 1.0  # pt: a glyph drawn again within this distance is fake bold
+    dedupe_tolerance: float = 2.0  # pt: a glyph drawn again within half of this is fake bold
     snap_tolerance: float = 2.0  # pt: ruling lines this close are one line
     min_header_hits: int = 3  # header cells that must be recognised to accept a table
 
@@ -19,7 +23,9 @@ class NormalizeSettings:
 
 @dataclass(frozen=True)
 class ValidateSettings:
-    profile: str = "national"  # name of a shipped profile or a path to a TOML file
+    # name of a shipped profile, a path to a TOML file, or a Profile already loaded with
+    # pipeline.validate.load_profile (validate then does no I/O)
+    profile: str | Profile = "national"
 
 
 @dataclass(frozen=True)

@@ -87,37 +87,63 @@ def _glyphs(page: pdfium.PdfPage, to_display: Transform) -> Iterator[Glyph]:
     textpage = page.get_textpage()
     try:
         raw = textpage.raw
+        count = pdfium_c.FPDFText_CountChars(raw)
+        codes = _codes(raw, count)
         rect = pdfium_c.FS_RECTF()
-        for i in range(pdfium_c.FPDFText_CountChars(raw)):
-            code = pdfium_c.FPDFText_GetUnicode(raw, i)
+        (ox, oy), (xx, xy), (yx, yy) = to_display(0, 0), to_display(1, 0), to_display(0, 1)
+        ax, ay, bx, by = xx - ox, xy - oy, yx - ox, yy - oy  # display = o + x·a + y·b
+        for i in range(count):
+            code = codes[i]
             if code <= 32 or code == 0xFFFE or code == 0xFFFF:
                 continue  # spaces, line breaks pdfium generated, control codes
             if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect):
                 continue
-            x0, top, x1, bottom = _box(to_display, rect.left, rect.bottom, rect.right, rect.top)
-            yield Glyph(chr(code), x0, top, x1, bottom)
+            x_a = ox + rect.left * ax + rect.bottom * bx
+            x_b = ox + rect.right * ax + rect.top * bx
+            y_a = oy + rect.left * ay + rect.bottom * by
+            y_b = oy + rect.right * ay + rect.top * by
+            yield Glyph(
+                chr(code),
+                x_a if x_a < x_b else x_b,
+                y_a if y_a < y_b else y_b,
+                x_b if x_a < x_b else x_a,
+                y_b if y_a < y_b else y_a,
+            )
     finally:
         textpage.close()
 
 
+def _codes(raw: object, count: int) -> list[int]:
+    """Every character's code point with one call when the page has no astral characters."""
+    buffer = ctypes.create_string_buffer((count + 1) * 2)
+    written = pdfium_c.FPDFText_GetText(raw, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+    units = buffer.raw[: max(0, written - 1) * 2]
+    if len(units) == count * 2 and not any(0xD800 <= u <= 0xDFFF for u in memoryview(units).cast("H")):
+        return list(memoryview(units).cast("H"))
+    return [pdfium_c.FPDFText_GetUnicode(raw, i) for i in range(count)]
+
+
 def _dedupe(glyphs: list[Glyph], tolerance: float) -> list[Glyph]:
-    """Drop a glyph drawn again at (almost) the same place: the fake-bold trick of titles."""
+    """Drop a glyph drawn again at (almost) the same place: the fake-bold trick of titles.
+
+    Four grids offset by half a cell: two glyphs closer than tolerance/2 on both axes
+    always share a cell of one of them, and glyphs a tolerance apart never do.
+    """
     if tolerance <= 0:
         return glyphs
-    seen: dict[tuple[str, int, int], list[Glyph]] = {}
+    seen: set[tuple[str, int, int, int]] = set()
     kept: list[Glyph] = []
     for g in glyphs:
-        key = (g.text, int(g.x0 // tolerance), int(g.top // tolerance))
-        near = [
-            o
-            for dx in (-1, 0, 1)
-            for dy in (-1, 0, 1)
-            for o in seen.get((g.text, key[1] + dx, key[2] + dy), ())
-            if abs(o.x0 - g.x0) <= tolerance and abs(o.top - g.top) <= tolerance
-        ]
-        if near:
+        fx, fy = g.x0 / tolerance, g.top / tolerance
+        keys = (
+            (g.text, int(fx), int(fy), 0),
+            (g.text, int(fx + 0.5), int(fy), 1),
+            (g.text, int(fx), int(fy + 0.5), 2),
+            (g.text, int(fx + 0.5), int(fy + 0.5), 3),
+        )
+        if any(k in seen for k in keys):
             continue
-        seen.setdefault(key, []).append(g)
+        seen.update(keys)
         kept.append(g)
     return kept
 
