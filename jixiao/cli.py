@@ -1,0 +1,277 @@
+"""`jixiao`: the command line. Thin: it parses options, opens the database, and prints.
+
+Exit status: 0 when the command ran to its end (whatever individual documents did);
+1 with a one-line reason when it could not run at all (no such path, database
+unreachable); 2 for a usage error or a verb that is not available yet.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from db import blobstore, store
+from db.engine import database_url, make_engine, migrate
+from jixiao.console import ProgressLine, summary_lines
+from jixiao.export import write_csv, write_jsonl, write_xlsx
+from jixiao.inputs import InputError, collect
+from worker.inprocess import run
+from worker.receive import Job, queued_jobs, receive
+
+database_option = click.option(
+    "--database-url",
+    metavar="URL",
+    default=None,
+    help="SQLAlchemy URL of the results database (default: $JIXIAO_DATABASE_URL, else sqlite:///jixiao.db).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="jixiao")
+def main() -> None:
+    """Turn 项目支出绩效表 PDFs into database rows, and get them out again."""
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--no-wait", is_flag=True, help="Return once the files are recorded; parsing goes on in the background."
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Parser processes (default: one per core)."
+)
+@database_option
+def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_url: str | None) -> None:
+    """Read PDFs, folders (recursively) and .zip archives into a new batch.
+
+    Prints the batch id, shows progress on stderr, and waits until every document is
+    stored, failed or found to hold no table; then prints a summary.
+    """
+    try:
+        inputs = collect(paths)
+    except InputError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    if os.environ.get("JIXIAO_BROKER_URL"):
+        # SEAM (broker mode): the Celery path goes here — receive the files as below, then
+        # `worker.tasks.enqueue_batch(...)`, and with --no-wait return at once. Until that
+        # lands, refuse clearly rather than run in-process behind the user's back.
+        raise click.ClickException(
+            "broker mode not implemented yet: unset JIXIAO_BROKER_URL to run in-process"
+        )
+
+    engine = open_database(database_url)
+    store_dir = store_directory()
+    batch_id = store.create_batch(engine, [str(p) for p in paths])
+    click.echo(f"batch {batch_id}")
+    if not inputs.files:
+        click.echo(f"no PDF found in: {' '.join(paths)}", err=True)
+    received = receive(engine, store_dir, batch_id, inputs.files)
+
+    if no_wait:
+        log = start_background_work(batch_id, database_url, store_dir, workers)
+        click.echo(
+            f"{len(received.jobs)} document(s) queued; parsing in the background (log: {log}). "
+            f"`jixiao documents --batch {batch_id}` shows where they are.",
+            err=True,
+        )
+        return
+
+    _run_jobs(engine, received.jobs, workers)
+    summary = store.batch_summary(engine, batch_id)
+    for line in summary_lines(
+        batch_id, summary.counts, summary.failures, received.unreadable, ignored=len(inputs.ignored)
+    ):
+        click.echo(line, err=True)
+
+
+@main.command()
+@click.option("--batch", "batch_id", type=int, default=None, help="Only this batch (default: every batch).")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Parser processes (default: one per core)."
+)
+@database_option
+def work(batch_id: int | None, workers: int | None, database_url: str | None) -> None:
+    """Parse the documents still queued, in this process.
+
+    `ingest --no-wait` starts this in the background; run it by hand to finish a batch
+    that was interrupted (Ctrl-C, a closed terminal).
+    """
+    engine = open_database(database_url)
+    jobs = queued_jobs(engine, batch_id)
+    click.echo(f"{len(jobs)} queued document(s)", err=True)
+    _run_jobs(engine, jobs, workers)
+
+
+def _run_jobs(engine: Engine, jobs: list[Job], workers: int | None) -> None:
+    listener = ProgressLine(sys.stderr)
+    try:
+        run(engine, jobs, workers=workers, listener=listener)
+    except KeyboardInterrupt:
+        raise click.ClickException(
+            "interrupted: unfinished documents are queued again; `jixiao work` resumes them"
+        ) from None
+    finally:
+        listener.close()
+
+
+def start_background_work(batch_id: int, url: str | None, store_dir: Path, workers: int | None) -> Path:
+    """Start `jixiao work --batch ID` detached from this terminal; returns its log file."""
+    log = store_dir / "logs" / f"batch-{batch_id}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "jixiao",
+        "work",
+        "--batch",
+        str(batch_id),
+        "--database-url",
+        database_url(url),
+    ]
+    if workers:
+        command += ["--workers", str(workers)]
+    env = dict(os.environ, JIXIAO_STORE=str(store_dir))
+    with log.open("ab") as out:
+        subprocess.Popen(  # noqa: S603 — our own interpreter and module
+            command, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env, start_new_session=True
+        )
+    return log
+
+
+# --------------------------------------------------------------------------- read out
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--batch", "batch_id", type=int, default=None, help="Only the files of this batch.")
+@database_option
+def documents(fmt: str, batch_id: int | None, database_url: str | None) -> None:
+    """One line per received file: status, error, pages, unit, year, counts."""
+    engine = open_database(database_url)
+    write_jsonl(store.document_rows(engine, batch_id=batch_id), sys.stdout)
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx"]), default="jsonl", show_default=True
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write here (xlsx needs it)."
+)
+@click.option("--unit-name", default=None, help="Only rows of this 单位名称 (exact).")
+@click.option("--year", type=int, default=None, help="Only rows of this 预算年度.")
+@database_option
+def export(
+    fmt: str, out: Path | None, unit_name: str | None, year: int | None, database_url: str | None
+) -> None:
+    """One record per indicator row, in document order (stdout unless --out)."""
+    if fmt == "xlsx" and out is None:
+        raise click.UsageError("--format xlsx needs --out FILE.xlsx")
+    engine = open_database(database_url)
+    rows = store.export_rows(engine, unit_name=unit_name, year=year)
+    if fmt == "xlsx":
+        assert out is not None
+        n = write_xlsx(rows, out, store.EXPORT_KEYS)
+    elif out is None:
+        n = (
+            write_jsonl(rows, sys.stdout)
+            if fmt == "jsonl"
+            else write_csv(rows, sys.stdout, store.EXPORT_KEYS)
+        )
+    else:
+        with out.open("w", encoding="utf-8", newline="") as fh:
+            n = write_jsonl(rows, fh) if fmt == "jsonl" else write_csv(rows, fh, store.EXPORT_KEYS)
+    if out is not None:
+        click.echo(f"{n} rows written to {out}", err=True)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--document", "sha256", default=None, metavar="SHA256", help="Only this document's findings.")
+@database_option
+def findings(fmt: str, sha256: str | None, database_url: str | None) -> None:
+    """One validation finding per line (rule ids as in the domain rules)."""
+    engine = open_database(database_url)
+    write_jsonl(store.finding_rows(engine, document_sha256=sha256), sys.stdout)
+
+
+# --------------------------------------------------------------------------- not yet
+
+
+def _not_yet(name: str) -> None:
+    click.echo(f"jixiao {name}: not yet available in this version", err=True)
+    sys.exit(2)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def report() -> None:
+    """The findings report workbook (--out FILE.xlsx). Not yet available."""
+    _not_yet("report")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def reconcile() -> None:
+    """Re-enqueue documents no live task carries (broker mode). Not yet available."""
+    _not_yet("reconcile")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def retry() -> None:
+    """Re-run failed documents (--failed [--batch ID]). Not yet available."""
+    _not_yet("retry")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def reprocess() -> None:
+    """Re-run documents stored by an older pipeline (--outdated|--all). Not yet available."""
+    _not_yet("reprocess")
+
+
+# --------------------------------------------------------------------------- shared
+
+
+def open_database(url: str | None) -> Engine:
+    """An engine on a migrated database, or a one-line reason why there is none."""
+    resolved = database_url(url)
+    try:
+        engine = make_engine(resolved)
+        migrate(engine)
+    except Exception as exc:  # noqa: BLE001 — any failure here means the command cannot run
+        raise click.ClickException(f"database unreachable ({_redact(resolved)}): {_first_line(exc)}") from exc
+    return engine
+
+
+def store_directory() -> Path:
+    """Where received PDFs are kept: $JIXIAO_STORE, else ./jixiao-store (absolute, created)."""
+    path = blobstore.resolve_store_dir().resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot create the store folder {path}: {exc.strerror or exc}") from exc
+    return path
+
+
+def _redact(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 — an unparsable URL is shown as given
+        return url
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+if __name__ == "__main__":
+    main()
