@@ -50,3 +50,7 @@ class DamagedPdfError(BadInputError):
 
 class ExtractionError(PermanentError):
     """The PDF opened but the parser could not make sense of a page."""
+
+
+class ScannedPdfError(PermanentError):
+    """Image-only pages: the text must come from OCR, which this pipeline does not run yet."""

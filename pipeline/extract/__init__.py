@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
 
-from pipeline.errors import ExtractionError
+from pipeline.errors import ExtractionError, ScannedPdfError
 from pipeline.extract.grid import fill_cells, find_tables, lines_of
 from pipeline.extract.header import page_header_fields
 from pipeline.extract.objects import Glyph, read_page
@@ -35,6 +35,7 @@ class _Scan:
     header: dict[str, str] = field(default_factory=dict)
     columns: Columns | None = None
     notes: list[str] = field(default_factory=list)
+    textless: list[int] = field(default_factory=list)  # pages without a text layer (scans)
 
 
 def extract(
@@ -56,6 +57,13 @@ def extract(
             progress("extract", index + 1, n_pages)
     finally:
         pdf.close()
+    if not scan.rows and scan.textless and len(scan.textless) == n_pages:
+        raise ScannedPdfError(
+            f"scanned PDF: none of its {n_pages} pages has a text layer; "
+            "OCR of scans is not supported yet — ask the unit for the system-exported PDF"
+        )
+    if scan.textless:
+        scan.notes.append(f"pages without a text layer (scans?) skipped: {_ranges(scan.textless)}")
     return Extraction(
         pages=n_pages,
         table_pages=tuple(scan.table_pages),
@@ -71,6 +79,9 @@ def extract(
 
 def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, scan: _Scan) -> None:
     objs = read_page(page, settings.dedupe_tolerance)
+    if not objs.glyphs:
+        scan.textless.append(number)  # an image-only page: the OCR reader will take these
+        return
     tables = find_tables(objs.edges, settings.snap_tolerance)
     outside = fill_cells(tables, objs.glyphs)
     found = False
@@ -91,8 +102,10 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
             scan.rows.extend(rows)
     if found:
         scan.table_pages.append(number)
-    elif not tables and objs.glyphs and any(g.text == "绩" for g in objs.glyphs):
-        scan.notes.append(f"page {number}: text mentions 绩效 but has no ruled table")
+    elif not tables and _mentions_indicators(objs.glyphs):
+        scan.notes.append(
+            f"page {number}: indicator headers without ruling lines (borderless tables are not read)"
+        )
 
 
 def _read_page_header(outside: list[Glyph], table_top: float, titles: list[str], scan: _Scan) -> None:
@@ -111,3 +124,19 @@ def _spaced(line: list[Glyph]) -> str:
             out.append(" ")
         out.append(g.text)
     return "".join(out)
+
+
+def _mentions_indicators(glyphs: list[Glyph]) -> bool:
+    text = "".join(g.text for g in glyphs)
+    return "三级指标" in text or ("二级指标" in text and "指标值" in text)
+
+
+def _ranges(pages: list[int]) -> str:
+    """[1, 2, 3, 7] → '1-3, 7'."""
+    spans: list[list[int]] = []
+    for p in pages:
+        if spans and p == spans[-1][1] + 1:
+            spans[-1][1] = p
+        else:
+            spans.append([p, p])
+    return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in spans)

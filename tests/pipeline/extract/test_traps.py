@@ -10,6 +10,7 @@ import pdfplumber
 import pypdfium2 as pdfium
 import pytest
 
+from pipeline.errors import ScannedPdfError
 from pipeline.extract import extract
 from pipeline.normalize import normalize
 from tests.fixtures.render import RenderOptions, render_pdf
@@ -95,3 +96,15 @@ def test_page_break_styles_give_the_same_projects(seed: Truth, continuation: str
 
 def nfkc(text: str | None) -> str:
     return unicodedata.normalize("NFKC", text or "")
+
+
+def test_image_only_pdf_fails_as_a_scan() -> None:
+    from fpdf import FPDF
+    from PIL import Image
+
+    pdf = FPDF(unit="pt", format="A4")
+    for _ in range(2):
+        pdf.add_page()
+        pdf.image(Image.new("L", (200, 100), 200), x=50, y=50, w=400)
+    with pytest.raises(ScannedPdfError, match="OCR"):
+        extract(bytes(pdf.output()))
