@@ -78,9 +78,9 @@ def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_
     received = receive(engine, store_dir, batch_id, inputs.files)
 
     if no_wait:
-        log = start_background_work(batch_id, database_url, store_dir, workers)
+        pid, log = start_background_work(batch_id, database_url, store_dir, workers)
         click.echo(
-            f"{len(received.jobs)} document(s) queued; parsing in the background (log: {log}). "
+            f"{len(received.jobs)} document(s) queued; parsing in the background (pid {pid}, log {log}). "
             f"`jixiao documents --batch {batch_id}` shows where they are.",
             err=True,
         )
@@ -124,8 +124,10 @@ def _run_jobs(engine: Engine, jobs: list[Job], workers: int | None) -> None:
         listener.close()
 
 
-def start_background_work(batch_id: int, url: str | None, store_dir: Path, workers: int | None) -> Path:
-    """Start `jixiao work --batch ID` detached from this terminal; returns its log file."""
+def start_background_work(
+    batch_id: int, url: str | None, store_dir: Path, workers: int | None
+) -> tuple[int, Path]:
+    """Start `jixiao work --batch ID` detached from this terminal; returns its pid and log file."""
     log = store_dir / "logs" / f"batch-{batch_id}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     command = [
@@ -142,10 +144,10 @@ def start_background_work(batch_id: int, url: str | None, store_dir: Path, worke
         command += ["--workers", str(workers)]
     env = dict(os.environ, JIXIAO_STORE=str(store_dir))
     with log.open("ab") as out:
-        subprocess.Popen(  # noqa: S603 — our own interpreter and module
+        child = subprocess.Popen(  # noqa: S603 — our own interpreter and module
             command, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env, start_new_session=True
         )
-    return log
+    return child.pid, log
 
 
 # --------------------------------------------------------------------------- read out

@@ -1,0 +1,220 @@
+"""`jixiao ingest`: what enters a batch, how each file ends, and when the command itself fails."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Invoke, Workspace, cpu_workers
+from tests.cli.files import plain_pdf, zip_of
+from tests.fixtures.corpus import Doc, bad_docs
+from tests.fixtures.render import RenderOptions, render_pdf
+from tests.fixtures.truths import seed_truth
+
+STORED_NAME = re.compile(r"[0-9a-f]{2}/[0-9a-f]{64}\.pdf")
+
+
+@pytest.fixture(scope="module")
+def seed_pdf() -> bytes:
+    """The seed document rendered as a ruled 绩效表 (24 projects, 192 rows)."""
+    return render_pdf(seed_truth())
+
+
+def batch_id(stdout: str) -> int:
+    match = re.match(r"batch (\d+)\n", stdout)
+    assert match, stdout
+    return int(match.group(1))
+
+
+def documents(jixiao: Invoke, batch: int | None = None) -> dict[str, dict]:
+    args = ["documents", "--format", "jsonl"] + (["--batch", str(batch)] if batch is not None else [])
+    result = jixiao(*args)
+    assert result.exit_code == 0, result.output
+    return {row["source_name"]: row for row in map(json.loads, result.stdout.splitlines())}
+
+
+def write_bad_inputs(folder: Path, good: bytes) -> dict[str, Path]:
+    """The fixture generator's bad inputs (empty, truncated, encrypted, PNG and zip renamed, …)."""
+    docs = bad_docs(Doc("seed", "seed", seed_truth(), RenderOptions()), good)
+    paths = {}
+    for doc in docs:
+        assert doc.data is not None
+        paths[doc.name] = folder / f"{doc.name}.pdf"
+        paths[doc.name].parent.mkdir(parents=True, exist_ok=True)
+        paths[doc.name].write_bytes(doc.data)
+    return paths
+
+
+# What each broken file must say, in words a person can act on.
+REASONS = {
+    "empty": "empty file",
+    "truncated": "truncated PDF",
+    "encrypted": "encrypted PDF: a password is required",
+    "image-renamed": "not a PDF: it is a PNG image",
+    "zip-renamed": "not a PDF: it is a ZIP archive",
+}
+
+
+def test_bad_inputs_end_failed_with_reasons_and_the_batch_runs_to_the_end(
+    workspace: Workspace, jixiao: Invoke, seed_pdf: bytes
+) -> None:
+    (workspace.inputs / "a-good.pdf").write_bytes(seed_pdf)  # sorted first: the original
+    bad = write_bad_inputs(workspace.inputs / "bad", seed_pdf)
+    (workspace.inputs / "notes.txt").write_text("not a document")
+
+    result = jixiao("ingest", "--workers", cpu_workers(), str(workspace.inputs))
+
+    assert result.exit_code == 0, result.output
+    batch = batch_id(result.stdout)
+    docs = documents(jixiao, batch)
+    assert set(docs) == {str(workspace.inputs / "a-good.pdf")} | {str(p) for p in bad.values()}
+    for name, reason in REASONS.items():
+        row = docs[str(bad[name])]
+        assert (row["status"], reason in (row["error"] or "")) == ("failed", True), row
+        assert f"failed: {bad[name]}: {row['error']}" in result.stderr
+    copy = docs[str(bad["duplicate-copy"])]
+    assert (copy["status"], copy["error"]) == ("duplicate", None)
+    assert docs[str(bad["duplicate-copy"])]["sha256"] == docs[str(workspace.inputs / "a-good.pdf")]["sha256"]
+    # Progress and summary on stderr; stdout holds only the batch id.
+    assert re.search(r"\d+/\d+ documents, \d+ pages, [\d.]+ pages/s, \d+ failed", result.stderr)
+    assert re.search(rf"batch {batch}: \d+ stored, 1 duplicate, \d+ no_table, \d+ failed", result.stderr)
+    assert "1 file(s) ignored" in result.stderr
+    assert result.stdout == f"batch {batch}\n"
+    # Every received file is kept under its SHA-256 and nothing else is written in the store.
+    kept = sorted(p.relative_to(workspace.store).as_posix() for p in workspace.store.rglob("*.pdf"))
+    assert kept and all(STORED_NAME.fullmatch(k) for k in kept)
+    assert len(kept) == len({row["sha256"] for row in docs.values()})
+
+
+def test_good_files_are_stored_and_a_table_less_pdf_is_no_table(
+    workspace: Workspace, jixiao: Invoke, seed_pdf: bytes
+) -> None:
+    (workspace.inputs / "a-good.pdf").write_bytes(seed_pdf)
+    bad = write_bad_inputs(workspace.inputs / "bad", seed_pdf)
+
+    result = jixiao("ingest", "--workers", cpu_workers(), str(workspace.inputs))
+
+    docs = documents(jixiao, batch_id(result.stdout))
+    good = docs[str(workspace.inputs / "a-good.pdf")]
+    assert (good["status"], good["error"], good["unit_name"], good["budget_year"]) == (
+        "stored",
+        None,
+        "拉萨市信访局本级",
+        2025,
+    )
+    assert good["projects"] > 0 and good["indicators"] > 0
+    assert docs[str(bad["no-table"])]["status"] == "no_table"
+    exported = jixiao("export", "--format", "jsonl").stdout.splitlines()
+    assert len(exported) == good["indicators"]
+
+
+def test_a_zip_is_read_in_memory_and_member_names_never_become_paths(
+    workspace: Workspace, jixiao: Invoke, tmp_path: Path
+) -> None:
+    escape = f"evil-{uuid.uuid4().hex}.pdf"
+    archive = workspace.inputs / "pack.zip"
+    archive.write_bytes(
+        zip_of(
+            {
+                f"../{escape}": plain_pdf("up"),
+                f"../../{escape}": plain_pdf("up up"),
+                f"/tmp/{escape}": plain_pdf("absolute"),
+                "docs/b.pdf": plain_pdf("b"),
+                "docs/readme.txt": b"ignored",
+            }
+        )
+    )
+
+    result = jixiao("ingest", "--workers", "2", str(archive))
+
+    assert result.exit_code == 0, result.output
+    docs = documents(jixiao, batch_id(result.stdout))
+    assert sorted(docs) == sorted(
+        f"{archive}!{name}" for name in (f"../{escape}", f"../../{escape}", f"/tmp/{escape}", "docs/b.pdf")
+    )
+    assert all(row["status"] in ("failed", "no_table", "stored") for row in docs.values())
+    assert not list(tmp_path.parent.rglob(escape)) and not Path("/tmp", escape).exists()
+    # In the workspace: the archive, and the store's content-addressed copies. Nothing else.
+    written = [p for p in workspace.root.rglob("*") if p.is_file()]
+    assert all(p == archive or p.is_relative_to(workspace.store) for p in written), written
+
+
+def test_the_same_bytes_twice_are_one_document_and_two_submissions(
+    workspace: Workspace, jixiao: Invoke
+) -> None:
+    data = plain_pdf("twice")
+    (workspace.inputs / "one.pdf").write_bytes(data)
+    first = jixiao("ingest", str(workspace.inputs / "one.pdf"))
+    (workspace.inputs / "copy.pdf").write_bytes(data)
+
+    second = jixiao("ingest", str(workspace.inputs / "copy.pdf"))
+
+    assert second.exit_code == 0
+    docs = documents(jixiao)
+    assert docs[str(workspace.inputs / "copy.pdf")]["status"] == "duplicate"
+    assert docs[str(workspace.inputs / "one.pdf")]["status"] != "duplicate"
+    assert batch_id(second.stdout) == batch_id(first.stdout) + 1
+    assert "0 stored, 1 duplicate, 0 no_table, 0 failed" in second.stderr
+
+
+def test_a_missing_path_stops_with_one_line_and_records_nothing(workspace: Workspace, jixiao: Invoke) -> None:
+    (workspace.inputs / "real.pdf").write_bytes(plain_pdf("real"))
+
+    result = jixiao("ingest", str(workspace.inputs / "real.pdf"), "no/such/folder")
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "no such file or folder: no/such/folder" in result.stderr
+    assert documents(jixiao) == {}
+
+
+def test_an_unreachable_database_stops_with_one_line(workspace: Workspace, jixiao: Invoke) -> None:
+    (workspace.inputs / "real.pdf").write_bytes(plain_pdf("real"))
+
+    result = jixiao(
+        "ingest", str(workspace.inputs), "--database-url", "postgresql://postgres@127.0.0.1:9/nowhere"
+    )
+
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("Error: database unreachable (postgresql+psycopg://postgres@127.0.0.1:9/")
+
+
+def test_with_a_broker_configured_ingest_refuses_until_broker_mode_exists(
+    workspace: Workspace, jixiao: Invoke
+) -> None:
+    (workspace.inputs / "real.pdf").write_bytes(plain_pdf("real"))
+    result = jixiao(
+        "ingest", str(workspace.inputs), extra_env={"JIXIAO_BROKER_URL": "redis://127.0.0.1:6379/0"}
+    )
+    assert result.exit_code == 1
+    assert "broker mode not implemented yet" in result.stderr
+    assert documents(jixiao) == {}
+
+
+def test_no_wait_returns_at_once_and_the_background_run_finishes_the_batch(
+    workspace: Workspace, jixiao: Invoke
+) -> None:
+    for i in range(3):
+        (workspace.inputs / f"d{i}.pdf").write_bytes(plain_pdf(f"doc {i}"))
+    (workspace.inputs / "broken.pdf").write_bytes(b"%PDF-1.4 cut short")
+
+    result = jixiao("ingest", "--no-wait", "--workers", "2", str(workspace.inputs))
+
+    assert result.exit_code == 0, result.output
+    batch = batch_id(result.stdout)
+    match = re.search(r"parsing in the background \(pid (\d+), log (\S+)\)", result.stderr)
+    assert match, result.stderr
+    try:
+        os.waitpid(int(match.group(1)), 0)  # the background worker is our child: wait for it to end
+    except ChildProcessError:
+        pass  # already reaped
+    statuses = {name: row["status"] for name, row in documents(jixiao, batch).items()}
+    assert len(statuses) == 4
+    assert not {"queued", "running"} & set(statuses.values()), Path(match.group(2)).read_text()
+    assert statuses[str(workspace.inputs / "broken.pdf")] == "failed"
