@@ -1,10 +1,71 @@
-"""Validation: `Document` → findings (placeholder; being written)."""
+"""Validation: `Document` → findings, by the rules of shared/domain/rules.md §2.
+
+Implemented per document: S1–S10, V1–V9 (+ V10, a local addition: a 本年绩效指标值 looser than the
+绩效指标值), D1–D5, W1–W5, P1, P3, P5, and Y5 (qualitative-only projects, which needs no other
+document). Cross-document rules Y1–Y4 are pure functions in `pipeline.validate.across`, for the
+caller that holds many documents (the database).
+
+Left out, and why:
+- X1–X5 compare with the 项目支出表 and other tables of the same PDF, which the extractor does not
+  read (the Document carries only the performance table).
+- P2 (a header row repeated mid-table) and P4 (text cut at a page break) need page geometry; the
+  extractor handles them, and a header that still slips through is reported by S4.
+- S10's informational half (★ parsed into `core`) is what normalize does; only the profile's
+  "core required" check emits findings.
+
+Rules judge a value on 本年绩效指标值 when it is filled, else on 绩效指标值, and a project's weights
+on 本年权重 when that column holds any number, else on 权重.
+
+`validate` is pure. A profile name or path in `ValidateSettings.profile` is read from disk on each
+call; callers that validate many documents load it once (`load_profile`) and pass the `Profile`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pipeline.model import Document, Finding
 from pipeline.settings import ValidateSettings
+from pipeline.validate.context import DocumentContext
+from pipeline.validate.profile import Profile, ProfileError, load_profile
+from pipeline.validate.registry import Rule
+from pipeline.validate.rules import RULES
+
+__all__ = ["RULES", "Profile", "ProfileError", "load_profile", "resolve_profile", "run_rules", "validate"]
+
+
+def resolve_profile(settings: ValidateSettings | None) -> Profile:
+    profile = (settings or ValidateSettings()).profile
+    return profile if isinstance(profile, Profile) else load_profile(profile)
+
+
+def run_rules(document: Document, profile: Profile, rules: Iterable[Rule] = RULES) -> tuple[Finding, ...]:
+    """Run the `rules` the profile selects over one document.
+
+    Findings come in document order: document-level ones first, then per project, its
+    project-level findings before its rows, each in rule order.
+    """
+    first_index: dict[str | None, int] = {}
+    for i, p in enumerate(document.projects):
+        first_index.setdefault(p.code, i)
+    keyed: list[tuple[tuple[int, int, int], Finding]] = []
+    for order, rule in enumerate(r for r in rules if profile.selects(r.id)):
+        ctx = DocumentContext(document, profile, rule)
+        if rule.scope == "document":
+            for f in rule.check(ctx):
+                where = (
+                    -1 if f.page is None and f.project_code is None else first_index.get(f.project_code, -1)
+                )
+                keyed.append(((where, -1 if f.row is None else f.row, order), f))
+            continue
+        for p in ctx.projects():
+            checks = (rule.check(p),) if rule.scope == "project" else (rule.check(r) for r in p.rows())
+            for results in checks:
+                for f in results:
+                    keyed.append(((p.index, -1 if f.row is None else f.row, order), f))
+    keyed.sort(key=lambda kf: kf[0])
+    return tuple(f for _, f in keyed)
 
 
 def validate(document: Document, settings: ValidateSettings | None = None) -> tuple[Finding, ...]:
-    raise NotImplementedError
+    return run_rules(document, resolve_profile(settings))

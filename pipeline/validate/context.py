@@ -1,0 +1,212 @@
+"""What a rule sees: one document, one project or one indicator row, plus the active profile.
+
+The contexts also decide which column a value or weight rule judges: the this-year column
+(本年绩效指标值 / 本年权重) when it is filled, else the overall one. For values this is per row;
+for weights it is per project (a project whose 本年权重 column holds any number is judged on that
+column), so that sums never mix the two columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from pipeline.model import Document, Finding, Indicator, Project
+from pipeline.normalize.levels import COST, OUTPUT, SATISFACTION
+from pipeline.validate.profile import Profile
+from pipeline.validate.registry import Rule, make_finding
+from pipeline.validate.values import Quantity, canonical_unit, quantity
+
+COLUMN_NAMES = {
+    "target": "绩效指标值",
+    "target_this_year": "本年绩效指标值",
+    "weight": "权重",
+    "weight_this_year": "本年权重",
+}
+
+
+def project_label(project: Project, index: int) -> str:
+    if project.code and project.name:
+        return f"项目「{project.code}-{project.name}」"
+    if project.code or project.name:
+        return f"项目「{project.code or project.name}」"
+    return f"第{index + 1}个项目（第{project.page}页，无项目名称）"
+
+
+def indicator_label(indicator: Indicator, row: int) -> str:
+    if indicator.level3:
+        return f"三级指标「{indicator.level3}」"
+    return f"第{row + 1}行指标（第{indicator.page}页，三级指标为空）"
+
+
+def is_satisfaction(ind: Indicator) -> bool:
+    return (
+        ind.level1 == SATISFACTION
+        or "满意度" in (ind.level2 or "")
+        or any(w in (ind.level3 or "") for w in ("满意度", "满意率"))
+    )
+
+
+def is_cost(ind: Indicator) -> bool:
+    return ind.level1 == COST or (ind.level2 or "").endswith(COST)
+
+
+def is_output(ind: Indicator) -> bool:
+    return ind.level1 == OUTPUT
+
+
+@dataclass(frozen=True)
+class DocumentContext:
+    document: Document
+    profile: Profile
+    rule: Rule
+
+    @cached_property
+    def has_weight_column(self) -> bool:
+        """The table has a 权重 column: a weight was read somewhere, or the extractor saw the column."""
+        return any(
+            i.weight is not None
+            or i.weight_this_year is not None
+            or "weight" in i.raw
+            or "weight_this_year" in i.raw
+            for p in self.document.projects
+            for i in p.indicators
+        )
+
+    def projects(self) -> Iterator[ProjectContext]:
+        for index, project in enumerate(self.document.projects):
+            yield ProjectContext(self, index, project)
+
+    def finding(
+        self, outcome: str = "", *, project: int | None = None, row: int | None = None, **fields: object
+    ) -> Finding:
+        rule = self.rule
+        severity = self.profile.severity_for(rule.id, outcome, rule.outcome(outcome).severity)
+        if project is None:
+            return make_finding(
+                rule,
+                outcome,
+                severity,
+                where="本文件",
+                fields=fields,
+                project_code=None,
+                page=None,
+                row=None,
+                level3=None,
+            )
+        p = self.document.projects[project]
+        where = project_label(p, project)
+        if row is None:
+            return make_finding(
+                rule,
+                outcome,
+                severity,
+                where=where,
+                fields=fields,
+                project_code=p.code,
+                page=p.page or None,
+                row=None,
+                level3=None,
+            )
+        ind = p.indicators[row]
+        return make_finding(
+            rule,
+            outcome,
+            severity,
+            where=where + indicator_label(ind, row),
+            fields=fields,
+            project_code=p.code,
+            page=ind.page,
+            row=row,
+            level3=ind.level3,
+        )
+
+
+@dataclass(frozen=True)
+class ProjectContext:
+    doc: DocumentContext
+    index: int
+    project: Project
+
+    @property
+    def profile(self) -> Profile:
+        return self.doc.profile
+
+    @property
+    def budget_year(self) -> int | None:
+        return self.doc.document.budget_year
+
+    def rows(self) -> Iterator[RowContext]:
+        for row, indicator in enumerate(self.project.indicators):
+            yield RowContext(self, row, indicator)
+
+    @cached_property
+    def weight_column(self) -> str:
+        this_year = any(i.weight_this_year is not None for i in self.project.indicators)
+        return "weight_this_year" if this_year else "weight"
+
+    @cached_property
+    def weights(self) -> tuple[float | None, ...]:
+        return tuple(getattr(i, self.weight_column) for i in self.project.indicators)
+
+    @property
+    def weight_column_name(self) -> str:
+        return COLUMN_NAMES[self.weight_column]
+
+    def finding(self, outcome: str = "", *, row: int | None = None, **fields: object) -> Finding:
+        return self.doc.finding(outcome, project=self.index, row=row, **fields)
+
+
+@dataclass(frozen=True)
+class RowContext:
+    proj: ProjectContext
+    row: int
+    indicator: Indicator
+
+    @property
+    def profile(self) -> Profile:
+        return self.proj.profile
+
+    @property
+    def value_column(self) -> str:
+        return "target_this_year" if self.indicator.target_this_year is not None else "target"
+
+    @property
+    def value_column_name(self) -> str:
+        return COLUMN_NAMES[self.value_column]
+
+    @property
+    def value(self) -> str | None:
+        """The value judged: 本年绩效指标值 when filled, else 绩效指标值."""
+        return (
+            self.indicator.target_this_year
+            if self.indicator.target_this_year is not None
+            else self.indicator.target
+        )
+
+    @cached_property
+    def quantity(self) -> Quantity | None:
+        return quantity(self.value) if self.value is not None else None
+
+    @property
+    def operator(self) -> str | None:
+        """The 指标性质 column, or the operator written inside the value when the column is empty."""
+        if self.indicator.operator is not None:
+            return self.indicator.operator
+        return self.quantity.operator if self.quantity else None
+
+    @property
+    def unit(self) -> str:
+        """The 度量单位 column, else the unit written after the number; canonical (百分比 → %)."""
+        column = canonical_unit(self.indicator.measure_unit)
+        if column:
+            return column
+        return canonical_unit(self.quantity.unit) if self.quantity else ""
+
+    @property
+    def name(self) -> str:
+        return self.indicator.level3 or ""
+
+    def finding(self, outcome: str = "", **fields: object) -> Finding:
+        return self.proj.doc.finding(outcome, project=self.proj.index, row=self.row, **fields)

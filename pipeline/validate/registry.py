@@ -1,0 +1,130 @@
+"""The rule registry: every check is a small pure function declared with `@rule(...)`.
+
+The decorator turns the function into a frozen `Rule` carrying its id (as in rules.md §2), group,
+default severity, basis and Chinese message template. There is no global list to append to: rule
+modules are gathered with `collect(module, ...)`, which keeps definition order and refuses
+duplicate ids, so the registry is an immutable tuple built once.
+
+A check receives a context for one document, one project or one indicator row (its `scope`) and
+yields `Finding`s made by `ctx.finding(...)`, which fills in the provenance (project code, page,
+row, 三级指标), renders the template and applies the profile's severity overrides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType, ModuleType
+from typing import Any, Literal
+
+from pipeline.model import Finding, Severity
+
+Scope = Literal["document", "project", "row"]
+GROUPS = frozenset("SVDWXYP")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One way a rule can fire: its severity and message template.
+
+    Templates are `str.format` strings; ``{where}`` is always available (「项目」 and 「三级指标」
+    of the finding), the rest come from the keyword arguments of `ctx.finding`.
+    """
+
+    severity: Severity
+    template: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str  # e.g. "S1", as in shared/domain/rules.md §2
+    scope: Scope
+    severity: Severity  # of the default outcome
+    template: str  # of the default outcome
+    basis: str  # where the rule comes from: 88 / 10 / 101 / DM / P / L / local
+    title: str  # one line, Chinese: what the rule checks
+    check: Callable[[Any], Iterable[Finding]] = field(compare=False, repr=False)
+    outcomes: Mapping[str, Outcome] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+
+    @property
+    def group(self) -> str:
+        return self.id[0]
+
+    def outcome(self, name: str = "") -> Outcome:
+        if not name:
+            return Outcome(self.severity, self.template)
+        try:
+            return self.outcomes[name]
+        except KeyError:
+            raise KeyError(f"rule {self.id} has no outcome {name!r}") from None
+
+
+def rule(
+    id: str,
+    *,
+    scope: Scope,
+    severity: Severity,
+    template: str,
+    basis: str,
+    title: str,
+    outcomes: Mapping[str, tuple[Severity, str]] | None = None,
+) -> Callable[[Callable[[Any], Iterable[Finding]]], Rule]:
+    """Declare a check: ``@rule("S1", scope="row", severity="error", template=..., ...)``."""
+    if id[:1] not in GROUPS or not id[1:].isdigit():
+        raise ValueError(f"rule id {id!r} must be a group letter and a number")
+
+    def wrap(check: Callable[[Any], Iterable[Finding]]) -> Rule:
+        return Rule(
+            id=id,
+            scope=scope,
+            severity=severity,
+            template=template,
+            basis=basis,
+            title=title,
+            check=check,
+            outcomes=MappingProxyType({k: Outcome(*v) for k, v in (outcomes or {}).items()}),
+        )
+
+    return wrap
+
+
+def collect(*modules: ModuleType) -> tuple[Rule, ...]:
+    """The `Rule`s defined in `modules`, in definition order; duplicate ids are an error."""
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for module in modules:
+        for value in vars(module).values():
+            if isinstance(value, Rule) and value.id not in seen:
+                rules.append(value)
+                seen.add(value.id)
+            elif isinstance(value, Rule) and not any(r is value for r in rules):
+                raise ValueError(f"rule id {value.id} is defined twice")
+    return tuple(rules)
+
+
+def by_id(rules: Iterable[Rule]) -> Mapping[str, Rule]:
+    return MappingProxyType({r.id: r for r in rules})
+
+
+def make_finding(
+    rule: Rule,
+    outcome: str,
+    severity: Severity,
+    *,
+    where: str,
+    fields: Mapping[str, object],
+    project_code: str | None,
+    page: int | None,
+    row: int | None,
+    level3: str | None,
+) -> Finding:
+    template = rule.outcome(outcome).template
+    return Finding(
+        rule=rule.id,
+        severity=severity,
+        message=template.format(where=where, **fields),
+        project_code=project_code,
+        page=page,
+        row=row,
+        level3=level3,
+    )

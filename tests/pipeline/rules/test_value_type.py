@@ -1,0 +1,117 @@
+"""V1–V10 and Y5: each rule fires on a broken case and stays quiet on its nearest good case."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tests.pipeline.rules.build import document, findings, fires, good_rows, ind, project, with_row
+
+
+def test_clean_document_has_no_value_findings() -> None:
+    doc = document()
+    for rid in ("V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8", "V9", "V10", "Y5"):
+        assert not fires(doc, rid), rid
+
+
+def test_v1_unknown_operator_text() -> None:
+    (f,) = findings(with_row(0, operator=None, raw={"operator": "Lacra"}), "V1")
+    assert f.severity == "error" and "「Lacra」" in f.message
+
+
+def test_v1_missing_operator_with_a_value() -> None:
+    (f,) = findings(with_row(0, operator=None), "V1")
+    assert f.severity == "warning"
+    assert not fires(with_row(0, operator=None, target="≥95"), "V1")  # the value carries it
+
+
+def test_v2_quantitative_needs_one_number() -> None:
+    for bad in ("达标", "14-24", "100%(1.0)"):
+        (f,) = findings(with_row(0, target=bad), "V2")
+        assert f.severity == "error", bad
+    for good in ("1,000", "1000.00", "95%", "0.95", "≥95%", "超13"):
+        assert not fires(with_row(0, target=good), "V2"), good
+
+
+def test_v2_empty_value() -> None:
+    (f,) = findings(with_row(0, target=None), "V2")
+    assert "未填写指标值" in f.message
+    assert not fires(with_row(0, target=None, target_this_year="100"), "V2")
+
+
+def test_v3_unit() -> None:
+    (f,) = findings(with_row(0, unit=None), "V3")
+    assert f.severity == "warning"
+    assert not fires(with_row(0, unit=None, target="100%"), "V3")  # embedded unit
+    assert not fires(with_row(4, unit=None), "V3")  # 定性
+
+
+def test_v4_qualitative() -> None:
+    (f,) = findings(with_row(4, target=None), "V4")
+    assert f.severity == "error"
+    (f,) = findings(with_row(4, target="100"), "V4")
+    assert f.severity == "warning" and "纯数字" in f.message
+    assert not fires(with_row(4, target="达到合同要求"), "V4")  # 定性 with text
+    assert not fires(with_row(4, target="2025年1月28日前兑现"), "V4")
+
+
+def test_v5_embedded_operator_conflict() -> None:
+    (f,) = findings(with_row(6, target="≤90"), "V5")
+    assert f.severity == "error" and "≤" in f.message
+    assert not fires(with_row(6, target="≥90"), "V5")
+    assert not fires(with_row(6, target=">=90"), "V5")
+
+
+def test_v6_embedded_unit() -> None:
+    (f,) = findings(with_row(3, target="10.5元"), "V6")
+    assert f.severity == "error"  # 元 vs 万元: scale conflict
+    (f,) = findings(with_row(0, target="100次"), "V6")
+    assert f.severity == "warning"
+    assert not fires(with_row(0, target="100百分比"), "V6")  # 百分比 is %
+    assert not fires(with_row(0, target="100%"), "V6")
+
+
+def test_v7_placeholders() -> None:
+    for bad in ("XX", "**", "＊＊", "—", "/", "无", "待定", "≥**%", "**元/人·月"):
+        (f,) = findings(with_row(0, target=bad), "V7")
+        assert f.severity == "error", bad
+    assert not fires(with_row(0, target="100"), "V7")
+    assert not fires(with_row(4, target="无重大事故"), "V7")
+
+
+def test_v8_percent_range() -> None:
+    (f,) = findings(with_row(0, target="120"), "V8")
+    assert f.severity == "error"  # 覆盖率 over 100
+    (f,) = findings(with_row(0, target="0.95"), "V8")
+    assert f.severity == "warning" and "小数" in f.message
+    assert not fires(with_row(0, level3="收入增长率", target="120"), "V8")
+    assert not fires(with_row(0, target="100"), "V8")
+    assert not fires(with_row(0, target="0"), "V8")  # a zero target (事故率=0) is legitimate
+
+
+def test_v9_over_hundred_on_a_rate() -> None:
+    (f,) = findings(with_row(0, operator="≥", target="100"), "V9")
+    assert f.severity == "warning"
+    assert not fires(with_row(0, operator="=", target="100"), "V9")
+    assert not fires(with_row(0, operator="≥", target="99"), "V9")
+
+
+def test_v10_this_year_looser() -> None:
+    (f,) = findings(with_row(6, target="95", target_this_year="90"), "V10")
+    assert "本年绩效指标值「90」" in f.message
+    assert not fires(with_row(6, target="90", target_this_year="95"), "V10")  # stricter is fine
+    (f,) = findings(with_row(3, target="10", target_this_year="12"), "V10")  # ≤: higher is looser
+    assert f.row == 3
+    assert not fires(with_row(0, target="100", target_this_year="90"), "V10")  # = has no direction
+
+
+def test_values_are_judged_on_the_this_year_column() -> None:
+    (f,) = findings(with_row(0, target="100", target_this_year="达标"), "V2")
+    assert "本年绩效指标值「达标」" in f.message
+    assert not fires(with_row(0, target="达标", target_this_year="100"), "V2")
+
+
+def test_y5_qualitative_only() -> None:
+    rows = tuple(replace(i, operator="定性", target="提升", measure_unit=None) for i in good_rows())
+    (f,) = findings(document(project(*rows)), "Y5")
+    assert f.severity == "warning" and "7个指标" in f.message
+    assert not fires(document(project(*rows[:-1], ind("满意度", operator="≥", target="90"))), "Y5")
