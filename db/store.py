@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, case, delete, exists, func, insert, select, update
@@ -107,6 +108,8 @@ class DocRef:
     source_name: str
     store_path: str
     status: str
+    unit_name: str | None = None  # known once extracted; a queue task shows them to the operator
+    budget_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,21 @@ def claim(engine: Engine, sha256: str, stage: str = "extract") -> bool:
             update(Document)
             .where(Document.sha256 == sha256, Document.status.in_(PENDING_STATUSES))
             .values(status=RUNNING, stage=stage, error=None, updated_at=utcnow())
+        )
+        return result.rowcount == 1
+
+
+def set_stage(engine: Engine, sha256: str, stage: str) -> bool:
+    """Record the stage a `running` document has reached; False when it is no longer running.
+
+    Conditional, unlike `set_status`: a late report from a redelivered task must not turn a
+    document that another task already finished back into `running`.
+    """
+    with write_connection(engine) as conn:
+        result = conn.execute(
+            update(Document)
+            .where(Document.sha256 == sha256, Document.status == RUNNING)
+            .values(stage=stage, updated_at=utcnow())
         )
         return result.rowcount == 1
 
@@ -499,7 +517,14 @@ def _docrefs(engine: Engine, statement: Select[Any]) -> list[DocRef]:
         return [DocRef(*row) for row in conn.execute(statement.order_by(Document.id))]
 
 
-_DOCREF_COLUMNS = (Document.sha256, Document.source_name, Document.store_path, Document.status)
+_DOCREF_COLUMNS = (
+    Document.sha256,
+    Document.source_name,
+    Document.store_path,
+    Document.status,
+    Document.unit_name,
+    Document.budget_year,
+)
 
 
 def find_document(engine: Engine, sha256: str) -> DocRef | None:
@@ -508,9 +533,17 @@ def find_document(engine: Engine, sha256: str) -> DocRef | None:
     return refs[0] if refs else None
 
 
-def documents_in_state(engine: Engine, statuses: Sequence[str], batch_id: int | None = None) -> list[DocRef]:
-    """Documents whose status is one of `statuses`; with `batch_id`, those submitted in that batch."""
+def documents_in_state(
+    engine: Engine,
+    statuses: Sequence[str],
+    batch_id: int | None = None,
+    updated_before: datetime | None = None,
+) -> list[DocRef]:
+    """Documents whose status is one of `statuses`; with `batch_id`, those submitted in that batch;
+    with `updated_before`, only those whose last change is older (a sweep leaves fresh ones alone)."""
     statement = select(*_DOCREF_COLUMNS).where(Document.status.in_(list(statuses)))
+    if updated_before is not None:
+        statement = statement.where(Document.updated_at < updated_before)
     if batch_id is not None:
         statement = statement.where(
             exists().where(Submission.document_id == Document.id, Submission.batch_id == batch_id)
