@@ -78,12 +78,12 @@ def extract(
 
 
 def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, scan: _Scan) -> None:
-    objs = read_page(page, settings.dedupe_tolerance)
+    objs = read_page(page)
     if not objs.glyphs:
         scan.textless.append(number)  # an image-only page: the OCR reader will take these
         return
     tables = find_tables(objs.edges, settings.snap_tolerance)
-    outside = fill_cells(tables, objs.glyphs)
+    outside = fill_cells(tables, objs.glyphs, settings.dedupe_tolerance)
     found = False
     for table in tables:
         header = read_header(table, settings.min_header_hits)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from pipeline.extract.cells import find_cells
 from pipeline.extract.objects import Edge, Glyph
@@ -24,8 +25,9 @@ class Cell:
     bottom: float
     glyphs: list[Glyph] = field(default_factory=list)
 
-    @property
+    @cached_property
     def text(self) -> str:
+        """Read once the cell is filled (see `fill_cells`)."""
         return join_lines(self.glyphs)
 
 
@@ -48,11 +50,14 @@ def find_tables(edges: list[Edge], snap: float = 2.0) -> list[Table]:
     return [Table([Cell(*bbox) for bbox in cells]) for cells in find_cells(edges, snap)]
 
 
-def fill_cells(tables: list[Table], glyphs: list[Glyph]) -> list[Glyph]:
-    """Put each glyph into the cell containing its centre; return the glyphs outside every table."""
+def fill_cells(tables: list[Table], glyphs: list[Glyph], dedupe: float = 2.0) -> list[Glyph]:
+    """Put each glyph into the cell containing its centre; return the glyphs outside every table.
+
+    Each cell's glyphs (and the outside ones) lose their fake-bold doubles on the way.
+    """
     cells = [c for t in tables for c in t.cells]
     if not cells:
-        return list(glyphs)
+        return drop_doubles(glyphs, dedupe)
     index = _CellIndex(cells)
     outside: list[Glyph] = []
     for g in glyphs:
@@ -61,7 +66,25 @@ def fill_cells(tables: list[Table], glyphs: list[Glyph]) -> list[Glyph]:
             outside.append(g)
         else:
             cell.glyphs.append(g)
-    return outside
+    for cell in cells:
+        cell.glyphs = drop_doubles(cell.glyphs, dedupe)
+    return drop_doubles(outside, dedupe)
+
+
+def drop_doubles(glyphs: list[Glyph], tolerance: float) -> list[Glyph]:
+    """Drop a glyph drawn again within half a tolerance of itself: titles faked bold by printing twice."""
+    if tolerance <= 0 or len(glyphs) < 2:
+        return glyphs
+    near = tolerance / 2
+    kept: list[Glyph] = []
+    same_text: dict[str, list[Glyph]] = {}
+    for g in glyphs:
+        twins = same_text.setdefault(g.text, [])
+        if any(abs(g.x0 - o.x0) <= near and abs(g.top - o.top) <= near for o in twins):
+            continue
+        twins.append(g)
+        kept.append(g)
+    return kept
 
 
 class _CellIndex:
@@ -97,16 +120,23 @@ class _CellIndex:
 
 def lines_of(glyphs: list[Glyph]) -> list[list[Glyph]]:
     """Group glyphs into text lines by vertical overlap, each line left to right, top to bottom."""
-    lines: list[tuple[float, float, list[Glyph]]] = []
-    for g in sorted(glyphs, key=lambda g: (g.top + g.bottom) / 2):
-        mid = (g.top + g.bottom) / 2
-        if lines and mid - lines[-1][0] <= max(1.0, 0.5 * (g.bottom - g.top)) and mid <= lines[-1][1]:
-            top, bottom, members = lines[-1]
-            members.append(g)
-            lines[-1] = (top, max(bottom, g.bottom), members)
+    if not glyphs:
+        return []
+    ordered = sorted(glyphs, key=lambda g: g.top + g.bottom)
+    lines: list[list[Glyph]] = [[ordered[0]]]
+    mid = (ordered[0].top + ordered[0].bottom) / 2
+    bottom = ordered[0].bottom
+    for g in ordered[1:]:
+        m = (g.top + g.bottom) / 2
+        if m - mid <= max(1.0, 0.5 * (g.bottom - g.top)) and m <= bottom:
+            lines[-1].append(g)
+            bottom = max(bottom, g.bottom)
         else:
-            lines.append((mid, g.bottom, [g]))
-    return [sorted(members, key=lambda g: g.x0) for _, _, members in lines]
+            lines.append([g])
+            mid, bottom = m, g.bottom
+    for line in lines:
+        line.sort(key=lambda g: g.x0)
+    return lines
 
 
 def join_lines(glyphs: list[Glyph]) -> str:

@@ -49,15 +49,15 @@ _THIN = 3.0  # pt: a path whose box is thinner than this is a rule, whatever its
 _WHITE = 250  # a stroke or fill lighter than this on every channel is invisible on paper
 
 
-def read_page(page: pdfium.PdfPage, dedupe_tolerance: float = 1.0) -> PageObjects:
-    """Glyphs (fake-bold doubles removed) and ruling edges of one page."""
+def read_page(page: pdfium.PdfPage) -> PageObjects:
+    """Glyphs and ruling edges of one page."""
     left, bottom, right, top = page.get_bbox()
     rotation = page.get_rotation() % 360
     to_display = _display_transform(left, bottom, right - left, top - bottom, rotation)
     width, height = (right - left, top - bottom)
     if rotation in (90, 270):
         width, height = height, width
-    glyphs = _dedupe(list(_glyphs(page, to_display)), dedupe_tolerance)
+    glyphs = list(_glyphs(page, to_display))
     edges = list(_edges(page, to_display))
     return PageObjects(width, height, glyphs, edges)
 
@@ -121,31 +121,6 @@ def _codes(raw: object, count: int) -> list[int]:
     if len(units) == count * 2 and not any(0xD800 <= u <= 0xDFFF for u in memoryview(units).cast("H")):
         return list(memoryview(units).cast("H"))
     return [pdfium_c.FPDFText_GetUnicode(raw, i) for i in range(count)]
-
-
-def _dedupe(glyphs: list[Glyph], tolerance: float) -> list[Glyph]:
-    """Drop a glyph drawn again at (almost) the same place: the fake-bold trick of titles.
-
-    Four grids offset by half a cell: two glyphs closer than tolerance/2 on both axes
-    always share a cell of one of them, and glyphs a tolerance apart never do.
-    """
-    if tolerance <= 0:
-        return glyphs
-    seen: set[tuple[str, int, int, int]] = set()
-    kept: list[Glyph] = []
-    for g in glyphs:
-        fx, fy = g.x0 / tolerance, g.top / tolerance
-        keys = (
-            (g.text, int(fx), int(fy), 0),
-            (g.text, int(fx + 0.5), int(fy), 1),
-            (g.text, int(fx), int(fy + 0.5), 2),
-            (g.text, int(fx + 0.5), int(fy + 0.5), 3),
-        )
-        if any(k in seen for k in keys):
-            continue
-        seen.update(keys)
-        kept.append(g)
-    return kept
 
 
 # --------------------------------------------------------------------------- edges
