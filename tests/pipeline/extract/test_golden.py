@@ -23,15 +23,19 @@ import re
 import subprocess
 import sys
 import unicodedata
+from collections import Counter
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pypdfium2 as pdfium
 import pytest
 
 from pipeline.extract import extract
 from pipeline.normalize import normalize
+from tests.fixtures import office
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "golden"
 SCORER = Path(__file__).resolve().parents[4] / "shared" / "tools" / "score.py"
@@ -194,6 +198,49 @@ def test_goldens_are_committed_whole() -> None:
         pdf.close()
         assert truth["file"] == f"{truth['layout']}/{Path(truth['file']).name}"
     assert total < 3 * 1024 * 1024
+
+
+def test_truths_are_what_office_py_wrote_and_are_visible() -> None:
+    """Each truth is its spec's generated truth, and every character of it is visible in the PDF."""
+    specs = {s.name: s for s in office.SPECS}
+    assert set(TRUTHS) == set(specs)
+    for name, truth in TRUTHS.items():
+        spec = specs[name]
+        expected = office.spec_truth(spec).to_json()
+        assert {k: truth[k] for k in expected} == expected, name
+        assert truth["layout"] == spec.family, name
+        data = (GOLDEN / truth["file"]).read_bytes()
+        assert not office.invisible(office.spec_truth(spec), spec, data), name
+
+
+def test_visibility_check_sees_missing_text() -> None:
+    spec = next(s for s in office.SPECS if s.name == "calc-landscape-01")
+    truth = office.spec_truth(spec)
+    data = (GOLDEN / TRUTHS[spec.name]["file"]).read_bytes()
+    first = truth.projects[0]
+    changed = replace(truth, projects=(replace(first, goal=(first.goal or "") + "鑫鑫"), *truth.projects[1:]))
+    assert office.invisible(changed, spec, data) == Counter({"鑫": 2})
+
+
+def test_sources_carry_the_merges() -> None:
+    """The workbook merges 单位/项目/目标 per project and runs of 一级/二级; the .fodt spans the same rows."""
+    spec = next(s for s in office.SPECS if s.family == "office-mixed")
+    truth = office.spec_truth(spec)
+    wb = office.calc_workbook(truth, spec)
+    assert wb.sheetnames == ["部门收支总表", "项目支出表", "项目支出绩效表"]
+    ws = wb["项目支出绩效表"]
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    n = len(truth.projects[0].indicators)
+    assert {f"B4:B{3 + n}", f"C4:C{3 + n}", "A1:L1"} <= merged
+    assert ws.print_title_rows == "$3:$3" and ws.page_setup.fitToWidth == 1
+    assert [c.value for c in ws[3]] == list(office.LABELS)
+    writer = next(s for s in office.SPECS if s.family == "office-writer")
+    root = ElementTree.fromstring(office.writer_document(office.spec_truth(writer), writer))
+    table_ns = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    spans = [int(c.get(f"{{{table_ns}}}number-rows-spanned")) for c in root.iter(f"{{{table_ns}}}table-cell")
+             if c.get(f"{{{table_ns}}}number-rows-spanned")]  # fmt: skip
+    covered = sum(1 for _ in root.iter(f"{{{table_ns}}}covered-table-cell"))
+    assert spans and covered == sum(k - 1 for k in spans)
 
 
 # --------------------------------------------------------------------------- extraction
