@@ -29,7 +29,7 @@ def find_cells(edges: list[Edge], snap: float = 2.0) -> list[list[BBox]]:
     merged = _merge(edges, snap)
     tables = []
     for group in _touching_groups(merged):
-        cells = _cells(group)
+        cells = _cells(group + _closing_rules(group))
         if len(cells) >= 2:
             tables.append(cells)
     tables.sort(key=lambda cells: min((c[1], c[0]) for c in cells))
@@ -74,6 +74,30 @@ def _touching_groups(edges: list[Edge]) -> list[list[Edge]]:
     for i, e in enumerate(horizontal + vertical):
         groups[root(i)].append(e)
     return [g for g in groups.values() if _has_grid(g)]
+
+
+def _closing_rules(group: list[Edge]) -> list[Edge]:
+    """Rules along the ends of the vertical rules, where a producer may have left them out.
+
+    Calc draws no rule under a merged cell that a page break cuts: the cell is open at the page
+    foot. The vertical rules still end there, so the table's edge is known; the stitcher then
+    sees the cell reach the foot and continues it on the next page.
+    """
+    vertical = [e for e in group if e.orientation == "v"]
+    rules = []
+    for y, ends in (
+        (
+            min(e.top for e in vertical),
+            [e for e in vertical if e.top <= min(v.top for v in vertical) + _TOUCH],
+        ),
+        (
+            max(e.bottom for e in vertical),
+            [e for e in vertical if e.bottom >= max(v.bottom for v in vertical) - _TOUCH],
+        ),
+    ):
+        if len(ends) >= 2:
+            rules.append(Edge("h", min(e.x0 for e in ends), y, max(e.x0 for e in ends), y))
+    return rules
 
 
 def _has_grid(group: list[Edge]) -> bool:

@@ -90,6 +90,7 @@ def _glyphs(page: pdfium.PdfPage, to_display: Transform) -> Iterator[Glyph]:
         count = pdfium_c.FPDFText_CountChars(raw)
         codes = _codes(raw, count)
         rect = pdfium_c.FS_RECTF()
+        clipped = _clipped_text_objects(page.raw)
         (ox, oy), (xx, xy), (yx, yy) = to_display(0, 0), to_display(1, 0), to_display(0, 1)
         ax, ay, bx, by = xx - ox, xy - oy, yx - ox, yy - oy  # display = o + x·a + y·b
         for i in range(count):
@@ -97,6 +98,8 @@ def _glyphs(page: pdfium.PdfPage, to_display: Transform) -> Iterator[Glyph]:
             if code <= 32 or code == 0xFFFE or code == 0xFFFF:
                 continue  # spaces, line breaks pdfium generated, control codes
             if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect):
+                continue
+            if clipped and _hidden(raw, i, rect, clipped):
                 continue
             x_a = ox + rect.left * ax + rect.bottom * bx
             x_b = ox + rect.right * ax + rect.top * bx
@@ -111,6 +114,69 @@ def _glyphs(page: pdfium.PdfPage, to_display: Transform) -> Iterator[Glyph]:
             )
     finally:
         textpage.close()
+
+
+ClipBoxes = list[tuple[float, float, float, float]]  # left, bottom, right, top in user space
+
+
+def _clipped_text_objects(page_raw: object) -> dict[int, ClipBoxes]:
+    """Text objects that their clip path cuts, by address, with the clip's boxes.
+
+    LibreOffice Calc prints a merged cell cut by a page break on both pages, placed for the
+    whole cell and clipped to each page's part; the clipped-away glyphs stay in the text layer
+    and would leak into the next page's header cells. Most objects are clipped to a box that
+    holds them whole: only the others need a per-glyph test.
+    """
+    found: dict[int, ClipBoxes] = {}
+    left, low, right, high = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    for i in range(pdfium_c.FPDFPage_CountObjects(page_raw)):
+        obj = pdfium_c.FPDFPage_GetObject(page_raw, i)
+        if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_TEXT:
+            continue
+        clip = pdfium_c.FPDFPageObj_GetClipPath(obj)
+        if not clip or not pdfium_c.FPDFPageObj_GetBounds(obj, left, low, right, high):
+            continue
+        boxes = _clip_boxes(clip)
+        bounds = (left.value, low.value, right.value, high.value)
+        if boxes and not all(_contains(box, bounds) for box in boxes):
+            found[ctypes.cast(obj, ctypes.c_void_p).value or 0] = boxes
+    return found
+
+
+def _clip_boxes(clip: object) -> ClipBoxes:
+    x, y = ctypes.c_float(), ctypes.c_float()
+    boxes: ClipBoxes = []
+    for i in range(pdfium_c.FPDFClipPath_CountPaths(clip)):
+        xs: list[float] = []
+        ys: list[float] = []
+        for j in range(pdfium_c.FPDFClipPath_CountPathSegments(clip, i)):
+            pdfium_c.FPDFPathSegment_GetPoint(pdfium_c.FPDFClipPath_GetPathSegment(clip, i, j), x, y)
+            xs.append(x.value)
+            ys.append(y.value)
+        if xs:
+            boxes.append((min(xs), min(ys), max(xs), max(ys)))
+    return boxes
+
+
+def _contains(box: tuple[float, float, float, float], inner: tuple[float, float, float, float]) -> bool:
+    """`inner` lies well inside: ink grazing the clip's edge may belong to a hidden line (a comma's tail)."""
+    slack = -2.0
+    return (
+        box[0] - slack <= inner[0]
+        and box[1] - slack <= inner[1]
+        and inner[2] <= box[2] + slack
+        and inner[3] <= box[3] + slack
+    )
+
+
+def _hidden(textpage: object, index: int, rect: pdfium_c.FS_RECTF, clipped: dict[int, ClipBoxes]) -> bool:
+    """The glyph's centre lies outside its text object's clip path: nobody can see it."""
+    obj = pdfium_c.FPDFText_GetTextObject(textpage, index)
+    boxes = clipped.get(ctypes.cast(obj, ctypes.c_void_p).value or 0)
+    if boxes is None:
+        return False
+    x, y = (rect.left + rect.right) / 2, (rect.bottom + rect.top) / 2
+    return not all(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
 
 
 def _codes(raw: object, count: int) -> list[int]:
