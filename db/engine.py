@@ -57,9 +57,9 @@ def _sqlite_engine(url: URL) -> Engine:
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN (see `_on_begin`)
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode=WAL")  # persistent; the first switch needs the lock
+            cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough under WAL, much faster
         finally:
             cursor.close()
@@ -90,7 +90,9 @@ def migrate(engine: Engine) -> None:
 
     Runs in one transaction. On PostgreSQL a transaction-scoped advisory lock makes concurrent
     callers wait for the first one and then find nothing to do; on SQLite BEGIN IMMEDIATE
-    does the same.
+    does the same. The lock is taken before Alembic starts, which also matters inside one
+    process: Alembic keeps its running context in module globals, so two threads must never
+    be inside it at once.
     """
     from alembic import command
 

@@ -14,6 +14,8 @@ from db import store
 from db.models import Document, Indicator, Project, Submission
 from tests.db.factories import document, findings, sha
 
+DEADLOCK_GUARD_S = 120  # only bounds a hang; the threads are synchronised by a barrier
+
 
 def _together(n: int, work: Callable[[int], object]) -> list[object]:
     """Run work(0..n-1) in n threads released at the same instant; re-raise the first error."""
@@ -28,11 +30,12 @@ def _together(n: int, work: Callable[[int], object]) -> list[object]:
         except BaseException as exc:  # collected and re-raised below
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=DEADLOCK_GUARD_S)
+    assert not any(t.is_alive() for t in threads), "workers still blocked: deadlock?"
     if errors:
         raise errors[0]
     return results
@@ -119,7 +122,7 @@ def test_reprocessing_is_seen_atomically(engine: Engine) -> None:
         with progress:
             progress.wait_for(lambda: reads >= after or reads < 0)
 
-    reader = threading.Thread(target=read)
+    reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
         for i in range(50):
@@ -129,7 +132,8 @@ def test_reprocessing_is_seen_atomically(engine: Engine) -> None:
             wait_for_reads(committed_at + 2)
     finally:
         writer_done.set()
-        reader.join()
+        reader.join(timeout=DEADLOCK_GUARD_S)
+    assert not reader.is_alive()
 
     assert errors == []
     assert len(seen) >= 100

@@ -91,12 +91,13 @@ def test_concurrent_migrate_from_fresh_database(db_url: str) -> None:
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(e,)) for e in engines]
+    threads = [threading.Thread(target=run, args=(e,), daemon=True) for e in engines]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=120)  # bounds a hang only
     try:
+        assert not any(t.is_alive() for t in threads), "migrate() callers still blocked"
         assert errors == []
         assert _versions(engines[0]) == [_head()]
         batch = store.create_batch(engines[0], [])
