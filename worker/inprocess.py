@@ -93,7 +93,7 @@ def run(
 
     `processor` is `pipeline.run.process` unless a test puts another picklable function there.
     """
-    workers = max(1, workers or os.cpu_count() or 1)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     settings = settings or PipelineSettings()
     runner = _Runner(engine, len(jobs), listener)
     pending = list(jobs)

@@ -185,18 +185,6 @@ def test_an_unreachable_database_stops_with_one_line(workspace: Workspace, jixia
     assert result.stderr.startswith("Error: database unreachable (postgresql+psycopg://postgres@127.0.0.1:9/")
 
 
-def test_with_a_broker_configured_ingest_refuses_until_broker_mode_exists(
-    workspace: Workspace, jixiao: Invoke
-) -> None:
-    (workspace.inputs / "real.pdf").write_bytes(plain_pdf("real"))
-    result = jixiao(
-        "ingest", str(workspace.inputs), extra_env={"JIXIAO_BROKER_URL": "redis://127.0.0.1:6379/0"}
-    )
-    assert result.exit_code == 1
-    assert "broker mode not implemented yet" in result.stderr
-    assert documents(jixiao) == {}
-
-
 def test_no_wait_returns_at_once_and_the_background_run_finishes_the_batch(
     workspace: Workspace, jixiao: Invoke
 ) -> None:
