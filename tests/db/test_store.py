@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from db import store
-from db.models import Finding, Indicator, Project, Submission
+from db.models import Finding, Indicator, Project, Submission, utcnow
+from pipeline.model import Finding as PipelineFinding
 from tests.db.factories import document, findings, sha
 
 CONTRACT_EXPORT_KEYS = [
@@ -311,3 +315,38 @@ def test_documents_in_state_and_outdated(engine: Engine) -> None:
     assert [d.sha256 for d in store.outdated(engine, "v2")] == [b]
     assert [d.sha256 for d in store.outdated(engine, "v3")] == [b, c]
     assert store.find_document(engine, sha("zzz")) is None
+
+
+def test_set_stage_only_moves_a_running_document(engine: Engine) -> None:
+    _, digest = _registered(engine)
+    assert store.set_stage(engine, digest, "extract") is False  # still queued: untouched
+    store.claim(engine, digest)
+    assert store.set_stage(engine, digest, "validate") is True
+    store.save_outcome(engine, digest, document(), [], "v1", {})
+    assert store.set_stage(engine, digest, "normalize") is False  # a late report changes nothing
+    assert store.find_document(engine, digest) == store.DocRef(
+        digest, "a.pdf", "/store/a.pdf", "stored", unit_name="拉萨市信访局本级", budget_year=2024
+    )
+
+
+def test_documents_in_state_updated_before(engine: Engine) -> None:
+    _, digest = _registered(engine)
+    store.claim(engine, digest)
+    now = utcnow()
+    assert store.documents_in_state(engine, ["running"], updated_before=now - timedelta(minutes=5)) == []
+    assert [
+        d.sha256
+        for d in store.documents_in_state(engine, ["running"], updated_before=now + timedelta(minutes=5))
+    ] == [digest]
+
+
+def test_a_failed_save_leaves_the_previous_rows(engine: Engine) -> None:
+    _, digest = _registered(engine)
+    store.save_outcome(engine, digest, document((2, 3)), findings(), "v1", {})
+    bad = [PipelineFinding(rule="W9", severity="fatal", message="不存在的级别")]  # violates the CHECK
+    with pytest.raises(IntegrityError):
+        store.save_outcome(engine, digest, document((7,)), bad, "v2", {})
+    (row,) = store.document_rows(engine)
+    assert (row["status"], row["projects"], row["indicators"]) == ("stored", 2, 5)
+    assert len(list(store.finding_rows(engine))) == 3
+    assert [d.sha256 for d in store.outdated(engine, "v2")] == [digest]  # still the v1 result
