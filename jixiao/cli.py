@@ -20,7 +20,7 @@ from db import blobstore, store
 from db.engine import database_url, make_engine, migrate
 from jixiao.console import ProgressLine, summary_lines
 from jixiao.export import write_csv, write_jsonl, write_xlsx
-from jixiao.inputs import InputError, collect
+from jixiao.inputs import InputError, InputFile, collect
 from worker.inprocess import run
 from worker.receive import Job, queued_jobs, receive
 
@@ -62,12 +62,8 @@ def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_
         raise click.ClickException(str(exc)) from exc
 
     if os.environ.get("JIXIAO_BROKER_URL"):
-        # SEAM (broker mode): the Celery path goes here — receive the files as below, then
-        # `worker.tasks.enqueue_batch(...)`, and with --no-wait return at once. Until that
-        # lands, refuse clearly rather than run in-process behind the user's back.
-        raise click.ClickException(
-            "broker mode not implemented yet: unset JIXIAO_BROKER_URL to run in-process"
-        )
+        _ingest_via_broker(paths, inputs.files, len(inputs.ignored), no_wait, database_url)
+        return
 
     engine = open_database(database_url)
     store_dir = store_directory()
@@ -221,22 +217,145 @@ def report() -> None:
     _not_yet("report")
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def reconcile() -> None:
-    """Re-enqueue documents no live task carries (broker mode). Not yet available."""
-    _not_yet("reconcile")
+# --------------------------------------------------------------------------- broker mode and recovery
+# The work is done in worker/ (submit, follow, recovery); these functions only talk to the user.
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def retry() -> None:
-    """Re-run failed documents (--failed [--batch ID]). Not yet available."""
-    _not_yet("retry")
+def _ingest_via_broker(
+    paths: tuple[str, ...], files: tuple[InputFile, ...], ignored: int, no_wait: bool, url: str | None
+) -> None:
+    """Keep and record the files, publish one task each, then follow the batch in the database."""
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from worker.app import app
+    from worker.follow import NoWorkerError, follow
+    from worker.recovery import live_workers
+    from worker.submit import submit
+
+    broker = _redact(app.conf.broker_url)
+    engine = open_database(url)
+    store_dir = store_directory()
+    batch_id = store.create_batch(engine, [str(p) for p in paths])
+    click.echo(f"batch {batch_id}")
+    if not files:
+        click.echo(f"no PDF found in: {' '.join(paths)}", err=True)
+    try:
+        received = submit(engine, store_dir, batch_id, files)
+        alive = live_workers(app, timeout=2.0, any_one=True)
+    except BrokerError as exc:
+        raise click.ClickException(
+            f"broker unreachable ({broker}): {_first_line(exc).rstrip('.')}; what was recorded stays queued, "
+            "`jixiao reconcile` enqueues it once the broker is back"
+        ) from exc
+    if not alive:
+        message = (
+            f"no live worker answered on {broker} within 2 s: {len(received.jobs)} document(s) stay queued "
+            "until a worker starts (`celery -A worker.app worker`, or deploy/run-local start)"
+        )
+        if no_wait:
+            click.echo(f"warning: {message}", err=True)
+            return
+        raise click.ClickException(message)
+    if no_wait:
+        click.echo(
+            f"{len(received.jobs)} document(s) queued for {', '.join(alive)}…; "
+            f"`jixiao documents --batch {batch_id}` shows where they are.",
+            err=True,
+        )
+        return
+    listener = ProgressLine(sys.stderr)
+    try:
+        summary = follow(
+            engine, batch_id, listener, workers_alive=lambda: bool(live_workers(app, 2.0, any_one=True))
+        )
+    except NoWorkerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except KeyboardInterrupt:
+        raise click.ClickException(
+            f"stopped following; the workers go on with batch {batch_id} (`jixiao documents --batch {batch_id}`)"
+        ) from None
+    finally:
+        listener.close()
+    for line in summary_lines(batch_id, summary.counts, summary.failures, received.unreadable, ignored=ignored):
+        click.echo(line, err=True)
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def reprocess() -> None:
-    """Re-run documents stored by an older pipeline (--outdated|--all). Not yet available."""
-    _not_yet("reprocess")
+def _broker_app(verb: str):  # noqa: ANN202 — a Celery app, imported only in broker mode
+    if not os.environ.get("JIXIAO_BROKER_URL"):
+        raise click.ClickException(f"{verb} needs a broker: set JIXIAO_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
+    from worker.app import app
+
+    return app
+
+
+@main.command()
+@database_option
+def reconcile(database_url: str | None) -> None:
+    """Re-enqueue documents held as queued/running that no live task carries (broker mode).
+
+    Use it after a worker was killed or Redis restarted without persistence; beat also runs
+    it every few minutes.
+    """
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from worker.recovery import reconcile as reconcile_documents
+
+    app = _broker_app("reconcile")
+    engine = open_database(database_url)
+    try:
+        report = reconcile_documents(engine, app)
+    except BrokerError as exc:
+        raise click.ClickException(
+            f"broker unreachable ({_redact(app.conf.broker_url)}): {_first_line(exc)}"
+        ) from exc
+    click.echo(report.line(), err=True)
+
+
+@main.command()
+@click.option("--failed", is_flag=True, help="Re-run the documents that failed (required).")
+@click.option("--batch", "batch_id", type=int, default=None, help="Only this batch's failed documents.")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="In-process: parser processes (default: one per core)."
+)
+@database_option
+def retry(failed: bool, batch_id: int | None, workers: int | None, database_url: str | None) -> None:
+    """Re-run failed documents: on the workers with a broker, here without one."""
+    if not failed:
+        raise click.UsageError("say what to retry: --failed")
+    engine = open_database(database_url)
+    _rerun(engine, "failed", store.documents_in_state(engine, ["failed"], batch_id=batch_id), workers)
+
+
+@main.command()
+@click.option("--outdated", "scope", flag_value="outdated", default=True, help="Documents stored by an older pipeline (default).")
+@click.option("--all", "scope", flag_value="all", help="Every finished document.")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="In-process: parser processes (default: one per core)."
+)
+@database_option
+def reprocess(scope: str, workers: int | None, database_url: str | None) -> None:
+    """Re-run documents with the current pipeline; their rows are replaced in one transaction each."""
+    from pipeline import PIPELINE_VERSION
+
+    engine = open_database(database_url)
+    if scope == "all":
+        docs = store.documents_in_state(engine, ["stored", "no_table", "failed"])
+    else:
+        docs = store.outdated(engine, PIPELINE_VERSION)
+    _rerun(engine, "outdated" if scope == "outdated" else "finished", docs, workers)
+
+
+def _rerun(engine: Engine, what: str, docs: list[store.DocRef], workers: int | None) -> None:
+    if os.environ.get("JIXIAO_BROKER_URL"):
+        from worker.recovery import requeue
+
+        requeue(engine, _broker_app("re-running"), docs)
+        click.echo(f"{len(docs)} {what} document(s) queued for the workers", err=True)
+        return
+    for doc in docs:
+        store.set_status(engine, doc.sha256, "queued")
+    click.echo(f"{len(docs)} {what} document(s) to re-run", err=True)
+    _run_jobs(engine, [Job(d.sha256, d.source_name, d.store_path) for d in docs], workers)
 
 
 # --------------------------------------------------------------------------- shared

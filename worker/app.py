@@ -1,0 +1,19 @@
+"""`worker.app:app` — the Celery application of the distributed mode.
+
+    celery -A worker.app worker            # parse documents (JIXIAO_BROKER_URL, JIXIAO_DATABASE_URL)
+    celery -A worker.app beat              # reconcile sweeps and the nightly reprocessing
+    celery -A worker.app flower            # what is happening, in a browser
+
+Importing this module needs no server: it only reads the environment (`worker.celeryconfig`).
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from worker.celeryconfig import QueueSettings
+
+settings = QueueSettings.from_env()
+
+app = Celery("jixiao", include=["worker.tasks"])
+app.conf.update(settings.celery_config())

@@ -1,0 +1,100 @@
+"""Per-process resources of a queue worker: the database engine and the attempt counter.
+
+Created on first use and re-created in a forked child (a pool process must not share its
+parent's sockets), so a worker process that is recycled after N documents starts clean.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+from sqlalchemy import Engine
+
+from db.engine import make_engine
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS_TTL = 2 * 86_400  # seconds a delivery count is remembered
+
+
+@dataclass
+class _Resources:
+    pid: int
+    engine: Engine | None = None
+    redis_client: redis.Redis | None = None
+
+
+_resources = _Resources(pid=os.getpid())
+
+
+def _mine() -> _Resources:
+    global _resources
+    if _resources.pid != os.getpid():  # forked: drop the parent's handles without closing them
+        if _resources.engine is not None:
+            _resources.engine.dispose(close=False)
+        _resources = _Resources(pid=os.getpid())
+    return _resources
+
+
+def engine() -> Engine:
+    """This process's engine on $JIXIAO_DATABASE_URL."""
+    res = _mine()
+    if res.engine is None:
+        res.engine = make_engine()
+    return res.engine
+
+
+def store_dir() -> Path | None:
+    """$JIXIAO_STORE when this machine sets it; otherwise the path recorded at ingest is used."""
+    value = os.environ.get("JIXIAO_STORE")
+    return Path(value) if value else None
+
+
+class Attempts:
+    """How many times a document was handed to a worker without being finished.
+
+    A PDF that kills its worker process (a crash in the parser, memory, the hard time limit) is
+    redelivered by the broker; without a count it would kill workers forever. The count lives in
+    Redis (the result backend), not in the database: losing it only restarts the count.
+    """
+
+    def __init__(self, client: redis.Redis | None, ttl: int = ATTEMPTS_TTL) -> None:
+        self.client = client
+        self.ttl = ttl
+
+    @staticmethod
+    def key(sha256: str) -> str:
+        return f"jixiao:attempts:{sha256}"
+
+    def begin(self, sha256: str) -> int:
+        """Count one more delivery; 0 when there is nowhere to count."""
+        if self.client is None:
+            return 0
+        pipe = self.client.pipeline()
+        pipe.incr(self.key(sha256))
+        pipe.expire(self.key(sha256), self.ttl)
+        return int(pipe.execute()[0])
+
+    def undo(self, sha256: str) -> None:
+        """A retry after a transient error is not a failed attempt."""
+        if self.client is not None:
+            self.client.decr(self.key(sha256))
+
+    def forget(self, sha256: str) -> None:
+        if self.client is not None:
+            self.client.delete(self.key(sha256))
+
+
+def attempts(result_backend: str) -> Attempts:
+    """The counter on the result backend's Redis; a no-op counter when the backend is not Redis."""
+    from worker.celeryconfig import backend_redis_url
+
+    res = _mine()
+    url = backend_redis_url(result_backend)
+    if res.redis_client is None and url is not None:
+        res.redis_client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10)
+    return Attempts(res.redis_client)

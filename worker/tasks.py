@@ -1,0 +1,253 @@
+"""The Celery tasks: one task per document, and the two sweeps beat runs.
+
+Why one task per document and not one per stage: a Celery hop costs about 3 CPU-ms (client,
+worker, Redis) and a 4-task chain keeps every intermediate result in the backend (~145 KB a
+document), against ~100 ms of real work for a 10-page document; `bench/queue.py` measures
+both. The stages stay visible in Flower as progress *events* of the document task: a custom
+`task-progress` event becomes the task's state (`PROGRESS`) in Flower and its `result` field
+carries "extract page 3/13" until the task ends. `update_state(PROGRESS, meta)` is sent as
+well, for clients that read the result backend (Flower does not show that meta).
+
+The broker carries the document's SHA-256 and labels only; the worker reads the bytes from
+the content-addressed store and writes the outcome to the database, the system of record.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from celery import Task, signals
+
+from db.engine import migrate
+from db.models import FAILED, FINAL_STATUSES
+from worker import runtime
+from worker.app import app, settings
+from worker.celeryconfig import PROCESS_TASK, RECONCILE_TASK, REPROCESS_TASK
+from worker.execute import Result, execute
+from worker.transient import is_transient
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 8  # transient errors: 2, 4, 8 … 256 s apart (about 8 minutes in all)
+BACKOFF_BASE = 2.0
+BACKOFF_MAX = 300.0  # stays below the visibility timeout: a waiting retry is never redelivered
+MAX_REPR = 160
+
+
+class DocumentFailed(Exception):
+    """The document ended `failed` (a bad PDF): the task shows FAILURE, and is not retried."""
+
+
+class Queueable(Protocol):
+    """Anything that names a document: `db.store.DocRef`, `worker.receive.Job`."""
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def source_name(self) -> str: ...
+
+
+# --------------------------------------------------------------------------- the document task
+
+
+@app.task(bind=True, name=PROCESS_TASK, throws=(DocumentFailed,), max_retries=MAX_RETRIES)
+def process_document(
+    self: Task,
+    sha256: str,
+    source_name: str | None = None,
+    unit_name: str | None = None,
+    budget_year: int | None = None,
+) -> dict[str, Any]:
+    """extract → normalize → validate → store for one document; returns what became of it.
+
+    `source_name`, `unit_name` and `budget_year` are labels for the operator (Flower): the
+    unit and year are known only after extraction, so they are None on a first ingest and
+    filled when a document is retried or reprocessed.
+    """
+    counter = runtime.attempts(settings.result_backend)
+    counted = False
+
+    def admit() -> str | None:
+        nonlocal counted
+        n = counter.begin(sha256)
+        counted = n > 0
+        if n > settings.max_attempts:
+            return (
+                f"the worker process died {n - 1} times while parsing this file (a crash, out of memory "
+                f"or the hard time limit of {settings.hard_time_limit} s); the file may be damaged"
+            )
+        return None
+
+    try:
+        result = execute(
+            runtime.engine(),
+            sha256,
+            store_dir=runtime.store_dir(),
+            progress=ProgressReporter(self, settings.progress_every),
+            admit=admit,
+            soft_time_limit=settings.soft_time_limit,
+        )
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        if counted:
+            _best_effort(counter.undo, sha256)
+        if self.request.retries >= MAX_RETRIES:
+            _give_up(sha256, exc)
+            raise
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+
+    if result.status in FINAL_STATUSES:
+        _best_effort(counter.forget, sha256)
+    if result.status == FAILED:
+        raise DocumentFailed(f"{source_name or sha256}: {result.error}")
+    return result.as_dict()
+
+
+def backoff(retries: int) -> float:
+    """Seconds before retry number `retries` + 1: exponential, jittered, capped."""
+    delay = min(BACKOFF_MAX, BACKOFF_BASE * 2**retries)
+    return round(delay * random.uniform(0.75, 1.25), 2)
+
+
+def _give_up(sha256: str, exc: BaseException) -> None:
+    from db import store
+
+    reason = f"gave up after {MAX_RETRIES} retries of a passing error: {type(exc).__name__}: {exc}"
+    try:
+        store.mark_failed(runtime.engine(), sha256, reason.splitlines()[0])
+    except Exception:  # noqa: BLE001 — the database is what failed; `reconcile` will find it `running`
+        log.warning("could not record the failure of %s", sha256, exc_info=True)
+
+
+def _best_effort(fn: Any, *args: Any) -> None:
+    try:
+        fn(*args)
+    except Exception:  # noqa: BLE001 — bookkeeping must not fail a document that is done
+        log.warning("%s failed", getattr(fn, "__name__", fn), exc_info=True)
+
+
+def progress_text(stage: str, done: int, total: int) -> str:
+    """What Flower shows while the task runs: "extract page 3/13", "validate 1/1"."""
+    if stage == "extract":
+        return f"extract page {done}/{total}"
+    return f"{stage} {done}/{total}"
+
+
+class ProgressReporter:
+    """A `pipeline.progress.Progress` that tells Flower and the result backend where a task is.
+
+    Sends at every change of stage and otherwise at most every `every` seconds, so a long
+    document does not flood the event stream. Best effort: progress never fails a document.
+    """
+
+    def __init__(self, task: Task, every: float) -> None:
+        self.task = task
+        self.every = every
+        self.stage: str | None = None
+        self.sent = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if stage == self.stage and now - self.sent < self.every:
+            return
+        self.stage, self.sent = stage, now
+        text = progress_text(stage, done, total)
+        meta = {"stage": stage, "done": done, "total": total, "progress": text}
+        try:
+            self.task.update_state(state="PROGRESS", meta=meta)
+            self.task.send_event("task-progress", retry=False, result=text, **meta)
+        except Exception:  # noqa: BLE001 — the broker may be briefly away; the database has the stage
+            log.debug("progress report not sent", exc_info=True)
+
+
+# --------------------------------------------------------------------------- sending
+
+
+def task_kwargs(doc: Queueable) -> dict[str, Any]:
+    return {
+        "sha256": doc.sha256,
+        "source_name": doc.source_name,
+        "unit_name": getattr(doc, "unit_name", None),
+        "budget_year": getattr(doc, "budget_year", None),
+    }
+
+
+def kwargs_repr(kwargs: dict[str, Any]) -> str:
+    """Flower's kwargs column: every field, the file name shortened in the middle if very long."""
+    name = kwargs.get("source_name") or ""
+    if len(name) > MAX_REPR:
+        name = name[: MAX_REPR // 3] + "…" + name[-(MAX_REPR * 2 // 3) :]
+    return repr({**kwargs, "source_name": name})
+
+
+def enqueue(docs: Iterable[Queueable]) -> list[str]:
+    """Publish one `jixiao.process_document` per document; returns the task ids.
+
+    The documents must already be `queued` in the database. Raises kombu's OperationalError
+    when the broker cannot be reached (the documents then wait for `jixiao reconcile`).
+    """
+    ids: list[str] = []
+    with app.producer_or_acquire() as producer:
+        for doc in docs:
+            kwargs = task_kwargs(doc)
+            sent = process_document.apply_async(
+                kwargs=kwargs, kwargsrepr=kwargs_repr(kwargs), argsrepr="()", producer=producer
+            )
+            ids.append(sent.id)
+    return ids
+
+
+# --------------------------------------------------------------------------- beat
+
+
+@app.task(name=RECONCILE_TASK, ignore_result=True)
+def reconcile_sweep() -> dict[str, Any]:
+    """Re-enqueue documents the database holds as queued/running that no live task carries."""
+    from worker.recovery import reconcile
+
+    report = reconcile(runtime.engine(), app, min_age=settings.reconcile_min_age)
+    log.info("reconcile: %s", report.line())
+    return report.as_dict()
+
+
+@app.task(name=REPROCESS_TASK, ignore_result=True)
+def reprocess_outdated() -> int:
+    """The nightly run: re-enqueue every document stored by an older pipeline version."""
+    from worker.recovery import reprocess
+
+    count = len(reprocess(runtime.engine(), app, everything=False))
+    log.info("reprocess: %d outdated document(s) queued", count)
+    return count
+
+
+# --------------------------------------------------------------------------- worker start
+
+
+@signals.worker_init.connect
+def _migrate_on_start(**_: Any) -> None:
+    """Bring the schema up to date once per worker, before the pool forks."""
+    try:
+        engine = runtime.engine()
+        migrate(engine)
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 — tasks retry on a missing database; say why now
+        log.error("database not ready (%s): %s", type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+
+
+__all__ = [
+    "DocumentFailed",
+    "ProgressReporter",
+    "Result",
+    "backoff",
+    "enqueue",
+    "process_document",
+    "progress_text",
+    "reconcile_sweep",
+    "reprocess_outdated",
+]
