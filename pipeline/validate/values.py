@@ -50,11 +50,18 @@ _PLACEHOLDER_CELLS = frozenset(
     {"x", "xx", "xxx", "*", "**", "***", "—", "——", "-", "--", "/", "无", "待定", "…", "..."}
 )
 _PLACEHOLDER_PARTS = re.compile(r"\*\*|(?<![A-Za-z])[Xx]{2,}(?![A-Za-z])")
+_TEXT_ANSWERS = frozenset({"无"})
 
 
-def is_placeholder(value: str) -> bool:
-    """An unfilled template value: XX, **, ＊＊, —, /, 无, 待定, or ≥**% / **元/人·月 (V7)."""
+def is_placeholder(value: str, qualitative: bool = False) -> bool:
+    """An unfilled template value: XX, **, ＊＊, —, /, 无, 待定, or ≥**% / **元/人·月 (V7).
+
+    Under 定性 (`qualitative`) 无 is an answer, not a blank: 101号-style 社会成本/生态环境成本
+    rows are commonly filled "对社会环境的影响 定性 无".
+    """
     v = compact(value)
+    if qualitative and v in _TEXT_ANSWERS:
+        return False
     _, rest = split_embedded_operator(v)
     return (
         v.lower() in _PLACEHOLDER_CELLS

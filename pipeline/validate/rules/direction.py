@@ -1,7 +1,13 @@
 """Direction sanity rules D1–D5 (rules.md §2.3): does the operator fit what the name measures?
 
-D2's list of negative metrics adds 故障率 to the rules.md examples (a failure rate is a
-reverse indicator like 事故率; the seed document has "车辆故障率").
+Local refinements of the rules.md lists, each to avoid a false alarm seen on realistic tables:
+- D2 adds 故障率 (a failure rate is a reverse indicator like 事故率; the seed has 车辆故障率), and
+  skips names that reduce the negative thing (降低企业成本, 节约行政成本 are positive metrics).
+- D3 judges economic cost rows only (成本指标 / 经济成本指标): 101号 社会成本 and 生态环境成本
+  rows are usually qualitative ("对社会环境的影响 定性 较小"); it accepts % on a cost *rate*
+  (超标准率 ≤5%): the money unit is expected of amounts.
+- D4 does not judge a bare number without any unit (the unit column may be absent from the
+  layout; V3 reports the missing unit).
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ NEGATIVE_WORDS = (
     "故障率",
 )
 
+REDUCING = ("降低", "减少", "节约", "节省", "压缩", "下降")
+
 
 @rule(
     "D1",
@@ -65,11 +73,9 @@ def d1_positive(ctx: RowContext) -> Iterator[Finding]:
 )
 def d2_negative(ctx: RowContext) -> Iterator[Finding]:
     name = ctx.name
-    if (
-        ctx.operator in ("≥", ">")
-        and not name.endswith(POSITIVE_ENDINGS)
-        and any(w in name for w in NEGATIVE_WORDS)
-    ):
+    if ctx.operator not in ("≥", ">") or name.endswith(POSITIVE_ENDINGS) or name.startswith(REDUCING):
+        return
+    if any(w in name for w in NEGATIVE_WORDS):
         yield ctx.finding(operator=ctx.operator)
 
 
@@ -83,12 +89,13 @@ def d2_negative(ctx: RowContext) -> Iterator[Finding]:
     outcomes={"unit": ("warning", "{where}：成本指标的度量单位「{unit}」不是货币单位（元、万元、元/人…）")},
 )
 def d3_cost(ctx: RowContext) -> Iterator[Finding]:
-    if not is_cost(ctx.indicator):
+    ind = ctx.indicator
+    if not is_cost(ind) or ind.level2 in ("社会成本指标", "生态环境成本指标"):
         return
     op = ctx.operator
     if op is not None and op not in ("≤", "<", "="):
         yield ctx.finding(operator=op)
-    if ctx.unit and not is_money(ctx.unit):
+    if ctx.unit and not is_money(ctx.unit) and not (is_percent(ctx.unit) and ctx.name.endswith("率")):
         yield ctx.finding("unit", unit=ctx.unit)
 
 
@@ -104,6 +111,9 @@ def d3_cost(ctx: RowContext) -> Iterator[Finding]:
 def d4_timeliness(ctx: RowContext) -> Iterator[Finding]:
     if ctx.indicator.level2 != "时效指标" or ctx.value is None:
         return
+    q = ctx.quantity
+    if q is not None and q.number is not None and not q.prefix and not q.unit and not ctx.unit:
+        return  # a bare number, no unit anywhere: nothing to judge (V3 reports the missing unit)
     if not is_timeliness_value(ctx.value, ctx.indicator.measure_unit):
         yield ctx.finding(column=ctx.value_column_name, value=ctx.value)
         return

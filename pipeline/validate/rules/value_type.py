@@ -2,6 +2,11 @@
 
 V10 is a local addition: where both 绩效指标值 and 本年绩效指标值 are filled, a this-year target
 looser than the overall one (lower under ≥/＞, higher under ≤/＜) is a warning.
+
+Local refinements, each against a false alarm on realistic tables: V7 takes 无 under 定性 as an
+answer (101号 社会成本 rows: "对社会环境的影响 定性 无"); V8's "≤1 looks like a fraction" warning
+skips upper bounds (事故率 ≤1% is a normal ceiling) and a target of exactly 0; V9 leaves
+satisfaction rows to D5.
 """
 
 from __future__ import annotations
@@ -169,12 +174,12 @@ def v6_embedded_unit(ctx: RowContext) -> Iterator[Finding]:
     severity="error",
     template="{where}：{column}「{value}」是未填写的模板占位符",
     basis="templates; DM maps XX → 0",
-    title="指标值不得是占位符（XX、**、—、/、无、待定）",
+    title="指标值不得是占位符（XX、**、—、/、无、待定）；定性指标填「无」视为回答",
 )
 def v7_placeholder(ctx: RowContext) -> Iterator[Finding]:
     for key in ("target", "target_this_year"):
         value = getattr(ctx.indicator, key)
-        if value is not None and is_placeholder(value):
+        if value is not None and is_placeholder(value, qualitative=ctx.indicator.operator == "定性"):
             yield ctx.finding(column=COLUMN_NAMES[key], value=value)
 
 
@@ -206,7 +211,7 @@ def v8_percent_range(ctx: RowContext) -> Iterator[Finding]:
             yield ctx.finding(value=shown, problem="超过100，比率不可能超过100%")
         elif not any(g in ctx.name for g in _GROWTH):
             yield ctx.finding("over", value=shown)
-    elif 0 < v <= 1:
+    elif 0 < v <= 1 and ctx.operator not in ("≤", "<"):  # a small ceiling (事故率≤1%) is normal
         yield ctx.finding("fraction", value=shown)
 
 

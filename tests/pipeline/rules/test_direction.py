@@ -24,6 +24,7 @@ def test_d2_negative_metric_with_lower_bound() -> None:
     assert f.severity == "warning" and f.level3 == "项目成本控制"
     (f,) = findings(with_row(0, level3="车辆故障率", operator=">", target="10"), "D2")
     assert not fires(with_row(3, operator="≤"), "D2")
+    assert not fires(with_row(0, level3="降低企业成本", operator="≥", target="20"), "D2")  # reducing a cost
     assert not fires(with_row(0, level3="成本节约达标率", operator="≥", target="95"), "D2")  # ends positive
 
 
@@ -34,6 +35,18 @@ def test_d3_cost_rows() -> None:
     assert "货币单位" in f.message
     assert not fires(with_row(3, unit="元/人·天"), "D3")
     assert not fires(with_row(3, operator="="), "D3")
+    assert not fires(with_row(3, level3="超标准率", target="5", unit="%"), "D3")  # a cost rate
+    social = with_row(
+        3,
+        level1="成本指标",
+        level2="社会成本指标",
+        level3="对社会环境的影响",
+        operator="定性",
+        target="较小",
+        unit=None,
+    )
+    assert not fires(social, "D3")
+    assert fires(with_row(3, level1="成本指标", level2="经济成本指标", operator="≥"), "D3")
 
 
 def test_d4_timeliness_values() -> None:
@@ -45,6 +58,7 @@ def test_d4_timeliness_values() -> None:
         unit = "个月" if good == "≤12" else None
         assert not fires(with_row(2, operator="定性", target=good, unit=unit), "D4"), good
     assert not fires(with_row(2), "D4")  # 100 %
+    assert not fires(with_row(2, target="6", unit=None), "D4")  # no unit anywhere: V3's business
 
 
 def test_d5_satisfaction() -> None:

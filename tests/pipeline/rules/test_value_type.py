@@ -76,6 +76,7 @@ def test_v7_placeholders() -> None:
         assert f.severity == "error", bad
     assert not fires(with_row(0, target="100"), "V7")
     assert not fires(with_row(4, target="无重大事故"), "V7")
+    assert not fires(with_row(4, level3="对社会环境的影响", target="无"), "V7")  # 定性: an answer
 
 
 def test_v8_percent_range() -> None:
@@ -86,6 +87,7 @@ def test_v8_percent_range() -> None:
     assert not fires(with_row(0, level3="收入增长率", target="120"), "V8")
     assert not fires(with_row(0, target="100"), "V8")
     assert not fires(with_row(0, target="0"), "V8")  # a zero target (事故率=0) is legitimate
+    assert not fires(with_row(0, level3="事故率", operator="≤", target="1"), "V8")  # a small ceiling
 
 
 def test_v9_over_hundred_on_a_rate() -> None:
