@@ -12,6 +12,8 @@ from typing import TextIO
 
 from worker.inprocess import Tick
 
+TTY_REFRESH = 0.1  # seconds between redraws of the terminal line
+
 
 class ProgressLine:
     """A `worker.inprocess.Listener` that prints documents done/total, pages/s and failures."""
@@ -20,21 +22,28 @@ class ProgressLine:
         self.stream = stream
         self.tty = stream.isatty() if tty is None else tty
         self.interval = interval
-        self._last_print = time.monotonic()
+        self._last_print = float("-inf")  # the first report always shows
         self._open_line = False
 
     def __call__(self, tick: Tick) -> None:
-        line = format_tick(tick)
+        self._show(format_tick(tick), final=tick.done == tick.total)
+
+    def receiving(self, stage: str, done: int, total: int) -> None:
+        """A `pipeline.progress.Progress` for `worker.receive.receive`: files kept and recorded."""
+        if total:
+            self._show(f"received {done}/{total} files", final=done == total)
+
+    def _show(self, line: str, final: bool) -> None:
+        now = time.monotonic()
+        if not final and now - self._last_print < (TTY_REFRESH if self.tty else self.interval):
+            return
+        self._last_print = now
         if self.tty:
             self.stream.write("\r" + line + "\x1b[K")
             self._open_line = True
-            self.stream.flush()
-            return
-        now = time.monotonic()
-        if tick.done == tick.total or now - self._last_print >= self.interval:
+        else:
             self.stream.write(line + "\n")
-            self.stream.flush()
-            self._last_print = now
+        self.stream.flush()
 
     def close(self) -> None:
         """End the updating line so what follows starts on a line of its own."""

@@ -7,7 +7,7 @@ before anything tries to parse it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -15,6 +15,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from db import blobstore, store
+from pipeline.progress import Progress, no_progress
 
 
 @dataclass(frozen=True)
@@ -50,14 +51,23 @@ class Received:
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # no bytes: not recorded at all
 
 
-def receive(engine: Engine, store_dir: Path, batch_id: int, files: Iterable[Incoming]) -> Received:
+def receive(
+    engine: Engine,
+    store_dir: Path,
+    batch_id: int,
+    files: Iterable[Incoming],
+    progress: Progress = no_progress,
+) -> Received:
     """Keep each file's bytes in the content-addressed store and record it in the batch.
 
     A file already known (same SHA-256) is recorded as a duplicate submission and not
     parsed again. A file that arrived unusable (`problem`) is recorded as failed at once.
+    `progress("receive", done, total)` follows along (a large archive takes a while).
     """
     received = Received()
-    for item in files:
+    total = len(files) if isinstance(files, Sized) else 0
+    for done, item in enumerate(files):
+        progress("receive", done, total)
         try:
             data = item.read()
         except Exception as exc:  # noqa: BLE001 — one unreadable file (I/O, a damaged zip member) stops nothing
@@ -75,6 +85,8 @@ def receive(engine: Engine, store_dir: Path, batch_id: int, files: Iterable[Inco
             received.refused.append((item.source_name, item.problem))
         else:
             received.jobs.append(Job(sha256, item.source_name, str(path)))
+    if total:
+        progress("receive", total, total)
     return received
 
 

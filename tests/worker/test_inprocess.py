@@ -132,8 +132,11 @@ def test_duplicates_and_problem_files_are_recorded_but_not_parsed(engine: Engine
         InputFile("gone.pdf", read=lambda: (_ for _ in ()).throw(PermissionError(13, "Permission denied"))),
     ]
 
-    received = receive(engine, tmp_path / "store", batch, files)
+    reports: list[tuple[str, int, int]] = []
 
+    received = receive(engine, tmp_path / "store", batch, files, lambda *r: reports.append(r))
+
+    assert reports == [("receive", i, 4) for i in range(5)]
     assert [j.source_name for j in received.jobs] == ["first.pdf"]
     assert received.duplicates == 1
     assert received.refused == [("a.zip!locked.pdf", "encrypted zip member: a password")]
