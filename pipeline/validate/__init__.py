@@ -68,4 +68,5 @@ def run_rules(document: Document, profile: Profile, rules: Iterable[Rule] = RULE
 
 
 def validate(document: Document, settings: ValidateSettings | None = None) -> tuple[Finding, ...]:
+    """All selected rules of the settings' profile over `document` (see the module docstring)."""
     return run_rules(document, resolve_profile(settings))
