@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from db import blobstore, store
 from db.engine import database_url, make_engine, migrate
@@ -71,7 +72,11 @@ def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_
     click.echo(f"batch {batch_id}")
     if not inputs.files:
         click.echo(f"no PDF found in: {' '.join(paths)}", err=True)
-    received = receive(engine, store_dir, batch_id, inputs.files)
+    progress = ProgressLine(sys.stderr)
+    try:
+        received = receive(engine, store_dir, batch_id, inputs.files, progress.receiving)
+    finally:
+        progress.close()
 
     if no_wait:
         pid, log = start_background_work(batch_id, database_url, store_dir, workers)
@@ -95,16 +100,21 @@ def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_
 @click.option(
     "--workers", type=click.IntRange(min=1), default=None, help="Parser processes (default: one per core)."
 )
+@click.option(
+    "--running",
+    is_flag=True,
+    help="Also documents left `running` by a run that was killed (only when no other run is at work).",
+)
 @database_option
-def work(batch_id: int | None, workers: int | None, database_url: str | None) -> None:
+def work(batch_id: int | None, workers: int | None, running: bool, database_url: str | None) -> None:
     """Parse the documents still queued, in this process.
 
     `ingest --no-wait` starts this in the background; run it by hand to finish a batch
     that was interrupted (Ctrl-C, a closed terminal).
     """
     engine = open_database(database_url)
-    jobs = queued_jobs(engine, batch_id)
-    click.echo(f"{len(jobs)} queued document(s)", err=True)
+    jobs = queued_jobs(engine, batch_id, running=running)
+    click.echo(f"{len(jobs)} document(s) to parse", err=True)
     _run_jobs(engine, jobs, workers)
 
 
@@ -116,6 +126,11 @@ def _run_jobs(engine: Engine, jobs: list[Job], workers: int | None) -> None:
         raise click.ClickException(
             "interrupted: unfinished documents are queued again; `jixiao work` resumes them"
         ) from None
+    except DBAPIError as exc:
+        raise click.ClickException(
+            f"database error during the run: {_first_line(exc)}; once it answers again, "
+            "`jixiao work --running` finishes the documents left unfinished"
+        ) from exc
     finally:
         listener.close()
 
@@ -276,13 +291,17 @@ def _ingest_via_broker(
         ) from None
     finally:
         listener.close()
-    for line in summary_lines(batch_id, summary.counts, summary.failures, received.unreadable, ignored=ignored):
+    for line in summary_lines(
+        batch_id, summary.counts, summary.failures, received.unreadable, ignored=ignored
+    ):
         click.echo(line, err=True)
 
 
 def _broker_app(verb: str):  # noqa: ANN202 — a Celery app, imported only in broker mode
     if not os.environ.get("JIXIAO_BROKER_URL"):
-        raise click.ClickException(f"{verb} needs a broker: set JIXIAO_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
+        raise click.ClickException(
+            f"{verb} needs a broker: set JIXIAO_BROKER_URL (e.g. redis://127.0.0.1:6379/0)"
+        )
     from worker.app import app
 
     return app
@@ -315,7 +334,10 @@ def reconcile(database_url: str | None) -> None:
 @click.option("--failed", is_flag=True, help="Re-run the documents that failed (required).")
 @click.option("--batch", "batch_id", type=int, default=None, help="Only this batch's failed documents.")
 @click.option(
-    "--workers", type=click.IntRange(min=1), default=None, help="In-process: parser processes (default: one per core)."
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="In-process: parser processes (default: one per core).",
 )
 @database_option
 def retry(failed: bool, batch_id: int | None, workers: int | None, database_url: str | None) -> None:
@@ -327,10 +349,19 @@ def retry(failed: bool, batch_id: int | None, workers: int | None, database_url:
 
 
 @main.command()
-@click.option("--outdated", "scope", flag_value="outdated", default=True, help="Documents stored by an older pipeline (default).")
+@click.option(
+    "--outdated",
+    "scope",
+    flag_value="outdated",
+    default=True,
+    help="Documents stored by an older pipeline (default).",
+)
 @click.option("--all", "scope", flag_value="all", help="Every finished document.")
 @click.option(
-    "--workers", type=click.IntRange(min=1), default=None, help="In-process: parser processes (default: one per core)."
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="In-process: parser processes (default: one per core).",
 )
 @database_option
 def reprocess(scope: str, workers: int | None, database_url: str | None) -> None:

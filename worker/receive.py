@@ -90,7 +90,13 @@ def receive(
     return received
 
 
-def queued_jobs(engine: Engine, batch_id: int | None = None) -> list[Job]:
-    """The documents still waiting to be parsed (a `--no-wait` batch, an interrupted run)."""
-    refs = store.documents_in_state(engine, ["queued"], batch_id=batch_id)
+def queued_jobs(engine: Engine, batch_id: int | None = None, *, running: bool = False) -> list[Job]:
+    """The documents still waiting to be parsed (a `--no-wait` batch, an interrupted run).
+
+    `running=True` adds those left `running` by a process that was killed outright; only
+    safe when no other run is still at work on them.
+    """
+    refs = store.documents_in_state(
+        engine, ["queued", "running"] if running else ["queued"], batch_id=batch_id
+    )
     return [Job(r.sha256, r.source_name, r.store_path) for r in refs]

@@ -10,11 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from db import store
+from db.engine import make_engine
+from jixiao.inputs import collect
 from tests.cli.conftest import Invoke, Workspace, cpu_workers
 from tests.cli.files import plain_pdf, zip_of
 from tests.fixtures.corpus import Doc, bad_docs
 from tests.fixtures.render import RenderOptions, render_pdf
 from tests.fixtures.truths import seed_truth
+from worker.receive import receive
 
 STORED_NAME = re.compile(r"[0-9a-f]{2}/[0-9a-f]{64}\.pdf")
 
@@ -206,3 +210,23 @@ def test_no_wait_returns_at_once_and_the_background_run_finishes_the_batch(
     assert len(statuses) == 4
     assert not {"queued", "running"} & set(statuses.values()), Path(match.group(2)).read_text()
     assert statuses[str(workspace.inputs / "broken.pdf")] == "failed"
+
+
+def test_work_finishes_what_a_killed_run_left_queued_or_running(workspace: Workspace, jixiao: Invoke) -> None:
+    for i in range(3):
+        (workspace.inputs / f"d{i}.pdf").write_bytes(plain_pdf(f"doc {i}"))
+    engine = make_engine(workspace.database_url)
+    assert jixiao("documents").exit_code == 0  # migrates
+    batch = store.create_batch(engine, ["inputs"])
+    received = receive(engine, workspace.store, batch, collect([workspace.inputs]).files)
+    assert store.claim(engine, received.jobs[0].sha256)  # as if a run was killed -9 while parsing it
+    engine.dispose()
+
+    plain = jixiao("work", "--batch", str(batch))
+    after_plain = {row["status"] for row in documents(jixiao, batch).values()}
+    with_running = jixiao("work", "--running", "--batch", str(batch))
+
+    assert plain.exit_code == 0 and "2 document(s) to parse" in plain.stderr
+    assert after_plain == {"running", "no_table"}
+    assert with_running.exit_code == 0 and "1 document(s) to parse" in with_running.stderr
+    assert {row["status"] for row in documents(jixiao, batch).values()} == {"no_table"}
