@@ -199,7 +199,7 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 
 
 def _clock(raw: str) -> time | None:
-    """"HH:MM" → time; "" or "off" → None."""
+    """ "HH:MM" → time; "" or "off" → None."""
     text = raw.strip().lower()
     if text in ("", "off", "none", "disabled"):
         return None

@@ -89,11 +89,11 @@ def run(
     settings: PipelineSettings | None = None,
     processor: Processor = process,
 ) -> RunStats:
-    """Parse every job on `workers` processes (default: every core) and store each result.
+    """Parse every job on `workers` processes (default: every usable core) and store each result.
 
     `processor` is `pipeline.run.process` unless a test puts another picklable function there.
     """
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    workers = max(1, min(workers or usable_cores(), len(jobs)))
     settings = settings or PipelineSettings()
     runner = _Runner(engine, len(jobs), listener)
     pending = list(jobs)
@@ -106,6 +106,14 @@ def run(
     finally:
         runner.release_unfinished()
     return RunStats(runner.done, runner.failed, runner.pages, runner.elapsed())
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (a container's cpuset, `taskset`), not the host's count."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def compute(job: Job, settings: PipelineSettings, processor: Processor = process) -> Computed:

@@ -237,7 +237,9 @@ def _migrate_on_start(**_: Any) -> None:
         migrate(engine)
         engine.dispose()
     except Exception as exc:  # noqa: BLE001 — tasks retry on a missing database; say why now
-        log.error("database not ready (%s): %s", type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+        log.error(
+            "database not ready (%s): %s", type(exc).__name__, str(exc).splitlines()[0] if str(exc) else ""
+        )
 
 
 __all__ = [
