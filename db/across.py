@@ -1,0 +1,440 @@
+"""Cross-document checks over the stored rows: Y1–Y4 of `pipeline.validate.across`, kept current.
+
+The rules are pure functions; this module feeds them from the database and files what they
+find. A cross finding is stored like a document finding (scope `cross`) on the document of the
+entry it is about — the later year's (Y1/Y2), the second look-alike project (Y3), the outlier
+(Y4) — so `jixiao findings` shows its SHA-256, page, project code and row. `subject` says which
+(unit, year) it was filed under and points at the other document(s) involved.
+
+What a refresh replaces, atomically (one transaction; on PostgreSQL behind an advisory lock so
+two workers refreshing overlapping units queue instead of interleaving their deletes/inserts):
+
+- Y1–Y3 for a set of (unit, year) pairs: the findings filed under those pairs are replaced by a
+  fresh run over those pairs plus, for Y1/Y2, the year before each (read only). A document of
+  (unit, Y) changes the answers for (unit, Y) and (unit, Y+1): `refresh_for` covers both.
+- Y4 (unit-cost outliers) compares every unit and year, so it is recomputed over the whole
+  database; only rows that could be a unit cost (a 元 unit or 单价 in the name) are read.
+
+Units are the project's 单位名称, or the document's when the table has no such column (as in
+`jixiao export`); years are the document's 预算年度.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Engine, delete, false, func, insert, or_, select, text, true
+
+from db.engine import write_connection
+from db.models import SCOPE_CROSS, Document, Finding, Indicator, Project
+from pipeline import model
+from pipeline.validate.across import (
+    Entry,
+    Located,
+    copy_paste_targets,
+    lowered_targets,
+    project_key,
+    reused_templates,
+    unit_cost_outliers,
+)
+from pipeline.validate.profile import Profile, load_profile
+
+PAIR_RULES: tuple[str, ...] = ("Y1", "Y2", "Y3")  # judged within a unit (and the year before)
+OUTLIER_RULE = "Y4"  # judged over everything stored
+# Key of the PostgreSQL advisory lock that serialises refreshes (the bytes of "jixiaoxy").
+ACROSS_LOCK_KEY = int.from_bytes(b"jixiaoxy", "big", signed=True)
+_DELETE_CHUNK = 500
+
+Pair = tuple[str | None, int | None]  # (unit name, budget year)
+Check = Callable[[Sequence[Entry], Profile | None], tuple[Located, ...]]
+_PAIR_CHECKS: tuple[tuple[str, Check], ...] = (
+    ("Y1", copy_paste_targets),
+    ("Y2", lowered_targets),
+    ("Y3", reused_templates),
+)
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What a refresh did: pairs re-judged, Y1–Y3 findings now filed under them, Y4 findings."""
+
+    pairs: int
+    findings: int
+    outliers: int | None = None  # None when Y4 was not recomputed
+
+    @property
+    def total(self) -> int:
+        return self.findings + (self.outliers or 0)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """One project as read back, with where it came from."""
+
+    document_id: int
+    sha256: str
+    source_name: str
+    unit: str | None
+    year: int | None
+    ordinal: int
+    project: model.Project
+    ordinals: tuple[int, ...]  # the project's row number of each indicator passed to the rules
+
+    @property
+    def pair(self) -> Pair:
+        return (self.unit, self.year)
+
+    @property
+    def entry(self) -> Entry:
+        return (self.unit, self.year, self.project)
+
+
+# --------------------------------------------------------------------------- public
+
+
+def refresh_for(
+    engine: Engine,
+    unit_name: str | None,
+    year: int | None,
+    profile: Profile | None = None,
+    *,
+    outliers: bool = True,
+) -> Refreshed:
+    """After one document of (`unit_name`, `year`) was stored: what the Celery task calls.
+
+    Re-judges (unit, year) and (unit, year + 1), whose Y1/Y2 compare against this year, then
+    (with `outliers`) Y4 over the database.
+    """
+    pairs: set[Pair] = {(unit_name, year)}
+    if year is not None:
+        pairs.add((unit_name, year + 1))
+    return refresh_pairs(engine, pairs, profile, outliers=outliers)
+
+
+def refresh_documents(
+    engine: Engine, sha256s: Iterable[str], profile: Profile | None = None, *, outliers: bool = True
+) -> Refreshed:
+    """After a batch: every (unit, year) these documents touch, as stored now and as their cross
+    findings were filed before (a re-read document may have changed unit or year)."""
+    shas = sorted(set(sha256s))
+    if not shas:
+        return Refreshed(0, 0, None)
+    touched: set[Pair] = set()
+    with engine.connect() as conn:
+        for chunk in _chunks(shas, _DELETE_CHUNK):
+            ids = select(Document.id).where(Document.sha256.in_(chunk))
+            touched |= _stored_pairs(conn, Project.document_id.in_(ids))
+            for (subject,) in conn.execute(
+                select(Finding.subject).where(Finding.document_id.in_(ids), Finding.scope == SCOPE_CROSS)
+            ):
+                touched.add(_subject_pair(subject))
+    pairs = touched | {(unit, year + 1) for unit, year in touched if year is not None}
+    return refresh_pairs(engine, pairs, profile, outliers=outliers)
+
+
+def refresh_unit(engine: Engine, unit_name: str | None, profile: Profile | None = None) -> Refreshed:
+    """Every year of one unit, then Y4."""
+    with engine.connect() as conn:
+        pairs = _stored_pairs(conn, _is(_unit(), unit_name))
+        pairs |= {p for p in _filed_pairs(conn) if p[0] == unit_name}
+    return refresh_pairs(engine, pairs, profile)
+
+
+def refresh_year(engine: Engine, year: int | None, profile: Profile | None = None) -> Refreshed:
+    """Every unit of one year, and of the year after (which compares against it), then Y4."""
+    years = [year] if year is None else [year, year + 1]
+    with engine.connect() as conn:
+        pairs = _stored_pairs(conn, _in(Document.budget_year, years))
+        pairs |= {p for p in _filed_pairs(conn) if p[1] in years}
+    return refresh_pairs(engine, pairs, profile)
+
+
+def refresh_all(engine: Engine, profile: Profile | None = None) -> Refreshed:
+    """Every (unit, year) stored, then Y4."""
+    with engine.connect() as conn:
+        pairs = _stored_pairs(conn, true()) | _filed_pairs(conn)
+    return refresh_pairs(engine, pairs, profile)
+
+
+def refresh_pairs(
+    engine: Engine, pairs: Collection[Pair], profile: Profile | None = None, *, outliers: bool = True
+) -> Refreshed:
+    """Replace the Y1–Y3 findings filed under `pairs` (and, with `outliers`, every Y4 finding) by
+    a fresh run, in one transaction."""
+    profile = profile or load_profile("national")
+    pairs = set(pairs)
+    with write_connection(engine) as conn:
+        _lock(conn)
+        written = _refresh_pairs(conn, pairs, profile) if pairs else 0
+        found = _refresh_outliers(conn, profile) if outliers else None
+    return Refreshed(len(pairs), written, found)
+
+
+def refresh_outliers(engine: Engine, profile: Profile | None = None) -> int:
+    """Replace every Y4 finding by a fresh run over the database; returns how many there are now."""
+    profile = profile or load_profile("national")
+    with write_connection(engine) as conn:
+        _lock(conn)
+        return _refresh_outliers(conn, profile)
+
+
+# --------------------------------------------------------------------------- Y1–Y3
+
+
+def _refresh_pairs(conn: Connection, pairs: set[Pair], profile: Profile) -> int:
+    context = pairs | {(unit, year - 1) for unit, year in pairs if year is not None}
+    stored = [s for s in _load(conn, context) if s.pair in context]
+    entries = [s.entry for s in stored]
+    rows: list[dict[str, Any]] = []
+    for rule_id, check in _PAIR_CHECKS:
+        if not profile.selects(rule_id):
+            continue
+        for index, finding in check(entries, profile):
+            if stored[index].pair in pairs:
+                related = _related(rule_id, index, finding, stored, profile)
+                rows.append(_finding_row(stored[index], finding, related))
+    _delete_filed(conn, PAIR_RULES, pairs)
+    if rows:
+        conn.execute(insert(Finding), rows)
+    return len(rows)
+
+
+def _related(
+    rule_id: str, index: int, finding: model.Finding, stored: Sequence[_Stored], profile: Profile
+) -> list[dict[str, Any]]:
+    """The other side of a Y1/Y2/Y3 finding, found the way `pipeline.validate.across` pairs them."""
+    this = stored[index]
+    if rule_id in ("Y1", "Y2"):
+        assert this.year is not None
+        key = (this.unit or "", project_key(this.project))
+        before = next(
+            (s for s in stored if s.year == this.year - 1 and (s.unit or "", project_key(s.project)) == key),
+            None,
+        )
+        if before is None:
+            return []
+        if rule_id == "Y1":
+            return [_reference(before)]
+        rows = [r for r, x in enumerate(before.project.indicators) if x.level3 == finding.level3]
+        return [_reference(before, rows[-1] if rows else None)]
+    names = _names(this.project)
+    original = next(
+        (
+            s
+            for s in stored[:index]
+            if s.pair == this.pair
+            and len(names) >= profile.template_min_indicators
+            and _names(s.project) == names
+        ),
+        None,
+    )
+    return [_reference(original)] if original is not None else []
+
+
+def _names(project: model.Project) -> frozenset[tuple[str | None, ...]]:
+    return frozenset((x.level1, x.level2, x.level3) for x in project.indicators if x.level3)
+
+
+def _reference(s: _Stored, row: int | None = None) -> dict[str, Any]:
+    page = s.project.indicators[row].page if row is not None else s.project.page
+    return {
+        "sha256": s.sha256,
+        "source_name": s.source_name,
+        "unit_name": s.unit,
+        "budget_year": s.year,
+        "project_code": s.project.code,
+        "project_name": s.project.name,
+        "page": page or None,
+        "row": s.ordinals[row] if row is not None else None,
+    }
+
+
+# --------------------------------------------------------------------------- Y4
+
+
+def _refresh_outliers(conn: Connection, profile: Profile) -> int:
+    rows: list[dict[str, Any]] = []
+    if profile.selects(OUTLIER_RULE):
+        money_or_price = or_(Indicator.measure_unit.contains("元"), Indicator.level3.contains("单价"))
+        stored = _load(conn, None, money_or_price)
+        for index, finding in unit_cost_outliers([s.entry for s in stored], profile):
+            rows.append(_finding_row(stored[index], finding, []))
+    conn.execute(delete(Finding).where(Finding.scope == SCOPE_CROSS, Finding.rule == OUTLIER_RULE))
+    if rows:
+        conn.execute(insert(Finding), rows)
+    return len(rows)
+
+
+# --------------------------------------------------------------------------- reading and writing
+
+
+def _unit() -> ColumnElement[Any]:
+    return func.coalesce(Project.unit_name, Document.unit_name)
+
+
+def _stored_pairs(conn: Connection, where: ColumnElement[bool]) -> set[Pair]:
+    """The distinct (unit, year) of the stored projects that satisfy `where`."""
+    statement = (
+        select(_unit(), Document.budget_year)
+        .select_from(Project)
+        .join(Document, Project.document_id == Document.id)
+        .where(where)
+        .distinct()
+    )
+    return {(unit, year) for unit, year in conn.execute(statement)}
+
+
+def _filed_pairs(conn: Connection) -> set[Pair]:
+    """The (unit, year) pairs Y1–Y3 findings are filed under now (their data may be gone since)."""
+    statement = select(Finding.subject).where(Finding.scope == SCOPE_CROSS, Finding.rule.in_(PAIR_RULES))
+    return {_subject_pair(subject) for subject in conn.execute(statement).scalars()}
+
+
+def _is(column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
+
+
+def _in(column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
+    values = set(values)
+    known = [v for v in values if v is not None]
+    clauses = [column.in_(known)] if known else []
+    if None in values:
+        clauses.append(column.is_(None))
+    return or_(*clauses) if clauses else false()
+
+
+def _load(
+    conn: Connection, pairs: set[Pair] | None, row_filter: ColumnElement[bool] | None = None
+) -> list[_Stored]:
+    """The projects of `pairs` (None: all), with their indicators (only those matching
+    `row_filter`, when given), ordered by year, document and position."""
+    unit = _unit()
+    statement = (
+        select(
+            Document.id,
+            Document.sha256,
+            Document.source_name,
+            unit,
+            Document.budget_year,
+            Project.ordinal,
+            Project.code,
+            Project.name,
+            Project.goal,
+            Project.unit_name,
+            Indicator.ordinal,
+            Indicator.level1,
+            Indicator.level2,
+            Indicator.level3,
+            Indicator.core,
+            Indicator.operator,
+            Indicator.target,
+            Indicator.target_this_year,
+            Indicator.measure_unit,
+            Indicator.weight,
+            Indicator.weight_this_year,
+            Indicator.page,
+        )
+        .select_from(Indicator)
+        .join(Project, Indicator.project_id == Project.id)
+        .join(Document, Indicator.document_id == Document.id)
+        .order_by(Document.budget_year, Document.id, Project.ordinal, Indicator.ordinal)
+    )
+    if pairs is not None:
+        statement = statement.where(
+            _in(Document.budget_year, {y for _, y in pairs}), _in(unit, {u for u, _ in pairs})
+        )
+    if row_filter is not None:
+        statement = statement.where(row_filter)
+    grouped: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    for row in conn.execute(statement):
+        grouped[(row[0], row[5])].append(row)
+    out: list[_Stored] = []
+    for rows in grouped.values():  # insertion order = statement order
+        first = rows[0]
+        indicators = tuple(
+            model.Indicator(
+                level1=r[11],
+                level2=r[12],
+                level3=r[13],
+                core=r[14],
+                operator=r[15],
+                target=r[16],
+                target_this_year=r[17],
+                measure_unit=r[18],
+                weight=r[19],
+                weight_this_year=r[20],
+                page=r[21],
+            )
+            for r in rows
+        )
+        project = model.Project(
+            code=first[6], name=first[7], goal=first[8], unit_name=first[9], indicators=indicators
+        )
+        out.append(
+            _Stored(
+                document_id=first[0],
+                sha256=first[1],
+                source_name=first[2],
+                unit=first[3],
+                year=first[4],
+                ordinal=first[5],
+                project=project,
+                ordinals=tuple(r[10] for r in rows),
+            )
+        )
+    return out
+
+
+def _finding_row(s: _Stored, finding: model.Finding, related: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "document_id": s.document_id,
+        "project_code": finding.project_code,
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "message": finding.message,
+        "page": finding.page,
+        "row": s.ordinals[finding.row] if finding.row is not None else None,
+        "level3": finding.level3,
+        "scope": SCOPE_CROSS,
+        "subject": {
+            "unit_name": s.unit,
+            "budget_year": s.year,
+            "project_ordinal": s.ordinal,
+            "related": related,
+        },
+    }
+
+
+def _subject_pair(subject: dict[str, Any] | None) -> Pair:
+    subject = subject or {}
+    return (subject.get("unit_name"), subject.get("budget_year"))
+
+
+def _delete_filed(conn: Connection, rules: Sequence[str], pairs: set[Pair]) -> None:
+    """Delete the cross findings of `rules` filed under one of `pairs` (read from `subject`)."""
+    candidates = conn.execute(
+        select(Finding.id, Finding.subject)
+        .join(Document, Finding.document_id == Document.id)
+        .where(
+            Finding.scope == SCOPE_CROSS,
+            Finding.rule.in_(list(rules)),
+            _in(Document.budget_year, {y for _, y in pairs}),
+        )
+    ).all()
+    doomed = [fid for fid, subject in candidates if _subject_pair(subject) in pairs]
+    for chunk in _chunks(doomed, _DELETE_CHUNK):
+        conn.execute(delete(Finding).where(Finding.id.in_(chunk)))
+
+
+def _lock(conn: Connection) -> None:
+    """PostgreSQL: one refresh at a time (SQLite's BEGIN IMMEDIATE already serialises writers)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ACROSS_LOCK_KEY})
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

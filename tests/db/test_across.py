@@ -1,0 +1,287 @@
+"""db.across: Y1–Y4 run over stored documents, filed on the right document, replaced atomically.
+
+Every test runs on SQLite and on PostgreSQL (`engine` from tests/db/conftest.py). Documents are
+hand-built pipeline records saved with `db.store`, so no extractor is involved.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from db import across, store
+from db.models import SCOPE_CROSS, Finding
+from pipeline.model import Document, Indicator, Project
+from pipeline.model import Finding as ModelFinding
+from pipeline.validate import load_profile
+from tests.db.factories import sha
+
+UNIT = "拉萨市信访局本级"
+OTHER = "拉萨市财政局本级"
+
+
+def ind(level3: str, target: str, *, level1: str = "产出指标", level2: str = "数量指标",
+        operator: str = "≥", unit: str | None = "次", page: int = 1) -> Indicator:  # fmt: skip
+    return Indicator(level1, level2, level3, False, operator, target, target, unit, 10.0, None, page)
+
+
+def rows(
+    satisfaction: str = "90", meetings: str = "12", page: int = 1, count: str = "会议次数"
+) -> tuple[Indicator, ...]:
+    return (
+        ind(count, meetings, page=page),
+        ind("培训人次", "300", unit="人次", page=page),
+        ind("资金使用合规率", "100", level2="质量指标", operator="=", unit="%", page=page),
+        ind("社会稳定性", "稳定", level1="效益指标", level2="社会效益指标", operator="定性", unit=None, page=page),
+        ind("群众满意度", satisfaction, level1="满意度指标", level2="服务对象满意度指标", unit="%", page=page + 1),
+    )  # fmt: skip
+
+
+def proj(code: str, name: str, indicators: tuple[Indicator, ...], unit: str | None = UNIT) -> Project:
+    return Project(code=code, name=name, goal=f"{name}目标", unit_name=unit, indicators=indicators)
+
+
+def doc(year: int, *projects: Project, unit: str | None = UNIT) -> Document:
+    return Document(unit, year, "万元", 3, "ruled", tuple(projects))
+
+
+def save(engine: Engine, label: str, document: Document, findings: tuple[ModelFinding, ...] = ()) -> str:
+    digest = sha(label)
+    batch = store.create_batch(engine, [label])
+    store.register(engine, batch, digest, f"{label}.pdf", f"/store/{label}.pdf")
+    store.save_outcome(engine, digest, document, findings, "test", {})
+    return digest
+
+
+def cross(engine: Engine) -> list[dict[str, Any]]:
+    """The cross findings as `jixiao findings` shows them, plus the stored subject."""
+    with engine.connect() as conn:
+        subjects = dict(
+            conn.execute(select(Finding.id, Finding.subject).where(Finding.scope == SCOPE_CROSS)).all()
+        )
+    rows_ = [r for r in store.finding_rows(engine) if r["rule"] in ("Y1", "Y2", "Y3", "Y4")]
+    assert len(rows_) == len(subjects)
+    return rows_
+
+
+def subjects(engine: Engine, rule: str) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(Finding.subject)
+                .where(Finding.scope == SCOPE_CROSS, Finding.rule == rule)
+                .order_by(Finding.id)
+            ).scalars()
+        )
+
+
+SALARY = "54000024R000000000001"
+TRAINING = "54000024R000000000002"
+
+
+def two_years(engine: Engine) -> tuple[str, str]:
+    """2024 and 2025 of one unit: 工资 copied unchanged, 培训 with its satisfaction target lowered."""
+    a = save(
+        engine,
+        "2024",
+        doc(
+            2024,
+            proj(SALARY, "工资性支出", rows()),
+            proj(TRAINING, "业务培训经费", rows("95", "20", count="培训班次")),
+        ),
+    )
+    b = save(
+        engine,
+        "2025",
+        doc(
+            2025,
+            proj(SALARY, "工资性支出", rows()),
+            proj(TRAINING, "业务培训经费", rows("85", "20", page=3, count="培训班次")),
+        ),
+    )
+    return a, b
+
+
+def test_copied_and_lowered_targets_are_filed_on_the_later_year_with_provenance(engine: Engine) -> None:
+    a, b = two_years(engine)
+    result = across.refresh_for(engine, UNIT, 2025)
+
+    assert (result.pairs, result.findings) == (2, 2)
+    found = {r["rule"]: r for r in cross(engine)}
+    assert set(found) == {"Y1", "Y2"}
+    assert found["Y1"]["document_sha256"] == b and found["Y1"]["project_code"] == SALARY
+    assert found["Y1"]["severity"] == "info" and "2024" in found["Y1"]["message"]
+    y2 = found["Y2"]
+    assert (y2["document_sha256"], y2["project_code"], y2["row"], y2["page"], y2["level3"]) == (
+        b, TRAINING, 4, 4, "群众满意度",
+    )  # fmt: skip
+    assert y2["severity"] == "warning" and "≥85" in y2["message"] and "≥95" in y2["message"]
+    (subject,) = subjects(engine, "Y2")
+    assert subject["unit_name"] == UNIT and subject["budget_year"] == 2025
+    (before,) = subject["related"]
+    assert (before["sha256"], before["budget_year"], before["project_code"], before["row"], before["page"]) == (
+        a, 2024, TRAINING, 4, 2,
+    )  # fmt: skip
+
+
+def test_refresh_replaces_instead_of_adding(engine: Engine) -> None:
+    two_years(engine)
+    across.refresh_for(engine, UNIT, 2025)
+    first = cross(engine)
+    again = across.refresh_for(engine, UNIT, 2025)
+    assert again.findings == 2
+    assert [(r["rule"], r["message"]) for r in cross(engine)] == [(r["rule"], r["message"]) for r in first]
+
+
+def test_an_earlier_year_arriving_later_judges_the_year_after_it(engine: Engine) -> None:
+    b = save(engine, "2025", doc(2025, proj(SALARY, "工资性支出", rows())))
+    across.refresh_for(engine, UNIT, 2025)
+    assert cross(engine) == []  # nothing to compare with yet
+
+    save(engine, "2024", doc(2024, proj(SALARY, "工资性支出", rows())))
+    result = across.refresh_for(engine, UNIT, 2024)  # the 2024 document's own refresh
+
+    assert [(r["rule"], r["document_sha256"]) for r in cross(engine)] == [("Y1", b)]
+    assert result.findings == 1
+
+
+def test_changed_data_clears_findings_that_no_longer_hold(engine: Engine) -> None:
+    two_years(engine)
+    across.refresh_for(engine, UNIT, 2025)
+    assert {r["rule"] for r in cross(engine)} == {"Y1", "Y2"}
+
+    # 2024 re-read: the satisfaction target was 80 (2025's 85 is stricter), the salary project differs
+    store.save_outcome(
+        engine,
+        sha("2024"),
+        doc(
+            2024,
+            proj(SALARY, "工资性支出", rows(meetings="8")),
+            proj(TRAINING, "业务培训经费", rows("80", "20", count="培训班次")),
+        ),
+        (),
+        "test",
+        {},
+    )
+    across.refresh_documents(engine, [sha("2024")])
+    assert cross(engine) == []
+
+
+def test_a_unit_refresh_leaves_other_units_alone(engine: Engine) -> None:
+    two_years(engine)
+    save(engine, "o2024", doc(2024, proj("54000024R000000000009", "工资性支出", rows(), OTHER), unit=OTHER))
+    save(engine, "o2025", doc(2025, proj("54000024R000000000009", "工资性支出", rows(), OTHER), unit=OTHER))
+    across.refresh_all(engine)
+    assert sorted(r["rule"] for r in cross(engine)) == ["Y1", "Y1", "Y2"]
+
+    across.refresh_for(engine, UNIT, 2025, replace(load_profile("national"), ignore=("Y",)))
+    remaining = cross(engine)
+    assert [(r["rule"], r["document_sha256"]) for r in remaining] == [("Y1", sha("o2025"))]
+
+
+def test_document_findings_survive_a_refresh_and_cross_findings_survive_a_store(engine: Engine) -> None:
+    own = (ModelFinding("W2", "error", "权重合计不是90或100", project_code=SALARY, page=1),)
+    two_years(engine)
+    store.save_outcome(
+        engine,
+        sha("2025"),
+        doc(
+            2025,
+            proj(SALARY, "工资性支出", rows()),
+            proj(TRAINING, "业务培训经费", rows("85", "20", page=3, count="培训班次")),
+        ),
+        own,
+        "test",
+        {},
+    )
+    across.refresh_for(engine, UNIT, 2025)
+    rules = [r["rule"] for r in store.finding_rows(engine, document_sha256=sha("2025"))]
+    assert sorted(rules) == ["W2", "Y1", "Y2"]
+
+    store.save_outcome(  # re-stored with no document findings: only those go
+        engine,
+        sha("2025"),
+        doc(
+            2025,
+            proj(SALARY, "工资性支出", rows()),
+            proj(TRAINING, "业务培训经费", rows("85", "20", page=3, count="培训班次")),
+        ),
+        (),
+        "test",
+        {},
+    )
+    assert sorted(r["rule"] for r in store.finding_rows(engine, document_sha256=sha("2025"))) == ["Y1", "Y2"]
+
+
+def test_y3_template_reuse_within_one_unit_and_year(engine: Engine) -> None:
+    first = save(
+        engine, "t", doc(2025, proj(SALARY, "工资性支出", rows()), proj(TRAINING, "业务培训经费", rows()))
+    )
+    save(engine, "u", doc(2025, proj("54000024R000000000005", "党建经费", rows(), OTHER), unit=OTHER))
+    across.refresh_year(engine, 2025)
+
+    (y3,) = cross(engine)
+    assert (y3["rule"], y3["document_sha256"], y3["project_code"]) == ("Y3", first, TRAINING)
+    (subject,) = subjects(engine, "Y3")
+    assert [r["project_code"] for r in subject["related"]] == [SALARY]
+
+
+def test_y4_unit_cost_outliers_across_units_and_years(engine: Engine) -> None:
+    costs = {"单位0": "300", "单位1": "320", "单位2": "310", "单位3": "290", "单位4": "305", "单位5": "3000"}
+    for i, (unit, cost) in enumerate(costs.items()):
+        cost_row = ind("人均培训成本", cost, level2="成本指标", operator="≤", unit="元/人·天", page=2)
+        save(
+            engine,
+            f"c{i}",
+            doc(2024 + i % 2, proj(f"5400002{i}", "业务培训经费", (*rows(), cost_row), unit), unit=unit),
+        )
+    assert across.refresh_outliers(engine) == 1
+    (y4,) = cross(engine)
+    assert (y4["rule"], y4["document_sha256"], y4["row"], y4["page"]) == ("Y4", sha("c5"), 5, 2)
+    assert "3000元" in y4["message"]
+
+    # the outlier corrected: the finding goes on the next run
+    fixed = ind("人均培训成本", "315", level2="成本指标", operator="≤", unit="元/人·天", page=2)
+    store.save_outcome(engine, sha("c5"), doc(2025, proj("54000025", "业务培训经费", (*rows(), fixed), "单位5"), unit="单位5"), (), "t", {})  # fmt: skip
+    assert across.refresh_documents(engine, [sha("c5")]).outliers == 0
+    assert cross(engine) == []
+
+
+def test_profile_selection_switches_rules_off(engine: Engine) -> None:
+    two_years(engine)
+    profile = replace(load_profile("national"), ignore=("Y1",))
+    across.refresh_for(engine, UNIT, 2025, profile)
+    assert [r["rule"] for r in cross(engine)] == ["Y2"]
+
+
+def test_concurrent_refreshes_of_one_unit_do_not_duplicate(engine: Engine) -> None:
+    two_years(engine)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def refresh() -> None:
+        try:
+            barrier.wait(timeout=30)
+            across.refresh_for(engine, UNIT, 2025)
+        except BaseException as exc:  # noqa: BLE001 — reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=refresh) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    with engine.connect() as conn:
+        n = conn.execute(
+            select(func.count()).select_from(Finding).where(Finding.scope == SCOPE_CROSS)
+        ).scalar_one()
+    assert n == 2
+
+
+def test_nothing_stored_nothing_found(engine: Engine) -> None:
+    assert across.refresh_all(engine) == across.Refreshed(0, 0, 0)
+    assert across.refresh_documents(engine, []) == across.Refreshed(0, 0, None)
