@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from db import blobstore, store
+from db import across, blobstore, reporting, store
 from db.engine import database_url, make_engine, migrate
 from jixiao.console import ProgressLine, summary_lines
 from jixiao.export import write_csv, write_jsonl, write_xlsx
@@ -122,6 +122,7 @@ def _run_jobs(engine: Engine, jobs: list[Job], workers: int | None) -> None:
     listener = ProgressLine(sys.stderr)
     try:
         run(engine, jobs, workers=workers, listener=listener)
+        across.refresh_documents(engine, [job.sha256 for job in jobs])  # Y1–Y4 for what was touched
     except KeyboardInterrupt:
         raise click.ClickException(
             "interrupted: unfinished documents are queued again; `jixiao work` resumes them"
@@ -211,11 +212,15 @@ def export(
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
 @click.option("--document", "sha256", default=None, metavar="SHA256", help="Only this document's findings.")
+@click.option("--unit-name", default=None, help="Only findings of this 单位名称 (exact).")
+@click.option("--year", type=int, default=None, help="Only findings of this 预算年度.")
 @database_option
-def findings(fmt: str, sha256: str | None, database_url: str | None) -> None:
+def findings(
+    fmt: str, sha256: str | None, unit_name: str | None, year: int | None, database_url: str | None
+) -> None:
     """One validation finding per line (rule ids as in the domain rules)."""
     engine = open_database(database_url)
-    write_jsonl(store.finding_rows(engine, document_sha256=sha256), sys.stdout)
+    write_jsonl(reporting.finding_rows(engine, sha256, unit_name, year), sys.stdout)
 
 
 # --------------------------------------------------------------------------- not yet
@@ -226,10 +231,37 @@ def _not_yet(name: str) -> None:
     sys.exit(2)
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def report() -> None:
-    """The findings report workbook (--out FILE.xlsx). Not yet available."""
-    _not_yet("report")
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The file to write (report.xlsx, or report.html with --format html).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "html"]),
+    default=None,
+    help="xlsx (default) or html; guessed from --out when it ends in .html.",
+)
+@click.option("--unit-name", default=None, help="Only this 单位名称 (exact).")
+@click.option("--year", type=int, default=None, help="Only this 预算年度.")
+@database_option
+def report(
+    out: Path, fmt: str | None, unit_name: str | None, year: int | None, database_url: str | None
+) -> None:
+    """The findings report: 汇总, 问题清单, 跨年度 and 规则说明 (Excel/WPS workbook or HTML)."""
+    from jixiao.report import write_report
+
+    chosen = fmt or ("html" if out.suffix.lower() in (".html", ".htm") else "xlsx")
+    engine = open_database(database_url)
+    counts = write_report(engine, out, "html" if chosen == "html" else "xlsx", unit_name=unit_name, year=year)
+    click.echo(
+        f"report written to {out}: {counts.units} unit-year(s), {counts.findings} finding(s), "
+        f"{counts.cross} across documents",
+        err=True,
+    )
 
 
 # --------------------------------------------------------------------------- broker mode and recovery

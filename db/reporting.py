@@ -1,0 +1,264 @@
+"""What the findings report reads: findings with their context, and per-unit figures.
+
+A finding belongs to the unit of its project (the first project of its document with its code;
+the document's unit when it names none) and to its document's 预算年度. `finding_rows` with a
+unit or year filter — what `jixiao findings --unit-name/--year` prints — and the report use this
+same rule, so their counts agree.
+
+A project's weights are "right" when no W1 (weight missing or negative) or W2 (total not 90/100)
+error is reported on it. An indicator is quantified when its 指标性质 is a comparison
+(=, ≥, ≤, >, <): 定性 rows and rows with no operator are not.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, Select, and_, case, func, select
+from sqlalchemy.orm import aliased
+
+from db.models import SCOPE_CROSS, Document, Finding, Indicator, Project
+from db.store import FINDING_KEYS
+
+WEIGHT_RULES: tuple[str, ...] = ("W1", "W2")
+QUALITATIVE = "定性"
+_STREAM_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class FindingDetail:
+    """One finding with what a reader needs to find it in the PDF."""
+
+    document_sha256: str | None
+    source_name: str | None
+    store_path: str | None
+    unit_name: str | None
+    budget_year: int | None
+    project_code: str | None
+    project_name: str | None
+    rule: str
+    severity: str
+    message: str
+    page: int | None
+    row: int | None  # 0-based indicator index inside the project (as in `jixiao findings`)
+    level3: str | None
+    scope: str  # `document` or `cross`
+    subject: dict[str, Any] | None  # cross findings: unit, year and the related documents
+
+    @property
+    def cross(self) -> bool:
+        return self.scope == SCOPE_CROSS
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    """The figures of one unit in one budget year."""
+
+    unit_name: str | None
+    budget_year: int | None
+    documents: int
+    projects: int
+    indicators: int
+    quantified: int  # indicators whose 指标性质 is a comparison
+    weights_ok: int  # projects with no W1/W2 error
+    errors: int
+    warnings: int
+    infos: int
+
+    @property
+    def quantified_share(self) -> float | None:
+        return self.quantified / self.indicators if self.indicators else None
+
+    @property
+    def weights_ok_share(self) -> float | None:
+        return self.weights_ok / self.projects if self.projects else None
+
+
+def _finding_statement(
+    document_sha256: str | None = None, unit_name: str | None = None, year: int | None = None
+) -> Select[Any]:
+    """Findings joined to their document and project, in `jixiao findings` order."""
+    inner = aliased(Project)
+    first_with_code = (
+        select(func.min(inner.ordinal))
+        .where(inner.document_id == Finding.document_id, inner.code == Finding.project_code)
+        .correlate(Finding)
+        .scalar_subquery()
+    )
+    unit = func.coalesce(Project.unit_name, Document.unit_name)
+    statement = (
+        select(
+            Document.sha256,
+            Document.source_name,
+            Document.store_path,
+            unit,
+            Document.budget_year,
+            Finding.project_code,
+            Project.name,
+            Finding.rule,
+            Finding.severity,
+            Finding.message,
+            Finding.page,
+            Finding.row,
+            Finding.level3,
+            Finding.scope,
+            Finding.subject,
+            Finding.document_id,
+        )
+        .select_from(Finding)
+        .outerjoin(Document, Finding.document_id == Document.id)
+        .outerjoin(
+            Project, and_(Project.document_id == Finding.document_id, Project.ordinal == first_with_code)
+        )
+        .order_by(Finding.document_id.is_(None), Finding.document_id, Finding.id)
+    )
+    if document_sha256 is not None:
+        statement = statement.where(Document.sha256 == document_sha256)
+    if unit_name is not None:
+        statement = statement.where(unit == unit_name)
+    if year is not None:
+        statement = statement.where(Document.budget_year == year)
+    return statement
+
+
+def finding_details(
+    engine: Engine, unit_name: str | None = None, year: int | None = None
+) -> Iterator[FindingDetail]:
+    """Every finding of the unit/year (None: all), by document in the order validated."""
+    with engine.connect() as conn:
+        result = conn.execution_options(yield_per=_STREAM_BATCH).execute(
+            _finding_statement(unit_name=unit_name, year=year)
+        )
+        for row in result:
+            yield FindingDetail(*row[:15])
+
+
+def finding_rows(
+    engine: Engine,
+    document_sha256: str | None = None,
+    unit_name: str | None = None,
+    year: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """`db.store.finding_rows` (same keys, same order) with unit and year filters."""
+    statement = _finding_statement(document_sha256, unit_name, year)
+    positions = {"document_sha256": 0, "project_code": 5, "rule": 7, "severity": 8, "message": 9,
+                 "page": 10, "row": 11, "level3": 12}  # fmt: skip
+    with engine.connect() as conn:
+        for row in conn.execution_options(yield_per=_STREAM_BATCH).execute(statement):
+            yield {key: row[positions[key]] for key in FINDING_KEYS}
+
+
+def unit_summaries(
+    engine: Engine, unit_name: str | None = None, year: int | None = None
+) -> list[UnitSummary]:
+    """One `UnitSummary` per (unit, year) with projects or findings, by unit then year."""
+    unit = func.coalesce(Project.unit_name, Document.unit_name)
+    quantified = case((and_(Indicator.operator.is_not(None), Indicator.operator != QUALITATIVE), 1), else_=0)
+    projects = (
+        select(
+            Project.document_id,
+            Project.ordinal,
+            Project.code,
+            Project.page,
+            unit,
+            Document.budget_year,
+            func.count(Indicator.id),
+            func.coalesce(func.sum(quantified), 0),
+        )
+        .select_from(Project)
+        .join(Document, Project.document_id == Document.id)
+        .outerjoin(Indicator, Indicator.project_id == Project.id)
+        .group_by(
+            Project.id,
+            Project.document_id,
+            Project.ordinal,
+            Project.code,
+            Project.page,
+            unit,
+            Document.budget_year,
+        )  # fmt: skip
+        .order_by(Project.document_id, Project.ordinal)
+    )
+    if unit_name is not None:
+        projects = projects.where(unit == unit_name)
+    if year is not None:
+        projects = projects.where(Document.budget_year == year)
+
+    figures: dict[tuple[str | None, int | None], dict[str, Any]] = defaultdict(
+        lambda: {
+            "documents": set(),
+            "projects": 0,
+            "indicators": 0,
+            "quantified": 0,
+            "bad_weights": set(),
+            "error": 0,
+            "warning": 0,
+            "info": 0,
+        }  # fmt: skip
+    )
+    # per document: (ordinal, code, page, key) of its projects, to place weight findings
+    layout: dict[int, list[tuple[int, str | None, int, tuple[str | None, int | None]]]] = defaultdict(list)
+    with engine.connect() as conn:
+        for document_id, ordinal, code, page, unit_value, budget_year, n, q in conn.execute(projects):
+            key = (unit_value, budget_year)
+            f = figures[key]
+            f["documents"].add(document_id)
+            f["projects"] += 1
+            f["indicators"] += n
+            f["quantified"] += int(q)
+            layout[document_id].append((ordinal, code, page, key))
+        statement = _finding_statement(unit_name=unit_name, year=year)
+        for row in conn.execution_options(yield_per=_STREAM_BATCH).execute(statement):
+            key = (row[3], row[4])
+            severity, rule = row[8], row[7]
+            figures[key][severity] += 1
+            if rule in WEIGHT_RULES and severity == "error" and row[15] is not None:
+                placed = _project_of(layout.get(row[15], []), row[5], row[10])
+                if placed is not None:
+                    figures[placed[1]]["bad_weights"].add((row[15], placed[0]))
+    return [
+        UnitSummary(
+            unit_name=key[0],
+            budget_year=key[1],
+            documents=len(f["documents"]),
+            projects=f["projects"],
+            indicators=f["indicators"],
+            quantified=f["quantified"],
+            weights_ok=f["projects"] - len(f["bad_weights"]),
+            errors=f["error"],
+            warnings=f["warning"],
+            infos=f["info"],
+        )
+        for key, f in sorted(figures.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or 0))
+    ]
+
+
+def _project_of(
+    projects: list[tuple[int, str | None, int, tuple[str | None, int | None]]],
+    code: str | None,
+    page: int | None,
+) -> tuple[int, tuple[str | None, int | None]] | None:
+    """The project a project-level finding is about: the first with its code; for a project
+    without code, the last code-less one starting on or before the finding's page."""
+    if code is not None:
+        return next(((o, key) for o, c, _, key in projects if c == code), None)
+    candidates = [(o, key) for o, c, p, key in projects if c is None and (page is None or p <= page)]
+    return candidates[-1] if candidates else None
+
+
+def document_paths(engine: Engine, sha256s: Iterable[str]) -> dict[str, str]:
+    """Where the stored PDFs of these documents are (those the database knows)."""
+    wanted = sorted(set(sha256s))
+    out: dict[str, str] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            out.update(
+                conn.execute(
+                    select(Document.sha256, Document.store_path).where(Document.sha256.in_(chunk))
+                ).all()
+            )
+    return out

@@ -1,0 +1,430 @@
+"""`jixiao report`: the findings report for a finance bureau, as an Excel workbook or an HTML page.
+
+Four tables, the same in both formats:
+- 汇总 — per unit and year: files, projects, indicators, errors, warnings, hints, the share of
+  quantified indicators and the share of projects whose weights are right (`db.reporting`);
+- 问题清单 — every finding, with links to the stored PDF at its page;
+- 跨年度 — the cross-document findings (Y1–Y4) with the document each one was compared with;
+- 规则说明 — every rule: id, group, severity, what it checks and its basis.
+
+The workbook is made to open cleanly in WPS and Excel: Chinese headers, sized columns, a frozen
+and filterable header row on every sheet, text never taken for a formula. Links are `file:` URIs
+with `#page=N`, which PDF viewers in browsers honour (desktop readers open page 1).
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Engine
+
+from db.reporting import FindingDetail, UnitSummary, document_paths, finding_details, unit_summaries
+from jixiao.export import display_width, xlsx_value
+from pipeline.validate import RULES
+
+Format = Literal["xlsx", "html"]
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+GROUP_LABELS = {
+    "S": "结构",
+    "V": "取值与指标性质",
+    "D": "指标方向",
+    "W": "权重",
+    "X": "与同一文件其他表格的一致性",
+    "Y": "跨年度与跨单位",
+    "P": "提取完整性",
+}
+# The cross-document rules live in pipeline.validate.across as plain functions, not in RULES.
+CROSS_RULES: tuple[tuple[str, str, str, str], ...] = (
+    ("Y1", "info", "同一单位同一项目相邻两年的全部指标值完全相同，疑似照抄上年", "P; 88（适当性）"),
+    ("Y2", "warning", "同一指标的目标比上年宽松（≥/＞下调，≤/＜上调），目标可能设置偏低", "10号 第十二条"),
+    ("Y3", "warning", "同一单位同一年度的两个不同项目指标设置完全相同，疑似套用模板", "P"),
+    ("Y4", "info", "人均成本、单价等可比单位成本明显偏离同类指标（四分位距法）", "P; 101 取值"),
+)
+MAX_WIDTH = 60
+MIN_WIDTH = 6
+WIDTH_SAMPLE = 500
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cell that links somewhere."""
+
+    text: Any
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    number_format: str | None = None
+    wrap: bool = False
+
+
+@dataclass
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    rows: list[list[Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReportCounts:
+    """What the report holds, for the command's closing line and for tests."""
+
+    units: int
+    findings: int
+    cross: int
+    by_severity: dict[str, int]
+
+
+# --------------------------------------------------------------------------- building
+
+
+def build_tables(
+    engine: Engine, unit_name: str | None = None, year: int | None = None
+) -> tuple[list[Table], ReportCounts]:
+    summaries = unit_summaries(engine, unit_name=unit_name, year=year)
+    details = list(finding_details(engine, unit_name=unit_name, year=year))
+    related = {r["sha256"] for d in details if d.cross for r in (d.subject or {}).get("related", [])}
+    paths = document_paths(engine, related)
+    tables = [
+        _summary(summaries),
+        _findings(details),
+        _cross([d for d in details if d.cross], paths),
+        _rules(Counter(d.rule for d in details)),
+    ]
+    counts = ReportCounts(
+        units=len(summaries),
+        findings=len(details),
+        cross=sum(d.cross for d in details),
+        by_severity=dict(Counter(d.severity for d in details)),
+    )
+    return tables, counts
+
+
+def pdf_link(store_path: str | None, page: int | None) -> str | None:
+    """A `file:` URI of the stored PDF, at `page` when known."""
+    if not store_path:
+        return None
+    uri = Path(store_path).resolve().as_uri()
+    return f"{uri}#page={page}" if page else uri
+
+
+def _label(value: str | None, missing: str) -> str:
+    return value if value else missing
+
+
+def _summary(summaries: Sequence[UnitSummary]) -> Table:
+    table = Table(
+        "汇总",
+        (
+            Column("单位名称"),
+            Column("预算年度"),
+            Column("文件数"),
+            Column("项目数"),
+            Column("指标数"),
+            Column("错误"),
+            Column("警告"),
+            Column("提示"),
+            Column("定量指标数"),
+            Column("定量指标占比", "0.0%"),
+            Column("权重合规项目数"),
+            Column("权重合规项目占比", "0.0%"),
+        ),
+    )
+    for s in summaries:
+        table.rows.append(
+            [
+                _label(s.unit_name, "（未识别单位）"),
+                s.budget_year,
+                s.documents,
+                s.projects,
+                s.indicators,
+                s.errors,
+                s.warnings,
+                s.infos,
+                s.quantified,
+                s.quantified_share,
+                s.weights_ok,
+                s.weights_ok_share,
+            ]
+        )
+    return table
+
+
+def _row_number(row: int | None) -> int | None:
+    return None if row is None else row + 1
+
+
+def _findings(details: Iterable[FindingDetail]) -> Table:
+    table = Table(
+        "问题清单",
+        (
+            Column("级别"),
+            Column("规则"),
+            Column("单位名称"),
+            Column("预算年度"),
+            Column("项目编码"),
+            Column("项目名称"),
+            Column("三级指标"),
+            Column("页码"),
+            Column("项目内行号"),
+            Column("问题说明", wrap=True),
+            Column("文件名"),
+            Column("文件SHA-256"),
+            Column("类别"),
+        ),
+    )
+    for d in details:
+        link = pdf_link(d.store_path, d.page)
+        table.rows.append(
+            [
+                SEVERITY_LABELS.get(d.severity, d.severity),
+                d.rule,
+                d.unit_name,
+                d.budget_year,
+                d.project_code,
+                d.project_name,
+                d.level3,
+                Link(d.page, link) if d.page else None,
+                _row_number(d.row),
+                d.message,
+                Link(d.source_name, link),
+                d.document_sha256,
+                "跨文件" if d.cross else "本文件",
+            ]
+        )
+    return table
+
+
+def _cross(details: Iterable[FindingDetail], paths: dict[str, str]) -> Table:
+    table = Table(
+        "跨年度",
+        (
+            Column("规则"),
+            Column("级别"),
+            Column("单位名称"),
+            Column("预算年度"),
+            Column("项目编码"),
+            Column("项目名称"),
+            Column("三级指标"),
+            Column("页码"),
+            Column("项目内行号"),
+            Column("问题说明", wrap=True),
+            Column("文件名"),
+            Column("对照年度"),
+            Column("对照文件"),
+            Column("对照页码"),
+            Column("对照行号"),
+        ),
+    )
+    for d in details:
+        link = pdf_link(d.store_path, d.page)
+        related = (d.subject or {}).get("related") or [{}]
+        for other in related:  # one line per document compared with (Y4 compares with many: none named)
+            other_link = pdf_link(paths.get(other.get("sha256", "")), other.get("page"))
+            table.rows.append(
+                [
+                    d.rule,
+                    SEVERITY_LABELS.get(d.severity, d.severity),
+                    d.unit_name,
+                    d.budget_year,
+                    d.project_code,
+                    d.project_name,
+                    d.level3,
+                    Link(d.page, link) if d.page else None,
+                    _row_number(d.row),
+                    d.message,
+                    Link(d.source_name, link),
+                    other.get("budget_year"),
+                    Link(other.get("source_name"), other_link) if other.get("source_name") else None,
+                    Link(other.get("page"), other_link) if other.get("page") else None,
+                    _row_number(other.get("row")),
+                ]
+            )
+    return table
+
+
+def _rules(found: Counter[str]) -> Table:
+    table = Table(
+        "规则说明",
+        (
+            Column("规则"),
+            Column("分组"),
+            Column("默认级别"),
+            Column("检查内容", wrap=True),
+            Column("依据"),
+            Column("本报告问题数"),
+        ),
+    )
+    entries = [(r.id, r.severity, r.title, r.basis) for r in RULES] + list(CROSS_RULES)
+    for rule_id, severity, title, basis in sorted(
+        entries, key=lambda e: ("SVDWXYP".index(e[0][0]), int(e[0][1:]))
+    ):
+        table.rows.append(
+            [
+                rule_id,
+                GROUP_LABELS.get(rule_id[0], rule_id[0]),
+                SEVERITY_LABELS.get(severity, severity),
+                title,
+                basis,
+                found.get(rule_id, 0),
+            ]
+        )
+    return table
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_report(
+    engine: Engine,
+    out: Path,
+    fmt: Format = "xlsx",
+    unit_name: str | None = None,
+    year: int | None = None,
+) -> ReportCounts:
+    """Build the report for the unit/year (None: all) and write it to `out`."""
+    tables, counts = build_tables(engine, unit_name=unit_name, year=year)
+    scope = (
+        "，".join(
+            part
+            for part in (f"单位：{unit_name}" if unit_name else "", f"年度：{year}" if year else "")
+            if part
+        )
+        or "全部单位和年度"
+    )
+    if fmt == "html":
+        write_html(tables, out, scope)
+    else:
+        write_xlsx(tables, out, scope)
+    return counts
+
+
+def _text(value: Any) -> Any:
+    return value.text if isinstance(value, Link) else value
+
+
+def _width(table: Table, index: int) -> float:
+    column = table.columns[index]
+    sample = (display_width(xlsx_value(_text(r[index]))) for r in table.rows[:WIDTH_SAMPLE])
+    widest = max([display_width(column.header), *sample])
+    if column.number_format:
+        widest = max(widest, 8)
+    return min(MAX_WIDTH, max(MIN_WIDTH, widest + 2))
+
+
+def write_xlsx(tables: Sequence[Table], out: Path, scope: str) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    wb.properties.title = "项目支出绩效目标审核报告"
+    wb.properties.subject = scope
+    wb.properties.creator = "jixiao"
+    header_font = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    link_font = Font(color="0563C1", underline="single")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    for table in tables:
+        ws = wb.create_sheet(table.name)
+        ws.append([c.header for c in table.columns])
+        for cell in ws[1]:
+            cell.font, cell.fill = header_font, header_fill
+        for values in table.rows:
+            ws.append([xlsx_value(_text(v)) for v in values])
+            cells = ws[ws.max_row]
+            for cell, value, column in zip(cells, values, table.columns, strict=True):
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # a message or name that starts with "=" stays text
+                if isinstance(value, Link) and value.url:
+                    cell.hyperlink = value.url
+                    cell.font = link_font
+                if column.number_format:
+                    cell.number_format = column.number_format
+                cell.alignment = wrap if column.wrap else top
+        last = get_column_letter(len(table.columns))
+        for i in range(len(table.columns)):
+            ws.column_dimensions[get_column_letter(i + 1)].width = _width(table, i)
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:{last}{len(table.rows) + 1}"
+        ws.print_title_rows = "1:1"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    wb.save(out)
+
+
+_HTML = """<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<title>项目支出绩效目标审核报告</title>
+<style>
+body {{ font-family: "Microsoft YaHei", "PingFang SC", "WenQuanYi Zen Hei", sans-serif; margin: 1.5em; }}
+nav a {{ margin-right: 1.2em; }}
+table {{ border-collapse: collapse; margin-bottom: 2.5em; font-size: 13px; }}
+th, td {{ border: 1px solid #c8c8c8; padding: 3px 6px; vertical-align: top; }}
+th {{ background: #ddebf7; position: sticky; top: 0; }}
+td.num {{ text-align: right; }}
+td.wrap {{ max-width: 40em; }}
+</style>
+</head>
+<body>
+<h1>项目支出绩效目标审核报告</h1>
+<p>范围：{scope}；生成时间：{generated}</p>
+<nav>{nav}</nav>
+{sections}
+</body>
+</html>
+"""
+
+
+def _html_cell(value: Any, column: Column) -> str:
+    text = _text(value)
+    if text is None:
+        shown = ""
+    elif column.number_format == "0.0%" and isinstance(text, float):
+        shown = f"{text:.1%}"
+    else:
+        shown = html.escape(str(text))
+    if isinstance(value, Link) and value.url and shown:
+        shown = f'<a href="{html.escape(value.url)}">{shown}</a>'
+    classes = "num" if isinstance(text, int | float) and not isinstance(text, bool) else ""
+    if column.wrap:
+        classes = "wrap"
+    return f'<td class="{classes}">{shown}</td>' if classes else f"<td>{shown}</td>"
+
+
+def write_html(tables: Sequence[Table], out: Path, scope: str) -> None:
+    sections = []
+    for i, table in enumerate(tables):
+        head = "".join(f"<th>{html.escape(c.header)}</th>" for c in table.columns)
+        body = "\n".join(
+            "<tr>" + "".join(_html_cell(v, c) for v, c in zip(row, table.columns, strict=True)) + "</tr>"
+            for row in table.rows
+        )
+        sections.append(
+            f'<h2 id="t{i}">{html.escape(table.name)}（{len(table.rows)}）</h2>\n'
+            f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+        )
+    nav = "".join(f'<a href="#t{i}">{html.escape(t.name)}</a>' for i, t in enumerate(tables))
+    out.write_text(
+        _HTML.format(
+            scope=html.escape(scope),
+            generated=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+            nav=nav,
+            sections="\n".join(sections),
+        ),
+        encoding="utf-8",
+    )
