@@ -30,7 +30,7 @@ class ProgressLine:
 
     def receiving(self, stage: str, done: int, total: int) -> None:
         """A `pipeline.progress.Progress` for `worker.receive.receive`: files kept and recorded."""
-        if total:
+        if total and done:  # from the first file kept: "0/N" says nothing yet
             self._show(f"received {done}/{total} files", final=done == total)
 
     def _show(self, line: str, final: bool) -> None:

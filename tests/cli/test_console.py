@@ -41,7 +41,7 @@ def test_receiving_files_is_shown_too_and_nothing_when_the_total_is_unknown() ->
     for i in range(101):
         line.receiving("receive", i, 100)
     line.receiving("receive", 5, 0)
-    assert out.getvalue() == "received 0/100 files\nreceived 100/100 files\n"
+    assert out.getvalue() == "received 1/100 files\nreceived 100/100 files\n"
 
 
 def test_the_summary_counts_outcomes_and_names_each_failure_with_its_reason() -> None:
