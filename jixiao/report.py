@@ -15,6 +15,7 @@ with `#page=N`, which PDF viewers in browsers honour (desktop readers open page 
 from __future__ import annotations
 
 import html
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,9 @@ CROSS_RULES: tuple[tuple[str, str, str, str], ...] = (
 MAX_WIDTH = 60
 MIN_WIDTH = 6
 WIDTH_SAMPLE = 500
+LINE_HEIGHT = 15.0  # points per line of 11-pt text
+MAX_ROW_HEIGHT = 409.0  # Excel's limit
+FILTER_BUTTON = 3  # characters the auto-filter arrow covers in a header cell
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class Column:
     header: str
     number_format: str | None = None
     wrap: bool = False
+    width: float | None = None  # fixed width in characters (else sized to the content)
 
 
 @dataclass
@@ -177,7 +182,7 @@ def _findings(details: Iterable[FindingDetail]) -> Table:
             Column("项目内行号"),
             Column("问题说明", wrap=True),
             Column("文件名"),
-            Column("文件SHA-256"),
+            Column("文件SHA-256", width=68),
             Column("类别"),
         ),
     )
@@ -314,10 +319,18 @@ def _text(value: Any) -> Any:
 def _width(table: Table, index: int) -> float:
     column = table.columns[index]
     sample = (display_width(xlsx_value(_text(r[index]))) for r in table.rows[:WIDTH_SAMPLE])
-    widest = max([display_width(column.header), *sample])
+    widest = max([display_width(column.header) + FILTER_BUTTON, *sample])
     if column.number_format:
         widest = max(widest, 8)
     return min(MAX_WIDTH, max(MIN_WIDTH, widest + 2))
+
+
+def _lines(value: Any, width: float) -> int:
+    """Lines a wrapped text cell needs at `width` characters (CJK counts double)."""
+    text = xlsx_value(_text(value))
+    if not isinstance(text, str) or not text:
+        return 1
+    return max(1, math.ceil(display_width(text) / max(1.0, width - 2)))
 
 
 def write_xlsx(tables: Sequence[Table], out: Path, scope: str) -> None:
@@ -337,13 +350,17 @@ def write_xlsx(tables: Sequence[Table], out: Path, scope: str) -> None:
     top = Alignment(vertical="top")
     for table in tables:
         ws = wb.create_sheet(table.name)
+        widths = [column.width or _width(table, i) for i, column in enumerate(table.columns)]
+        for i, width in enumerate(widths):
+            ws.column_dimensions[get_column_letter(i + 1)].width = width
         ws.append([c.header for c in table.columns])
         for cell in ws[1]:
             cell.font, cell.fill = header_font, header_fill
         for values in table.rows:
             ws.append([xlsx_value(_text(v)) for v in values])
-            cells = ws[ws.max_row]
-            for cell, value, column in zip(cells, values, table.columns, strict=True):
+            row = ws.max_row
+            lines = 1
+            for cell, value, column, width in zip(ws[row], values, table.columns, widths, strict=True):
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # a message or name that starts with "=" stays text
                 if isinstance(value, Link) and value.url:
@@ -352,16 +369,14 @@ def write_xlsx(tables: Sequence[Table], out: Path, scope: str) -> None:
                 if column.number_format:
                     cell.number_format = column.number_format
                 cell.alignment = wrap if column.wrap else top
-        last = get_column_letter(len(table.columns))
-        for i in range(len(table.columns)):
-            ws.column_dimensions[get_column_letter(i + 1)].width = _width(table, i)
+                if column.wrap:
+                    lines = max(lines, _lines(value, width))
+            if lines > 1:  # not every reader grows rows to fit wrapped text by itself
+                ws.row_dimensions[row].height = min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines)
         ws.freeze_panes = "A2"
-        ws.auto_filter.ref = f"A1:{last}{len(table.rows) + 1}"
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table.rows) + 1}"
         ws.print_title_rows = "1:1"
         ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
     wb.save(out)
 
 
