@@ -179,8 +179,10 @@ class Indicator(Base):
 class Finding(Base):
     """One validation finding.
 
-    scope `document`: about one document, replaced with it. scope `cross`: about several
-    documents (`document_id` NULL, the documents named in `subject`).
+    scope `document`: about one document, replaced with it. scope `cross`: judged across
+    documents (Y1–Y4, `db.across`), filed on the document it is about (the later year's, the
+    outlier's) and replaced by the next cross-document refresh, not by a re-store; `subject`
+    holds the (unit, year) it was filed under and the other documents compared with.
     """
 
     __tablename__ = "findings"
