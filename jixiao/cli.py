@@ -323,6 +323,7 @@ def _ingest_via_broker(
         ) from None
     finally:
         listener.close()
+    across.refresh_outliers(engine)  # Y4 over the database; the workers did Y1–Y3 per document
     for line in summary_lines(
         batch_id, summary.counts, summary.failures, received.unreadable, ignored=ignored
     ):

@@ -27,6 +27,7 @@ QUEUE = "jixiao"  # the documents' queue; `worker.recovery` reads it to see what
 PROCESS_TASK = "jixiao.process_document"
 RECONCILE_TASK = "jixiao.reconcile"
 REPROCESS_TASK = "jixiao.reprocess_outdated"
+OUTLIERS_TASK = "jixiao.refresh_outliers"
 
 _HH_MM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
@@ -47,6 +48,7 @@ class QueueSettings:
     result_expires: int  # seconds a task result stays in the backend
     reconcile_every: int  # seconds between beat `reconcile` sweeps (0: no sweep)
     reconcile_min_age: int  # a sweep leaves documents changed more recently than this alone
+    outliers_every: int  # seconds between beat runs of the Y4 check over the database (0: none)
     nightly_at: time | None  # local wall-clock time of the nightly reprocessing (None: off)
     timezone: str  # the zone `nightly_at` is read in
     progress_every: float  # minimum seconds between two progress reports within one stage
@@ -69,6 +71,7 @@ class QueueSettings:
             result_expires=_int(env, "JIXIAO_RESULT_EXPIRES", 86_400, minimum=60),
             reconcile_every=_int(env, "JIXIAO_RECONCILE_EVERY", 300, minimum=0),
             reconcile_min_age=_int(env, "JIXIAO_RECONCILE_MIN_AGE", 120, minimum=0),
+            outliers_every=_int(env, "JIXIAO_OUTLIERS_EVERY", 3600, minimum=0),
             nightly_at=_clock(env.get("JIXIAO_NIGHTLY_AT", "02:30")),
             timezone=_zone(env.get("JIXIAO_TIMEZONE") or "Asia/Shanghai"),
             progress_every=_float(env, "JIXIAO_PROGRESS_EVERY", 0.5),
@@ -97,6 +100,12 @@ class QueueSettings:
                 "schedule": timedelta(seconds=self.reconcile_every),
                 # a sweep nobody ran before the next one is due is worthless: let it expire
                 "options": {"expires": self.reconcile_every},
+            }
+        if self.outliers_every > 0:
+            schedule["refresh-outliers"] = {
+                "task": OUTLIERS_TASK,
+                "schedule": timedelta(seconds=self.outliers_every),
+                "options": {"expires": self.outliers_every},
             }
         at = self.nightly_utc()
         if at is not None:

@@ -22,11 +22,12 @@ from typing import Any, Protocol
 
 from celery import Task, signals
 
+from db import across
 from db.engine import migrate
 from db.models import FAILED, FINAL_STATUSES
 from worker import runtime
 from worker.app import app, settings
-from worker.celeryconfig import PROCESS_TASK, RECONCILE_TASK, REPROCESS_TASK
+from worker.celeryconfig import OUTLIERS_TASK, PROCESS_TASK, RECONCILE_TASK, REPROCESS_TASK
 from worker.execute import Result, execute
 from worker.transient import is_transient
 
@@ -92,6 +93,11 @@ def process_document(
             admit=admit,
             soft_time_limit=settings.soft_time_limit,
         )
+        if result.status != FAILED:
+            # Y1–Y3 for this document's (unit, year) and the year after, as `jixiao ingest`
+            # does in-process; also on a skipped delivery, so a retry after a lost connection
+            # still files them. Y4 (over the whole database) is left to `refresh_outliers`.
+            across.refresh_documents(runtime.engine(), [sha256], outliers=False)
     except Exception as exc:
         if not is_transient(exc):
             raise
@@ -226,6 +232,14 @@ def reprocess_outdated() -> int:
     return count
 
 
+@app.task(name=OUTLIERS_TASK, ignore_result=True)
+def refresh_outliers() -> int:
+    """Y4 (unit-cost outliers) over the whole database: too wide to redo after every document."""
+    count = across.refresh_outliers(runtime.engine())
+    log.info("refresh_outliers: %d Y4 finding(s)", count)
+    return count
+
+
 # --------------------------------------------------------------------------- worker start
 
 
@@ -251,5 +265,6 @@ __all__ = [
     "process_document",
     "progress_text",
     "reconcile_sweep",
+    "refresh_outliers",
     "reprocess_outdated",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 import shutil
 import socket
@@ -15,6 +16,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,8 @@ from sqlalchemy import select, text, update
 
 from db.models import Document
 from pipeline import PIPELINE_VERSION
+from tests.fixtures.render import render_pdf
+from tests.fixtures.truths import TruthParams, random_truth
 from tests.worker.conftest import (
     FINAL,
     RedisServer,
@@ -61,10 +65,19 @@ def stack(
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Six good documents of four layouts and the seven bad inputs (one of them a duplicate)."""
-    return make_corpus(
+    """Six good documents of four layouts, the seven bad inputs (one of them a duplicate), and
+    one unit's 2024 and 2025 tables with a project copied unchanged (a cross-year finding)."""
+    out = make_corpus(
         tmp_path_factory.mktemp("archive"), 6, 5, ("landscape", "portrait", "rotated", "variants", "bad")
     )
+    params = TruthParams(projects=(3, 4), min_year=2024, max_year=2024, null_rate=0.0)
+    earlier = random_truth(random.Random(61), params)
+    fresh = random_truth(random.Random(62), params).projects[1:]
+    later = replace(earlier, budget_year=2025, projects=(earlier.projects[0], *fresh))
+    (out / "years").mkdir()
+    for truth in (earlier, later):
+        (out / "years" / f"{truth.budget_year}.pdf").write_bytes(render_pdf(truth))
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +129,7 @@ def test_a_batch_through_redis_and_two_workers_equals_the_in_process_run_row_for
         ]
         assert broker_rows == local_rows, verb
     assert len(local_rows) > 0  # findings
+    assert "Y1" in {r["rule"] for r in local_rows}  # the copied project, filed across documents
     assert sum(d["indicators"] for d in broker_docs if d["status"] == "stored") > 200
 
 
