@@ -17,6 +17,7 @@ from typing import Literal
 COLUMNS: tuple[str, ...] = (
     "unit_name",  # 单位名称
     "project",  # 项目名称 (CODE-NAME)
+    "project_code",  # 项目编码, in layouts that print it apart
     "goal",  # 绩效目标
     "level1",  # 一级指标
     "level2",  # 二级指标
@@ -51,6 +52,7 @@ class RawProject:
     project: str  # "CODE-NAME" as printed, wrapped lines joined
     goal: str
     rows: tuple[RawRow, ...]
+    code: str = ""  # 项目编码 when the table prints it in a column of its own
 
 
 @dataclass(frozen=True)

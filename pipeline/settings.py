@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class ExtractSettings:
     dedupe_tolerance: float = 2.0  # pt: a glyph drawn again within half of this is fake bold
-    snap_tolerance: float = 2.0  # pt: ruling lines this close are one line
+    snap_tolerance: float = 2.5  # pt: ruling lines this close are one line (cells inset 1 pt apart)
     min_header_hits: int = 3  # header cells that must be recognised to accept a table
 
 

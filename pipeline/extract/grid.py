@@ -61,7 +61,7 @@ def fill_cells(tables: list[Table], glyphs: list[Glyph], dedupe: float = 2.0) ->
     index = _CellIndex(cells)
     outside: list[Glyph] = []
     for g in glyphs:
-        cell = index.find((g.x0 + g.x1) / 2, (g.top + g.bottom) / 2)
+        cell = index.find(_anchor_x(g), (g.top + g.bottom) / 2)
         if cell is None:
             outside.append(g)
         else:
@@ -69,6 +69,19 @@ def fill_cells(tables: list[Table], glyphs: list[Glyph], dedupe: float = 2.0) ->
     for cell in cells:
         cell.glyphs = drop_doubles(cell.glyphs, dedupe)
     return drop_doubles(outside, dedupe)
+
+
+_HANGING = frozenset("。，、；：！？）】」』”’")  # closing marks a CJK line breaker may hang past a rule
+
+
+def _anchor_x(g: Glyph) -> float:
+    """Where a glyph stands across: its centre, but a closing mark's ink sits in the left of its em box.
+
+    A hanging 。 straddles the cell's right rule; by its centre it would fall in the next column.
+    """
+    if g.text in _HANGING:
+        return g.x0 + 0.25 * (g.x1 - g.x0)
+    return (g.x0 + g.x1) / 2
 
 
 def drop_doubles(glyphs: list[Glyph], tolerance: float) -> list[Glyph]:

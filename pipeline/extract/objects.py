@@ -105,13 +105,11 @@ def _glyphs(page: pdfium.PdfPage, to_display: Transform) -> Iterator[Glyph]:
             x_b = ox + rect.right * ax + rect.top * bx
             y_a = oy + rect.left * ay + rect.bottom * by
             y_b = oy + rect.right * ay + rect.top * by
-            yield Glyph(
-                chr(code),
-                x_a if x_a < x_b else x_b,
-                y_a if y_a < y_b else y_b,
-                x_b if x_a < x_b else x_a,
-                y_b if y_a < y_b else y_a,
-            )
+            if x_b < x_a:
+                x_a, x_b = x_b, x_a
+            if y_b < y_a:
+                y_a, y_b = y_b, y_a
+            yield Glyph(chr(code), x_a, y_a, x_b, y_b)
     finally:
         textpage.close()
 

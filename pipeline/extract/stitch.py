@@ -35,7 +35,7 @@ LEVEL_NAMES = frozenset(
     }
 )  # fmt: skip
 
-MERGED = ("unit_name", "project", "goal", "level1", "level2")
+MERGED = ("unit_name", "project_code", "project", "goal", "level1", "level2")
 
 
 @dataclass
@@ -61,7 +61,7 @@ def stitch(rows: Iterable[GridRow]) -> list[RawProject]:
     blocks: list[list[_Row]] = []
     values: dict[str, _Value] = {}
     for row in rows:
-        new_project = _starts_project(values.get("project"), row.cells.get("project"))
+        new_project = _starts_project(values, row)
         if new_project:
             blocks.append([])
         for key in MERGED:
@@ -80,7 +80,8 @@ def _continues(value: _Value | None, ref: CellRef) -> bool:
     return value is not None and ref.at_top and value.open_at_bottom and ref.ident[0] > value.ident[0]
 
 
-def _starts_project(value: _Value | None, ref: CellRef | None) -> bool:
+def _starts_project(values: dict[str, _Value], row: GridRow) -> bool:
+    value, ref = values.get("project"), row.cells.get("project")
     if value is None:
         return True
     if ref is None or ref.ident == value.ident:
@@ -88,9 +89,26 @@ def _starts_project(value: _Value | None, ref: CellRef | None) -> bool:
     if not _continues(value, ref):
         return True
     text, before = clean(ref.text), clean(value.text)
-    if not text or text == before:
-        return False
+    if not text:
+        return _fresh_group(values.get("unit_name"), row.cells.get("unit_name"))
+    if text == before or before.startswith(text) or text.startswith(before):
+        return False  # repeated whole, or cut short (a repeat that did not fit its cell)
     return bool(_CODE_NAME.match(text)) and bool(_CODE_NAME.match(before))
+
+
+def _fresh_group(unit: _Value | None, ref: CellRef | None) -> bool:
+    """A blank 项目名称 under a 单位名称 printed again in full: a new block whose project has no name.
+
+    Producers that move a whole merged group to the next page (reportlab) print every merged
+    cell afresh there; a continued block shows its unit blank, cut, or with its project repeated.
+    """
+    return (
+        unit is not None
+        and ref is not None
+        and ref.ident != unit.ident
+        and bool(clean(ref.text))
+        and clean(ref.text) == clean(unit.text)
+    )
 
 
 def _next_value(value: _Value | None, ref: CellRef, key: str, new_project: bool) -> _Value:
@@ -102,8 +120,10 @@ def _next_value(value: _Value | None, ref: CellRef, key: str, new_project: bool)
     if new_project and key != "unit_name":
         return fresh
     before, after = clean(value.text), clean(ref.text)
-    if not after or before == after:
+    if not after or before == after or before.startswith(after):
         return value.take(ref)
+    if after.startswith(before):
+        return value.take(ref, ref.text)  # the earlier page showed a cut-off copy
     if key == "unit_name" and new_project:
         return fresh
     if key in ("level1", "level2"):
@@ -121,4 +141,5 @@ def _project(block: list[_Row]) -> RawProject:
         project=merged["project"].text if "project" in merged else "",
         goal=merged["goal"].text if "goal" in merged else "",
         rows=rows,
+        code=merged["project_code"].text if "project_code" in merged else "",
     )

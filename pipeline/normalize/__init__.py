@@ -44,6 +44,9 @@ def normalize_project(
     """One project block; `unit_name` (from the page header) fills in when the block has none."""
     settings = settings or NormalizeSettings()
     code, name = split_project(raw.project, settings.min_code_length)
+    printed_code = compact(raw.code)
+    if printed_code:  # a 项目编码 column of its own wins over a code read out of the name
+        code = printed_code
     return Project(
         code=code,
         name=name,

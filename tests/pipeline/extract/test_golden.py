@@ -51,7 +51,9 @@ SCORE_FLOOR = 0.999  # score.py's overall field accuracy on the goldens may not 
 
 def golden_truths() -> list[dict[str, Any]]:
     """The LibreOffice goldens (other producers' families beside them are test_golden_more.py's)."""
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((GOLDEN / "truth").glob("office-*/*.json"))]
+    return [
+        json.loads(p.read_text(encoding="utf-8")) for p in sorted((GOLDEN / "truth").glob("office-*/*.json"))
+    ]
 
 
 TRUTHS = {Path(t["file"]).stem: t for t in golden_truths()}
