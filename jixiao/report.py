@@ -356,11 +356,10 @@ def write_xlsx(tables: Sequence[Table], out: Path, scope: str) -> None:
         ws.append([c.header for c in table.columns])
         for cell in ws[1]:
             cell.font, cell.fill = header_font, header_fill
-        for values in table.rows:
-            ws.append([xlsx_value(_text(v)) for v in values])
-            row = ws.max_row
+        for row, values in enumerate(table.rows, start=2):
             lines = 1
-            for cell, value, column, width in zip(ws[row], values, table.columns, widths, strict=True):
+            for col, (value, column, width) in enumerate(zip(values, table.columns, widths, strict=True), 1):
+                cell = ws.cell(row, col, xlsx_value(_text(value)))
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # a message or name that starts with "=" stays text
                 if isinstance(value, Link) and value.url:
