@@ -102,3 +102,25 @@ def test_blank_project_cell_in_mid_page_starts_a_block() -> None:
         row(1, 1, "b", {"project": ("", 2, False, False)}),
     ]
     assert [p.project for p in stitch(rows)] == [P1, ""]
+
+
+def test_cut_off_repeat_then_whole_text_keeps_the_whole_text() -> None:
+    m1 = {"project": (P1, 1, True, True), "goal": ("保障工资及时、足额", 2, True, True)}
+    m2 = {"project": (P1, 1, True, False), "goal": ("保障工资及时、足额发放。", 2, True, False)}
+    projects = stitch([row(1, 0, "a", m1), row(2, 0, "b", m2)])
+    assert [(p.project, p.goal) for p in projects] == [(P1, "保障工资及时、足额发放。")]
+
+
+def test_one_line_code_piece_continues_its_project() -> None:
+    m1 = {"project": (P1, 1, True, True)}
+    m2 = {"project": ("54000021R000000005055-", 1, True, False)}
+    assert [p.project for p in stitch([row(1, 0, "a", m1), row(2, 0, "b", m2)])] == [P1]
+
+
+def test_blank_project_under_a_unit_printed_afresh_is_a_new_project() -> None:
+    unit = "拉萨市信访局本级"
+    m1 = {"unit_name": (unit, 1, True, True), "project": (P1, 2, True, True)}
+    m2 = {"unit_name": (unit, 1, True, False), "project": ("", 2, True, False)}
+    assert [p.project for p in stitch([row(1, 0, "a", m1), row(2, 0, "b", m2)])] == [P1, ""]
+    m2_blank_unit = {"unit_name": ("", 1, True, False), "project": ("", 2, True, False)}
+    assert [p.project for p in stitch([row(1, 0, "a", m1), row(2, 0, "b", m2_blank_unit)])] == [P1]
