@@ -9,6 +9,7 @@ timeout instead of failing when a read lock cannot be upgraded.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,11 +98,28 @@ def migrate(engine: Engine) -> None:
     from alembic import command
 
     config = alembic_config()
-    with write_connection(engine) as conn:
+    with _sqlite_file_lock(engine), write_connection(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """Serialise first connections to a SQLite file: switching a fresh file to WAL takes an
+    exclusive lock that SQLite's busy handler does not wait for, so simultaneous starters fail
+    with "database is locked". A lock file beside the database makes them take turns."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or path.startswith("file:"):
+        yield
+        return
+    with open(f"{path}.migrate-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def alembic_config(url: str | None = None) -> Any:
