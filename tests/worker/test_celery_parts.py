@@ -318,3 +318,19 @@ def test_following_stops_with_a_reason_when_nothing_moves_and_no_worker_answers(
     with pytest.raises(NoWorkerError, match="1 document"):
         follow(engine, last_batch(engine), lambda tick: None, workers_alive=nobody, poll=0.01, stall=0)
     assert asked == [True]
+
+
+def test_the_compose_file_keeps_queued_tasks_and_guards_flower() -> None:
+    import yaml
+
+    compose = yaml.safe_load((REPO / "deploy" / "compose.yaml").read_text())
+    services = compose["services"]
+    redis_cmd = services["redis"]["command"]
+    assert redis_cmd[redis_cmd.index("--appendonly") + 1] == "yes"
+    assert redis_cmd[redis_cmd.index("--maxmemory-policy") + 1] == "noeviction"
+    assert "FLOWER_BASIC_AUTH" in services["flower"]["environment"]
+    assert any(a.startswith("--max_tasks=") for a in services["flower"]["command"])
+    assert services["worker"]["command"][:4] == ["celery", "-A", "worker.app", "worker"]
+    assert "replicas" in services["worker"]["deploy"]
+    assert services["beat"]["command"][3] == "beat" and "deploy" not in services["beat"]  # one beat
+    assert {"postgres", "redis", "worker", "beat", "flower"} <= set(services)
