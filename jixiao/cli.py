@@ -317,6 +317,12 @@ def _ingest_via_broker(
         )
     except NoWorkerError as exc:
         raise click.ClickException(str(exc)) from exc
+    except (BrokerError, DBAPIError) as exc:
+        raise click.ClickException(
+            f"lost the {'broker' if isinstance(exc, BrokerError) else 'database'} while following batch "
+            f"{batch_id}: {_first_line(exc).rstrip('.')}; the workers go on once it is back "
+            f"(`jixiao documents --batch {batch_id}`; `jixiao reconcile` after a Redis restart)"
+        ) from exc
     except KeyboardInterrupt:
         raise click.ClickException(
             f"stopped following; the workers go on with batch {batch_id} (`jixiao documents --batch {batch_id}`)"
@@ -350,12 +356,15 @@ def reconcile(database_url: str | None) -> None:
     """
     from kombu.exceptions import OperationalError as BrokerError
 
+    from worker.recovery import BrokerNotSupported
     from worker.recovery import reconcile as reconcile_documents
 
     app = _broker_app("reconcile")
     engine = open_database(database_url)
     try:
         report = reconcile_documents(engine, app)
+    except BrokerNotSupported as exc:
+        raise click.ClickException(str(exc)) from exc
     except BrokerError as exc:
         raise click.ClickException(
             f"broker unreachable ({_redact(app.conf.broker_url)}): {_first_line(exc)}"
@@ -411,9 +420,18 @@ def reprocess(scope: str, workers: int | None, database_url: str | None) -> None
 
 def _rerun(engine: Engine, what: str, docs: list[store.DocRef], workers: int | None) -> None:
     if os.environ.get("JIXIAO_BROKER_URL"):
+        from kombu.exceptions import OperationalError as BrokerError
+
         from worker.recovery import requeue
 
-        requeue(engine, _broker_app("re-running"), docs)
+        app = _broker_app("re-running")
+        try:
+            requeue(engine, app, docs)
+        except BrokerError as exc:
+            raise click.ClickException(
+                f"broker unreachable ({_redact(app.conf.broker_url)}): {_first_line(exc).rstrip('.')}; "
+                "the documents are queued in the database, `jixiao reconcile` enqueues them once it is back"
+            ) from exc
         click.echo(f"{len(docs)} {what} document(s) queued for the workers", err=True)
         return
     for doc in docs:
