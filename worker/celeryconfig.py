@@ -143,6 +143,9 @@ class QueueSettings:
                 "socket_connect_timeout": 5,
             },
             "broker_connection_retry_on_startup": True,
+            # a running document finishes when Redis goes away; its message may come back, and
+            # then finds the document final (Celery 6 will default to cancelling it instead)
+            "worker_cancel_long_running_tasks_on_connection_loss": False,
             "task_publish_retry_policy": {
                 "max_retries": 3,
                 "interval_start": 0,

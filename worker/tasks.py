@@ -165,11 +165,14 @@ class ProgressReporter:
         self.stage, self.sent = stage, now
         text = progress_text(stage, done, total)
         meta = {"stage": stage, "done": done, "total": total, "progress": text}
-        try:
-            self.task.update_state(state="PROGRESS", meta=meta)
+        try:  # for Flower: the event becomes the task's state, `result` its visible text
             self.task.send_event("task-progress", retry=False, result=text, **meta)
         except Exception:  # noqa: BLE001 — the broker may be briefly away; the database has the stage
-            log.debug("progress report not sent", exc_info=True)
+            log.debug("progress event not sent", exc_info=True)
+        try:  # for AsyncResult clients
+            self.task.update_state(state="PROGRESS", meta=meta)
+        except Exception:  # noqa: BLE001 — likewise
+            log.debug("progress state not stored", exc_info=True)
 
 
 # --------------------------------------------------------------------------- sending

@@ -8,6 +8,7 @@ import importlib.util
 import sys
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import kombu
 import pytest
@@ -19,6 +20,7 @@ from db.engine import make_engine
 from db.models import Document as DocumentRow
 from db.models import Indicator
 from jixiao.inputs import InputFile
+from pipeline import PIPELINE_VERSION
 from pipeline.errors import DamagedPdfError, TransientError
 from pipeline.progress import Progress, no_progress
 from pipeline.run import Outcome, process
@@ -334,3 +336,40 @@ def test_the_compose_file_keeps_queued_tasks_and_guards_flower() -> None:
     assert "replicas" in services["worker"]["deploy"]
     assert services["beat"]["command"][3] == "beat" and "deploy" not in services["beat"]  # one beat
     assert {"postgres", "redis", "worker", "beat", "flower"} <= set(services)
+
+
+def test_retry_and_reprocess_without_a_broker_rerun_in_this_process(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from sqlalchemy import update
+
+    from jixiao.cli import main
+
+    url = f"sqlite:///{tmp_path / 'j.db'}"
+    env = {"JIXIAO_DATABASE_URL": url, "JIXIAO_STORE": str(tmp_path / "store"), "JIXIAO_BROKER_URL": ""}
+    runner = CliRunner()
+
+    def jixiao(*args: str) -> Any:
+        result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result
+
+    jixiao("ingest", "--workers", "1", str(SAMPLE), str(TRUNCATED))
+    engine = make_engine(url)
+    before = {d.sha256: d.status for d in store.documents_in_state(engine, ["stored", "failed"])}
+    assert sorted(before.values()) == ["failed", "stored"]
+    [stored_sha] = [sha for sha, status in before.items() if status == "stored"]
+    rows = indicator_ids(engine, stored_sha)
+
+    assert "1 failed document(s) to re-run" in jixiao("retry", "--failed").stderr
+    assert "0 outdated document(s) to re-run" in jixiao("reprocess").stderr
+    assert indicator_ids(engine, stored_sha) == rows
+
+    with engine.begin() as conn:
+        conn.execute(update(DocumentRow).values(pipeline_version="0"))
+    assert "1 outdated document(s) to re-run" in jixiao("reprocess", "--outdated").stderr
+    assert len(indicator_ids(engine, stored_sha)) == len(rows)
+    with engine.connect() as conn:  # run again: SQLite reuses the ids, the version tells
+        versions = set(conn.execute(select(DocumentRow.pipeline_version)).scalars())
+    assert versions == {PIPELINE_VERSION, "0"}  # the stored one redone; the failed one keeps no version
+    assert {d.sha256: d.status for d in store.documents_in_state(engine, ["stored", "failed"])} == before
+    assert "2 finished document(s) to re-run" in jixiao("reprocess", "--all").stderr
