@@ -59,9 +59,12 @@ def test_the_nightly_run_is_set_in_shanghai_time_and_scheduled_in_utc() -> None:
     nightly = s.beat_schedule()["reprocess-outdated-nightly"]
     assert nightly["task"] == "jixiao.reprocess_outdated"
     assert nightly["schedule"].hour == {18} and nightly["schedule"].minute == {30}
-    assert "reconcile" in s.beat_schedule()
+    assert s.beat_schedule()["reconcile"]["task"] == "jixiao.reconcile"
+    assert s.beat_schedule()["refresh-outliers"]["task"] == "jixiao.refresh_outliers"
 
-    off = QueueSettings.from_env({"JIXIAO_NIGHTLY_AT": "off", "JIXIAO_RECONCILE_EVERY": "0"})
+    off = QueueSettings.from_env(
+        {"JIXIAO_NIGHTLY_AT": "off", "JIXIAO_RECONCILE_EVERY": "0", "JIXIAO_OUTLIERS_EVERY": "0"}
+    )
     assert off.beat_schedule() == {}
 
 
