@@ -107,52 +107,52 @@ def _has_grid(group: list[Edge]) -> bool:
 def _cells(group: list[Edge]) -> list[BBox]:
     xs = _distinct(e.x0 for e in group if e.orientation == "v")
     ys = _distinct(e.top for e in group if e.orientation == "h")
-    h_at: dict[float, list[Edge]] = defaultdict(list)
-    v_at: dict[float, list[Edge]] = defaultdict(list)
-    for e in group:
-        if e.orientation == "h":
-            h_at[_nearest(ys, e.top)].append(e)
-        else:
-            v_at[_nearest(xs, e.x0)].append(e)
     cols, rows = len(xs) - 1, len(ys) - 1
     if cols < 1 or rows < 1:
         return []
-
-    def h_rule(y: float, i: int) -> bool:  # a horizontal rule at y over column slot i
-        mid = (xs[i] + xs[i + 1]) / 2
-        return any(e.x0 - _TOUCH <= mid <= e.x1 + _TOUCH for e in h_at.get(y, ()))
-
-    def v_rule(x: float, j: int) -> bool:  # a vertical rule at x beside row slot j
-        mid = (ys[j] + ys[j + 1]) / 2
-        return any(e.top - _TOUCH <= mid <= e.bottom + _TOUCH for e in v_at.get(x, ()))
-
-    owner = [[-1] * cols for _ in range(rows)]
+    # h[j][i]: a rule along ys[j] over column slot i; v[i][j]: a rule along xs[i] beside row slot j
+    h = _coverage(xs, ys, [(e.top, e.x0, e.x1) for e in group if e.orientation == "h"])
+    v = _coverage(ys, xs, [(e.x0, e.top, e.bottom) for e in group if e.orientation == "v"])
+    owner = [[False] * cols for _ in range(rows)]
     cells: list[BBox] = []
     for j in range(rows):
         for i in range(cols):
-            if owner[j][i] >= 0:
+            if owner[j][i]:
                 continue
             right = i
-            while right + 1 < cols and not v_rule(xs[right + 1], j) and owner[j][right + 1] < 0:
+            while right + 1 < cols and not v[right + 1][j] and not owner[j][right + 1]:
                 right += 1
             bottom = j
-            while bottom + 1 < rows and not any(h_rule(ys[bottom + 1], k) for k in range(i, right + 1)):
+            while bottom + 1 < rows and not any(h[bottom + 1][i : right + 1]):
                 bottom += 1
             for jj in range(j, bottom + 1):
-                for ii in range(i, right + 1):
-                    owner[jj][ii] = len(cells)
-            if _closed(h_rule, v_rule, xs, ys, i, right, j, bottom):
+                owner[jj][i : right + 1] = [True] * (right + 1 - i)
+            closed = (
+                all(h[j][i : right + 1])
+                and all(h[bottom + 1][i : right + 1])
+                and all(v[i][j : bottom + 1])
+                and all(v[right + 1][j : bottom + 1])
+            )
+            if closed:  # else open space beside an irregular table
                 cells.append((xs[i], ys[j], xs[right + 1], ys[bottom + 1]))
-            else:
-                cells.append((-1.0, -1.0, -1.0, -1.0))  # open space beside an irregular table
-    return [c for c in cells if c[0] >= 0]
+    return cells
 
 
-def _closed(h_rule, v_rule, xs, ys, i0: int, i1: int, j0: int, j1: int) -> bool:  # type: ignore[no-untyped-def]
-    """The merged region is a real cell: rules on all four sides."""
-    return all(h_rule(ys[j0], i) and h_rule(ys[j1 + 1], i) for i in range(i0, i1 + 1)) and all(
-        v_rule(xs[i0], j) and v_rule(xs[i1 + 1], j) for j in range(j0, j1 + 1)
-    )
+def _coverage(
+    along: list[float], lines: list[float], rules: list[tuple[float, float, float]]
+) -> list[list[bool]]:
+    """For each line position, which slots between consecutive `along` cuts a rule covers.
+
+    `rules` are (position, start, end): a rule covers a slot when it spans the slot's middle.
+    """
+    mids = [(a + b) / 2 for a, b in zip(along, along[1:], strict=False)]
+    table = [[False] * len(mids) for _ in lines]
+    for position, start, end in rules:
+        row = table[_nearest_index(lines, position)]
+        first = bisect_left(mids, start - _TOUCH)
+        last = bisect_right(mids, end + _TOUCH)
+        row[first:last] = [True] * (last - first)
+    return table
 
 
 def _distinct(values: object) -> list[float]:
@@ -164,7 +164,8 @@ def _distinct(values: object) -> list[float]:
     return out
 
 
-def _nearest(sorted_values: list[float], v: float) -> float:
+def _nearest_index(sorted_values: list[float], v: float) -> int:
     i = bisect_left(sorted_values, v)
-    candidates = sorted_values[max(0, i - 1) : i + 1]
-    return min(candidates, key=lambda c: abs(c - v))
+    if i > 0 and (i == len(sorted_values) or v - sorted_values[i - 1] <= sorted_values[i] - v):
+        return i - 1
+    return i

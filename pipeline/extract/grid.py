@@ -88,6 +88,9 @@ def drop_doubles(glyphs: list[Glyph], tolerance: float) -> list[Glyph]:
     """Drop a glyph drawn again within half a tolerance of itself: titles faked bold by printing twice."""
     if tolerance <= 0 or len(glyphs) < 2:
         return glyphs
+    texts = [g.text for g in glyphs]
+    if len(set(texts)) == len(texts):
+        return glyphs  # no character twice: nothing can be a double
     near = tolerance / 2
     kept: list[Glyph] = []
     same_text: dict[str, list[Glyph]] = {}
