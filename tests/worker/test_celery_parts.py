@@ -13,6 +13,8 @@ from typing import Any
 import kombu
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import Engine, select
 
 from db import store
@@ -126,8 +128,14 @@ def _raised(fn: object) -> BaseException:
 def test_lost_connections_are_transient_and_bad_files_are_not(tmp_path: Path) -> None:
     nobody = "127.0.0.1:9"  # the discard port: nothing listens
     database_down = _raised(lambda: make_engine(f"postgresql://postgres@{nobody}/x").connect())
-    redis_down = _raised(lambda: redis.Redis(port=9, socket_connect_timeout=1).ping())
-    broker_down = _raised(lambda: kombu.Connection(f"redis://{nobody}/0").ensure_connection(max_retries=1))
+    redis_down = _raised(
+        lambda: redis.Redis(port=9, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0)).ping()
+    )
+    broker_down = _raised(
+        lambda: kombu.Connection(f"redis://{nobody}/0").ensure_connection(
+            max_retries=1, interval_start=0, interval_step=0, timeout=1
+        )
+    )
     assert is_transient(database_down), repr(database_down)
     assert is_transient(redis_down), repr(redis_down)
     assert is_transient(broker_down), repr(broker_down)
