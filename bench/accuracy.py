@@ -33,11 +33,23 @@ def records(path: Path) -> list[dict[str, object]]:
         for ind in p.indicators:
             out.append(
                 dict(
-                    document_sha256=sha, source_name=path.name, unit_name=p.unit_name or doc.unit_name,
-                    budget_year=doc.budget_year, project_code=p.code, project_name=p.name, goal=p.goal,
-                    level1=ind.level1, level2=ind.level2, level3=ind.level3, core=ind.core,
-                    operator=ind.operator, target=ind.target, target_this_year=ind.target_this_year,
-                    measure_unit=ind.measure_unit, weight=ind.weight, weight_this_year=ind.weight_this_year,
+                    document_sha256=sha,
+                    source_name=path.name,
+                    unit_name=p.unit_name or doc.unit_name,
+                    budget_year=doc.budget_year,
+                    project_code=p.code,
+                    project_name=p.name,
+                    goal=p.goal,
+                    level1=ind.level1,
+                    level2=ind.level2,
+                    level3=ind.level3,
+                    core=ind.core,
+                    operator=ind.operator,
+                    target=ind.target,
+                    target_this_year=ind.target_this_year,
+                    measure_unit=ind.measure_unit,
+                    weight=ind.weight,
+                    weight_this_year=ind.weight_this_year,
                     page=ind.page,
                 )
             )
