@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,14 +91,17 @@ def run(
     listener: Listener = _ignore,
     settings: PipelineSettings | None = None,
     processor: Processor = process,
+    time_limit: float | None = None,
 ) -> RunStats:
     """Parse every job on `workers` processes (default: every usable core) and store each result.
 
-    `processor` is `pipeline.run.process` unless a test puts another picklable function there.
+    `processor` is `pipeline.run.process` unless a test puts another picklable function there;
+    `time_limit` is the seconds one document may take (default: `time_limit_from_env()`).
     """
     workers = max(1, min(workers or usable_cores(), len(jobs)))
     settings = settings or PipelineSettings()
     runner = _Runner(engine, len(jobs), listener)
+    runner.time_limit = time_limit_from_env() if time_limit is None else time_limit
     pending = list(jobs)
     pending.reverse()  # popped from the end: keeps the given order
     try:
@@ -116,8 +122,14 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def compute(job: Job, settings: PipelineSettings, processor: Processor = process) -> Computed:
-    """Runs in a worker process: read the stored bytes, run the pipeline, catch everything."""
+def compute(
+    job: Job, settings: PipelineSettings, processor: Processor = process, time_limit: float = 0.0
+) -> Computed:
+    """Runs in a worker process: read the stored bytes, run the pipeline, catch everything.
+
+    `time_limit` (seconds, 0 = none) stops a parser that hangs on one file; the file fails
+    with that reason and the worker process takes the next one.
+    """
     stage = ["extract"]
 
     def track(name: str, done: int, total: int) -> None:
@@ -129,7 +141,15 @@ def compute(job: Job, settings: PipelineSettings, processor: Processor = process
     except OSError as exc:
         return Computed(job.sha256, error=f"stored copy unreadable: {exc.strerror or exc}", stage="receive")
     try:
-        outcome = processor(data, settings, track)
+        with _time_limit(time_limit):
+            outcome = processor(data, settings, track)
+    except DocumentTimeout:
+        return Computed(
+            job.sha256,
+            error=f"parser stopped after {time_limit:g} s on this file (JIXIAO_SOFT_TIME_LIMIT); "
+            "it may be huge or malformed — check it, or raise the limit and `jixiao retry --failed`",
+            stage=stage[0],
+        )
     except PipelineError as exc:
         return Computed(job.sha256, error=str(exc) or type(exc).__name__, stage=stage[0])
     except MemoryError:
@@ -143,6 +163,38 @@ def compute(job: Job, settings: PipelineSettings, processor: Processor = process
         timings=dict(outcome.timings),
         pages=outcome.extraction.pages,
     )
+
+
+class DocumentTimeout(Exception):
+    """Raised inside the parser by the time limit's alarm."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """SIGALRM after `seconds` in this (worker) process's main thread; nothing elsewhere."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise DocumentTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def time_limit_from_env() -> float:
+    """Seconds one document may take: JIXIAO_SOFT_TIME_LIMIT, the broker mode's setting, or 600."""
+    raw = os.environ.get("JIXIAO_SOFT_TIME_LIMIT", "")
+    try:
+        return float(raw) if raw else 600.0
+    except ValueError:
+        return 600.0
 
 
 def describe_unexpected(exc: BaseException) -> str:
@@ -167,6 +219,7 @@ class _Runner:
         self.done = self.failed = self.pages = 0
         self.started = time.monotonic()
         self.claimed: dict[str, Job] = {}  # claimed and not yet written
+        self.time_limit = 0.0  # seconds per document in the worker processes
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -239,7 +292,7 @@ def _run_pool(
                 if not runner.claim(job):
                     continue
                 try:
-                    in_flight[pool.submit(compute, job, settings, processor)] = job
+                    in_flight[pool.submit(compute, job, settings, processor, runner.time_limit)] = job
                 except BrokenProcessPool:  # a worker died since the last wait: harvest below
                     pending.append(job)
                     break
@@ -280,7 +333,7 @@ def _run_alone(runner: _Runner, job: Job, settings: PipelineSettings, processor:
     """Re-run one document in a process of its own: if that dies too, the document is the cause."""
     with _pool(1) as pool:
         try:
-            computed = pool.submit(compute, job, settings, processor).result()
+            computed = pool.submit(compute, job, settings, processor, runner.time_limit).result()
         except BrokenProcessPool:
             computed = Computed(
                 job.sha256,

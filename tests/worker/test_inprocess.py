@@ -37,6 +37,9 @@ def fake_process(
             os._exit(3)
     elif text.startswith("CRASH"):
         os._exit(3)
+    elif text.startswith("HANG"):
+        while True:  # a parser stuck in a loop on this file
+            pass
     elif text.startswith("RAISE"):
         raise ValueError("boom\nsecond line of the traceback text")
     elif text.startswith("ENCRYPTED"):
@@ -170,3 +173,13 @@ def test_unexpected_exceptions_are_described_on_one_short_line() -> None:
     assert describe_unexpected(KeyError("k")) == "parser error: KeyError: 'k'"
     assert describe_unexpected(RuntimeError()) == "parser error: RuntimeError"
     assert len(describe_unexpected(ValueError("x" * 5000))) < 600
+
+
+def test_a_parser_that_hangs_on_one_file_is_stopped_and_the_batch_goes_on(engine: Engine, tmp_path: Path) -> None:
+    batch, jobs = receive_texts(engine, tmp_path, {"hangs.pdf": "HANG", "good.pdf": "good"})
+    run(engine, jobs, workers=1, processor=fake_process, time_limit=0.5)
+    result = statuses(engine, batch)
+    assert result["good.pdf"] == ("stored", None)
+    status, error = result["hangs.pdf"]
+    assert status == "failed"
+    assert error is not None and "stopped after 0.5 s" in error
