@@ -8,6 +8,8 @@ whose tables carry no performance header (covers, 收支总表, 项目支出表)
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
@@ -36,6 +38,7 @@ class _Scan:
     columns: Columns | None = None
     notes: list[str] = field(default_factory=list)
     textless: list[int] = field(default_factory=list)  # pages without a text layer (scans)
+    cover_year: str | None = None  # "2025年…预算" on a page before the table: the last resort
 
 
 def extract(
@@ -69,7 +72,7 @@ def extract(
         table_pages=tuple(scan.table_pages),
         layout=LAYOUT,
         title=scan.header.get("title"),
-        budget_year=scan.header.get("year"),
+        budget_year=scan.header.get("year") or scan.cover_year,
         amount_unit=scan.header.get("amount_unit"),
         unit_name=scan.header.get("unit_name"),
         projects=tuple(stitch(scan.rows)),
@@ -102,6 +105,8 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
             scan.rows.extend(rows)
     if found:
         scan.table_pages.append(number)
+    elif not scan.rows and scan.cover_year is None:
+        scan.cover_year = cover_year("".join(g.text for g in outside))
     elif not tables and _mentions_indicators(objs.glyphs):
         scan.notes.append(
             f"page {number}: indicator headers without ruling lines (borderless tables are not read)"
@@ -124,6 +129,15 @@ def _spaced(line: list[Glyph]) -> str:
             out.append(" ")
         out.append(g.text)
     return "".join(out)
+
+
+_COVER_YEAR = re.compile(r"(20\d{2})\s*年[^。，,；;]{0,16}预算")
+
+
+def cover_year(text: str) -> str | None:
+    """The budget year a cover or contents page names (`2025年部门预算`), when the table's own page does not."""
+    m = _COVER_YEAR.search(unicodedata.normalize("NFKC", text))
+    return m.group(1) if m else None
 
 
 def _mentions_indicators(glyphs: list[Glyph]) -> bool:

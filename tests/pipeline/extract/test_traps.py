@@ -108,3 +108,11 @@ def test_image_only_pdf_fails_as_a_scan() -> None:
         pdf.image(Image.new("L", (200, 100), 200), x=50, y=50, w=400)
     with pytest.raises(ScannedPdfError, match="OCR"):
         extract(bytes(pdf.output()))
+
+
+def test_budget_year_falls_back_to_the_cover_page() -> None:
+    from pipeline.extract import cover_year
+
+    assert cover_year("拉萨市信访局\n2025年部门预算\n二〇二五年三月") == "2025"
+    assert cover_year("编制日期：2024年12月") is None
+    assert cover_year("２０２４年 部门预算公开") == "2024"
