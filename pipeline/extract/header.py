@@ -85,8 +85,8 @@ def is_performance_header(keys: set[str], min_hits: int) -> bool:
 
 _YEAR = re.compile(r"预算年度[:：]?\s*(\d{4})")
 _YEAR_IN_TITLE = re.compile(r"(20\d{2})\s*年")
-_AMOUNT_UNIT = re.compile(r"金额单位[:：]?\s*([^\s:：]{1,6}?)(?=\s|$|预算|单位|第)")
-_UNIT_NAME = re.compile(r"(?:单位名称|预算单位|部门名称)[:：]\s*(\S+?)(?=\s|$|预算年度|金额单位)")
+_AMOUNT_UNIT = re.compile(r"(?:金额单位[:：]?\s*([^\s:：]{1,6}?)(?=\s|$|预算|单位|第)|(?<![名称])单位[:：]\s*((?:万|千|亿)?元))")
+_UNIT_NAME = re.compile(r"(?:单位名称|预算单位|部门名称|部门\(单位\)名称)(?:[:：]\s*|\s+)(\S+?)(?=\s|$|预算年度|金额单位)")
 
 
 def page_header_fields(lines: list[str]) -> dict[str, str]:
@@ -99,7 +99,7 @@ def page_header_fields(lines: list[str]) -> dict[str, str]:
         if "year" not in found and (m := _YEAR.search(line)):
             found["year"] = m.group(1)
         if "amount_unit" not in found and (m := _AMOUNT_UNIT.search(line)):
-            found["amount_unit"] = m.group(1)
+            found["amount_unit"] = m.group(1) or m.group(2)
         if "unit_name" not in found and (m := _UNIT_NAME.search(line)):
             found["unit_name"] = m.group(1)
         if "title" not in found and "绩效" in line and "表" in line:

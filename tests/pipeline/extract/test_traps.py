@@ -116,3 +116,21 @@ def test_budget_year_falls_back_to_the_cover_page() -> None:
     assert cover_year("拉萨市信访局\n2025年部门预算\n二〇二五年三月") == "2025"
     assert cover_year("编制日期：2024年12月") is None
     assert cover_year("２０２４年 部门预算公开") == "2024"
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["单位名称：拉萨市信访局本级  预算年度：2025 金额单位：万元"],
+         {"unit_name": "拉萨市信访局本级", "year": "2025", "amount_unit": "万元"}),
+        (["单位名称 拉萨市信访局本级 金额单位:万元"], {"unit_name": "拉萨市信访局本级", "amount_unit": "万元"}),
+        (["2024年部门预算项目支出绩效目标表", "单位：万元"], {"year": "2024", "amount_unit": "万元"}),
+        (["单位名称"], {}),
+    ],
+)  # fmt: skip
+def test_page_header_fields_in_their_printed_variants(lines: list[str], expected: dict[str, str]) -> None:
+    from pipeline.extract.header import page_header_fields
+
+    found = page_header_fields(lines)
+    found.pop("title", None)
+    assert found == expected
