@@ -1,6 +1,6 @@
-"""The design not taken, for `bench/queue.py` to measure: one Celery task per stage, chained.
+"""The design not taken, for `bench/broker.py` to measure: one Celery task per stage, chained.
 
-    celery -A bench.chain_app worker     # started by bench/queue.py, from the repository root
+    celery -A bench.chain_app worker     # started by bench/broker.py, from the repository root
 
 extract → normalize → validate → store, each a task; the records travel between them in the
 messages (pickle) and every intermediate result is kept in the result backend, as a chain does

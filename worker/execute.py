@@ -88,7 +88,7 @@ def execute(
         outcome = processor(data, settings or PipelineSettings(), stages)
         timings = dict(outcome.timings)
         # CPU seconds of the pipeline itself, without the progress reports made from inside it:
-        # what a worker spends on top of this is the queue's cost (bench/queue.py reads it)
+        # what a worker spends on top of this is the queue's cost (bench/broker.py reads it)
         timings["parse_cpu"] = round(time.process_time() - started - stages.cpu, 6)
         stages.enter("store")
         store.save_outcome(engine, sha256, outcome.document, outcome.findings, PIPELINE_VERSION, timings)

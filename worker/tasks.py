@@ -2,7 +2,7 @@
 
 Why one task per document and not one per stage: a Celery hop costs about 3 CPU-ms (client,
 worker, Redis) and a 4-task chain keeps every intermediate result in the backend (~145 KB a
-document), against ~100 ms of real work for a 10-page document; `bench/queue.py` measures
+document), against ~100 ms of real work for a 10-page document; `bench/broker.py` measures
 both. The stages stay visible in Flower as progress *events* of the document task: a custom
 `task-progress` event becomes the task's state (`PROGRESS`) in Flower and its `result` field
 carries "extract page 3/13" until the task ends. `update_state(PROGRESS, meta)` is sent as

@@ -1,6 +1,6 @@
 """What the queue costs: the same archive in-process and through Redis, in one run.
 
-    python bench/queue.py [--docs 30] [--seed 3] [--min-pages 6] [--repeat 3]
+    python bench/broker.py [--docs 30] [--seed 3] [--min-pages 6] [--repeat 3]
 
 Needs redis-server (a private one is started on a free port) and PostgreSQL (JIXIAO_TEST_PG_URL,
 default postgresql://postgres@127.0.0.1:5432/test; a fresh database per run is created there).
@@ -21,19 +21,15 @@ Y1–Y3 — is measured, not estimated. For the other modes it is the total minu
 alone run serially in this process (an estimate: contention makes parsing dearer).
 """
 
-# ruff: noqa: E402 — the standard imports must follow the sys.path repair below
+# ruff: noqa: E402 — the standard imports follow the sys.path line below
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-# This file is named like the standard library's `queue`: while its folder is on sys.path,
-# every `import queue` (concurrent.futures, kombu, …) would load it instead. Off the path first.
-BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
-ROOT = BENCH.parent
-sys.path.insert(0, str(ROOT))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: the repository's packages and tests.fixtures
 
 import argparse
 import json
@@ -403,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         run_client(args.client, args.archive)
         return 0
     if shutil.which("redis-server") is None:
-        print("bench/queue.py needs redis-server", file=sys.stderr)
+        print("bench/broker.py needs redis-server", file=sys.stderr)
         return 1
 
     from tests.fixtures.corpus import write_corpus
