@@ -175,7 +175,9 @@ def test_unexpected_exceptions_are_described_on_one_short_line() -> None:
     assert len(describe_unexpected(ValueError("x" * 5000))) < 600
 
 
-def test_a_parser_that_hangs_on_one_file_is_stopped_and_the_batch_goes_on(engine: Engine, tmp_path: Path) -> None:
+def test_a_parser_that_hangs_on_one_file_is_stopped_and_the_batch_goes_on(
+    engine: Engine, tmp_path: Path
+) -> None:
     batch, jobs = receive_texts(engine, tmp_path, {"hangs.pdf": "HANG", "good.pdf": "good"})
     run(engine, jobs, workers=1, processor=fake_process, time_limit=0.5)
     result = statuses(engine, batch)
