@@ -22,7 +22,9 @@ from db.engine import database_url, make_engine, migrate
 from jixiao.console import ProgressLine, summary_lines
 from jixiao.export import write_csv, write_jsonl, write_xlsx
 from jixiao.inputs import InputError, InputFile, collect
+from pipeline.validate.profile import ProfileError
 from worker.inprocess import run
+from worker.profiles import PROFILE_ENV, validation_profile
 from worker.receive import Job, queued_jobs, receive
 
 database_option = click.option(
@@ -122,11 +124,13 @@ def _run_jobs(engine: Engine, jobs: list[Job], workers: int | None) -> None:
     listener = ProgressLine(sys.stderr)
     try:
         run(engine, jobs, workers=workers, listener=listener)
-        across.refresh_documents(engine, [job.sha256 for job in jobs])  # Y1–Y4 for what was touched
+        across.refresh_documents(engine, [job.sha256 for job in jobs], validation_profile())  # Y1–Y4 touched
     except KeyboardInterrupt:
         raise click.ClickException(
             "interrupted: unfinished documents are queued again; `jixiao work` resumes them"
         ) from None
+    except ProfileError as exc:
+        raise click.ClickException(f"validation profile (${PROFILE_ENV}): {exc}") from exc
     except DBAPIError as exc:
         raise click.ClickException(
             f"database error during the run: {_first_line(exc)}; once it answers again, "
@@ -329,7 +333,7 @@ def _ingest_via_broker(
         ) from None
     finally:
         listener.close()
-    across.refresh_outliers(engine)  # Y4 over the database; the workers did Y1–Y3 per document
+    across.refresh_outliers(engine, validation_profile())  # Y4 over the database; the workers did Y1–Y3 per document
     for line in summary_lines(
         batch_id, summary.counts, summary.failures, received.unreadable, ignored=ignored
     ):

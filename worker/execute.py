@@ -28,6 +28,7 @@ from pipeline.progress import Progress, no_progress
 from pipeline.run import Outcome, process
 from pipeline.settings import PipelineSettings
 from worker.inprocess import describe_unexpected
+from worker.profiles import pipeline_settings
 from worker.transient import is_transient
 
 SKIPPED = "skipped"  # the document was final already (or became final under our feet)
@@ -85,7 +86,7 @@ def execute(
     try:
         data = read_stored_copy(engine, sha256, store_dir)
         started = time.process_time()
-        outcome = processor(data, settings or PipelineSettings(), stages)
+        outcome = processor(data, settings or pipeline_settings(), stages)
         timings = dict(outcome.timings)
         # CPU seconds of the pipeline itself, without the progress reports made from inside it:
         # what a worker spends on top of this is the queue's cost (bench/broker.py reads it)

@@ -30,6 +30,7 @@ from pipeline.errors import PipelineError
 from pipeline.model import Document, Finding
 from pipeline.run import Outcome, process
 from pipeline.settings import PipelineSettings
+from worker.profiles import pipeline_settings
 from worker.receive import Job
 
 STAGES = ("extract", "normalize", "validate")
@@ -99,7 +100,7 @@ def run(
     `time_limit` is the seconds one document may take (default: `time_limit_from_env()`).
     """
     workers = max(1, min(workers or usable_cores(), len(jobs)))
-    settings = settings or PipelineSettings()
+    settings = settings or pipeline_settings()
     runner = _Runner(engine, len(jobs), listener)
     runner.time_limit = time_limit_from_env() if time_limit is None else time_limit
     pending = list(jobs)

@@ -29,6 +29,7 @@ from worker import runtime
 from worker.app import app, settings
 from worker.celeryconfig import OUTLIERS_TASK, PROCESS_TASK, RECONCILE_TASK, REPROCESS_TASK
 from worker.execute import Result, execute
+from worker.profiles import validation_profile
 from worker.transient import is_transient
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ def process_document(
             # Y1–Y3 for this document's (unit, year) and the year after, as `jixiao ingest`
             # does in-process; also on a skipped delivery, so a retry after a lost connection
             # still files them. Y4 (over the whole database) is left to `refresh_outliers`.
-            across.refresh_documents(runtime.engine(), [sha256], outliers=False)
+            across.refresh_documents(runtime.engine(), [sha256], validation_profile(), outliers=False)
     except Exception as exc:
         if not is_transient(exc):
             raise
@@ -238,7 +239,7 @@ def reprocess_outdated() -> int:
 @app.task(name=OUTLIERS_TASK, ignore_result=True)
 def refresh_outliers() -> int:
     """Y4 (unit-cost outliers) over the whole database: too wide to redo after every document."""
-    count = across.refresh_outliers(runtime.engine())
+    count = across.refresh_outliers(runtime.engine(), validation_profile())
     log.info("refresh_outliers: %d Y4 finding(s)", count)
     return count
 
