@@ -60,12 +60,17 @@ def fill_cells(tables: list[Table], glyphs: list[Glyph], dedupe: float = 2.0) ->
         return drop_doubles(glyphs, dedupe)
     index = _CellIndex(cells)
     outside: list[Glyph] = []
+    last: Cell | None = None  # glyphs come a cell's text at a time: try the previous cell first
     for g in glyphs:
-        cell = index.find(_anchor_x(g), (g.top + g.bottom) / 2)
-        if cell is None:
+        x, y = _anchor_x(g), (g.top + g.bottom) / 2
+        if last is not None and last.x0 <= x <= last.x1 and last.top <= y <= last.bottom:
+            last.glyphs.append(g)
+            continue
+        last = index.find(x, y)
+        if last is None:
             outside.append(g)
         else:
-            cell.glyphs.append(g)
+            last.glyphs.append(g)
     for cell in cells:
         cell.glyphs = drop_doubles(cell.glyphs, dedupe)
     return drop_doubles(outside, dedupe)
@@ -138,6 +143,8 @@ def lines_of(glyphs: list[Glyph]) -> list[list[Glyph]]:
     """Group glyphs into text lines by vertical overlap, each line left to right, top to bottom."""
     if not glyphs:
         return []
+    if max(g.top for g in glyphs) - min(g.top for g in glyphs) < 0.5 * (glyphs[0].bottom - glyphs[0].top):
+        return [sorted(glyphs, key=lambda g: g.x0)]  # one line: most cells
     ordered = sorted(glyphs, key=lambda g: g.top + g.bottom)
     lines: list[list[Glyph]] = [[ordered[0]]]
     mid = (ordered[0].top + ordered[0].bottom) / 2
