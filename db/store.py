@@ -292,8 +292,9 @@ def save_outcome(
             .where(Document.id == document_id)
             .values(
                 status=STORED if document.projects else NO_TABLE,
+                # a no_table document says what was looked at, and what was noticed there
                 stage=None,
-                error=None,
+                error=None if document.projects else no_table_reason(document),
                 pages=document.pages,
                 unit_name=document.unit_name,
                 budget_year=document.budget_year,
@@ -558,3 +559,9 @@ def outdated(engine: Engine, pipeline_version: str) -> list[DocRef]:
         (Document.pipeline_version.is_(None)) | (Document.pipeline_version != pipeline_version),
     )
     return _docrefs(engine, statement)
+
+
+def no_table_reason(document: model.Document) -> str:
+    """Why a readable PDF gave no rows: the pages read and the extractor's notes."""
+    reason = f"no 项目支出绩效表 found in {document.pages} page(s)"
+    return "; ".join([reason, *document.notes])

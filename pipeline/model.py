@@ -116,6 +116,7 @@ class Document:
     pages: int
     layout: str
     projects: tuple[Project, ...]
+    notes: tuple[str, ...] = ()  # what the extractor noticed (skipped scan pages, borderless tables)
 
     @property
     def indicator_count(self) -> int:

@@ -68,4 +68,5 @@ def normalize(extraction: Extraction, settings: NormalizeSettings | None = None)
         pages=extraction.pages,
         layout=extraction.layout,
         projects=projects,
+        notes=extraction.notes,
     )

@@ -350,3 +350,15 @@ def test_a_failed_save_leaves_the_previous_rows(engine: Engine) -> None:
     assert (row["status"], row["projects"], row["indicators"]) == ("stored", 2, 5)
     assert len(list(store.finding_rows(engine))) == 3
     assert [d.sha256 for d in store.outdated(engine, "v2")] == [digest]  # still the v1 result
+
+
+def test_a_document_without_rows_is_no_table_with_what_was_noticed(engine: Engine) -> None:
+    from pipeline.model import Document as Doc
+
+    batch = store.create_batch(engine, [])
+    store.register(engine, batch, sha("t"), "cover-only.pdf", "/s")
+    empty = Doc(None, None, None, 3, "ruled", (), notes=("page 2: indicator headers without ruling lines",))
+    store.save_outcome(engine, sha("t"), empty, [], "1", {})
+    row = next(r for r in store.document_rows(engine, batch) if r["sha256"] == sha("t"))
+    assert row["status"] == "no_table"
+    assert row["error"] == "no 项目支出绩效表 found in 3 page(s); page 2: indicator headers without ruling lines"
