@@ -39,6 +39,7 @@ class _Scan:
     notes: list[str] = field(default_factory=list)
     textless: list[int] = field(default_factory=list)  # pages without a text layer (scans)
     cover_year: str | None = None  # "2025年…预算" on a page before the table: the last resort
+    early: dict[str, str] = field(default_factory=dict)  # 预算年度… printed on a page before the table's
 
 
 def extract(
@@ -71,10 +72,10 @@ def extract(
         pages=n_pages,
         table_pages=tuple(scan.table_pages),
         layout=LAYOUT,
-        title=scan.header.get("title"),
-        budget_year=scan.header.get("year") or scan.cover_year,
-        amount_unit=scan.header.get("amount_unit"),
-        unit_name=scan.header.get("unit_name"),
+        title=scan.header.get("title") or scan.early.get("title"),
+        budget_year=scan.header.get("year") or scan.early.get("year") or scan.cover_year,
+        amount_unit=scan.header.get("amount_unit") or scan.early.get("amount_unit"),
+        unit_name=scan.header.get("unit_name") or scan.early.get("unit_name"),
         projects=tuple(stitch(scan.rows)),
         notes=tuple(scan.notes),
     )
@@ -105,8 +106,13 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
             scan.rows.extend(rows)
     if found:
         scan.table_pages.append(number)
-    elif not scan.rows and scan.cover_year is None:
-        scan.cover_year = cover_year("".join(g.text for g in outside))
+    elif not scan.rows:
+        # a browser moves a table whose first group does not fit to the next page, leaving its
+        # title and 预算年度 line behind on a page of their own
+        for key, value in page_header_fields([_spaced(line) for line in lines_of(outside)]).items():
+            scan.early.setdefault(key, value)
+        if scan.cover_year is None:
+            scan.cover_year = cover_year("".join(g.text for g in outside))
     elif not tables and _mentions_indicators(objs.glyphs):
         scan.notes.append(
             f"page {number}: indicator headers without ruling lines (borderless tables are not read)"
