@@ -38,14 +38,6 @@ class GridRow:
         return ref.text if ref else ""
 
 
-@dataclass(frozen=True)
-class PageTable:
-    page: int
-    columns: Columns
-    rows: list[GridRow]
-    header_found: bool
-
-
 def read_header(table: Table, min_hits: int) -> tuple[Columns, float] | None:
     """Column ranges and the header's bottom edge, or None when this is not a performance table.
 
@@ -53,14 +45,15 @@ def read_header(table: Table, min_hits: int) -> tuple[Columns, float] | None:
     read like a label is never taken for a column.
     """
     top = min(c.top for c in table.cells)
+    zone = sorted((c for c in table.cells if c.top <= top + _HEADER_ZONE), key=lambda c: (c.top, c.x0))
     columns: Columns = {}
     bottom = top
-    for cell in sorted(table.cells, key=lambda c: (c.top, c.x0)):
-        if cell.top > top + _HEADER_ZONE:
-            break
+    for cell in zone:
         key = column_key(cell.text)
         if key is None:
             continue
+        if key in _THIS_YEAR and _under_this_year(cell, zone):
+            key = _THIS_YEAR[key]  # 绩效指标值 / 权重 under a spanning 本年 header
         if key == "unit_name" and ("unit_name" in columns or "level3" in columns):
             key = "measure_unit"  # a bare 单位 right of the indicators is the unit of measure
         if key in columns:
@@ -70,6 +63,17 @@ def read_header(table: Table, min_hits: int) -> tuple[Columns, float] | None:
     if not is_performance_header(set(columns), min_hits):
         return None
     return columns, bottom
+
+
+_THIS_YEAR = {"target": "target_this_year", "weight": "weight_this_year"}
+
+
+def _under_this_year(cell: Cell, zone: list[Cell]) -> bool:
+    """A header cell above this one, spanning it, says 本年."""
+    middle = (cell.x0 + cell.x1) / 2
+    return any(
+        c.bottom <= cell.top + 1.0 and c.x0 <= middle <= c.x1 and "本年" in clean(c.text) for c in zone
+    )
 
 
 def continues(table: Table, columns: Columns, tolerance: float = 3.0) -> bool:
