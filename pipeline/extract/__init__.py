@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 
 from pipeline.errors import ExtractionError, ScannedPdfError
+from pipeline.extract.captions import captioned, captions
 from pipeline.extract.grid import fill_cells, find_tables, lines_of
 from pipeline.extract.header import page_header_fields
 from pipeline.extract.objects import Glyph, read_page
@@ -89,11 +90,13 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
     tables = find_tables(objs.edges, settings.snap_tolerance)
     outside = fill_cells(tables, objs.glyphs, settings.dedupe_tolerance)
     found = False
-    for table in tables:
+    above_from = 0.0  # captions of a table stand between the previous table and it
+    for index, table in enumerate(tables):
+        table_top, table_bottom = min(c.top for c in table.cells), max(c.bottom for c in table.cells)
+        caption_from, above_from = above_from, table_bottom
         header = read_header(table, settings.min_header_hits)
         if header is not None:
             scan.columns, header_bottom = header
-            table_top = min(c.top for c in table.cells)
             titles = [c.text for c in table.cells if c.bottom <= header_bottom and c.text]
             _read_page_header(outside, table_top, titles, scan)
         elif scan.columns is not None and continues(table, scan.columns):
@@ -101,6 +104,10 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
         else:
             continue
         rows = page_rows(table, number, scan.columns, header_bottom)
+        if rows and "project" not in scan.columns:
+            between = [g for g in outside if g.top >= caption_from - 1 and g.bottom <= table_top + 1]
+            caption = captions([_spaced(line) for line in lines_of(between)])
+            rows = captioned(rows, caption, (number, -1 - 10 * index))
         if rows:
             found = True
             scan.rows.extend(rows)

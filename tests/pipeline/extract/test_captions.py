@@ -1,0 +1,66 @@
+"""Grids captioned with 项目名称/绩效目标 lines instead of columns: one project per caption."""
+
+from __future__ import annotations
+
+from fpdf import FPDF
+
+from pipeline.extract import extract
+from pipeline.extract.captions import captions
+from pipeline.normalize import normalize
+from tests.fixtures.fonts import cjk_font
+
+HEADER = ["一级指标", "二级指标", "三级指标", "绩效指标性质", "绩效指标值", "度量单位", "权重"]
+WIDTHS = [70, 80, 110, 60, 70, 50, 40]
+PROJECTS = [
+    ("54000021R000000005055-工资性支出", "保障工资及时、足额发放。", [("产出指标", "数量指标", "人员覆盖率", "=", "100", "%", "50"),
+                                                          ("满意度指标", "服务对象满意度指标", "受益对象满意度", "≥", "90", "%", "40")]),
+    ("54000021R000000005088-其他社会保险缴费", "足额缴纳社保。", [("产出指标", "时效指标", "及时支付率", "=", "100", "%", "90")]),
+]  # fmt: skip
+
+
+def grid(pdf: FPDF, top: float, rows: list[tuple[str, ...]]) -> float:
+    y = top
+    for cells in [tuple(HEADER), *rows]:
+        x = 40.0
+        for text, width in zip(cells, WIDTHS, strict=True):
+            pdf.rect(x, y, width, 18)
+            pdf.set_xy(x + 2, y + 4)
+            pdf.cell(width - 4, 10, text)
+            x += width
+        y += 18
+    return y
+
+
+def captioned_pdf() -> bytes:
+    pdf = FPDF(orientation="L", unit="pt", format="A4")
+    pdf.add_font("cjk", fname=str(cjk_font().path))
+    pdf.set_font("cjk", size=8)
+    pdf.add_page()
+    pdf.set_xy(300, 20)
+    pdf.cell(200, 14, "项目支出绩效目标表")
+    pdf.set_xy(40, 40)
+    pdf.cell(300, 12, "预算年度：2025    单位名称：拉萨市信访局本级")
+    y = 70.0
+    for name, goal, rows in PROJECTS:
+        for line in (f"项目名称：{name}", f"绩效目标：{goal}"):
+            pdf.set_xy(40, y)
+            pdf.cell(400, 12, line)
+            y += 14
+        y = grid(pdf, y + 4, rows) + 20
+    return bytes(pdf.output())
+
+
+def test_captions_name_the_project_and_goal_of_the_grid_below() -> None:
+    doc = normalize(extract(captioned_pdf()))
+    got = [(p.code, p.name, p.goal, [i.level3 for i in p.indicators]) for p in doc.projects]
+    want = [(n.split("-")[0], n.split("-", 1)[1], g, [r[2] for r in rows]) for n, g, rows in PROJECTS]
+    assert got == want
+    assert doc.budget_year == 2025 and doc.unit_name == "拉萨市信访局本级"
+    assert [i.weight for p in doc.projects for i in p.indicators] == [50, 40, 90]
+
+
+def test_a_wrapped_goal_caption_is_joined() -> None:
+    assert captions(["项目名称：A123456-经费", "绩效目标：保障运转，", "减少结余。", "其他"]) == {
+        "project": "A123456-经费",
+        "goal": "保障运转,减少结余。其他",
+    }
