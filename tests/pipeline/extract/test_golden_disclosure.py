@@ -57,10 +57,11 @@ _CODELESS_THEN_CODE = (
     "(name, goal concatenated, the second project's code lost)"
 )
 _ROWSPAN_OVERFLOW = (
-    "the 3-page 绩效目标: Chromium draws the rowspan cell's text on past the last row that page holds (p9: "
-    "2 rows, the goal text runs on below them with no rule under it), so the text under the grid is outside "
-    "every cell and dropped (goal 1084 of 1744 chars); and a row stretched over p10-p11 leaves an empty "
-    "row fragment on p11 that becomes an extra row with level3 None"
+    "the 3-page 绩效目标 (a Chromium drawing habit more than content): p9 holds only the project's first 2 "
+    "rows, and Chromium does not cut the rowspan goal cell there, it lets the text spill on below the "
+    "table's last rule, unruled, to the page foot; those ~660 characters lie outside every cell and are "
+    "dropped (goal 1084 of 1744 chars); and a row stretched over p10-p11 leaves a fragment on p11 whose "
+    "only text is the goal's continuation, read as an extra row with level3 None"
 )
 KNOWN_DOCUMENTS: dict[str, str] = {"disc-2021-long-goal": _ROWSPAN_OVERFLOW}
 KNOWN: dict[tuple[str, str], str] = {
