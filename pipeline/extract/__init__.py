@@ -16,7 +16,7 @@ import pypdfium2 as pdfium
 
 from pipeline.errors import ExtractionError, ScannedPdfError
 from pipeline.extract.captions import captioned, captions
-from pipeline.extract.grid import fill_cells, find_tables, lines_of
+from pipeline.extract.grid import fill_cells, find_tables, lines_of, take_spill
 from pipeline.extract.header import page_header_fields
 from pipeline.extract.objects import Glyph, read_page
 from pipeline.extract.pdf import open_pdf
@@ -88,7 +88,7 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
         scan.textless.append(number)  # an image-only page: the OCR reader will take these
         return
     tables = find_tables(objs.edges, settings.snap_tolerance)
-    outside = fill_cells(tables, objs.glyphs, settings.dedupe_tolerance)
+    outside = take_spill(tables, fill_cells(tables, objs.glyphs, settings.dedupe_tolerance), objs.height)
     found = False
     above_from = 0.0  # captions of a table stand between the previous table and it
     for index, table in enumerate(tables):

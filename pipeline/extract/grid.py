@@ -76,6 +76,41 @@ def fill_cells(tables: list[Table], glyphs: list[Glyph], dedupe: float = 2.0) ->
     return drop_doubles(outside, dedupe)
 
 
+def take_spill(tables: list[Table], outside: list[Glyph], page_height: float) -> list[Glyph]:
+    """Lines that ran on below a table's last rule, inside one of its bottom cells' width, join that cell.
+
+    A browser lets the text of a row taller than the page run past the table's foot, with no
+    rule around it, down to the page's margin. Only lines directly under the foot count, each
+    within one bottom cell, stopping at the first gap, and only when they run into the page's
+    last fifth: a note under a table stays outside, and so does a footer after a gap.
+    Returns the glyphs still outside.
+    """
+    taken: list[Glyph] = []
+    for table in tables:
+        foot = max(c.bottom for c in table.cells)
+        bottoms = [c for c in table.cells if c.bottom >= foot - 1.0]
+        spill: list[tuple[Cell, list[Glyph]]] = []
+        edge = foot
+        for line in lines_of([g for g in outside if g.top >= foot - 1.0]):
+            top, bottom = min(g.top for g in line), max(g.bottom for g in line)
+            if top - edge > 0.8 * (bottom - top):
+                break  # a gap: what follows is not the cell's
+            x0, x1 = min(g.x0 for g in line), max(g.x1 for g in line)
+            home = next((c for c in bottoms if c.x0 - 1.0 <= x0 and x1 <= c.x1 + 1.0), None)
+            if home is None:
+                break
+            spill.append((home, line))
+            edge = bottom
+        if spill and edge >= 0.8 * page_height:
+            for home, line in spill:
+                home.glyphs.extend(line)
+                taken.extend(line)
+    if not taken:
+        return outside
+    gone = {id(g) for g in taken}
+    return [g for g in outside if id(g) not in gone]
+
+
 _HANGING = frozenset("。，、；：！？）】」』”’")  # closing marks a CJK line breaker may hang past a rule
 
 

@@ -95,7 +95,9 @@ def _glyphs(page: pdfium.PdfPage, to_display: Transform) -> Iterator[Glyph]:
         ax, ay, bx, by = xx - ox, xy - oy, yx - ox, yy - oy  # display = o + x·a + y·b
         for i in range(count):
             code = codes[i]
-            if code <= 32 or code == 0xFFFE or code == 0xFFFF:
+            if (code == 2 or code == 0xFFFE) and pdfium_c.FPDFText_IsHyphen(raw, i) == 1:
+                code = 0x2D  # a printed hyphen at a line's end, which pdfium marks as soft (CODE-, 会议-宣传)
+            elif code <= 32 or code == 0xFFFE or code == 0xFFFF:
                 continue  # spaces, line breaks pdfium generated, control codes
             if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect):
                 continue

@@ -25,6 +25,7 @@ from pipeline.extract.rows import CellRef, GridRow
 from pipeline.model import RawProject, RawRow
 
 _CODE_NAME = re.compile(r"^[A-Za-z0-9]{6,}\s*[-－—–]")
+_BARE_CODE = re.compile(r"[A-Za-z0-9]+")  # a code the page break cut before its name began
 LEVEL_NAMES = frozenset(
     {
         "产出指标", "效益指标", "满意度指标", "成本指标", "效果指标",
@@ -71,6 +72,8 @@ def stitch(rows: Iterable[GridRow]) -> list[RawProject]:
         if not blocks:
             blocks.append([])
         own = {k: ref.text for k, ref in row.cells.items() if k not in MERGED}
+        if not any(text.strip() for text in own.values()):
+            continue  # only merged text cut off onto this page: it continued the values above
         blocks[-1].append((row.page, own, {k: values[k] for k in MERGED if k in row.cells}))
     return [_project(block) for block in blocks if block]
 
@@ -93,7 +96,7 @@ def _starts_project(values: dict[str, _Value], row: GridRow) -> bool:
         return _fresh_group(values.get("unit_name"), row.cells.get("unit_name"))
     if text == before or before.startswith(text) or text.startswith(before):
         return False  # repeated whole, or cut short (a repeat that did not fit its cell)
-    return bool(_CODE_NAME.match(text)) and bool(_CODE_NAME.match(before))
+    return bool(_CODE_NAME.match(text)) and not _BARE_CODE.fullmatch(before)
 
 
 def _fresh_group(unit: _Value | None, ref: CellRef | None) -> bool:

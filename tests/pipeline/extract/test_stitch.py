@@ -124,3 +124,22 @@ def test_blank_project_under_a_unit_printed_afresh_is_a_new_project() -> None:
     assert [p.project for p in stitch([row(1, 0, "a", m1), row(2, 0, "b", m2)])] == [P1, ""]
     m2_blank_unit = {"unit_name": ("", 1, True, False), "project": ("", 2, True, False)}
     assert [p.project for p in stitch([row(1, 0, "a", m1), row(2, 0, "b", m2_blank_unit)])] == [P1]
+
+
+def test_a_coded_project_after_a_code_less_one_at_a_page_top_is_new() -> None:
+    m1 = {"project": ("业务培训专项经费【延续】", 1, True, True)}
+    m2 = {"project": (P2, 1, True, False)}
+    assert [p.project for p in stitch([row(1, 0, "a", m1), row(2, 0, "b", m2)])] == [
+        "业务培训专项经费【延续】",
+        P2,
+    ]
+
+
+def test_a_fragment_row_of_merged_text_only_continues_and_is_not_a_row() -> None:
+    m1 = {"project": (P1, 1, True, True), "goal": ("保障工资", 2, True, True)}
+    m2 = {"project": ("", 1, True, False), "goal": ("及时发放。", 2, True, False)}
+    rows = [row(1, 0, "a", m1), row(2, 0, "", m2)]
+    projects = stitch(rows)
+    assert [(p.goal, [r.cells["level3"] for r in p.rows]) for p in projects] == [
+        ("保障工资及时发放。", ["a"])
+    ]
