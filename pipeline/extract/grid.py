@@ -73,7 +73,31 @@ def fill_cells(tables: list[Table], glyphs: list[Glyph], dedupe: float = 2.0) ->
             last.glyphs.append(g)
     for cell in cells:
         cell.glyphs = drop_doubles(cell.glyphs, dedupe)
+    _take_overflow(cells, index)
     return drop_doubles(outside, dedupe)
+
+
+def _take_overflow(cells: list[Cell], index: _CellIndex) -> None:
+    """Text that runs on across a vertical rule into an empty neighbour returns to its own cell.
+
+    A spreadsheet cell without wrapping prints a long name straight on into the next cell when
+    that one is empty: its text reaches the rule and the glyphs continue across it with no gap,
+    whereas a cell's own text ends, and its neighbour's starts, a padding's width from the rule.
+    """
+    for cell in cells:
+        while cell.glyphs:
+            last = max(cell.glyphs, key=lambda g: g.x1)
+            if last.turn or last.x1 < cell.x1 - 1.0:
+                break
+            right = index.find(cell.x1 + 1.0, (last.top + last.bottom) / 2)
+            if right is None or right is cell or not right.glyphs:
+                break
+            first = min(right.glyphs, key=lambda g: g.x0)
+            same_line = all(abs(g.top - last.top) <= 1.0 for g in right.glyphs)
+            if not same_line or first.x0 - last.x1 > 0.5:
+                break
+            cell.glyphs.extend(right.glyphs)
+            right.glyphs = []
 
 
 def take_spill(tables: list[Table], outside: list[Glyph], page_height: float) -> list[Glyph]:
@@ -174,6 +198,17 @@ class _CellIndex:
         return None
 
 
+def _upright(g: Glyph) -> Glyph:
+    """The glyph in a frame where its reading direction runs left to right."""
+    if g.turn == 1:  # reads upwards; its lines follow each other left to right
+        return Glyph(g.text, -g.bottom, g.x0, -g.top, g.x1)
+    if g.turn == 3:  # reads downwards; lines right to left
+        return Glyph(g.text, g.top, -g.x1, g.bottom, -g.x0)
+    if g.turn == 2:
+        return Glyph(g.text, -g.x1, -g.bottom, -g.x0, -g.top)
+    return g
+
+
 def lines_of(glyphs: list[Glyph]) -> list[list[Glyph]]:
     """Group glyphs into text lines by vertical overlap, each line left to right, top to bottom."""
     if not glyphs:
@@ -198,7 +233,13 @@ def lines_of(glyphs: list[Glyph]) -> list[list[Glyph]]:
 
 
 def join_lines(glyphs: list[Glyph]) -> str:
-    """Cell text: each line's glyphs in order, a space where a visible gap separates words."""
+    """Cell text: each line's glyphs in order, a space where a visible gap separates words.
+
+    Text set at 90° (a narrow 一级指标 cell) is first turned upright, so that its lines, and the
+    glyphs in them, come in reading order.
+    """
+    if glyphs and any(g.turn for g in glyphs):
+        glyphs = [_upright(g) for g in glyphs]
     out: list[str] = []
     for line in lines_of(glyphs):
         prev: Glyph | None = None

@@ -24,6 +24,7 @@ class Glyph(NamedTuple):
     top: float
     x1: float
     bottom: float
+    turn: int = 0  # reading direction as seen: 0 left→right, 1 upwards (90° ccw), 3 downwards, 2 upside down
 
 
 class Edge(NamedTuple):
@@ -90,9 +91,9 @@ def _glyphs(page: pdfium.PdfPage, to_display: Transform) -> Iterator[Glyph]:
         count = pdfium_c.FPDFText_CountChars(raw)
         codes = _codes(raw, count)
         rect = pdfium_c.FS_RECTF()
-        clipped = _clipped_text_objects(page.raw)
         (ox, oy), (xx, xy), (yx, yy) = to_display(0, 0), to_display(1, 0), to_display(0, 1)
         ax, ay, bx, by = xx - ox, xy - oy, yx - ox, yy - oy  # display = o + x·a + y·b
+        clipped, turned = _text_objects(page.raw, (ax, ay, bx, by))
         for i in range(count):
             code = codes[i]
             if (code == 2 or code == 0xFFFE) and pdfium_c.FPDFText_IsHyphen(raw, i) == 1:
@@ -111,7 +112,8 @@ def _glyphs(page: pdfium.PdfPage, to_display: Transform) -> Iterator[Glyph]:
                 x_a, x_b = x_b, x_a
             if y_b < y_a:
                 y_a, y_b = y_b, y_a
-            yield Glyph(chr(code), x_a, y_a, x_b, y_b)
+            turn = turned.get(_object_at(raw, i), 0) if turned else 0
+            yield Glyph(chr(code), x_a, y_a, x_b, y_b, turn)
     finally:
         textpage.close()
 
@@ -119,28 +121,44 @@ def _glyphs(page: pdfium.PdfPage, to_display: Transform) -> Iterator[Glyph]:
 ClipBoxes = list[tuple[float, float, float, float]]  # left, bottom, right, top in user space
 
 
-def _clipped_text_objects(page_raw: object) -> dict[int, ClipBoxes]:
-    """Text objects that their clip path cuts, by address, with the clip's boxes.
+def _text_objects(
+    page_raw: object, linear: tuple[float, float, float, float]
+) -> tuple[dict[int, ClipBoxes], dict[int, int]]:
+    """Text objects that their clip path cuts (with the clip's boxes), and those set at a turn, by address.
 
     LibreOffice Calc prints a merged cell cut by a page break on both pages, placed for the
     whole cell and clipped to each page's part; the clipped-away glyphs stay in the text layer
     and would leak into the next page's header cells. Most objects are clipped to a box that
-    holds them whole: only the others need a per-glyph test.
+    holds them whole: only the others need a per-glyph test. Text rotated in a narrow cell
+    (一级指标 set at 90°) reads along the page's height: its turn orders the cell's glyphs.
     """
-    found: dict[int, ClipBoxes] = {}
+    clipped: dict[int, ClipBoxes] = {}
+    turned: dict[int, int] = {}
     left, low, right, high = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    matrix = pdfium_c.FS_MATRIX()
+    ax, ay, bx, by = linear
     for i in range(pdfium_c.FPDFPage_CountObjects(page_raw)):
         obj = pdfium_c.FPDFPage_GetObject(page_raw, i)
         if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_TEXT:
             continue
+        address = ctypes.cast(obj, ctypes.c_void_p).value or 0
+        if pdfium_c.FPDFPageObj_GetMatrix(obj, matrix):
+            dx, dy = matrix.a * ax + matrix.b * bx, matrix.a * ay + matrix.b * by  # baseline, as seen
+            turn = (0 if dx > 0 else 2) if abs(dx) >= abs(dy) else (1 if dy < 0 else 3)
+            if turn:
+                turned[address] = turn
         clip = pdfium_c.FPDFPageObj_GetClipPath(obj)
         if not clip or not pdfium_c.FPDFPageObj_GetBounds(obj, left, low, right, high):
             continue
         boxes = _clip_boxes(clip)
         bounds = (left.value, low.value, right.value, high.value)
         if boxes and not all(_contains(box, bounds) for box in boxes):
-            found[ctypes.cast(obj, ctypes.c_void_p).value or 0] = boxes
-    return found
+            clipped[address] = boxes
+    return clipped, turned
+
+
+def _object_at(textpage: object, index: int) -> int:
+    return ctypes.cast(pdfium_c.FPDFText_GetTextObject(textpage, index), ctypes.c_void_p).value or 0
 
 
 def _clip_boxes(clip: object) -> ClipBoxes:
@@ -171,8 +189,7 @@ def _contains(box: tuple[float, float, float, float], inner: tuple[float, float,
 
 def _hidden(textpage: object, index: int, rect: pdfium_c.FS_RECTF, clipped: dict[int, ClipBoxes]) -> bool:
     """The glyph's centre lies outside its text object's clip path: nobody can see it."""
-    obj = pdfium_c.FPDFText_GetTextObject(textpage, index)
-    boxes = clipped.get(ctypes.cast(obj, ctypes.c_void_p).value or 0)
+    boxes = clipped.get(_object_at(textpage, index))
     if boxes is None:
         return False
     x, y = (rect.left + rect.right) / 2, (rect.bottom + rect.top) / 2

@@ -130,7 +130,11 @@ def _next_value(value: _Value | None, ref: CellRef, key: str, new_project: bool)
     if key == "unit_name" and new_project:
         return fresh
     if key in ("level1", "level2"):
-        return value.take(ref, value.text + ref.text) if (before + after) in LEVEL_NAMES else fresh
+        if before + after in LEVEL_NAMES:
+            return value.take(ref, value.text + ref.text)
+        if after + before in LEVEL_NAMES:  # text set at 90° reads upwards: its start went to the next page
+            return value.take(ref, ref.text + value.text)
+        return fresh
     return value.take(ref, value.text + ref.text)
 
 

@@ -9,7 +9,7 @@ small text and Excel number formats; LibreOffice 7.4 prints it. The truth is wha
 a doubt). See tests/fixtures/golden/README.md. The committed PDFs are read as they are.
 
 Comparison and pairing are test_golden.py's (score.py's normalisation). What the extractor gets
-wrong is in KNOWN as a strict xfail with the diagnosis.
+wrong would go in KNOWN as a strict xfail with the diagnosis.
 """
 
 from __future__ import annotations
@@ -38,29 +38,13 @@ TRUTHS = {
     for p in sorted((GOLDEN / "truth" / FAMILY).glob("*.json"))
 }
 SPECS = {s.name: s for s in office.CALCFMT_SPECS}
-# score.py over calc-format as first measured (field accuracy 0.9750, recall and precision 1.0);
-# raise it when the extractor learns the two habits below.
-SCORE_FLOOR = 0.97
+# score.py over calc-format: 0.9750 as first measured, 1.0 since the extractor learnt text set at 90°
+# (turned upright per text object; its cut start joined in reading order) and no-wrap text running on
+# across a rule into an empty neighbour.
+SCORE_FLOOR = 0.999
 
-ROTATED = (
-    "一级/二级 text rotated 90° (Excel text_rotation=90) comes back reversed: '标指出产' for 产出指标. Calc "
-    "draws each glyph as its own text object with matrix [0 1 -1 0] (pdfium FPDFText_GetCharAngle 4.712), "
-    "the glyphs going up the page (产 y=404, 出 y=411); the extractor orders a cell's glyphs top to bottom. "
-    "Fix: in objects/cells, glyphs whose angle is ~3π/2 are read bottom to top (lines left to right)."
-)
-RUN_ON = (
-    "a no-wrap 三级指标 that runs on over the empty 绩效指标性质 cell is split at the rule between them: "
-    "'计划活动开展及时' + operator '性' (dropped by normalize). Calc draws the text unclipped (no clip path) "
-    "across the 0.54 pt rule at x=569.5: 时 ends at 571.7, 性 starts at 571.6 (no gap). Fix: a glyph run "
-    "contiguous across a vertical rule (gap < 0.5 pt; a neighbour cell's own text starts ≥ 1.5 pt past "
-    "its rule) belongs to the cell where the run starts."
-)
-# (name, field) → reason; field "rows" for test_every_row_comes_back.
-KNOWN: dict[tuple[str, str], str] = {
-    ("calcfmt-rotate90-levels", "level1"): ROTATED,
-    ("calcfmt-rotate90-levels", "level2"): ROTATED,
-    ("calcfmt-nowrap-level3", "rows"): RUN_ON,
-}
+# (name, field) → reason, field "rows" for test_every_row_comes_back: nothing is expected to fail now.
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 @cache

@@ -143,3 +143,12 @@ def test_a_fragment_row_of_merged_text_only_continues_and_is_not_a_row() -> None
     assert [(p.goal, [r.cells["level3"] for r in p.rows]) for p in projects] == [
         ("保障工资及时发放。", ["a"])
     ]
+
+
+def test_a_level_name_set_at_90_degrees_cut_by_a_page_break_is_joined_in_reading_order() -> None:
+    base = {"project": (P1, 1, True, True)}
+    rows = [
+        row(1, 0, "a", {**base, "level1": ("指标", 2, False, True)}),
+        row(2, 0, "b", {"project": ("", 1, True, False), "level1": ("效益", 2, True, False)}),
+    ]
+    assert [r.cells["level1"] for r in stitch(rows)[0].rows] == ["效益指标", "效益指标"]
