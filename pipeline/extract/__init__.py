@@ -16,7 +16,7 @@ import pypdfium2 as pdfium
 
 from pipeline.errors import ExtractionError, ScannedPdfError
 from pipeline.extract.captions import captioned, captions
-from pipeline.extract.grid import fill_cells, find_tables, lines_of, take_spill
+from pipeline.extract.grid import fill_cells, find_tables, line_text, lines_of, take_spill
 from pipeline.extract.header import page_header_fields
 from pipeline.extract.objects import Glyph, read_page
 from pipeline.extract.pdf import open_pdf
@@ -27,6 +27,11 @@ from pipeline.progress import Progress, no_progress
 from pipeline.settings import ExtractSettings
 
 LAYOUT = "ruled"
+
+
+def _spaced_line(line: list[Glyph]) -> str:
+    """A page-header line: a space only where a wide gap separates two fields."""
+    return line_text(line, gap=1.0)
 
 
 @dataclass
@@ -106,7 +111,7 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
         rows = page_rows(table, number, scan.columns, header_bottom)
         if rows and "project" not in scan.columns:
             between = [g for g in outside if g.top >= caption_from - 1 and g.bottom <= table_top + 1]
-            caption = captions([_spaced(line) for line in lines_of(between)])
+            caption = captions([_spaced_line(line) for line in lines_of(between)])
             rows = captioned(rows, caption, (number, -1 - 10 * index))
         if rows:
             found = True
@@ -116,7 +121,7 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
     elif not scan.rows:
         # a browser moves a table whose first group does not fit to the next page, leaving its
         # title and 预算年度 line behind on a page of their own
-        for key, value in page_header_fields([_spaced(line) for line in lines_of(outside)]).items():
+        for key, value in page_header_fields([_spaced_line(line) for line in lines_of(outside)]).items():
             scan.early.setdefault(key, value)
         if scan.cover_year is None:
             scan.cover_year = cover_year("".join(g.text for g in outside))
@@ -129,19 +134,9 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
 def _read_page_header(outside: list[Glyph], table_top: float, titles: list[str], scan: _Scan) -> None:
     """预算年度/金额单位/单位名称 printed above the table, or in title rows inside its grid."""
     above = lines_of([g for g in outside if g.bottom <= table_top + 1])
-    lines = [_spaced(line) for line in above] + titles
+    lines = [_spaced_line(line) for line in above] + titles
     for key, value in page_header_fields(lines).items():
         scan.header.setdefault(key, value)
-
-
-def _spaced(line: list[Glyph]) -> str:
-    """A header line with a space where a wide gap separates two fields."""
-    out: list[str] = []
-    for prev, g in zip([None, *line[:-1]], line, strict=True):
-        if prev is not None and g.x0 - prev.x1 > (g.bottom - g.top):
-            out.append(" ")
-        out.append(g.text)
-    return "".join(out)
 
 
 _COVER_YEAR = re.compile(r"(20\d{2})\s*年[^。，,；;]{0,16}预算")

@@ -240,12 +240,16 @@ def join_lines(glyphs: list[Glyph]) -> str:
     """
     if glyphs and any(g.turn for g in glyphs):
         glyphs = [_upright(g) for g in glyphs]
+    return "".join(line_text(line) for line in lines_of(glyphs))
+
+
+def line_text(line: list[Glyph], gap: float = 0.6) -> str:
+    """One line's glyphs in order, a space where they stand more than `gap` glyph heights apart."""
     out: list[str] = []
-    for line in lines_of(glyphs):
-        prev: Glyph | None = None
-        for g in line:
-            if prev is not None and g.x0 - prev.x1 > 0.6 * (g.bottom - g.top):
-                out.append(" ")
-            out.append(g.text)
-            prev = g
+    prev: Glyph | None = None
+    for g in line:
+        if prev is not None and g.x0 - prev.x1 > gap * (g.bottom - g.top):
+            out.append(" ")
+        out.append(g.text)
+        prev = g
     return "".join(out)
