@@ -1,9 +1,12 @@
 """Extraction: PDF bytes → `Extraction` (cell text as printed, merged cells resolved, pages joined).
 
-Per page: pdfium reads glyphs and ruling lines (objects.py), pdfplumber's table finder turns
-the lines into cells (grid.py), the header text names the columns (header.py), rows are read
-by geometry (rows.py); then the pages' rows are stitched into projects (stitch.py). Pages
-whose tables carry no performance header (covers, 收支总表, 项目支出表) are skipped.
+Per page: pdfium reads glyphs and ruling lines (objects.py); the rules become cells (cells.py,
+after pdfplumber's edge merging) and glyphs go into them (grid.py); the header text names the
+columns (header.py) and rows are read by geometry (rows.py), with captions above captioned grids
+(captions.py); then the pages' rows are stitched into projects (stitch.py). Pages whose tables
+carry no performance header (covers, 收支总表, 项目支出表) are skipped. The reader is chosen per
+page: a page with a text layer is read here; an image-only page is set aside for an OCR reader
+(not built yet), and a document of nothing else fails as a scan.
 """
 
 from __future__ import annotations
