@@ -120,14 +120,30 @@ def pairs(truth: list[dict[str, Any]], got: list[dict[str, Any]]) -> list[tuple[
     return [(b.a + k, b.b + k) for b in matcher.get_matching_blocks() for k in range(b.size)]
 
 
+def unpaired(want: list[dict[str, Any]], got: list[dict[str, Any]]) -> str:
+    """'' when every truth row and every exported row found a partner; else what is missing and extra."""
+    matched = pairs(want, got)
+    missing = sorted(set(range(len(want))) - {t for t, _ in matched})
+    extra = sorted(set(range(len(got))) - {g for _, g in matched})
+    if not missing and not extra:
+        return ""
+    return (
+        f"{len(got)} rows, truth has {len(want)}; missing {[want[i]['level3'] for i in missing][:10]}, "
+        f"extra {[(got[i]['page'], got[i]['level3']) for i in extra][:10]}"
+    )
+
+
+def wrong_values(want: list[dict[str, Any]], got: list[dict[str, Any]], field: str) -> list[str]:
+    """One line per paired row whose `field` differs under score.py's normalisation."""
+    return [
+        f"row {ti} p{got[gi]['page']} [{want[ti]['level3']}]: truth={want[ti][field]!r} got={got[gi][field]!r}"
+        for ti, gi in pairs(want, got)
+        if norm(field, want[ti][field]) != norm(field, got[gi][field])
+    ]
+
+
 def field_errors(name: str, field: str) -> list[str]:
-    want, got = truth_rows(TRUTHS[name]), list(exported(name))
-    out = []
-    for ti, gi in pairs(want, got):
-        if norm(field, want[ti][field]) != norm(field, got[gi][field]):
-            out.append(f"row {ti} p{got[gi]['page']} [{want[ti]['level3']}]: truth={want[ti][field]!r} "
-                       f"got={got[gi][field]!r}")  # fmt: skip
-    return out
+    return wrong_values(truth_rows(TRUTHS[name]), list(exported(name)), field)
 
 
 def test_norm_is_score_py_normalisation() -> None:
@@ -217,14 +233,8 @@ def test_sources_carry_the_merges() -> None:
 
 @pytest.mark.parametrize("name", sorted(TRUTHS))
 def test_every_row_comes_back(name: str) -> None:
-    want, got = truth_rows(TRUTHS[name]), list(exported(name))
-    matched = pairs(want, got)
-    missing = sorted(set(range(len(want))) - {t for t, _ in matched})
-    extra = sorted(set(range(len(got))) - {g for _, g in matched})
-    assert not missing and not extra, (
-        f"{name}: {len(got)} rows, truth has {len(want)}; missing {[want[i]['level3'] for i in missing][:10]}, "
-        f"extra {[got[i]['level3'] for i in extra][:10]}"
-    )
+    problem = unpaired(truth_rows(TRUTHS[name]), list(exported(name)))
+    assert not problem, f"{name}: {problem}"
 
 
 def _field_case(name: str, field: str) -> Any:

@@ -31,7 +31,14 @@ import pytest
 
 from tests.fixtures import disclosure_golden as dg
 from tests.fixtures.reportlab_golden import Golden, overlapping, visible_glyphs
-from tests.pipeline.extract.test_golden import FIELDS, GOLDEN, SCORER, export_records, norm, pairs
+from tests.pipeline.extract.test_golden import (
+    FIELDS,
+    GOLDEN,
+    SCORER,
+    export_records,
+    unpaired,
+    wrong_values,
+)
 from tests.pipeline.extract.test_golden_more import truth_rows
 
 FAMILIES = (dg.FAMILY, dg.FAMILY_UNITS)
@@ -194,14 +201,8 @@ def _document_case(name: str) -> Any:
 
 @pytest.mark.parametrize("name", [_document_case(n) for n in sorted(TRUTHS)])
 def test_every_row_comes_back(name: str) -> None:
-    want, got = truth_rows(TRUTHS[name]), list(exported(name))
-    matched = pairs(want, got)
-    missing = sorted(set(range(len(want))) - {t for t, _ in matched})
-    extra = sorted(set(range(len(got))) - {g for _, g in matched})
-    assert not missing and not extra, (
-        f"{name}: {len(got)} rows, truth has {len(want)}; missing {[want[i]['level3'] for i in missing][:10]}, "
-        f"extra {[(got[i]['page'], got[i]['level3']) for i in extra][:10]}"
-    )
+    problem = unpaired(truth_rows(TRUTHS[name]), list(exported(name)))
+    assert not problem, f"{name}: {problem}"
 
 
 def _field_case(name: str, field: str) -> Any:
@@ -212,12 +213,7 @@ def _field_case(name: str, field: str) -> Any:
 
 @pytest.mark.parametrize(("name", "field"), [_field_case(n, f) for n in sorted(TRUTHS) for f in FIELDS])
 def test_field(name: str, field: str) -> None:
-    want, got = truth_rows(TRUTHS[name]), list(exported(name))
-    errors = [
-        f"row {ti} p{got[gi]['page']} [{want[ti]['level3']}]: truth={want[ti][field]!r} got={got[gi][field]!r}"
-        for ti, gi in pairs(want, got)
-        if norm(field, want[ti][field]) != norm(field, got[gi][field])
-    ]
+    errors = wrong_values(truth_rows(TRUTHS[name]), list(exported(name)), field)
     assert not errors, f"{name}: {field} wrong on {len(errors)} rows:\n" + "\n".join(errors[:8])
 
 

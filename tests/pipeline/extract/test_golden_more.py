@@ -31,7 +31,15 @@ import pytest
 from pypdf import PdfReader
 
 from tests.fixtures import reportlab_golden as rg
-from tests.pipeline.extract.test_golden import FIELDS, GOLDEN, SCORER, export_records, norm, pairs
+from tests.pipeline.extract.test_golden import (
+    FIELDS,
+    GOLDEN,
+    SCORER,
+    export_records,
+    pairs,
+    unpaired,
+    wrong_values,
+)
 from tests.pipeline.extract.test_golden import truth_rows as document_rows
 
 FAMILIES = ("reportlab-table", "system-canvas", "system-bundle")
@@ -69,18 +77,9 @@ def exported(name: str) -> tuple[dict[str, Any], ...]:
 def field_errors(name: str, field: str) -> list[str]:
     """Wrong values among paired rows, and every truth row that was not found (as score.py counts it)."""
     want, got = truth_rows(TRUTHS[name]), list(exported(name))
-    matched = pairs(want, got)
-    found = {ti for ti, _ in matched}
-    return [
-        f"row {ti} [{want[ti]['level3']}]: not extracted" for ti in range(len(want)) if ti not in found
-    ] + [
-        f"row {ti} p{got[gi]['page']} [{want[ti]['level3']}]: truth={want[ti][field]!r} got={got[gi][field]!r}"
-        for ti, gi in matched
-        if norm(field, want[ti][field]) != norm(field, got[gi][field])
-    ]
-
-
-# --------------------------------------------------------------------------- the goldens themselves
+    found = {ti for ti, _ in pairs(want, got)}
+    missed = [f"row {ti} [{want[ti]['level3']}]: not extracted" for ti in range(len(want)) if ti not in found]
+    return missed + wrong_values(want, got, field)
 
 
 def test_goldens_are_committed_whole() -> None:
@@ -191,14 +190,8 @@ def _document_case(name: str) -> Any:
 
 @pytest.mark.parametrize("name", [_document_case(n) for n in sorted(TRUTHS)])
 def test_every_row_comes_back(name: str) -> None:
-    want, got = truth_rows(TRUTHS[name]), list(exported(name))
-    matched = pairs(want, got)
-    missing = sorted(set(range(len(want))) - {t for t, _ in matched})
-    extra = sorted(set(range(len(got))) - {g for _, g in matched})
-    assert not missing and not extra, (
-        f"{name}: {len(got)} rows, truth has {len(want)}; missing {[want[i]['level3'] for i in missing][:10]}, "
-        f"extra {[got[i]['level3'] for i in extra][:10]}"
-    )
+    problem = unpaired(truth_rows(TRUTHS[name]), list(exported(name)))
+    assert not problem, f"{name}: {problem}"
 
 
 def _field_case(name: str, field: str) -> Any:
