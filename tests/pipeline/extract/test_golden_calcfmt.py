@@ -8,8 +8,8 @@ small text and Excel number formats; LibreOffice 7.4 prints it. The truth is wha
 (`calc_format.printed_truth`: `0%` makes 0.995 print as 100%; a cut name is its visible part, with
 a doubt). See tests/fixtures/golden/README.md. The committed PDFs are read as they are.
 
-Comparison and pairing are test_golden.py's (score.py's normalisation). What the extractor gets
-wrong would go in KNOWN as a strict xfail with the diagnosis.
+Comparison and pairing are test_golden.py's (the acceptance scorer's lenient normalisation).
+What the extractor gets wrong would go in KNOWN as a strict xfail with the diagnosis.
 """
 
 from __future__ import annotations
@@ -17,10 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import subprocess
-import sys
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pdfplumber
@@ -33,8 +30,9 @@ from tests.fixtures.truths import Truth
 from tests.pipeline.extract.test_golden import (
     FIELDS,
     GOLDEN,
-    SCORER,
+    acceptance,
     export_records,
+    show,
     truth_rows,
     unpaired,
     wrong_values,
@@ -46,7 +44,7 @@ TRUTHS = {
     for p in sorted((GOLDEN / "truth" / FAMILY).glob("*.json"))
 }
 SPECS = {s.name: s for s in office.CALCFMT_SPECS}
-# score.py over calc-format: 0.9750 as first measured, 1.0 since the extractor learnt text set at 90°
+# The acceptance measure over calc-format: 0.9750 as first measured, 1.0 since the extractor learnt text set at 90°
 # (turned upright per text object; its cut start joined in reading order) and no-wrap text running on
 # across a rule into an empty neighbour.
 SCORE_FLOOR = 0.999
@@ -187,26 +185,12 @@ def test_known_failures_name_real_cases() -> None:
     assert {n for n, _ in KNOWN} <= set(TRUTHS) and {f for _, f in KNOWN} <= {*FIELDS, "rows"}
 
 
-# --------------------------------------------------------------------------- the acceptance scorer
+# --------------------------------------------------------------------------- the acceptance measure
 
 
-def test_score_py_on_calc_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_acceptance_measure_on_calc_format(capsys: pytest.CaptureFixture[str]) -> None:
     """The acceptance measure over calc-format, printed and held to the floor."""
-    assert SCORER.exists(), f"acceptance scorer not found at {SCORER} (shared/ must be beside the repository)"
-    export = tmp_path / "export.jsonl"
-    with export.open("w", encoding="utf-8") as f:
-        for name in sorted(TRUTHS):
-            for record in exported(name):
-                f.write(json.dumps(record, ensure_ascii=False) + "\n")
-    done = subprocess.run([sys.executable, str(SCORER), str(export), "--root", str(GOLDEN), "--layouts", FAMILY],
-                          capture_output=True, text=True, check=True, timeout=120)  # fmt: skip
-    lines = done.stdout.strip().splitlines()
+    report = acceptance((FAMILY,), (r for name in sorted(TRUTHS) for r in exported(name)))
     with capsys.disabled():
-        table = [ln for ln in lines[:8] if ln.startswith(("family", FAMILY, "overall"))]
-        print("\n[golden-calcfmt] score.py on calc-format:\n  " + "\n  ".join(table) + f"\n  {lines[-1]}")
-    m = re.fullmatch(
-        r"overall field accuracy ([\d.]+) \(row recall ([\d.]+), precision ([\d.]+)\)", lines[-1]
-    )
-    assert m, lines[-1]
-    accuracy, _recall, _precision = map(float, m.groups())
-    assert accuracy >= SCORE_FLOOR, done.stdout
+        print(show("golden-calcfmt", report))
+    assert report.overall.field_accuracy >= SCORE_FLOOR, "\n".join(report.lines())
