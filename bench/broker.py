@@ -187,10 +187,11 @@ def workers(count: int, app: str, env: dict[str, str], logdir: Path) -> Iterator
     try:
         from celery import Celery
 
-        from worker.celeryconfig import QueueSettings
+        from worker.celeryconfig import celery_config
+        from worker.settings import Settings
 
         probe = Celery("probe", set_as_current=False)
-        probe.conf.update(QueueSettings.from_env(env).celery_config())
+        probe.conf.update(celery_config(Settings.from_env(env)))
         probe.conf.accept_content = ["json", "pickle"]  # the chain's workers answer in pickle
         expected = {f"b{i}@{socket.gethostname()}" for i in range(count)}
         deadline = time.monotonic() + 60
@@ -316,16 +317,18 @@ class Figures:
 
 
 def run_client(mode: str, archive: Path) -> None:
-    from db import across, store
+    from db import across, intake
     from db.engine import make_engine
     from jixiao.inputs import collect
     from worker.receive import receive
+    from worker.settings import Settings
 
-    engine = make_engine()
-    store_dir = Path(os.environ["JIXIAO_STORE"])
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    store_dir = settings.store
     files = collect([archive]).files
     t0 = time.process_time()
-    batch = store.create_batch(engine, [str(archive)])
+    batch = intake.create_batch(engine, [str(archive)])
     if mode == "inprocess":
         from worker.inprocess import Tick, run
 
@@ -336,8 +339,10 @@ def run_client(mode: str, archive: Path) -> None:
                 children[0] = sum(tree_cpu(c) for c in _children(os.getpid()))
 
         received = receive(engine, store_dir, batch, files)
-        run(engine, received.jobs, workers=2, listener=sample)
-        across.refresh_documents(engine, [j.sha256 for j in received.jobs])
+        run(engine, received.jobs, settings, workers=2, listener=sample)
+        across.refresh_after(
+            engine, [j.sha256 for j in received.jobs], settings.profile(), whole_database=True
+        )
         cpu = time.process_time() - t0 + children[0]
     else:
         from worker.app import app
@@ -356,7 +361,7 @@ def run_client(mode: str, archive: Path) -> None:
             submit(engine, store_dir, batch, files)
         follow(engine, batch, lambda tick: None, workers_alive=lambda: bool(live_workers(app, 2, any_one=True)),
                poll=0.05)  # fmt: skip
-        across.refresh_outliers(engine)
+        across.refresh_after(engine, (), settings.profile(), whole_database=True)
         cpu = time.process_time() - t0
     print(json.dumps({"batch": batch, "cpu": cpu}))
 

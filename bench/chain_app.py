@@ -14,7 +14,7 @@ from typing import Any
 
 from celery import Celery, chain
 
-from db import store
+from db import queries, results, transitions
 from pipeline import PIPELINE_VERSION
 from pipeline.extract import extract
 from pipeline.model import Document, Extraction, Finding
@@ -22,12 +22,13 @@ from pipeline.normalize import normalize
 from pipeline.settings import PipelineSettings
 from pipeline.validate import validate
 from worker import runtime
-from worker.celeryconfig import QueueSettings
+from worker.celeryconfig import celery_config
+from worker.settings import Settings
 
 QUEUE = "jixiao-chain"
 
 app = Celery("jixiao-chain")
-app.conf.update(QueueSettings.from_env().celery_config())
+app.conf.update(celery_config(Settings.from_env()))
 app.conf.update(
     task_serializer="pickle",
     result_serializer="pickle",
@@ -41,8 +42,8 @@ SETTINGS = PipelineSettings()
 @app.task(name="chain.extract")
 def extract_stage(sha256: str) -> Extraction:
     engine = runtime.engine()
-    store.claim(engine, sha256)
-    ref = store.find_document(engine, sha256)
+    transitions.claim(engine, sha256)
+    ref = queries.find_document(engine, sha256)
     assert ref is not None
     return extract(Path(ref.store_path).read_bytes(), SETTINGS.extract)
 
@@ -61,7 +62,7 @@ def validate_stage(pair: tuple[Extraction, Document]) -> tuple[Document, tuple[F
 @app.task(name="chain.store")
 def store_stage(pair: tuple[Document, tuple[Finding, ...]], sha256: str) -> dict[str, Any]:
     document, findings = pair
-    store.save_outcome(runtime.engine(), sha256, document, findings, PIPELINE_VERSION, {})
+    results.save_outcome(runtime.engine(), sha256, document, findings, PIPELINE_VERSION, {})
     return {"sha256": sha256, "projects": len(document.projects)}
 
 

@@ -1,28 +1,39 @@
-"""Cross-document checks over the stored rows: Y1–Y4 of `pipeline.validate.across`, kept current.
+"""Cross-document checks over the stored rows: the across rules of the registry, kept current.
 
-The rules are pure functions; this module feeds them from the database and files what they
-find. A cross finding is stored like a document finding (scope `cross`) on the document of the
-entry it is about — the later year's (Y1/Y2), the second look-alike project (Y3), the outlier
-(Y4) — so `jixiao findings` shows its SHA-256, page, project code and row. `subject` says which
-(unit, year) it was filed under and points at the other document(s) involved.
+The rules (Y1–Y4, `pipeline.validate.across`) are pure and declared in the registry like every
+other rule; this module feeds them from the database and files what they find. Which rules it
+runs, and how widely, it reads from the registry: a rule of scope ``unit`` (Y1–Y3) compares a
+unit's projects within a year and with the year before, so it is re-run per (unit, year) pair; a
+rule of scope ``all_units`` (Y4) compares every unit and year, so it is re-run over the whole
+database.
+
+A cross finding is stored like a document finding (scope `cross`) on the document of the entry it
+is about — the later year's (Y1/Y2), the second look-alike project (Y3), the outlier (Y4) — so
+`jixiao findings` shows its SHA-256, page, project code and row. `subject` says which (unit, year)
+it was filed under and points at the other document(s) the rule compared it with.
+
+When to refresh is decided in one place, `refresh_after`, which both modes call: `jixiao ingest`
+in-process after its batch, a Celery worker after each document, `jixiao ingest` in broker mode
+after following its batch, and the periodic beat task.
 
 What a refresh replaces, atomically (one transaction; on PostgreSQL behind an advisory lock so
 two workers refreshing overlapping units queue instead of interleaving their deletes/inserts):
 
-- Y1–Y3 for a set of (unit, year) pairs: the findings filed under those pairs are replaced by a
-  fresh run over those pairs plus, for Y1/Y2, the year before each (read only). A document of
+- ``unit`` rules for a set of (unit, year) pairs: the findings filed under those pairs are
+  replaced by a fresh run over those pairs plus the year before each (read only). A document of
   (unit, Y) changes the answers for (unit, Y) and (unit, Y+1): `refresh_for` covers both.
-- Y4 (unit-cost outliers) compares every unit and year, so it is recomputed over the whole
-  database; only rows that could be a unit cost (a 元 unit or 单价 in the name) are read.
+- ``all_units`` rules are recomputed over the whole database; only rows that could be a unit
+  cost (a 元 unit or 单价 in the name: all that Y4 looks at) are read.
 
-Units are the project's 单位名称, or the document's when the table has no such column (as in
-`jixiao export`); years are the document's 预算年度.
+The profile is always the caller's: nothing here falls back to a default one. Units are the
+project's 单位名称, or the document's when the table has no such column (as in `jixiao export`);
+years are the document's 预算年度.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,39 +42,25 @@ from sqlalchemy import ColumnElement, Connection, Engine, delete, false, func, i
 from db.engine import write_connection
 from db.models import SCOPE_CROSS, Document, Finding, Indicator, Project
 from pipeline import model
-from pipeline.validate.across import (
-    Entry,
-    Located,
-    copy_paste_targets,
-    lowered_targets,
-    project_key,
-    reused_templates,
-    unit_cost_outliers,
-)
-from pipeline.validate.profile import Profile, load_profile
+from pipeline.validate import ACROSS_RULES, Entry, Located, Profile, run_across
 
-PAIR_RULES: tuple[str, ...] = ("Y1", "Y2", "Y3")  # judged within a unit (and the year before)
-OUTLIER_RULE = "Y4"  # judged over everything stored
+UNIT_RULES = tuple(r for r in ACROSS_RULES if r.scope == "unit")  # re-run per (unit, year)
+ALL_UNITS_RULES = tuple(r for r in ACROSS_RULES if r.scope == "all_units")  # re-run over everything
 # Key of the PostgreSQL advisory lock that serialises refreshes (the bytes of "jixiaoxy").
 ACROSS_LOCK_KEY = int.from_bytes(b"jixiaoxy", "big", signed=True)
 _DELETE_CHUNK = 500
 
 Pair = tuple[str | None, int | None]  # (unit name, budget year)
-Check = Callable[[Sequence[Entry], Profile | None], tuple[Located, ...]]
-_PAIR_CHECKS: tuple[tuple[str, Check], ...] = (
-    ("Y1", copy_paste_targets),
-    ("Y2", lowered_targets),
-    ("Y3", reused_templates),
-)
 
 
 @dataclass(frozen=True)
 class Refreshed:
-    """What a refresh did: pairs re-judged, Y1–Y3 findings now filed under them, Y4 findings."""
+    """What a refresh did: pairs re-judged, ``unit``-rule findings now filed under them,
+    ``all_units``-rule findings now stored (None when those were not recomputed)."""
 
     pairs: int
     findings: int
-    outliers: int | None = None  # None when Y4 was not recomputed
+    outliers: int | None = None
 
     @property
     def total(self) -> int:
@@ -95,56 +92,57 @@ class _Stored:
 # --------------------------------------------------------------------------- public
 
 
-def refresh_for(
-    engine: Engine,
-    unit_name: str | None,
-    year: int | None,
-    profile: Profile | None = None,
-    *,
-    outliers: bool = True,
+def refresh_after(
+    engine: Engine, sha256s: Iterable[str], profile: Profile, *, whole_database: bool
 ) -> Refreshed:
-    """After one document of (`unit_name`, `year`) was stored: what the Celery task calls.
+    """The one place that decides what to recompute once documents are stored; every mode calls it.
 
-    Re-judges (unit, year) and (unit, year + 1), whose Y1/Y2 compare against this year, then
-    (with `outliers`) Y4 over the database.
+    The ``unit`` rules are re-run for every (unit, year) the documents `sha256s` touch, as stored
+    now and as their cross findings were filed before (a re-read document may have changed unit
+    or year), and for the year after each. The ``all_units`` rules compare every stored document,
+    too wide to redo after each one: they run only with `whole_database`, which the callers pass
+    at the end of a batch (in-process or followed in broker mode) and on the periodic beat task,
+    not after each document a Celery worker stores.
     """
+    shas = sorted(set(sha256s))
+    touched: set[Pair] = set()
+    if shas:
+        with engine.connect() as conn:
+            for chunk in _chunks(shas, _DELETE_CHUNK):
+                ids = select(Document.id).where(Document.sha256.in_(chunk))
+                touched |= _stored_pairs(conn, Project.document_id.in_(ids))
+                for (subject,) in conn.execute(
+                    select(Finding.subject).where(Finding.document_id.in_(ids), Finding.scope == SCOPE_CROSS)
+                ):
+                    touched.add(_subject_pair(subject))
+    pairs = touched | {(unit, year + 1) for unit, year in touched if year is not None}
+    if not pairs and not whole_database:
+        return Refreshed(0, 0, None)
+    return refresh_pairs(engine, pairs, profile, whole_database=whole_database)
+
+
+def refresh_for(
+    engine: Engine, unit_name: str | None, year: int | None, profile: Profile, *, whole_database: bool = True
+) -> Refreshed:
+    """After one document of (`unit_name`, `year`) was stored: (unit, year) and (unit, year + 1),
+    whose Y1/Y2 compare against this year, then (with `whole_database`) the ``all_units`` rules."""
     pairs: set[Pair] = {(unit_name, year)}
     if year is not None:
         pairs.add((unit_name, year + 1))
-    return refresh_pairs(engine, pairs, profile, outliers=outliers)
+    return refresh_pairs(engine, pairs, profile, whole_database=whole_database)
 
 
-def refresh_documents(
-    engine: Engine, sha256s: Iterable[str], profile: Profile | None = None, *, outliers: bool = True
-) -> Refreshed:
-    """After a batch: every (unit, year) these documents touch, as stored now and as their cross
-    findings were filed before (a re-read document may have changed unit or year)."""
-    shas = sorted(set(sha256s))
-    if not shas:
-        return Refreshed(0, 0, None)
-    touched: set[Pair] = set()
-    with engine.connect() as conn:
-        for chunk in _chunks(shas, _DELETE_CHUNK):
-            ids = select(Document.id).where(Document.sha256.in_(chunk))
-            touched |= _stored_pairs(conn, Project.document_id.in_(ids))
-            for (subject,) in conn.execute(
-                select(Finding.subject).where(Finding.document_id.in_(ids), Finding.scope == SCOPE_CROSS)
-            ):
-                touched.add(_subject_pair(subject))
-    pairs = touched | {(unit, year + 1) for unit, year in touched if year is not None}
-    return refresh_pairs(engine, pairs, profile, outliers=outliers)
-
-
-def refresh_unit(engine: Engine, unit_name: str | None, profile: Profile | None = None) -> Refreshed:
-    """Every year of one unit, then Y4."""
+def refresh_unit(engine: Engine, unit_name: str | None, profile: Profile) -> Refreshed:
+    """Every year of one unit, then the ``all_units`` rules."""
     with engine.connect() as conn:
         pairs = _stored_pairs(conn, _is(_unit(), unit_name))
         pairs |= {p for p in _filed_pairs(conn) if p[0] == unit_name}
     return refresh_pairs(engine, pairs, profile)
 
 
-def refresh_year(engine: Engine, year: int | None, profile: Profile | None = None) -> Refreshed:
-    """Every unit of one year, and of the year after (which compares against it), then Y4."""
+def refresh_year(engine: Engine, year: int | None, profile: Profile) -> Refreshed:
+    """Every unit of one year, and of the year after (which compares against it), then the
+    ``all_units`` rules."""
     years = [year] if year is None else [year, year + 1]
     with engine.connect() as conn:
         pairs = _stored_pairs(conn, _in(Document.budget_year, years))
@@ -152,90 +150,41 @@ def refresh_year(engine: Engine, year: int | None, profile: Profile | None = Non
     return refresh_pairs(engine, pairs, profile)
 
 
-def refresh_all(engine: Engine, profile: Profile | None = None) -> Refreshed:
-    """Every (unit, year) stored, then Y4."""
+def refresh_all(engine: Engine, profile: Profile) -> Refreshed:
+    """Every (unit, year) stored, then the ``all_units`` rules."""
     with engine.connect() as conn:
         pairs = _stored_pairs(conn, true()) | _filed_pairs(conn)
     return refresh_pairs(engine, pairs, profile)
 
 
 def refresh_pairs(
-    engine: Engine, pairs: Collection[Pair], profile: Profile | None = None, *, outliers: bool = True
+    engine: Engine, pairs: Collection[Pair], profile: Profile, *, whole_database: bool = True
 ) -> Refreshed:
-    """Replace the Y1–Y3 findings filed under `pairs` (and, with `outliers`, every Y4 finding) by
-    a fresh run, in one transaction."""
-    profile = profile or load_profile("national")
+    """Replace the ``unit``-rule findings filed under `pairs` (and, with `whole_database`, every
+    ``all_units``-rule finding) by a fresh run, in one transaction."""
     pairs = set(pairs)
     with write_connection(engine) as conn:
         _lock(conn)
         written = _refresh_pairs(conn, pairs, profile) if pairs else 0
-        found = _refresh_outliers(conn, profile) if outliers else None
+        found = _refresh_all_units(conn, profile) if whole_database else None
     return Refreshed(len(pairs), written, found)
 
 
-def refresh_outliers(engine: Engine, profile: Profile | None = None) -> int:
-    """Replace every Y4 finding by a fresh run over the database; returns how many there are now."""
-    profile = profile or load_profile("national")
-    with write_connection(engine) as conn:
-        _lock(conn)
-        return _refresh_outliers(conn, profile)
-
-
-# --------------------------------------------------------------------------- Y1–Y3
+# --------------------------------------------------------------------------- scope `unit`
 
 
 def _refresh_pairs(conn: Connection, pairs: set[Pair], profile: Profile) -> int:
     context = pairs | {(unit, year - 1) for unit, year in pairs if year is not None}
     stored = [s for s in _load(conn, context) if s.pair in context]
-    entries = [s.entry for s in stored]
-    rows: list[dict[str, Any]] = []
-    for rule_id, check in _PAIR_CHECKS:
-        if not profile.selects(rule_id):
-            continue
-        for index, finding in check(entries, profile):
-            if stored[index].pair in pairs:
-                related = _related(rule_id, index, finding, stored, profile)
-                rows.append(_finding_row(stored[index], finding, related))
-    _delete_filed(conn, PAIR_RULES, pairs)
+    rows = [
+        _finding_row(stored, located)
+        for located in run_across([s.entry for s in stored], profile, UNIT_RULES)
+        if stored[located.index].pair in pairs
+    ]
+    _delete_filed(conn, [r.id for r in UNIT_RULES], pairs)
     if rows:
         conn.execute(insert(Finding), rows)
     return len(rows)
-
-
-def _related(
-    rule_id: str, index: int, finding: model.Finding, stored: Sequence[_Stored], profile: Profile
-) -> list[dict[str, Any]]:
-    """The other side of a Y1/Y2/Y3 finding, found the way `pipeline.validate.across` pairs them."""
-    this = stored[index]
-    if rule_id in ("Y1", "Y2"):
-        assert this.year is not None
-        key = (this.unit or "", project_key(this.project))
-        before = next(
-            (s for s in stored if s.year == this.year - 1 and (s.unit or "", project_key(s.project)) == key),
-            None,
-        )
-        if before is None:
-            return []
-        if rule_id == "Y1":
-            return [_reference(before)]
-        rows = [r for r, x in enumerate(before.project.indicators) if x.level3 == finding.level3]
-        return [_reference(before, rows[-1] if rows else None)]
-    names = _names(this.project)
-    original = next(
-        (
-            s
-            for s in stored[:index]
-            if s.pair == this.pair
-            and len(names) >= profile.template_min_indicators
-            and _names(s.project) == names
-        ),
-        None,
-    )
-    return [_reference(original)] if original is not None else []
-
-
-def _names(project: model.Project) -> frozenset[tuple[str | None, ...]]:
-    return frozenset((x.level1, x.level2, x.level3) for x in project.indicators if x.level3)
 
 
 def _reference(s: _Stored, row: int | None = None) -> dict[str, Any]:
@@ -252,17 +201,22 @@ def _reference(s: _Stored, row: int | None = None) -> dict[str, Any]:
     }
 
 
-# --------------------------------------------------------------------------- Y4
+# --------------------------------------------------------------------------- scope `all_units`
 
 
-def _refresh_outliers(conn: Connection, profile: Profile) -> int:
+def _refresh_all_units(conn: Connection, profile: Profile) -> int:
     rows: list[dict[str, Any]] = []
-    if profile.selects(OUTLIER_RULE):
+    if any(profile.selects(r.id) for r in ALL_UNITS_RULES):
+        # Y4 looks only at unit costs: reading just those rows keeps a whole-database run small
         money_or_price = or_(Indicator.measure_unit.contains("元"), Indicator.level3.contains("单价"))
         stored = _load(conn, None, money_or_price)
-        for index, finding in unit_cost_outliers([s.entry for s in stored], profile):
-            rows.append(_finding_row(stored[index], finding, []))
-    conn.execute(delete(Finding).where(Finding.scope == SCOPE_CROSS, Finding.rule == OUTLIER_RULE))
+        rows = [
+            _finding_row(stored, located)
+            for located in run_across([s.entry for s in stored], profile, ALL_UNITS_RULES)
+        ]
+    conn.execute(
+        delete(Finding).where(Finding.scope == SCOPE_CROSS, Finding.rule.in_([r.id for r in ALL_UNITS_RULES]))
+    )
     if rows:
         conn.execute(insert(Finding), rows)
     return len(rows)
@@ -288,8 +242,10 @@ def _stored_pairs(conn: Connection, where: ColumnElement[bool]) -> set[Pair]:
 
 
 def _filed_pairs(conn: Connection) -> set[Pair]:
-    """The (unit, year) pairs Y1–Y3 findings are filed under now (their data may be gone since)."""
-    statement = select(Finding.subject).where(Finding.scope == SCOPE_CROSS, Finding.rule.in_(PAIR_RULES))
+    """The (unit, year) pairs ``unit``-rule findings are filed under now (their data may be gone since)."""
+    statement = select(Finding.subject).where(
+        Finding.scope == SCOPE_CROSS, Finding.rule.in_([r.id for r in UNIT_RULES])
+    )
     return {_subject_pair(subject) for subject in conn.execute(statement).scalars()}
 
 
@@ -388,7 +344,10 @@ def _load(
     return out
 
 
-def _finding_row(s: _Stored, finding: model.Finding, related: list[dict[str, Any]]) -> dict[str, Any]:
+def _finding_row(stored: Sequence[_Stored], located: Located) -> dict[str, Any]:
+    """The row of a finding on `stored[located.index]`, pointing at the entries it was compared with."""
+    s, finding = stored[located.index], located.finding
+    related = [_reference(stored[index], row) for index, row in located.related]
     return {
         "document_id": s.document_id,
         "project_code": finding.project_code,

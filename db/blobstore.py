@@ -13,7 +13,6 @@ import re
 import tempfile
 from pathlib import Path
 
-DEFAULT_STORE = "./jixiao-store"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -22,11 +21,6 @@ def check_sha256(sha256: str) -> str:
     if not _SHA256.fullmatch(sha256):
         raise ValueError(f"not a lower-case hex SHA-256: {sha256!r}")
     return sha256
-
-
-def resolve_store_dir(path: str | os.PathLike[str] | None = None) -> Path:
-    """The store folder: `path`, else $JIXIAO_STORE, else ./jixiao-store."""
-    return Path(path or os.environ.get("JIXIAO_STORE") or DEFAULT_STORE)
 
 
 def path_for(store_dir: Path, sha256: str) -> Path:

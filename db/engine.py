@@ -10,7 +10,6 @@ timeout instead of failing when a read lock cannot be upgraded.
 from __future__ import annotations
 
 import fcntl
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,21 +29,28 @@ _WRITE_OPTION = "jixiao_write"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def database_url(url: str | None = None) -> str:
-    """The URL to use: `url`, else $JIXIAO_DATABASE_URL, else a SQLite file in the current directory.
+def driver_url(url: str) -> str:
+    """`url` with the driver we install: a plain `postgresql://` (or `postgres://`) gets psycopg 3.
 
-    A plain `postgresql://` (or `postgres://`) URL is pointed at psycopg 3, the driver we install.
+    The caller decides which URL (worker.settings reads the environment); this layer reads none.
     """
-    chosen = url or os.environ.get("JIXIAO_DATABASE_URL") or DEFAULT_DATABASE_URL
     for plain in ("postgresql://", "postgres://"):
-        if chosen.startswith(plain):
-            return "postgresql+psycopg://" + chosen[len(plain) :]
-    return chosen
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """An Engine for `database_url(url)` configured for concurrent workers."""
-    resolved = make_url(database_url(url))
+def redact(url: str) -> str:
+    """`url` fit to print: the password masked; an unparsable URL reduced to its scheme."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 — it may hold a password anywhere: show none of it
+        return url.split(":", 1)[0] + "://…" if ":" in url else "…"
+
+
+def make_engine(url: str) -> Engine:
+    """An Engine for `url` configured for concurrent workers."""
+    resolved = make_url(driver_url(url))
     if resolved.get_backend_name() == "sqlite":
         return _sqlite_engine(resolved)
     return create_engine(resolved, pool_pre_ping=True)
@@ -122,11 +128,11 @@ def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def alembic_config(url: str | None = None) -> Any:
+def alembic_config(url: str = DEFAULT_DATABASE_URL) -> Any:
     """An Alembic Config pointing at the packaged migrations (no alembic.ini file needed)."""
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", database_url(url).replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", driver_url(url).replace("%", "%%"))
     return config

@@ -29,12 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-# Document statuses. `duplicate` is not one of them: it is how a duplicate Submission shows.
-QUEUED, RUNNING, STORED, FAILED, NO_TABLE = "queued", "running", "stored", "failed", "no_table"
-DUPLICATE = "duplicate"
-DOCUMENT_STATUSES: tuple[str, ...] = (QUEUED, RUNNING, STORED, FAILED, NO_TABLE)
-FINAL_STATUSES: tuple[str, ...] = (STORED, FAILED, NO_TABLE)
-PENDING_STATUSES: tuple[str, ...] = (QUEUED, RUNNING)
+from db.status import Status
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 SCOPE_DOCUMENT, SCOPE_CROSS = "document", "cross"
@@ -82,14 +77,14 @@ class Document(Base):
     __table_args__ = (
         UniqueConstraint("sha256"),
         Index(None, "status"),
-        CheckConstraint(_in("status", DOCUMENT_STATUSES), name="status"),
+        CheckConstraint(_in("status", tuple(s.value for s in Status)), name="status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64))
     source_name: Mapped[str] = mapped_column(Text)  # name of the first upload
     store_path: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default=QUEUED)
+    status: Mapped[str] = mapped_column(String(16), default=Status.QUEUED.value)
     error: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str | None] = mapped_column(String(32))
     pages: Mapped[int | None] = mapped_column(Integer)

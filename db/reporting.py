@@ -21,7 +21,7 @@ from sqlalchemy import Engine, Select, and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from db.models import SCOPE_CROSS, Document, Finding, Indicator, Project
-from db.store import FINDING_KEYS
+from db.queries import FINDING_KEYS
 
 WEIGHT_RULES: tuple[str, ...] = ("W1", "W2")
 QUALITATIVE = "定性"

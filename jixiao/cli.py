@@ -7,25 +7,23 @@ unreachable); 2 for a usage error or a verb that is not available yet.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import click
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from db import across, blobstore, reporting, store
-from db.engine import database_url, make_engine, migrate
+from db import across, intake, queries, reporting, transitions
+from db.engine import make_engine, migrate, redact
+from db.status import FINAL, Status
 from jixiao.console import ProgressLine, summary_lines
 from jixiao.export import write_csv, write_jsonl, write_xlsx
 from jixiao.inputs import InputError, InputFile, collect
-from pipeline.validate.profile import ProfileError
 from worker.inprocess import run
-from worker.profiles import PROFILE_ENV, validation_profile
 from worker.receive import Job, queued_jobs, receive
+from worker.settings import ConfigError, Settings
 
 database_option = click.option(
     "--database-url",
@@ -37,8 +35,21 @@ database_option = click.option(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="jixiao")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Turn 项目支出绩效表 PDFs into database rows, and get them out again."""
+    try:  # every variable checked before any command does anything
+        ctx.obj = Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def settings_for(database_url: str | None) -> Settings:
+    """The run's settings with this command's flags applied."""
+    try:
+        return click.get_current_context().find_object(Settings).with_flags(database_url=database_url)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- ingest
@@ -64,13 +75,14 @@ def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_
     except InputError as exc:
         raise click.ClickException(str(exc)) from exc
 
-    if os.environ.get("JIXIAO_BROKER_URL"):
-        _ingest_via_broker(paths, inputs.files, len(inputs.ignored), no_wait, database_url)
+    settings = settings_for(database_url)
+    if not settings.in_process:
+        _ingest_via_broker(settings, paths, inputs.files, len(inputs.ignored), no_wait)
         return
 
-    engine = open_database(database_url)
-    store_dir = store_directory()
-    batch_id = store.create_batch(engine, [str(p) for p in paths])
+    engine = open_database(settings)
+    store_dir = store_directory(settings)
+    batch_id = intake.create_batch(engine, [str(p) for p in paths])
     click.echo(f"batch {batch_id}")
     if not inputs.files:
         click.echo(f"no PDF found in: {' '.join(paths)}", err=True)
@@ -81,7 +93,7 @@ def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_
         progress.close()
 
     if no_wait:
-        pid, log = start_background_work(batch_id, database_url, store_dir, workers)
+        pid, log = start_background_work(settings, batch_id, workers)
         click.echo(
             f"{len(received.jobs)} document(s) queued; parsing in the background (pid {pid}, log {log}). "
             f"`jixiao documents --batch {batch_id}` shows where they are.",
@@ -89,8 +101,8 @@ def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_
         )
         return
 
-    _run_jobs(engine, received.jobs, workers)
-    summary = store.batch_summary(engine, batch_id)
+    _run_jobs(settings, engine, received.jobs, workers)
+    summary = queries.batch_summary(engine, batch_id)
     for line in summary_lines(
         batch_id, summary.counts, summary.failures, received.unreadable, ignored=len(inputs.ignored)
     ):
@@ -114,23 +126,22 @@ def work(batch_id: int | None, workers: int | None, running: bool, database_url:
     `ingest --no-wait` starts this in the background; run it by hand to finish a batch
     that was interrupted (Ctrl-C, a closed terminal).
     """
-    engine = open_database(database_url)
+    settings = settings_for(database_url)
+    engine = open_database(settings)
     jobs = queued_jobs(engine, batch_id, running=running)
     click.echo(f"{len(jobs)} document(s) to parse", err=True)
-    _run_jobs(engine, jobs, workers)
+    _run_jobs(settings, engine, jobs, workers)
 
 
-def _run_jobs(engine: Engine, jobs: list[Job], workers: int | None) -> None:
+def _run_jobs(settings: Settings, engine: Engine, jobs: list[Job], workers: int | None) -> None:
     listener = ProgressLine(sys.stderr)
     try:
-        run(engine, jobs, workers=workers, listener=listener)
-        across.refresh_documents(engine, [job.sha256 for job in jobs], validation_profile())  # Y1–Y4 touched
+        run(engine, jobs, settings, workers=workers, listener=listener)
+        across.refresh_after(engine, [job.sha256 for job in jobs], settings.profile(), whole_database=True)
     except KeyboardInterrupt:
         raise click.ClickException(
             "interrupted: unfinished documents are queued again; `jixiao work` resumes them"
         ) from None
-    except ProfileError as exc:
-        raise click.ClickException(f"validation profile (${PROFILE_ENV}): {exc}") from exc
     except DBAPIError as exc:
         raise click.ClickException(
             f"database error during the run: {_first_line(exc)}; once it answers again, "
@@ -140,28 +151,24 @@ def _run_jobs(engine: Engine, jobs: list[Job], workers: int | None) -> None:
         listener.close()
 
 
-def start_background_work(
-    batch_id: int, url: str | None, store_dir: Path, workers: int | None
-) -> tuple[int, Path]:
-    """Start `jixiao work --batch ID` detached from this terminal; returns its pid and log file."""
-    log = store_dir / "logs" / f"batch-{batch_id}.log"
+def start_background_work(settings: Settings, batch_id: int, workers: int | None) -> tuple[int, Path]:
+    """Start `jixiao work --batch ID` detached from this terminal; returns its pid and log file.
+
+    The settings travel in its environment (never a database URL on a command line `ps` shows).
+    """
+    log = settings.store / "logs" / f"batch-{batch_id}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "jixiao",
-        "work",
-        "--batch",
-        str(batch_id),
-        "--database-url",
-        database_url(url),
-    ]
+    command = [sys.executable, "-m", "jixiao", "work", "--batch", str(batch_id)]
     if workers:
         command += ["--workers", str(workers)]
-    env = dict(os.environ, JIXIAO_STORE=str(store_dir))
     with log.open("ab") as out:
         child = subprocess.Popen(  # noqa: S603 — our own interpreter and module
-            command, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env, start_new_session=True
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            env=settings.child_env(),
+            start_new_session=True,
         )
     return child.pid, log
 
@@ -175,8 +182,8 @@ def start_background_work(
 @database_option
 def documents(fmt: str, batch_id: int | None, database_url: str | None) -> None:
     """One line per received file: status, error, pages, unit, year, counts."""
-    engine = open_database(database_url)
-    write_jsonl(store.document_rows(engine, batch_id=batch_id), sys.stdout)
+    engine = open_database(settings_for(database_url))
+    write_jsonl(queries.document_rows(engine, batch_id=batch_id), sys.stdout)
 
 
 @main.command()
@@ -195,20 +202,20 @@ def export(
     """One record per indicator row, in document order (stdout unless --out)."""
     if fmt == "xlsx" and out is None:
         raise click.UsageError("--format xlsx needs --out FILE.xlsx")
-    engine = open_database(database_url)
-    rows = store.export_rows(engine, unit_name=unit_name, year=year)
+    engine = open_database(settings_for(database_url))
+    rows = queries.export_rows(engine, unit_name=unit_name, year=year)
     if fmt == "xlsx":
         assert out is not None
-        n = write_xlsx(rows, out, store.EXPORT_KEYS)
+        n = write_xlsx(rows, out, queries.EXPORT_KEYS)
     elif out is None:
         n = (
             write_jsonl(rows, sys.stdout)
             if fmt == "jsonl"
-            else write_csv(rows, sys.stdout, store.EXPORT_KEYS)
+            else write_csv(rows, sys.stdout, queries.EXPORT_KEYS)
         )
     else:
         with out.open("w", encoding="utf-8", newline="") as fh:
-            n = write_jsonl(rows, fh) if fmt == "jsonl" else write_csv(rows, fh, store.EXPORT_KEYS)
+            n = write_jsonl(rows, fh) if fmt == "jsonl" else write_csv(rows, fh, queries.EXPORT_KEYS)
     if out is not None:
         click.echo(f"{n} rows written to {out}", err=True)
 
@@ -223,7 +230,7 @@ def findings(
     fmt: str, sha256: str | None, unit_name: str | None, year: int | None, database_url: str | None
 ) -> None:
     """One validation finding per line (rule ids as in the domain rules)."""
-    engine = open_database(database_url)
+    engine = open_database(settings_for(database_url))
     write_jsonl(reporting.finding_rows(engine, sha256, unit_name, year), sys.stdout)
 
 
@@ -259,7 +266,7 @@ def report(
     from jixiao.report import write_report
 
     chosen = fmt or ("html" if out.suffix.lower() in (".html", ".htm") else "xlsx")
-    engine = open_database(database_url)
+    engine = open_database(settings_for(database_url))
     counts = write_report(engine, out, "html" if chosen == "html" else "xlsx", unit_name=unit_name, year=year)
     click.echo(
         f"report written to {out}: {counts.units} unit-year(s), {counts.findings} finding(s), "
@@ -273,7 +280,7 @@ def report(
 
 
 def _ingest_via_broker(
-    paths: tuple[str, ...], files: tuple[InputFile, ...], ignored: int, no_wait: bool, url: str | None
+    settings: Settings, paths: tuple[str, ...], files: tuple[InputFile, ...], ignored: int, no_wait: bool
 ) -> None:
     """Keep and record the files, publish one task each, then follow the batch in the database."""
     from kombu.exceptions import OperationalError as BrokerError
@@ -283,10 +290,10 @@ def _ingest_via_broker(
     from worker.recovery import live_workers
     from worker.submit import submit
 
-    broker = _redact(app.conf.broker_url)
-    engine = open_database(url)
-    store_dir = store_directory()
-    batch_id = store.create_batch(engine, [str(p) for p in paths])
+    broker = redact(app.conf.broker_url)
+    engine = open_database(settings)
+    store_dir = store_directory(settings)
+    batch_id = intake.create_batch(engine, [str(p) for p in paths])
     click.echo(f"batch {batch_id}")
     if not files:
         click.echo(f"no PDF found in: {' '.join(paths)}", err=True)
@@ -333,15 +340,15 @@ def _ingest_via_broker(
         ) from None
     finally:
         listener.close()
-    across.refresh_outliers(engine, validation_profile())  # Y4 over the database; the workers did Y1–Y3 per document
+    across.refresh_after(engine, (), settings.profile(), whole_database=True)  # workers did each document's
     for line in summary_lines(
         batch_id, summary.counts, summary.failures, received.unreadable, ignored=ignored
     ):
         click.echo(line, err=True)
 
 
-def _broker_app(verb: str):  # noqa: ANN202 — a Celery app, imported only in broker mode
-    if not os.environ.get("JIXIAO_BROKER_URL"):
+def _broker_app(settings: Settings, verb: str):  # noqa: ANN202 — a Celery app, imported only in broker mode
+    if settings.in_process:
         raise click.ClickException(
             f"{verb} needs a broker: set JIXIAO_BROKER_URL (e.g. redis://127.0.0.1:6379/0)"
         )
@@ -363,15 +370,16 @@ def reconcile(database_url: str | None) -> None:
     from worker.recovery import BrokerNotSupported
     from worker.recovery import reconcile as reconcile_documents
 
-    app = _broker_app("reconcile")
-    engine = open_database(database_url)
+    settings = settings_for(database_url)
+    app = _broker_app(settings, "reconcile")
+    engine = open_database(settings)
     try:
         report = reconcile_documents(engine, app)
     except BrokerNotSupported as exc:
         raise click.ClickException(str(exc)) from exc
     except BrokerError as exc:
         raise click.ClickException(
-            f"broker unreachable ({_redact(app.conf.broker_url)}): {_first_line(exc)}"
+            f"broker unreachable ({redact(app.conf.broker_url)}): {_first_line(exc)}"
         ) from exc
     click.echo(report.line(), err=True)
 
@@ -390,8 +398,10 @@ def retry(failed: bool, batch_id: int | None, workers: int | None, database_url:
     """Re-run failed documents: on the workers with a broker, here without one."""
     if not failed:
         raise click.UsageError("say what to retry: --failed")
-    engine = open_database(database_url)
-    _rerun(engine, "failed", store.documents_in_state(engine, ["failed"], batch_id=batch_id), workers)
+    settings = settings_for(database_url)
+    engine = open_database(settings)
+    failed = queries.documents_in_state(engine, [Status.FAILED], batch_id=batch_id)
+    _rerun(settings, engine, "failed", failed, workers)
 
 
 @main.command()
@@ -414,65 +424,63 @@ def reprocess(scope: str, workers: int | None, database_url: str | None) -> None
     """Re-run documents with the current pipeline; their rows are replaced in one transaction each."""
     from pipeline import PIPELINE_VERSION
 
-    engine = open_database(database_url)
+    settings = settings_for(database_url)
+    engine = open_database(settings)
     if scope == "all":
-        docs = store.documents_in_state(engine, ["stored", "no_table", "failed"])
+        docs = queries.documents_in_state(engine, FINAL)
     else:
-        docs = store.outdated(engine, PIPELINE_VERSION)
-    _rerun(engine, "outdated" if scope == "outdated" else "finished", docs, workers)
+        docs = queries.outdated(engine, PIPELINE_VERSION)
+    _rerun(settings, engine, "outdated" if scope == "outdated" else "finished", docs, workers)
 
 
-def _rerun(engine: Engine, what: str, docs: list[store.DocRef], workers: int | None) -> None:
-    if os.environ.get("JIXIAO_BROKER_URL"):
+def _rerun(
+    settings: Settings, engine: Engine, what: str, docs: list[queries.DocRef], workers: int | None
+) -> None:
+    if not settings.in_process:
         from kombu.exceptions import OperationalError as BrokerError
 
         from worker.recovery import requeue
 
-        app = _broker_app("re-running")
+        app = _broker_app(settings, "re-running")
         try:
             requeue(engine, app, docs)
         except BrokerError as exc:
             raise click.ClickException(
-                f"broker unreachable ({_redact(app.conf.broker_url)}): {_first_line(exc).rstrip('.')}; "
+                f"broker unreachable ({redact(app.conf.broker_url)}): {_first_line(exc).rstrip('.')}; "
                 "the documents are queued in the database, `jixiao reconcile` enqueues them once it is back"
             ) from exc
         click.echo(f"{len(docs)} {what} document(s) queued for the workers", err=True)
         return
     for doc in docs:
-        store.set_status(engine, doc.sha256, "queued")
+        transitions.set_status(engine, doc.sha256, Status.QUEUED)
     click.echo(f"{len(docs)} {what} document(s) to re-run", err=True)
-    _run_jobs(engine, [Job(d.sha256, d.source_name, d.store_path) for d in docs], workers)
+    _run_jobs(settings, engine, [Job(d.sha256, d.source_name, d.store_path) for d in docs], workers)
 
 
 # --------------------------------------------------------------------------- shared
 
 
-def open_database(url: str | None) -> Engine:
+def open_database(settings: Settings) -> Engine:
     """An engine on a migrated database, or a one-line reason why there is none."""
-    resolved = database_url(url)
     try:
-        engine = make_engine(resolved)
+        engine = make_engine(settings.database_url)
         migrate(engine)
     except Exception as exc:  # noqa: BLE001 — any failure here means the command cannot run
-        raise click.ClickException(f"database unreachable ({_redact(resolved)}): {_first_line(exc)}") from exc
+        raise click.ClickException(
+            f"database unreachable ({redact(settings.database_url)}): {_first_line(exc)}"
+        ) from exc
     return engine
 
 
-def store_directory() -> Path:
-    """Where received PDFs are kept: $JIXIAO_STORE, else ./jixiao-store (absolute, created)."""
-    path = blobstore.resolve_store_dir().resolve()
+def store_directory(settings: Settings) -> Path:
+    """Where received PDFs are kept (created if need be)."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        settings.store.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise click.ClickException(f"cannot create the store folder {path}: {exc.strerror or exc}") from exc
-    return path
-
-
-def _redact(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 — an unparsable URL is shown as given
-        return url
+        raise click.ClickException(
+            f"cannot create the store folder {settings.store}: {exc.strerror or exc}"
+        ) from exc
+    return settings.store
 
 
 def _first_line(exc: BaseException) -> str:

@@ -5,7 +5,8 @@ Four tables, the same in both formats:
   quantified indicators and the share of projects whose weights are right (`db.reporting`);
 - 问题清单 — every finding, with links to the stored PDF at its page;
 - 跨年度 — the cross-document findings (Y1–Y4) with the document each one was compared with;
-- 规则说明 — every rule: id, group, severity, what it checks and its basis.
+- 规则说明 — every rule of the registry (`pipeline.validate.RULES`, Y1–Y4 included): id, group,
+  severity, what it checks and its basis.
 
 The workbook is made to open cleanly in WPS and Excel: Chinese headers, sized columns, a frozen
 and filterable header row on every sheet, text never taken for a formula. Links are `file:` URIs
@@ -40,13 +41,6 @@ GROUP_LABELS = {
     "Y": "跨年度与跨单位",
     "P": "提取完整性",
 }
-# The cross-document rules live in pipeline.validate.across as plain functions, not in RULES.
-CROSS_RULES: tuple[tuple[str, str, str, str], ...] = (
-    ("Y1", "info", "同一单位同一项目相邻两年的全部指标值完全相同，疑似照抄上年", "P; 88（适当性）"),
-    ("Y2", "warning", "同一指标的目标比上年宽松（≥/＞下调，≤/＜上调），目标可能设置偏低", "10号 第十二条"),
-    ("Y3", "warning", "同一单位同一年度的两个不同项目指标设置完全相同，疑似套用模板", "P"),
-    ("Y4", "info", "人均成本、单价等可比单位成本明显偏离同类指标（四分位距法）", "P; 101 取值"),
-)
 MAX_WIDTH = 60
 MIN_WIDTH = 6
 WIDTH_SAMPLE = 500
@@ -268,18 +262,15 @@ def _rules(found: Counter[str]) -> Table:
             Column("本报告问题数"),
         ),
     )
-    entries = [(r.id, r.severity, r.title, r.basis) for r in RULES] + list(CROSS_RULES)
-    for rule_id, severity, title, basis in sorted(
-        entries, key=lambda e: ("SVDWXYP".index(e[0][0]), int(e[0][1:]))
-    ):
+    for rule in sorted(RULES, key=lambda r: ("SVDWXYP".index(r.group), int(r.id[1:]))):
         table.rows.append(
             [
-                rule_id,
-                GROUP_LABELS.get(rule_id[0], rule_id[0]),
-                SEVERITY_LABELS.get(severity, severity),
-                title,
-                basis,
-                found.get(rule_id, 0),
+                rule.id,
+                GROUP_LABELS.get(rule.group, rule.group),
+                SEVERITY_LABELS.get(rule.severity, rule.severity),
+                rule.title,
+                rule.basis,
+                found.get(rule.id, 0),
             ]
         )
     return table

@@ -4,16 +4,17 @@
     celery -A worker.app beat              # reconcile sweeps and the nightly reprocessing
     celery -A worker.app flower            # what is happening, in a browser
 
-Importing this module needs no server: it only reads the environment (`worker.celeryconfig`).
+Importing this module needs no server: it only reads the settings (`worker.settings`).
 """
 
 from __future__ import annotations
 
 from celery import Celery
 
-from worker.celeryconfig import QueueSettings
+from worker.celeryconfig import celery_config
+from worker.settings import Settings
 
-settings = QueueSettings.from_env()
+settings = Settings.from_env()
 
 app = Celery("jixiao", include=["worker.tasks"])
-app.conf.update(settings.celery_config())
+app.conf.update(celery_config(settings))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
-from db import store
+from db import queries
 from worker.inprocess import Listener, Tick
 
 
@@ -20,7 +20,7 @@ class NoWorkerError(RuntimeError):
     """No worker answered: the batch cannot progress until one is started."""
 
 
-def summary_tick(summary: store.BatchSummary, elapsed: float) -> Tick:
+def summary_tick(summary: queries.BatchSummary, elapsed: float) -> Tick:
     done = summary.total - summary.pending
     return Tick(done, summary.total, summary.pages_done, summary.failed, elapsed, "", "")
 
@@ -34,7 +34,7 @@ def follow(
     poll: float = 0.5,
     stall: float = 60.0,
     clock: Callable[[], float] = time.monotonic,
-) -> store.BatchSummary:
+) -> queries.BatchSummary:
     """Poll the batch every `poll` seconds, report each change to `listener`, return when final.
 
     After `stall` seconds without a document finishing, `workers_alive()` is asked; False
@@ -44,7 +44,7 @@ def follow(
     last_done = -1
     last_change = started
     while True:
-        summary = store.batch_summary(engine, batch_id)
+        summary = queries.batch_summary(engine, batch_id)
         now = clock()
         done = summary.total - summary.pending
         if done != last_done:

@@ -12,44 +12,22 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from db import store
-from pipeline import PIPELINE_VERSION
-from pipeline.errors import PipelineError
-from pipeline.model import Document, Finding
-from pipeline.run import Outcome, process
+from db import transitions
+from db.status import Status
+from pipeline.run import process
 from pipeline.settings import PipelineSettings
-from worker.profiles import pipeline_settings
+from worker.document import Computed, Processor, Stage, compute, describe_unexpected, read_stored_copy, write
 from worker.receive import Job
-
-STAGES = ("extract", "normalize", "validate")
-MAX_MESSAGE = 500  # characters of an unexpected exception's text kept in the error column
-
-Processor = Callable[..., Outcome]  # the signature of `pipeline.run.process`
-
-
-@dataclass(frozen=True)
-class Computed:
-    """What a worker process sends back: a result or a reason, never an exception."""
-
-    sha256: str
-    document: Document | None = None
-    findings: tuple[Finding, ...] = ()
-    timings: dict[str, float] = field(default_factory=dict)
-    pages: int = 0
-    error: str | None = None
-    stage: str | None = None
+from worker.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -87,29 +65,27 @@ class RunStats:
 def run(
     engine: Engine,
     jobs: Sequence[Job],
+    settings: Settings,
     *,
     workers: int | None = None,
     listener: Listener = _ignore,
-    settings: PipelineSettings | None = None,
     processor: Processor = process,
-    time_limit: float | None = None,
 ) -> RunStats:
     """Parse every job on `workers` processes (default: every usable core) and store each result.
 
-    `processor` is `pipeline.run.process` unless a test puts another picklable function there;
-    `time_limit` is the seconds one document may take (default: `time_limit_from_env()`).
+    `processor` is `pipeline.run.process` unless a test puts another picklable function there.
+    One document may take `settings.soft_time_limit` seconds; then it fails with that reason.
     """
     workers = max(1, min(workers or usable_cores(), len(jobs)))
-    settings = settings or pipeline_settings()
+    task = _Task(settings.pipeline(), settings.store, float(settings.soft_time_limit), processor)
     runner = _Runner(engine, len(jobs), listener)
-    runner.time_limit = time_limit_from_env() if time_limit is None else time_limit
     pending = list(jobs)
     pending.reverse()  # popped from the end: keeps the given order
     try:
         while pending:
-            suspects = _run_pool(runner, pending, workers, settings, processor)
+            suspects = _run_pool(runner, pending, workers, task)
             for job in suspects:  # a worker died while holding these: find which one did it
-                _run_alone(runner, job, settings, processor)
+                _run_alone(runner, job, task)
     finally:
         runner.release_unfinished()
     return RunStats(runner.done, runner.failed, runner.pages, runner.elapsed())
@@ -123,91 +99,28 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def compute(
-    job: Job, settings: PipelineSettings, processor: Processor = process, time_limit: float = 0.0
-) -> Computed:
-    """Runs in a worker process: read the stored bytes, run the pipeline, catch everything.
-
-    `time_limit` (seconds, 0 = none) stops a parser that hangs on one file; the file fails
-    with that reason and the worker process takes the next one.
-    """
-    stage = ["extract"]
-
-    def track(name: str, done: int, total: int) -> None:
-        if name in STAGES and done >= total and name != STAGES[-1]:
-            stage[0] = STAGES[STAGES.index(name) + 1]
-
-    try:
-        data = Path(job.store_path).read_bytes()
-    except OSError as exc:
-        return Computed(job.sha256, error=f"stored copy unreadable: {exc.strerror or exc}", stage="receive")
-    try:
-        with _time_limit(time_limit):
-            outcome = processor(data, settings, track)
-    except DocumentTimeout:
-        return Computed(
-            job.sha256,
-            error=f"parser stopped after {time_limit:g} s on this file (JIXIAO_SOFT_TIME_LIMIT); "
-            "it may be huge or malformed — check it, or raise the limit and `jixiao retry --failed`",
-            stage=stage[0],
-        )
-    except PipelineError as exc:
-        return Computed(job.sha256, error=str(exc) or type(exc).__name__, stage=stage[0])
-    except MemoryError:
-        return Computed(job.sha256, error="out of memory while parsing this file", stage=stage[0])
-    except Exception as exc:  # noqa: BLE001 — any parser failure is this document's, not the batch's
-        return Computed(job.sha256, error=describe_unexpected(exc), stage=stage[0])
-    return Computed(
-        job.sha256,
-        document=outcome.document,
-        findings=tuple(outcome.findings),
-        timings=dict(outcome.timings),
-        pages=outcome.extraction.pages,
-    )
-
-
-class DocumentTimeout(Exception):
-    """Raised inside the parser by the time limit's alarm."""
-
-
-@contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """SIGALRM after `seconds` in this (worker) process's main thread; nothing elsewhere."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise DocumentTimeout
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def time_limit_from_env() -> float:
-    """Seconds one document may take: JIXIAO_SOFT_TIME_LIMIT, the broker mode's setting, or 600."""
-    raw = os.environ.get("JIXIAO_SOFT_TIME_LIMIT", "")
-    try:
-        return float(raw) if raw else 600.0
-    except ValueError:
-        return 600.0
-
-
-def describe_unexpected(exc: BaseException) -> str:
-    """`parser error: <Type>: <first line of the message>` — short enough for a table cell."""
-    lines = str(exc).strip().splitlines()
-    if not lines:
-        return f"parser error: {type(exc).__name__}"
-    text = lines[0] if len(lines[0]) <= MAX_MESSAGE else lines[0][:MAX_MESSAGE] + "…"
-    return f"parser error: {type(exc).__name__}: {text}"
-
-
 # --------------------------------------------------------------------------- internals
+
+
+@dataclass(frozen=True)
+class _Task:
+    """What a worker process needs to compute one job; plain data, so it pickles."""
+
+    pipeline: PipelineSettings
+    store: Path
+    time_limit: float
+    processor: Processor
+
+    def __call__(self, job: Job) -> Computed:
+        """Runs in a worker process: `worker.document.compute`, the time limit enforced here."""
+        return compute(
+            lambda: read_stored_copy(job.sha256, self.store, Path(job.store_path)),
+            job.sha256,
+            self.pipeline,
+            time_limit=self.time_limit,
+            processor=self.processor,
+            alarm=True,
+        )
 
 
 class _Runner:
@@ -220,40 +133,26 @@ class _Runner:
         self.done = self.failed = self.pages = 0
         self.started = time.monotonic()
         self.claimed: dict[str, Job] = {}  # claimed and not yet written
-        self.time_limit = 0.0  # seconds per document in the worker processes
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
     def claim(self, job: Job) -> bool:
-        if store.claim(self.engine, job.sha256):
+        if transitions.claim(self.engine, job.sha256):
             self.claimed[job.sha256] = job
             return True
         self._count(job, "skipped", pages=0)  # already final: another run finished it
         return False
 
     def finish(self, job: Job, computed: Computed) -> None:
-        if computed.error is not None:
-            store.mark_failed(self.engine, job.sha256, computed.error, stage=computed.stage)
-            status = "failed"
-        else:
-            assert computed.document is not None
-            store.save_outcome(
-                self.engine,
-                job.sha256,
-                computed.document,
-                computed.findings,
-                PIPELINE_VERSION,
-                computed.timings,
-            )
-            status = "stored" if computed.document.projects else "no_table"
+        result = write(self.engine, computed)
         self.claimed.pop(job.sha256, None)
-        self._count(job, status, pages=computed.pages)
+        self._count(job, result.status, pages=computed.pages)
 
     def _count(self, job: Job, status: str, pages: int) -> None:
         self.done += 1
         self.pages += pages
-        self.failed += status == "failed"
+        self.failed += status == Status.FAILED
         self.listener(
             Tick(self.done, self.total, self.pages, self.failed, self.elapsed(), job.source_name, status)
         )
@@ -262,7 +161,7 @@ class _Runner:
         """Interrupted (Ctrl-C, an error while writing): put claimed documents back in the queue."""
         for sha256 in list(self.claimed):
             try:
-                store.set_status(self.engine, sha256, "queued")
+                transitions.set_status(self.engine, sha256, Status.QUEUED)
             except Exception:  # noqa: BLE001 — best effort on the way out; the first error is what matters
                 break
         self.claimed.clear()
@@ -272,13 +171,11 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: children do not inherit the parent's open database connections, and each
     # is forked from a server that has imported the pipeline once (a fresh worker is cheap).
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipeline.run"])
+    context.set_forkserver_preload(["pipeline.run", "worker.document"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
-def _run_pool(
-    runner: _Runner, pending: list[Job], workers: int, settings: PipelineSettings, processor: Processor
-) -> list[Job]:
+def _run_pool(runner: _Runner, pending: list[Job], workers: int, task: _Task) -> list[Job]:
     """Feed `pending` through one pool, a bounded window at a time.
 
     Returns the jobs that were in flight when a worker died (the pool is then unusable);
@@ -293,7 +190,7 @@ def _run_pool(
                 if not runner.claim(job):
                     continue
                 try:
-                    in_flight[pool.submit(compute, job, settings, processor, runner.time_limit)] = job
+                    in_flight[pool.submit(task, job)] = job
                 except BrokenProcessPool:  # a worker died since the last wait: harvest below
                     pending.append(job)
                     break
@@ -323,18 +220,18 @@ def _harvest(
         exc = future.exception()
         if isinstance(exc, BrokenProcessPool):
             suspects.append(job)
-        elif exc is not None:  # the result could not travel back (e.g. not picklable)
-            runner.finish(job, Computed(job.sha256, error=describe_unexpected(exc), stage="store"))
+        elif exc is not None:  # a transient error, or the result could not travel back
+            runner.finish(job, Computed(job.sha256, error=describe_unexpected(exc), stage=Stage.STORE))
         else:
             runner.finish(job, future.result())
     return sorted(suspects, key=lambda j: j.source_name)
 
 
-def _run_alone(runner: _Runner, job: Job, settings: PipelineSettings, processor: Processor) -> None:
+def _run_alone(runner: _Runner, job: Job, task: _Task) -> None:
     """Re-run one document in a process of its own: if that dies too, the document is the cause."""
     with _pool(1) as pool:
         try:
-            computed = pool.submit(compute, job, settings, processor, runner.time_limit).result()
+            computed = pool.submit(task, job).result()
         except BrokenProcessPool:
             computed = Computed(
                 job.sha256,
@@ -342,6 +239,6 @@ def _run_alone(runner: _Runner, job: Job, settings: PipelineSettings, processor:
                     "the parser process died while reading this file, twice (a crash or out of memory); "
                     "the file may be damaged — open it in a PDF reader and save a new copy"
                 ),
-                stage="extract",
+                stage=Stage.EXTRACT,
             )
     runner.finish(job, computed)

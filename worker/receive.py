@@ -14,7 +14,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from db import blobstore, store
+from db import blobstore, intake, queries, transitions
 from pipeline.progress import Progress, no_progress
 
 
@@ -77,11 +77,11 @@ def receive(
             received.unreadable.append((item.source_name, f"cannot read the file: {reason}"))
             continue
         sha256, path = blobstore.put(store_dir, data)
-        reg = store.register(engine, batch_id, sha256, item.source_name, str(path))
+        reg = intake.register(engine, batch_id, sha256, item.source_name, str(path))
         if reg.duplicate:
             received.duplicates += 1
         elif item.problem is not None:
-            store.mark_failed(engine, sha256, item.problem, stage="receive")
+            transitions.mark_failed(engine, sha256, item.problem, stage="receive")
             received.refused.append((item.source_name, item.problem))
         else:
             received.jobs.append(Job(sha256, item.source_name, str(path)))
@@ -96,7 +96,7 @@ def queued_jobs(engine: Engine, batch_id: int | None = None, *, running: bool = 
     `running=True` adds those left `running` by a process that was killed outright; only
     safe when no other run is still at work on them.
     """
-    refs = store.documents_in_state(
+    refs = queries.documents_in_state(
         engine, ["queued", "running"] if running else ["queued"], batch_id=batch_id
     )
     return [Job(r.sha256, r.source_name, r.store_path) for r in refs]

@@ -23,8 +23,9 @@ from typing import Any
 from celery import Celery
 from sqlalchemy import Engine
 
-from db import store
-from db.models import FAILED, FINAL_STATUSES, PENDING_STATUSES, QUEUED, utcnow
+from db import queries, transitions
+from db.models import utcnow
+from db.status import FINAL, PENDING, Status
 from pipeline import PIPELINE_VERSION
 from worker import runtime
 from worker.celeryconfig import PROCESS_TASK, QUEUE
@@ -188,7 +189,7 @@ def reconcile(
     so that it does not race an ingest that is still publishing).
     """
     before = utcnow() - timedelta(seconds=min_age) if min_age > 0 else None
-    pending = store.documents_in_state(engine, PENDING_STATUSES, updated_before=before)
+    pending = queries.documents_in_state(engine, PENDING, updated_before=before)
     if not pending:
         return ReconcileReport(0, 0)
     carried = carried_documents(app, timeout=timeout, orphan_grace=orphan_grace)
@@ -197,35 +198,35 @@ def reconcile(
     return ReconcileReport(len(pending), len(pending) - len(lost), [d.sha256 for d in lost], carried.workers)
 
 
-def retry_failed(engine: Engine, app: Celery, batch_id: int | None = None) -> list[store.DocRef]:
+def retry_failed(engine: Engine, app: Celery, batch_id: int | None = None) -> list[queries.DocRef]:
     """Failed documents (of one batch, or all) back to `queued`, and on the queue."""
-    docs = store.documents_in_state(engine, [FAILED], batch_id=batch_id)
+    docs = queries.documents_in_state(engine, [Status.FAILED], batch_id=batch_id)
     return requeue(engine, app, docs)
 
 
-def reprocess(engine: Engine, app: Celery, *, everything: bool = False) -> list[store.DocRef]:
+def reprocess(engine: Engine, app: Celery, *, everything: bool = False) -> list[queries.DocRef]:
     """Documents stored by another pipeline version (`everything`: every finished document) re-run.
 
     Their rows stay readable meanwhile: the worker replaces them in one transaction.
     """
     if everything:
-        docs = store.documents_in_state(engine, FINAL_STATUSES)
+        docs = queries.documents_in_state(engine, FINAL)
     else:
-        docs = store.outdated(engine, PIPELINE_VERSION)
+        docs = queries.outdated(engine, PIPELINE_VERSION)
     return requeue(engine, app, docs)
 
 
-def requeue(engine: Engine, app: Celery, docs: list[store.DocRef]) -> list[store.DocRef]:
+def requeue(engine: Engine, app: Celery, docs: list[queries.DocRef]) -> list[queries.DocRef]:
     """Finished documents back to `queued`, and on the queue (their rows stay until replaced)."""
     counter = runtime.attempts(app.conf.result_backend or "")
     for doc in docs:
         counter.forget(doc.sha256)  # a fresh start: earlier dead-worker deliveries no longer count
-        store.set_status(engine, doc.sha256, QUEUED)
+        transitions.set_status(engine, doc.sha256, Status.QUEUED)
     _publish(docs)
     return docs
 
 
-def _publish(docs: Iterable[store.DocRef]) -> None:
+def _publish(docs: Iterable[queries.DocRef]) -> None:
     from worker.tasks import enqueue
 
     enqueue(list(docs))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import redis
 from sqlalchemy import Engine
@@ -41,17 +40,13 @@ def _mine() -> _Resources:
 
 
 def engine() -> Engine:
-    """This process's engine on $JIXIAO_DATABASE_URL."""
+    """This process's engine on the settings' database."""
+    from worker.app import settings
+
     res = _mine()
     if res.engine is None:
-        res.engine = make_engine()
+        res.engine = make_engine(settings.database_url)
     return res.engine
-
-
-def store_dir() -> Path | None:
-    """$JIXIAO_STORE when this machine sets it; otherwise the path recorded at ingest is used."""
-    value = os.environ.get("JIXIAO_STORE")
-    return Path(value) if value else None
 
 
 class Attempts:
@@ -91,7 +86,7 @@ class Attempts:
 
 def attempts(result_backend: str) -> Attempts:
     """The counter on the result backend's Redis; a no-op counter when the backend is not Redis."""
-    from worker.celeryconfig import backend_redis_url
+    from worker.settings import backend_redis_url
 
     res = _mine()
     url = backend_redis_url(result_backend)

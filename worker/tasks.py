@@ -24,12 +24,11 @@ from celery import Task, signals
 
 from db import across
 from db.engine import migrate
-from db.models import FAILED, FINAL_STATUSES
+from db.status import FINAL, Status
 from worker import runtime
 from worker.app import app, settings
 from worker.celeryconfig import OUTLIERS_TASK, PROCESS_TASK, RECONCILE_TASK, REPROCESS_TASK
-from worker.execute import Result, execute
-from worker.profiles import validation_profile
+from worker.document import Result, run_document
 from worker.transient import is_transient
 
 log = logging.getLogger(__name__)
@@ -86,19 +85,20 @@ def process_document(
         return None
 
     try:
-        result = execute(
+        result = run_document(
             runtime.engine(),
             sha256,
-            store_dir=runtime.store_dir(),
+            store_dir=settings.store,
+            settings=settings.pipeline(),
+            time_limit=settings.soft_time_limit,  # Celery's soft limit enforces it
             progress=ProgressReporter(self, settings.progress_every),
             admit=admit,
-            soft_time_limit=settings.soft_time_limit,
         )
-        if result.status != FAILED:
+        if result.status != Status.FAILED:
             # Y1–Y3 for this document's (unit, year) and the year after, as `jixiao ingest`
             # does in-process; also on a skipped delivery, so a retry after a lost connection
             # still files them. Y4 (over the whole database) is left to `refresh_outliers`.
-            across.refresh_documents(runtime.engine(), [sha256], validation_profile(), outliers=False)
+            across.refresh_after(runtime.engine(), [sha256], settings.profile(), whole_database=False)
     except Exception as exc:
         if not is_transient(exc):
             raise
@@ -109,9 +109,9 @@ def process_document(
             raise
         raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
 
-    if result.status in FINAL_STATUSES:
+    if result.status in FINAL:
         _best_effort(counter.forget, sha256)
-    if result.status == FAILED:
+    if result.status == Status.FAILED:
         raise DocumentFailed(f"{source_name or sha256}: {result.error}")
     return result.as_dict()
 
@@ -123,11 +123,11 @@ def backoff(retries: int) -> float:
 
 
 def _give_up(sha256: str, exc: BaseException) -> None:
-    from db import store
+    from db import transitions
 
     reason = f"gave up after {MAX_RETRIES} retries of a passing error: {type(exc).__name__}: {exc}"
     try:
-        store.mark_failed(runtime.engine(), sha256, reason.splitlines()[0])
+        transitions.mark_failed(runtime.engine(), sha256, reason.splitlines()[0])
     except Exception:  # noqa: BLE001 — the database is what failed; `reconcile` will find it `running`
         log.warning("could not record the failure of %s", sha256, exc_info=True)
 
@@ -239,7 +239,7 @@ def reprocess_outdated() -> int:
 @app.task(name=OUTLIERS_TASK, ignore_result=True)
 def refresh_outliers() -> int:
     """Y4 (unit-cost outliers) over the whole database: too wide to redo after every document."""
-    count = across.refresh_outliers(runtime.engine(), validation_profile())
+    count = across.refresh_after(runtime.engine(), (), settings.profile(), whole_database=True).total
     log.info("refresh_outliers: %d Y4 finding(s)", count)
     return count
 

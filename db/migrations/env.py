@@ -2,7 +2,7 @@
 
 `db.engine.migrate` passes an open connection (inside its locked transaction) in
 `config.attributes["connection"]`; otherwise (the `alembic` command line) a connection is
-made from the configured URL, which defaults to `db.engine.database_url()`.
+made from the configured URL, which defaults to the embedded SQLite file.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from db.engine import database_url, make_engine
+from db.engine import DEFAULT_DATABASE_URL, driver_url, make_engine
 from db.models import Base
 
 config = context.config
@@ -28,7 +28,7 @@ def _configure(connection: Connection) -> None:
 
 def run_offline() -> None:
     context.configure(
-        url=database_url(config.get_main_option("sqlalchemy.url")),
+        url=driver_url(config.get_main_option("sqlalchemy.url") or DEFAULT_DATABASE_URL),
         target_metadata=target_metadata,
         literal_binds=True,
     )

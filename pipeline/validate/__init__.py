@@ -1,9 +1,10 @@
 """Validation: `Document` → findings, by the rules of shared/domain/rules.md §2.
 
-Implemented per document: S1–S10, V1–V9 (+ V10, a local addition: a 本年绩效指标值 looser than the
-绩效指标值), D1–D5, W1–W5, P1, P3, P5, and Y5 (qualitative-only projects, which needs no other
-document). Cross-document rules Y1–Y4 are pure functions in `pipeline.validate.across`, for the
-caller that holds many documents (the database).
+Every rule is in the registry `RULES` (`pipeline.validate.rules`), declared with `@rule(...)`.
+Implemented per document (`run_rules`, `validate`): S1–S10, V1–V9 (+ V10, a local addition: a
+本年绩效指标值 looser than the 绩效指标值), D1–D5, W1–W5, P1, P3, P5, and Y5 (qualitative-only
+projects, which needs no other document). Across documents (`run_across`, for the caller that holds
+many documents: the database): Y1–Y4 of `pipeline.validate.across`, scope ``unit`` or ``all_units``.
 
 Left out, and why:
 - X1–X5 compare with the 项目支出表 and other tables of the same PDF, which the extractor does not
@@ -22,16 +23,29 @@ call; callers that validate many documents load it once (`load_profile`) and pas
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pipeline.model import Document, Finding
 from pipeline.settings import ValidateSettings
-from pipeline.validate.context import DocumentContext
+from pipeline.validate.context import AcrossContext, DocumentContext, Entry, Located
 from pipeline.validate.profile import Profile, ProfileError, load_profile
 from pipeline.validate.registry import Rule
-from pipeline.validate.rules import RULES
+from pipeline.validate.rules import ACROSS_RULES, DOCUMENT_RULES, RULES
 
-__all__ = ["RULES", "Profile", "ProfileError", "load_profile", "resolve_profile", "run_rules", "validate"]
+__all__ = [
+    "ACROSS_RULES",
+    "DOCUMENT_RULES",
+    "RULES",
+    "Entry",
+    "Located",
+    "Profile",
+    "ProfileError",
+    "load_profile",
+    "resolve_profile",
+    "run_across",
+    "run_rules",
+    "validate",
+]
 
 
 def resolve_profile(settings: ValidateSettings | None) -> Profile:
@@ -39,8 +53,10 @@ def resolve_profile(settings: ValidateSettings | None) -> Profile:
     return profile if isinstance(profile, Profile) else load_profile(profile)
 
 
-def run_rules(document: Document, profile: Profile, rules: Iterable[Rule] = RULES) -> tuple[Finding, ...]:
-    """Run the `rules` the profile selects over one document.
+def run_rules(
+    document: Document, profile: Profile, rules: Iterable[Rule] = DOCUMENT_RULES
+) -> tuple[Finding, ...]:
+    """Run the per-document `rules` the profile selects over one document (across rules are skipped).
 
     Findings come in document order: document-level ones first, then per project, its
     project-level findings before its rows, each in rule order.
@@ -49,7 +65,7 @@ def run_rules(document: Document, profile: Profile, rules: Iterable[Rule] = RULE
     for i, p in enumerate(document.projects):
         first_index.setdefault(p.code, i)
     keyed: list[tuple[tuple[int, int, int], Finding]] = []
-    for order, rule in enumerate(r for r in rules if profile.selects(r.id)):
+    for order, rule in enumerate(r for r in rules if not r.across and profile.selects(r.id)):
         ctx = DocumentContext(document, profile, rule)
         if rule.scope == "document":
             for f in rule.check(ctx):
@@ -65,6 +81,18 @@ def run_rules(document: Document, profile: Profile, rules: Iterable[Rule] = RULE
                     keyed.append(((p.index, -1 if f.row is None else f.row, order), f))
     keyed.sort(key=lambda kf: kf[0])
     return tuple(f for _, f in keyed)
+
+
+def run_across(
+    entries: Sequence[Entry], profile: Profile, rules: Iterable[Rule] = ACROSS_RULES
+) -> tuple[Located, ...]:
+    """Run the across `rules` the profile selects (per-document rules are skipped) over `entries`,
+    ``(unit name, budget year, Project)``; the findings sorted by entry index, then rule order."""
+    out: list[Located] = []
+    for rule in rules:
+        if rule.across and profile.selects(rule.id):
+            out.extend(rule.check(AcrossContext(entries, profile, rule)))
+    return tuple(sorted(out, key=lambda located: located.index))
 
 
 def validate(document: Document, settings: ValidateSettings | None = None) -> tuple[Finding, ...]:

@@ -1,4 +1,5 @@
-"""What a rule sees: one document, one project or one indicator row, plus the active profile.
+"""What a rule sees: one document, one project or one indicator row, plus the active profile;
+for the cross-document rules, many projects of many documents (`AcrossContext`).
 
 The contexts also decide which column a value or weight rule judges: the this-year column
 (本年绩效指标值 / 本年权重) when it is filled, else the overall one. For values this is per row;
@@ -8,7 +9,7 @@ column), so that sums never mix the two columns.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -210,3 +211,60 @@ class RowContext:
 
     def finding(self, outcome: str = "", **fields: object) -> Finding:
         return self.proj.doc.finding(outcome, project=self.proj.index, row=self.row, **fields)
+
+
+# --------------------------------------------------------------------------- across documents
+
+Entry = tuple[str | None, int | None, Project]  # (unit name, budget year, project)
+
+
+@dataclass(frozen=True)
+class Located:
+    """A cross-document finding and where it belongs: `index` points into the entries, at the one
+    it is about; `related` holds the (index, row or None) of the entries it was compared with."""
+
+    index: int
+    finding: Finding
+    related: tuple[tuple[int, int | None], ...] = ()
+
+
+def across_label(project: Project) -> str:
+    if project.code or project.name:
+        return project_label(project, 0)
+    return f"未命名项目（第{project.page}页）"
+
+
+@dataclass(frozen=True)
+class AcrossContext:
+    """Many stored projects, as ``(unit name, budget year, Project)`` entries, for one across rule."""
+
+    entries: Sequence[Entry]
+    profile: Profile
+    rule: Rule
+
+    def finding(
+        self,
+        index: int,
+        outcome: str = "",
+        *,
+        row: int | None = None,
+        related: Iterable[tuple[int, int | None]] = (),
+        **fields: object,
+    ) -> Located:
+        """A finding on entry `index` (its row `row`); ``{where}`` is the project's label."""
+        rule = self.rule
+        severity = self.profile.severity_for(rule.id, outcome, rule.outcome(outcome).severity)
+        project = self.entries[index][2]
+        ind = project.indicators[row] if row is not None else None
+        finding = make_finding(
+            rule,
+            outcome,
+            severity,
+            where=across_label(project),
+            fields=fields,
+            project_code=project.code,
+            page=ind.page if ind else (project.page or None),
+            row=row,
+            level3=ind.level3 if ind else None,
+        )
+        return Located(index, finding, tuple(related))

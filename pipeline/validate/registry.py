@@ -8,6 +8,12 @@ duplicate ids, so the registry is an immutable tuple built once.
 A check receives a context for one document, one project or one indicator row (its `scope`) and
 yields `Finding`s made by `ctx.finding(...)`, which fills in the provenance (project code, page,
 row, 三级指标), renders the template and applies the profile's severity overrides.
+
+The cross-document rules (Y1–Y4) are declared the same way with an across scope: ``unit`` (a
+unit's projects compared within one year and with the year before) or ``all_units`` (every
+stored unit and year compared at once). Their check receives an `AcrossContext` over many
+projects and yields `Located` findings (the finding, the entry it is about and the entries it
+was compared with); `db.across` decides from the scope what to recompute when.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from typing import Any, Literal
 
 from pipeline.model import Finding, Severity
 
-Scope = Literal["document", "project", "row"]
+Scope = Literal["document", "project", "row", "unit", "all_units"]
+DOCUMENT_SCOPES: frozenset[str] = frozenset({"document", "project", "row"})  # one document at a time
+ACROSS_SCOPES: frozenset[str] = frozenset({"unit", "all_units"})  # many stored documents
 GROUPS = frozenset("SVDWXYP")
 
 
@@ -43,12 +51,18 @@ class Rule:
     template: str  # of the default outcome
     basis: str  # where the rule comes from: 88 / 10 / 101 / DM / P / L / local
     title: str  # one line, Chinese: what the rule checks
-    check: Callable[[Any], Iterable[Finding]] = field(compare=False, repr=False)
+    # a document-scope check yields `Finding`s; an across-scope one `Located` findings
+    check: Callable[[Any], Iterable[Any]] = field(compare=False, repr=False)
     outcomes: Mapping[str, Outcome] = field(default_factory=lambda: MappingProxyType({}), hash=False)
 
     @property
     def group(self) -> str:
         return self.id[0]
+
+    @property
+    def across(self) -> bool:
+        """Judged across documents (scope `unit` or `all_units`), not within one."""
+        return self.scope in ACROSS_SCOPES
 
     def outcome(self, name: str = "") -> Outcome:
         if not name:
@@ -68,12 +82,12 @@ def rule(
     basis: str,
     title: str,
     outcomes: Mapping[str, tuple[Severity, str]] | None = None,
-) -> Callable[[Callable[[Any], Iterable[Finding]]], Rule]:
+) -> Callable[[Callable[[Any], Iterable[Any]]], Rule]:
     """Declare a check: ``@rule("S1", scope="row", severity="error", template=..., ...)``."""
     if id[:1] not in GROUPS or not id[1:].isdigit():
         raise ValueError(f"rule id {id!r} must be a group letter and a number")
 
-    def wrap(check: Callable[[Any], Iterable[Finding]]) -> Rule:
+    def wrap(check: Callable[[Any], Iterable[Any]]) -> Rule:
         return Rule(
             id=id,
             scope=scope,

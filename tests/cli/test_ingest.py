@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from db import store
+from db import intake, transitions
 from db.engine import make_engine
 from jixiao.inputs import collect
 from tests.cli.conftest import Invoke, Workspace, cpu_workers
@@ -217,9 +217,9 @@ def test_work_finishes_what_a_killed_run_left_queued_or_running(workspace: Works
         (workspace.inputs / f"d{i}.pdf").write_bytes(plain_pdf(f"doc {i}"))
     engine = make_engine(workspace.database_url)
     assert jixiao("documents").exit_code == 0  # migrates
-    batch = store.create_batch(engine, ["inputs"])
+    batch = intake.create_batch(engine, ["inputs"])
     received = receive(engine, workspace.store, batch, collect([workspace.inputs]).files)
-    assert store.claim(engine, received.jobs[0].sha256)  # as if a run was killed -9 while parsing it
+    assert transitions.claim(engine, received.jobs[0].sha256)  # as if a run was killed -9 while parsing it
     engine.dispose()
 
     plain = jixiao("work", "--batch", str(batch))

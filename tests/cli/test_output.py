@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from db import store
+from db import intake, results, transitions
 from db.engine import make_engine, migrate
 from pipeline.model import Finding
 from tests.cli.conftest import Invoke, Workspace
@@ -37,9 +37,9 @@ def filled(workspace: Workspace) -> Workspace:
     """Two stored documents (different unit and year), one failed, one duplicate submission."""
     engine = make_engine(workspace.database_url)
     migrate(engine)
-    batch = store.create_batch(engine, ["inputs"])
-    store.register(engine, batch, sha("A"), "a.pdf", "store/a.pdf")
-    store.save_outcome(
+    batch = intake.create_batch(engine, ["inputs"])
+    intake.register(engine, batch, sha("A"), "a.pdf", "store/a.pdf")
+    results.save_outcome(
         engine,
         sha("A"),
         document((2, 1), tag="A"),
@@ -47,15 +47,15 @@ def filled(workspace: Workspace) -> Workspace:
         "1",
         {"extract": 0.1},
     )
-    store.register(engine, batch, sha("B"), "b.pdf", "store/b.pdf")
-    store.save_outcome(
+    intake.register(engine, batch, sha("B"), "b.pdf", "store/b.pdf")
+    results.save_outcome(
         engine, sha("B"), document((1,), unit_name="另一个单位", budget_year=2025, tag="B"), [], "1", {}
     )
-    store.register(engine, batch, sha("C"), "c.pdf", "store/c.pdf")
-    store.mark_failed(
+    intake.register(engine, batch, sha("C"), "c.pdf", "store/c.pdf")
+    transitions.mark_failed(
         engine, sha("C"), "not a PDF: it is a PNG image; only PDF files can be read", stage="extract"
     )
-    store.register(engine, batch, sha("A"), "a-copy.pdf", "store/a.pdf")
+    intake.register(engine, batch, sha("A"), "a-copy.pdf", "store/a.pdf")
     engine.dispose()
     return workspace
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from db.engine import database_url, make_engine, migrate
+from db.engine import driver_url, make_engine, migrate
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -23,7 +23,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'jixiao.db'}"
         return
-    base = database_url(request.getfixturevalue("pg_url"))
+    base = driver_url(request.getfixturevalue("pg_url"))
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base)
     try:

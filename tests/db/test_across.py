@@ -6,21 +6,23 @@ hand-built pipeline records saved with `db.store`, so no extractor is involved.
 
 from __future__ import annotations
 
+import inspect
 import threading
 from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from db import across, store
+from db import across, intake, queries, results
 from db.models import SCOPE_CROSS, Finding
 from pipeline.model import Document, Indicator, Project
 from pipeline.model import Finding as ModelFinding
-from pipeline.validate import load_profile
+from pipeline.validate import ACROSS_RULES, load_profile
 from tests.db.factories import sha
 
 UNIT = "拉萨市信访局本级"
 OTHER = "拉萨市财政局本级"
+NATIONAL = load_profile("national")
 
 
 def ind(level3: str, target: str, *, level1: str = "产出指标", level2: str = "数量指标",
@@ -50,9 +52,9 @@ def doc(year: int, *projects: Project, unit: str | None = UNIT) -> Document:
 
 def save(engine: Engine, label: str, document: Document, findings: tuple[ModelFinding, ...] = ()) -> str:
     digest = sha(label)
-    batch = store.create_batch(engine, [label])
-    store.register(engine, batch, digest, f"{label}.pdf", f"/store/{label}.pdf")
-    store.save_outcome(engine, digest, document, findings, "test", {})
+    batch = intake.create_batch(engine, [label])
+    intake.register(engine, batch, digest, f"{label}.pdf", f"/store/{label}.pdf")
+    results.save_outcome(engine, digest, document, findings, "test", {})
     return digest
 
 
@@ -62,7 +64,7 @@ def cross(engine: Engine) -> list[dict[str, Any]]:
         subjects = dict(
             conn.execute(select(Finding.id, Finding.subject).where(Finding.scope == SCOPE_CROSS)).all()
         )
-    rows_ = [r for r in store.finding_rows(engine) if r["rule"] in ("Y1", "Y2", "Y3", "Y4")]
+    rows_ = [r for r in queries.finding_rows(engine) if r["rule"] in ("Y1", "Y2", "Y3", "Y4")]
     assert len(rows_) == len(subjects)
     return rows_
 
@@ -107,13 +109,16 @@ def two_years(engine: Engine) -> tuple[str, str]:
 
 def test_copied_and_lowered_targets_are_filed_on_the_later_year_with_provenance(engine: Engine) -> None:
     a, b = two_years(engine)
-    result = across.refresh_for(engine, UNIT, 2025)
+    result = across.refresh_for(engine, UNIT, 2025, NATIONAL)
 
     assert (result.pairs, result.findings) == (2, 2)
     found = {r["rule"]: r for r in cross(engine)}
     assert set(found) == {"Y1", "Y2"}
     assert found["Y1"]["document_sha256"] == b and found["Y1"]["project_code"] == SALARY
     assert found["Y1"]["severity"] == "info" and "2024" in found["Y1"]["message"]
+    assert [(r["sha256"], r["project_code"], r["row"]) for r in subjects(engine, "Y1")[0]["related"]] == [
+        (a, SALARY, None)
+    ]
     y2 = found["Y2"]
     assert (y2["document_sha256"], y2["project_code"], y2["row"], y2["page"], y2["level3"]) == (
         b, TRAINING, 4, 4, "群众满意度",
@@ -129,20 +134,20 @@ def test_copied_and_lowered_targets_are_filed_on_the_later_year_with_provenance(
 
 def test_refresh_replaces_instead_of_adding(engine: Engine) -> None:
     two_years(engine)
-    across.refresh_for(engine, UNIT, 2025)
+    across.refresh_for(engine, UNIT, 2025, NATIONAL)
     first = cross(engine)
-    again = across.refresh_for(engine, UNIT, 2025)
+    again = across.refresh_for(engine, UNIT, 2025, NATIONAL)
     assert again.findings == 2
     assert [(r["rule"], r["message"]) for r in cross(engine)] == [(r["rule"], r["message"]) for r in first]
 
 
 def test_an_earlier_year_arriving_later_judges_the_year_after_it(engine: Engine) -> None:
     b = save(engine, "2025", doc(2025, proj(SALARY, "工资性支出", rows())))
-    across.refresh_for(engine, UNIT, 2025)
+    across.refresh_for(engine, UNIT, 2025, NATIONAL)
     assert cross(engine) == []  # nothing to compare with yet
 
     save(engine, "2024", doc(2024, proj(SALARY, "工资性支出", rows())))
-    result = across.refresh_for(engine, UNIT, 2024)  # the 2024 document's own refresh
+    result = across.refresh_for(engine, UNIT, 2024, NATIONAL)  # the 2024 document's own refresh
 
     assert [(r["rule"], r["document_sha256"]) for r in cross(engine)] == [("Y1", b)]
     assert result.findings == 1
@@ -150,11 +155,11 @@ def test_an_earlier_year_arriving_later_judges_the_year_after_it(engine: Engine)
 
 def test_changed_data_clears_findings_that_no_longer_hold(engine: Engine) -> None:
     two_years(engine)
-    across.refresh_for(engine, UNIT, 2025)
+    across.refresh_for(engine, UNIT, 2025, NATIONAL)
     assert {r["rule"] for r in cross(engine)} == {"Y1", "Y2"}
 
     # 2024 re-read: the satisfaction target was 80 (2025's 85 is stricter), the salary project differs
-    store.save_outcome(
+    results.save_outcome(
         engine,
         sha("2024"),
         doc(
@@ -166,7 +171,7 @@ def test_changed_data_clears_findings_that_no_longer_hold(engine: Engine) -> Non
         "test",
         {},
     )
-    across.refresh_documents(engine, [sha("2024")])
+    across.refresh_after(engine, [sha("2024")], NATIONAL, whole_database=False)
     assert cross(engine) == []
 
 
@@ -174,7 +179,7 @@ def test_a_unit_refresh_leaves_other_units_alone(engine: Engine) -> None:
     two_years(engine)
     save(engine, "o2024", doc(2024, proj("54000024R000000000009", "工资性支出", rows(), OTHER), unit=OTHER))
     save(engine, "o2025", doc(2025, proj("54000024R000000000009", "工资性支出", rows(), OTHER), unit=OTHER))
-    across.refresh_all(engine)
+    across.refresh_all(engine, NATIONAL)
     assert sorted(r["rule"] for r in cross(engine)) == ["Y1", "Y1", "Y2"]
 
     across.refresh_for(engine, UNIT, 2025, replace(load_profile("national"), ignore=("Y",)))
@@ -185,7 +190,7 @@ def test_a_unit_refresh_leaves_other_units_alone(engine: Engine) -> None:
 def test_document_findings_survive_a_refresh_and_cross_findings_survive_a_store(engine: Engine) -> None:
     own = (ModelFinding("W2", "error", "权重合计不是90或100", project_code=SALARY, page=1),)
     two_years(engine)
-    store.save_outcome(
+    results.save_outcome(
         engine,
         sha("2025"),
         doc(
@@ -197,11 +202,11 @@ def test_document_findings_survive_a_refresh_and_cross_findings_survive_a_store(
         "test",
         {},
     )
-    across.refresh_for(engine, UNIT, 2025)
-    rules = [r["rule"] for r in store.finding_rows(engine, document_sha256=sha("2025"))]
+    across.refresh_for(engine, UNIT, 2025, NATIONAL)
+    rules = [r["rule"] for r in queries.finding_rows(engine, document_sha256=sha("2025"))]
     assert sorted(rules) == ["W2", "Y1", "Y2"]
 
-    store.save_outcome(  # re-stored with no document findings: only those go
+    results.save_outcome(  # re-stored with no document findings: only those go
         engine,
         sha("2025"),
         doc(
@@ -213,7 +218,10 @@ def test_document_findings_survive_a_refresh_and_cross_findings_survive_a_store(
         "test",
         {},
     )
-    assert sorted(r["rule"] for r in store.finding_rows(engine, document_sha256=sha("2025"))) == ["Y1", "Y2"]
+    assert sorted(r["rule"] for r in queries.finding_rows(engine, document_sha256=sha("2025"))) == [
+        "Y1",
+        "Y2",
+    ]
 
 
 def test_y3_template_reuse_within_one_unit_and_year(engine: Engine) -> None:
@@ -221,7 +229,7 @@ def test_y3_template_reuse_within_one_unit_and_year(engine: Engine) -> None:
         engine, "t", doc(2025, proj(SALARY, "工资性支出", rows()), proj(TRAINING, "业务培训经费", rows()))
     )
     save(engine, "u", doc(2025, proj("54000024R000000000005", "党建经费", rows(), OTHER), unit=OTHER))
-    across.refresh_year(engine, 2025)
+    across.refresh_year(engine, 2025, NATIONAL)
 
     (y3,) = cross(engine)
     assert (y3["rule"], y3["document_sha256"], y3["project_code"]) == ("Y3", first, TRAINING)
@@ -238,15 +246,15 @@ def test_y4_unit_cost_outliers_across_units_and_years(engine: Engine) -> None:
             f"c{i}",
             doc(2024 + i % 2, proj(f"5400002{i}", "业务培训经费", (*rows(), cost_row), unit), unit=unit),
         )
-    assert across.refresh_outliers(engine) == 1
+    assert across.refresh_after(engine, (), NATIONAL, whole_database=True).outliers == 1
     (y4,) = cross(engine)
     assert (y4["rule"], y4["document_sha256"], y4["row"], y4["page"]) == ("Y4", sha("c5"), 5, 2)
     assert "3000元" in y4["message"]
 
     # the outlier corrected: the finding goes on the next run
     fixed = ind("人均培训成本", "315", level2="成本指标", operator="≤", unit="元/人·天", page=2)
-    store.save_outcome(engine, sha("c5"), doc(2025, proj("54000025", "业务培训经费", (*rows(), fixed), "单位5"), unit="单位5"), (), "t", {})  # fmt: skip
-    assert across.refresh_documents(engine, [sha("c5")]).outliers == 0
+    results.save_outcome(engine, sha("c5"), doc(2025, proj("54000025", "业务培训经费", (*rows(), fixed), "单位5"), unit="单位5"), (), "t", {})  # fmt: skip
+    assert across.refresh_after(engine, [sha("c5")], NATIONAL, whole_database=True).outliers == 0
     assert cross(engine) == []
 
 
@@ -265,7 +273,7 @@ def test_concurrent_refreshes_of_one_unit_do_not_duplicate(engine: Engine) -> No
     def refresh() -> None:
         try:
             barrier.wait(timeout=30)
-            across.refresh_for(engine, UNIT, 2025)
+            across.refresh_for(engine, UNIT, 2025, NATIONAL)
         except BaseException as exc:  # noqa: BLE001 — reported below
             errors.append(exc)
 
@@ -283,5 +291,44 @@ def test_concurrent_refreshes_of_one_unit_do_not_duplicate(engine: Engine) -> No
 
 
 def test_nothing_stored_nothing_found(engine: Engine) -> None:
-    assert across.refresh_all(engine) == across.Refreshed(0, 0, 0)
-    assert across.refresh_documents(engine, []) == across.Refreshed(0, 0, None)
+    assert across.refresh_all(engine, NATIONAL) == across.Refreshed(0, 0, 0)
+    assert across.refresh_after(engine, [], NATIONAL, whole_database=False) == across.Refreshed(0, 0, None)
+    assert across.refresh_after(engine, [], NATIONAL, whole_database=True) == across.Refreshed(0, 0, 0)
+
+
+def test_the_rules_and_their_reach_come_from_the_registry() -> None:
+    assert across.UNIT_RULES + across.ALL_UNITS_RULES == ACROSS_RULES
+    assert [r.id for r in across.UNIT_RULES] == ["Y1", "Y2", "Y3"]
+    assert [r.id for r in across.ALL_UNITS_RULES] == ["Y4"]
+
+
+def test_a_profile_severity_override_reaches_the_stored_finding(engine: Engine) -> None:
+    two_years(engine)
+    across.refresh_for(engine, UNIT, 2025, replace(NATIONAL, severity={"Y2": "error"}))
+    assert {r["rule"]: r["severity"] for r in cross(engine)} == {"Y1": "info", "Y2": "error"}
+
+
+def test_every_refresh_takes_the_callers_profile() -> None:
+    refreshes = (across.refresh_after, across.refresh_for, across.refresh_unit, across.refresh_year,
+                 across.refresh_all, across.refresh_pairs)  # fmt: skip
+    for refresh in refreshes:
+        assert inspect.signature(refresh).parameters["profile"].default is inspect.Parameter.empty, refresh
+
+
+def test_refresh_after_one_document_leaves_the_whole_database_rules_for_later(engine: Engine) -> None:
+    for i, cost in enumerate(["300", "320", "310", "290", "305", "3000"]):
+        cost_row = ind("人均培训成本", cost, level2="成本指标", operator="≤", unit="元/人·天", page=2)
+        unit = f"单位{i}"
+        document = doc(2025, proj(f"5400002{i}", "业务培训经费", (*rows(), cost_row), unit), unit=unit)
+        save(engine, f"c{i}", document)
+    # a worker after one document: the unit rules for (单位5, 2025) and (单位5, 2026), no Y4
+    after_one = across.refresh_after(engine, [sha("c5")], NATIONAL, whole_database=False)
+    assert after_one == across.Refreshed(2, 0, None) and cross(engine) == []
+    # the end of a batch, or the beat task: Y4 over everything stored
+    at_the_end = across.refresh_after(engine, (), NATIONAL, whole_database=True)
+    assert at_the_end == across.Refreshed(0, 0, 1)
+    assert [(r["rule"], r["document_sha256"]) for r in cross(engine)] == [("Y4", sha("c5"))]
+    # a profile without Y4 clears its findings on the next whole-database refresh
+    without_y4 = replace(NATIONAL, ignore=("Y4",))
+    assert across.refresh_after(engine, (), without_y4, whole_database=True).outliers == 0
+    assert cross(engine) == []

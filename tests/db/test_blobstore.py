@@ -39,11 +39,3 @@ def test_put_repairs_a_truncated_copy(tmp_path: Path) -> None:
 def test_path_for_refuses_anything_but_a_sha256(tmp_path: Path, bad: str) -> None:
     with pytest.raises(ValueError):
         blobstore.path_for(tmp_path, bad)
-
-
-def test_store_dir_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("JIXIAO_STORE", raising=False)
-    assert blobstore.resolve_store_dir() == Path("./jixiao-store")
-    monkeypatch.setenv("JIXIAO_STORE", str(tmp_path))
-    assert blobstore.resolve_store_dir() == tmp_path
-    assert blobstore.resolve_store_dir("/elsewhere") == Path("/elsewhere")

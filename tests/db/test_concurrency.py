@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, func, select
 
-from db import store
+from db import intake, queries, results, transitions
 from db.models import Document, Indicator, Project, Submission
 from tests.db.factories import document, findings, sha
 
@@ -42,35 +42,35 @@ def _together(n: int, work: Callable[[int], object]) -> list[object]:
 
 
 def test_concurrent_register_of_the_same_bytes_makes_one_original(engine: Engine) -> None:
-    batch = store.create_batch(engine, ["same"])
-    regs = _together(8, lambda i: store.register(engine, batch, sha("same"), f"copy{i}.pdf", "/s/same"))
+    batch = intake.create_batch(engine, ["same"])
+    regs = _together(8, lambda i: intake.register(engine, batch, sha("same"), f"copy{i}.pdf", "/s/same"))
 
     assert sum(not r.duplicate for r in regs) == 1
     assert len({r.document_id for r in regs}) == 1
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Document)).scalar_one() == 1
         assert conn.execute(select(func.count()).select_from(Submission)).scalar_one() == 8
-    statuses = [r["status"] for r in store.document_rows(engine, batch)]
+    statuses = [r["status"] for r in queries.document_rows(engine, batch)]
     assert sorted(statuses) == ["duplicate"] * 7 + ["queued"]
 
 
 def test_concurrent_saves_registers_and_claims_do_not_deadlock(engine: Engine) -> None:
     """8 workers: each saves a shared document and its own, in opposite orders, amid registrations."""
-    batch = store.create_batch(engine, [])
-    shared = store.register(engine, batch, sha("shared"), "shared.pdf", "/s").sha256
-    own = [store.register(engine, batch, sha(f"own{i}"), f"own{i}.pdf", "/s").sha256 for i in range(8)]
+    batch = intake.create_batch(engine, [])
+    shared = intake.register(engine, batch, sha("shared"), "shared.pdf", "/s").sha256
+    own = [intake.register(engine, batch, sha(f"own{i}"), f"own{i}.pdf", "/s").sha256 for i in range(8)]
 
     def work(i: int) -> None:
         order = [shared, own[i]] if i % 2 else [own[i], shared]
         for round_ in range(3):
             for digest in order:
-                store.claim(engine, digest)
-                store.save_outcome(engine, digest, document((1 + i % 3, 2)), findings(), f"v{round_}", {})
-            store.register(engine, batch, sha("shared"), f"again{i}.pdf", "/s")
+                transitions.claim(engine, digest)
+                results.save_outcome(engine, digest, document((1 + i % 3, 2)), findings(), f"v{round_}", {})
+            intake.register(engine, batch, sha("shared"), f"again{i}.pdf", "/s")
 
     _together(8, work)
 
-    rows = {r["sha256"]: r for r in store.document_rows(engine, batch) if r["status"] != "duplicate"}
+    rows = {r["sha256"]: r for r in queries.document_rows(engine, batch) if r["status"] != "duplicate"}
     assert {r["status"] for r in rows.values()} == {"stored"}
     assert rows[own[5]]["indicators"] == (1 + 5 % 3) + 2
     assert rows[shared]["projects"] == 2  # one copy, whichever save came last
@@ -88,10 +88,10 @@ def test_reprocessing_is_seen_atomically(engine: Engine) -> None:
     After each save the writer waits until the reader has finished two more reads, so the reader
     certainly saw every shape; meanwhile it keeps reading while the next save runs.
     """
-    batch = store.create_batch(engine, [])
-    digest = store.register(engine, batch, sha("r"), "r.pdf", "/s").sha256
+    batch = intake.create_batch(engine, [])
+    digest = intake.register(engine, batch, sha("r"), "r.pdf", "/s").sha256
     shapes = [(2, 3), (4,), (1, 1, 1, 1, 1, 1)]  # 5, 4 or 6 indicators; 2, 1 or 6 projects
-    store.save_outcome(engine, digest, document(shapes[0]), [], "v0", {})
+    results.save_outcome(engine, digest, document(shapes[0]), [], "v0", {})
     valid = {(len(s), sum(s)) for s in shapes}
 
     writer_done = threading.Event()
@@ -105,9 +105,9 @@ def test_reprocessing_is_seen_atomically(engine: Engine) -> None:
         nonlocal reads
         try:
             while not writer_done.is_set():
-                (row,) = store.document_rows(engine, batch)
+                (row,) = queries.document_rows(engine, batch)
                 seen.append((row["projects"], row["indicators"]))
-                export_sizes.append(len(list(store.export_rows(engine))))
+                export_sizes.append(len(list(queries.export_rows(engine))))
                 with progress:
                     reads += 1
                     progress.notify_all()
@@ -126,7 +126,7 @@ def test_reprocessing_is_seen_atomically(engine: Engine) -> None:
     reader.start()
     try:
         for i in range(50):
-            store.save_outcome(engine, digest, document(shapes[(i + 1) % 3]), [], f"v{i}", {})
+            results.save_outcome(engine, digest, document(shapes[(i + 1) % 3]), [], f"v{i}", {})
             with progress:
                 committed_at = reads
             wait_for_reads(committed_at + 2)

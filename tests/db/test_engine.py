@@ -5,15 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, text
 
-from db.engine import DEFAULT_DATABASE_URL, database_url, make_engine
-
-
-def test_database_url_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("JIXIAO_DATABASE_URL", raising=False)
-    assert database_url() == DEFAULT_DATABASE_URL == "sqlite:///jixiao.db"
-    monkeypatch.setenv("JIXIAO_DATABASE_URL", "sqlite:////tmp/from-env.db")
-    assert database_url() == "sqlite:////tmp/from-env.db"
-    assert database_url("sqlite:///explicit.db") == "sqlite:///explicit.db"
+from db.engine import driver_url, make_engine, redact
 
 
 @pytest.mark.parametrize(
@@ -27,7 +19,12 @@ def test_database_url_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_plain_postgresql_urls_get_the_psycopg_driver(given: str, expected: str) -> None:
-    assert database_url(given) == expected
+    assert driver_url(given) == expected
+
+
+def test_a_url_is_printed_without_its_password() -> None:
+    assert redact("postgresql://jixiao:s3cret@db:5432/x") == "postgresql://jixiao:***@db:5432/x"
+    assert "s3cret" not in redact("postgresql://jixiao:s3cret@db:5432:x:y/x")
 
 
 def test_sqlite_connections_are_configured(tmp_path) -> None:

@@ -22,7 +22,7 @@ IMPLEMENTED = (
     "P1",
     "P3",
     "P5",
-    "Y5",
+    *(f"Y{i}" for i in range(1, 6)),
 )
 
 

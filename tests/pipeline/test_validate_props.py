@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 
 from pipeline.model import Document, Indicator, Project
 from pipeline.settings import ValidateSettings
-from pipeline.validate import RULES
-from pipeline.validate.across import check_across
+from pipeline.validate import RULES, run_across
 from tests.pipeline.rules.build import NATIONAL, validate
 
 PIECES = st.sampled_from(
@@ -85,6 +84,7 @@ def test_validate_never_crashes_and_findings_are_well_formed(doc: Document) -> N
     )
 )
 def test_across_never_crashes(entries: list) -> None:
-    for index, f in check_across(entries, NATIONAL):
-        assert 0 <= index < len(entries)
-        assert f.rule in {"Y1", "Y2", "Y3", "Y4"}
+    for located in run_across(entries, NATIONAL):
+        assert 0 <= located.index < len(entries)
+        assert all(0 <= i < len(entries) and i != located.index for i, _ in located.related)
+        assert located.finding.rule in {"Y1", "Y2", "Y3", "Y4"}

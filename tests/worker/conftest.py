@@ -263,10 +263,11 @@ class Stack:
         """A Celery app on this stack's broker (the test process's own worker.app may point elsewhere)."""
         from celery import Celery
 
-        from worker.celeryconfig import QueueSettings
+        from worker.celeryconfig import celery_config
+        from worker.settings import Settings
 
         app = Celery("jixiao-test", set_as_current=False)
-        app.conf.update(QueueSettings.from_env(self.env).celery_config())
+        app.conf.update(celery_config(Settings.from_env(self.env)))
         return app
 
     def flower(self, path: str, auth: bool = True) -> tuple[int, Any]:
@@ -325,7 +326,7 @@ FINAL = ("stored", "no_table", "failed", "duplicate")
 
 def all_final(stack: Stack, batch: int) -> list[dict[str, Any]] | None:
     """The batch's document rows once every one is final (read here, not through a subprocess)."""
-    from db import store
+    from db import queries
 
-    rows = list(store.document_rows(stack.engine, batch_id=batch))
+    rows = list(queries.document_rows(stack.engine, batch_id=batch))
     return rows if rows and all(r["status"] in FINAL for r in rows) else None

@@ -17,7 +17,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy import Engine, select
 
-from db import store
+from db import intake, queries, transitions
 from db.engine import make_engine
 from db.models import Document as DocumentRow
 from db.models import Indicator
@@ -27,11 +27,12 @@ from pipeline.errors import DamagedPdfError, TransientError
 from pipeline.progress import Progress, no_progress
 from pipeline.run import Outcome, process
 from pipeline.settings import PipelineSettings
-from worker.celeryconfig import REDIS_RESULTS, ConfigError, QueueSettings, backend_redis_url
-from worker.execute import SKIPPED, execute
+from worker.celeryconfig import beat_schedule, celery_config, nightly_utc
+from worker.document import SKIPPED, Result, run_document
 from worker.follow import NoWorkerError, follow
 from worker.inprocess import Tick
 from worker.receive import receive
+from worker.settings import REDIS_RESULTS, ConfigError, Settings, backend_redis_url
 from worker.tasks import backoff, kwargs_repr, progress_text
 from worker.transient import is_transient
 
@@ -44,9 +45,9 @@ TRUNCATED = REPO / "samples" / "bad" / "truncated.pdf"
 
 
 def test_defaults_keep_the_visibility_timeout_above_the_hard_limit_and_deliver_at_least_once() -> None:
-    s = QueueSettings.from_env({})
+    s = Settings.from_env({})
     assert s.soft_time_limit < s.hard_time_limit < s.visibility_timeout
-    conf = s.celery_config()
+    conf = celery_config(s)
     assert conf["task_acks_late"] and conf["task_reject_on_worker_lost"]
     assert conf["worker_prefetch_multiplier"] == 1
     assert conf["broker_transport_options"]["visibility_timeout"] == s.visibility_timeout
@@ -56,18 +57,18 @@ def test_defaults_keep_the_visibility_timeout_above_the_hard_limit_and_deliver_a
 
 
 def test_the_nightly_run_is_set_in_shanghai_time_and_scheduled_in_utc() -> None:
-    s = QueueSettings.from_env({"JIXIAO_NIGHTLY_AT": "02:30", "JIXIAO_TIMEZONE": "Asia/Shanghai"})
-    assert s.nightly_utc(datetime(2025, 6, 1, tzinfo=UTC)) == time(18, 30)
-    nightly = s.beat_schedule()["reprocess-outdated-nightly"]
+    s = Settings.from_env({"JIXIAO_NIGHTLY_AT": "02:30", "JIXIAO_TIMEZONE": "Asia/Shanghai"})
+    assert nightly_utc(s, datetime(2025, 6, 1, tzinfo=UTC)) == time(18, 30)
+    nightly = beat_schedule(s)["reprocess-outdated-nightly"]
     assert nightly["task"] == "jixiao.reprocess_outdated"
     assert nightly["schedule"].hour == {18} and nightly["schedule"].minute == {30}
-    assert s.beat_schedule()["reconcile"]["task"] == "jixiao.reconcile"
-    assert s.beat_schedule()["refresh-outliers"]["task"] == "jixiao.refresh_outliers"
+    assert beat_schedule(s)["reconcile"]["task"] == "jixiao.reconcile"
+    assert beat_schedule(s)["refresh-outliers"]["task"] == "jixiao.refresh_outliers"
 
-    off = QueueSettings.from_env(
+    off = Settings.from_env(
         {"JIXIAO_NIGHTLY_AT": "off", "JIXIAO_RECONCILE_EVERY": "0", "JIXIAO_OUTLIERS_EVERY": "0"}
     )
-    assert off.beat_schedule() == {}
+    assert beat_schedule(off) == {}
 
 
 @pytest.mark.parametrize(
@@ -82,20 +83,16 @@ def test_the_nightly_run_is_set_in_shanghai_time_and_scheduled_in_utc() -> None:
 )
 def test_a_bad_setting_is_refused_naming_its_variable(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
-        QueueSettings.from_env(env)
+        Settings.from_env(env)
 
 
 def test_results_go_to_the_brokers_redis_through_the_quiet_backend() -> None:
-    s = QueueSettings.from_env({"JIXIAO_BROKER_URL": "redis://broker:6379/3"})
+    s = Settings.from_env({"JIXIAO_BROKER_URL": "redis://broker:6379/3"})
     assert s.result_backend == f"{REDIS_RESULTS}+redis://broker:6379/3"
     assert backend_redis_url(s.result_backend) == "redis://broker:6379/3"
-    other = QueueSettings.from_env(
-        {"JIXIAO_BROKER_URL": "redis://b/0", "JIXIAO_RESULT_BACKEND": "redis://r/1"}
-    )
+    other = Settings.from_env({"JIXIAO_BROKER_URL": "redis://b/0", "JIXIAO_RESULT_BACKEND": "redis://r/1"})
     assert backend_redis_url(other.result_backend) == "redis://r/1"
-    assert (
-        backend_redis_url(QueueSettings.from_env({"JIXIAO_BROKER_URL": "amqp://x//"}).result_backend) is None
-    )
+    assert backend_redis_url(Settings.from_env({"JIXIAO_BROKER_URL": "amqp://x//"}).result_backend) is None
 
 
 def test_the_env_example_is_a_valid_configuration() -> None:
@@ -108,8 +105,8 @@ def test_the_env_example_is_a_valid_configuration() -> None:
     finally:
         del sys.modules["run_local"]
     env = run_local.read_env_file(REPO / "deploy" / ".env.example")
-    s = QueueSettings.from_env(env)
-    assert s.nightly_utc(datetime(2025, 1, 1, tzinfo=UTC)) == time(18, 30)
+    s = Settings.from_env(env)
+    assert nightly_utc(s, datetime(2025, 1, 1, tzinfo=UTC)) == time(18, 30)
     assert s.hard_time_limit < s.visibility_timeout
     assert env["FLOWER_BASIC_AUTH"].count(":") == 1
 
@@ -161,7 +158,7 @@ def test_backoff_doubles_with_jitter_and_stays_under_the_visibility_timeout() ->
         delay = backoff(n)
         nominal = min(300.0, 2.0 * 2**n)
         assert 0.75 * nominal - 0.01 <= delay <= 1.25 * nominal + 0.01
-    assert max(backoff(20) for _ in range(50)) < QueueSettings.from_env({}).visibility_timeout
+    assert max(backoff(20) for _ in range(50)) < Settings.from_env({}).visibility_timeout
 
 
 def test_what_flower_shows_reads_as_a_sentence() -> None:
@@ -176,9 +173,21 @@ def test_what_flower_shows_reads_as_a_sentence() -> None:
 # --------------------------------------------------------------------------- one document
 
 
+def execute(engine: Engine, sha256: str, store_dir: Path | None = None, **options: Any) -> Result:
+    """`run_document` as the Celery task calls it, with this test's defaults."""
+    return run_document(
+        engine,
+        sha256,
+        store_dir=store_dir or Path("no-store-here"),
+        settings=options.pop("settings", PipelineSettings()),
+        time_limit=600,
+        **options,
+    )
+
+
 def received(engine: Engine, tmp_path: Path, *paths: Path) -> list[str]:
     """SHA-256 of each file, recorded as queued in a new batch (the last batch made)."""
-    batch = store.create_batch(engine, ["test"])
+    batch = intake.create_batch(engine, ["test"])
     files = [InputFile(p.name, read=p.read_bytes) for p in paths]
     return [job.sha256 for job in receive(engine, tmp_path / "store", batch, files).jobs]
 
@@ -238,12 +247,12 @@ def test_a_bad_pdf_fails_at_once_with_its_reason(engine: Engine, tmp_path: Path)
     result = execute(engine, sha)
     assert result.status == "failed" and result.stage == "extract"
     assert result.error and result.error.startswith("truncated PDF")
-    assert store.find_document(engine, sha).status == "failed"  # type: ignore[union-attr]
+    assert queries.find_document(engine, sha).status == "failed"  # type: ignore[union-attr]
 
 
 def test_a_stored_copy_missing_on_this_worker_says_how_to_fix_it(engine: Engine, tmp_path: Path) -> None:
     [sha] = received(engine, tmp_path, SAMPLE)
-    Path(store.find_document(engine, sha).store_path).unlink()  # type: ignore[union-attr]
+    Path(queries.find_document(engine, sha).store_path).unlink()  # type: ignore[union-attr]
     result = execute(engine, sha, store_dir=tmp_path / "elsewhere")
     assert result.status == "failed"
     assert "stored copy not found on this worker" in (result.error or "")
@@ -255,7 +264,7 @@ def test_the_workers_own_store_folder_is_used_when_it_has_the_file(engine: Engin
     mounted = tmp_path / "mounted-elsewhere"
     target = mounted / sha[:2] / f"{sha}.pdf"
     target.parent.mkdir(parents=True)
-    Path(store.find_document(engine, sha).store_path).rename(target)  # type: ignore[union-attr]
+    Path(queries.find_document(engine, sha).store_path).rename(target)  # type: ignore[union-attr]
     assert execute(engine, sha, store_dir=mounted).status == "stored"
 
 
@@ -266,7 +275,7 @@ def test_a_delivery_overtaken_by_another_stops_without_touching_its_result(
 
     def other_delivery_finishes_first(stage: str, done: int, total: int) -> None:
         if stage == "normalize":  # while this one runs, another one ends the document
-            store.mark_failed(engine, sha, "decided elsewhere", stage="extract")
+            transitions.mark_failed(engine, sha, "decided elsewhere", stage="extract")
 
     result = execute(engine, sha, progress=other_delivery_finishes_first)
     assert result.status == SKIPPED
@@ -292,7 +301,7 @@ def test_a_transient_error_is_raised_for_a_retry_and_leaves_the_document_running
     [sha] = received(engine, tmp_path, SAMPLE)
     with pytest.raises(TransientError):
         execute(engine, sha, processor=flaky_database)
-    assert store.find_document(engine, sha).status == "running"  # type: ignore[union-attr]
+    assert queries.find_document(engine, sha).status == "running"  # type: ignore[union-attr]
     assert execute(engine, sha, processor=process).status == "stored"  # the retry
 
 
@@ -301,9 +310,9 @@ def test_a_sweep_can_leave_documents_changed_a_moment_ago_alone(engine: Engine, 
     now = datetime.now(UTC)
     assert [
         d.sha256
-        for d in store.documents_in_state(engine, ["queued"], updated_before=now + timedelta(seconds=5))
+        for d in queries.documents_in_state(engine, ["queued"], updated_before=now + timedelta(seconds=5))
     ] == [sha]
-    assert store.documents_in_state(engine, ["queued"], updated_before=now - timedelta(seconds=60)) == []
+    assert queries.documents_in_state(engine, ["queued"], updated_before=now - timedelta(seconds=60)) == []
 
 
 # --------------------------------------------------------------------------- following a batch
@@ -366,7 +375,7 @@ def test_retry_and_reprocess_without_a_broker_rerun_in_this_process(tmp_path: Pa
 
     jixiao("ingest", "--workers", "1", str(SAMPLE), str(TRUNCATED))
     engine = make_engine(url)
-    before = {d.sha256: d.status for d in store.documents_in_state(engine, ["stored", "failed"])}
+    before = {d.sha256: d.status for d in queries.documents_in_state(engine, ["stored", "failed"])}
     assert sorted(before.values()) == ["failed", "stored"]
     [stored_sha] = [sha for sha, status in before.items() if status == "stored"]
     rows = indicator_ids(engine, stored_sha)
@@ -382,5 +391,5 @@ def test_retry_and_reprocess_without_a_broker_rerun_in_this_process(tmp_path: Pa
     with engine.connect() as conn:  # run again: SQLite reuses the ids, the version tells
         versions = set(conn.execute(select(DocumentRow.pipeline_version)).scalars())
     assert versions == {PIPELINE_VERSION, "0"}  # the stored one redone; the failed one keeps no version
-    assert {d.sha256: d.status for d in store.documents_in_state(engine, ["stored", "failed"])} == before
+    assert {d.sha256: d.status for d in queries.documents_in_state(engine, ["stored", "failed"])} == before
     assert "2 finished document(s) to re-run" in jixiao("reprocess", "--all").stderr

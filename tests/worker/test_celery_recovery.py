@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from db import store
+from db import queries
 from tests.worker.conftest import (
     RedisServer,
     Stack,
@@ -97,14 +97,14 @@ def test_a_worker_killed_with_sigkill_mid_batch_loses_no_document(stack: Stack, 
         active = app.control.inspect(destination=[victim], timeout=0.5).active() or {}
         for task in active.get(victim, []):
             sha = str(task["kwargs"]["sha256"])
-            ref = store.find_document(stack.engine, sha)
+            ref = queries.find_document(stack.engine, sha)
             if ref is not None and ref.status == "running":
                 return sha
         return None
 
     held = wait_until(busy, 60, f"{victim} to be parsing a document")
     os.killpg(stack.pid("worker-1"), signal.SIGKILL)  # the worker and its pool process, no goodbye
-    held_ref = store.find_document(stack.engine, held)
+    held_ref = queries.find_document(stack.engine, held)
     assert held_ref is not None and held_ref.status == "running", "the victim finished before it died"
 
     restarted = stack.launcher(
@@ -138,12 +138,12 @@ def test_redis_restarted_without_persistence_mid_batch_then_reconcile_finishes_i
     batch = batch_of(done)
 
     def started() -> bool:
-        s = store.batch_summary(stack.engine, batch)
+        s = queries.batch_summary(stack.engine, batch)
         return s.total - s.pending >= 1
 
     wait_until(started, 60, "the first document to finish")
     redis_server.restart()  # the queue and every unacknowledged message are gone
-    pending = store.batch_summary(stack.engine, batch).pending
+    pending = queries.batch_summary(stack.engine, batch).pending
     assert pending >= 3, "the batch finished before Redis restarted: nothing was at stake"
 
     requeued = reconcile(stack)

@@ -1,0 +1,76 @@
+"""A document's status changes, each one short conditional UPDATE.
+
+    queued → running (`claim`) → stored | no_table (`db.results.save_outcome`) | failed (`mark_failed`)
+
+The conditions make concurrent and repeated deliveries safe: `claim` takes only a pending
+document, `set_stage` touches only a running one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, update
+
+from db.engine import write_connection
+from db.models import (
+    Document,
+    utcnow,
+)
+from db.status import PENDING, Status
+
+
+class NotFoundError(LookupError):
+    """The document or batch named does not exist."""
+
+
+def set_status(
+    engine: Engine, sha256: str, status: str, stage: str | None = None, error: str | None = None
+) -> None:
+    """Set status, stage and error as given (None clears them) and stamp updated_at."""
+    if status not in tuple(Status):
+        raise ValueError(f"unknown document status {status!r}; one of {', '.join(tuple(Status))}")
+    _update_document(engine, sha256, status=status, stage=stage, error=error)
+
+
+def mark_failed(engine: Engine, sha256: str, error: str, stage: str | None = None) -> None:
+    """Final failure. Rows stored by an earlier successful run are kept (still the best data)."""
+    _update_document(engine, sha256, status=Status.FAILED, stage=stage, error=error)
+
+
+def _update_document(engine: Engine, sha256: str, **values: Any) -> None:
+    with write_connection(engine) as conn:
+        result = conn.execute(
+            update(Document).where(Document.sha256 == sha256).values(updated_at=utcnow(), **values)
+        )
+        if result.rowcount != 1:
+            raise NotFoundError(f"no document {sha256}")
+
+
+def claim(engine: Engine, sha256: str, stage: str = "extract") -> bool:
+    """queued/running → running; False when the document is final (or unknown): nothing to do.
+
+    `running` may be claimed again so that a task redelivered after a worker died proceeds.
+    """
+    with write_connection(engine) as conn:
+        result = conn.execute(
+            update(Document)
+            .where(Document.sha256 == sha256, Document.status.in_(PENDING))
+            .values(status=Status.RUNNING, stage=stage, error=None, updated_at=utcnow())
+        )
+        return result.rowcount == 1
+
+
+def set_stage(engine: Engine, sha256: str, stage: str) -> bool:
+    """Record the stage a `running` document has reached; False when it is no longer running.
+
+    Conditional, unlike `set_status`: a late report from a redelivered task must not turn a
+    document that another task already finished back into `running`.
+    """
+    with write_connection(engine) as conn:
+        result = conn.execute(
+            update(Document)
+            .where(Document.sha256 == sha256, Document.status == Status.RUNNING)
+            .values(stage=stage, updated_at=utcnow())
+        )
+        return result.rowcount == 1

@@ -1,0 +1,332 @@
+"""One document from its stored bytes to its final row: the one path every mode runs.
+
+    read the stored copy → pipeline (extract → normalize → validate) → `Computed` → `write`
+
+`compute` turns bytes into a classified outcome and never raises for a bad file: every
+failure becomes a reason a person can act on. `write` is the single database write that makes
+the document final. `run_document` chains claim, compute and write in one process (a Celery
+task); the in-process runner computes in its worker processes and writes in its own, so
+SQLite keeps one writer. Either way the same functions decide what a failure says.
+
+Idempotent, because the broker delivers at least once: `claim` refuses a document that is
+already final (a redelivered or duplicated message then does nothing), and `save_outcome`
+replaces the document's rows in one transaction, so a document run twice leaves one copy.
+Transient errors (a database or broker connection) are raised, never recorded: the caller
+retries them.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from sqlalchemy import Engine
+
+from db import queries, results, transitions
+from db.blobstore import path_for
+from db.status import Status
+from pipeline import PIPELINE_VERSION
+from pipeline.errors import PipelineError
+from pipeline.model import Document, Finding
+from pipeline.progress import Progress, no_progress
+from pipeline.run import Outcome, process
+from pipeline.settings import PipelineSettings
+from worker.transient import is_transient
+
+MAX_MESSAGE = 500  # characters of an unexpected exception's text kept in the error column
+
+Processor = Callable[..., Outcome]  # the signature of `pipeline.run.process`
+Admit = Callable[[], str | None]  # after the claim: None to go on, or why the document must fail now
+
+
+class Stage(StrEnum):
+    """Where a document is; the `stage` column and a failure's `stage` say it."""
+
+    RECEIVE = "receive"
+    EXTRACT = "extract"
+    NORMALIZE = "normalize"
+    VALIDATE = "validate"
+    STORE = "store"
+
+
+PIPELINE_STAGES = (Stage.EXTRACT, Stage.NORMALIZE, Stage.VALIDATE, Stage.STORE)
+SKIPPED = "skipped"  # the document was final already (or became final under our feet)
+
+
+@dataclass(frozen=True)
+class Computed:
+    """What the pipeline made of one document: a result or a reason, never an exception.
+
+    Small enough to travel back from a worker process (plain data, no engine).
+    """
+
+    sha256: str
+    document: Document | None = None
+    findings: tuple[Finding, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+    pages: int = 0
+    error: str | None = None
+    stage: str | None = None  # where a failure happened
+
+
+@dataclass(frozen=True)
+class Result:
+    """What became of one document after `write`; small, so it can be a task result."""
+
+    sha256: str
+    status: str  # stored, no_table, failed, or skipped
+    pages: int | None = None
+    projects: int = 0
+    indicators: int = 0
+    error: str | None = None
+    stage: str | None = None  # where a failure happened
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+# --------------------------------------------------------------------------- the path
+
+
+def run_document(
+    engine: Engine,
+    sha256: str,
+    *,
+    store_dir: Path,
+    settings: PipelineSettings,
+    time_limit: float,
+    progress: Progress = no_progress,
+    admit: Callable[[], str | None] = lambda: None,
+    processor: Processor = process,
+) -> Result:
+    """Claim, compute, write, in this process. Raises only transient errors (the document then
+    stays `running` and the caller tries again later).
+
+    `time_limit` is what the failure message names; who enforces it is the caller's choice
+    (Celery's soft limit, or `compute`'s own alarm in the in-process runner).
+    """
+    if not transitions.claim(engine, sha256):
+        ref = queries.find_document(engine, sha256)
+        return Result(sha256, SKIPPED, error=None if ref else "no such document")
+    refusal = admit()
+    if refusal is not None:
+        return write(engine, Computed(sha256, error=refusal, stage=Stage.EXTRACT))
+    stages = Stages(progress, on_enter=lambda stage: _still_running(engine, sha256, stage))
+    ref = queries.find_document(engine, sha256)
+    recorded = Path(ref.store_path) if ref is not None else None
+    try:
+        computed = compute(
+            lambda: read_stored_copy(sha256, store_dir, recorded),
+            sha256,
+            settings,
+            time_limit=time_limit,
+            progress=stages,
+            processor=processor,
+        )
+    except Superseded:
+        return Result(sha256, SKIPPED)
+    stages.enter(Stage.STORE)
+    return write(engine, computed)
+
+
+def compute(
+    read: Callable[[], bytes],
+    sha256: str,
+    settings: PipelineSettings,
+    *,
+    time_limit: float,
+    progress: Progress = no_progress,
+    processor: Processor = process,
+    alarm: bool = False,
+) -> Computed:
+    """Bytes → pipeline → a classified outcome. Raises only transient errors and `Superseded`.
+
+    With `alarm`, the time limit is enforced here (SIGALRM in this process's main thread);
+    otherwise it is only named in the reason when the caller's own limit fires.
+    """
+    stages = progress if isinstance(progress, Stages) else Stages(progress)
+    try:
+        data = read()
+    except OSError as exc:
+        return Computed(sha256, error=f"stored copy unreadable: {exc.strerror or exc}", stage=Stage.RECEIVE)
+    except MissingCopyError as exc:
+        return Computed(sha256, error=str(exc), stage=Stage.RECEIVE)
+    started = time.process_time()
+    try:
+        with _alarm(time_limit if alarm else 0.0):
+            outcome = processor(data, settings, stages)
+    except Superseded:
+        raise
+    except BaseException as exc:
+        if not isinstance(exc, Exception | DocumentTimeout) or is_transient(exc):
+            raise
+        return Computed(sha256, error=failure_reason(exc, time_limit), stage=stages.current)
+    timings = dict(outcome.timings)
+    # CPU seconds of the pipeline itself, without the progress reports made from inside it:
+    # what a worker spends on top of this is the cost of running it (bench/broker.py reads it)
+    timings["parse_cpu"] = round(time.process_time() - started - stages.cpu, 6)
+    return Computed(
+        sha256,
+        document=outcome.document,
+        findings=tuple(outcome.findings),
+        timings=timings,
+        pages=outcome.extraction.pages,
+    )
+
+
+def write(engine: Engine, computed: Computed) -> Result:
+    """The one write that makes a document final: its rows, or its reason.
+
+    A write that fails for a reason other than a passing one (a value the database refuses)
+    fails the document with that reason, so it never stays `running`.
+    """
+    sha256 = computed.sha256
+    if computed.error is None:
+        assert computed.document is not None
+        try:
+            results.save_outcome(
+                engine, sha256, computed.document, computed.findings, PIPELINE_VERSION, computed.timings
+            )
+        except Exception as exc:  # noqa: BLE001 — sorted right here
+            if is_transient(exc):
+                raise
+            computed = Computed(sha256, error=failure_reason(exc), stage=Stage.STORE)
+        else:
+            document = computed.document
+            return Result(
+                sha256,
+                Status.STORED if document.projects else Status.NO_TABLE,
+                pages=computed.pages,
+                projects=len(document.projects),
+                indicators=sum(len(p.indicators) for p in document.projects),
+            )
+    assert computed.error is not None
+    transitions.mark_failed(engine, sha256, computed.error, stage=computed.stage)
+    return Result(sha256, Status.FAILED, error=computed.error, stage=computed.stage)
+
+
+# --------------------------------------------------------------------------- reasons
+
+
+class MissingCopyError(Exception):
+    """The stored PDF is not where this worker looks (JIXIAO_STORE not shared?)."""
+
+
+class DocumentTimeout(Exception):
+    """Raised inside the parser by `compute`'s alarm."""
+
+
+class Superseded(Exception):
+    """Another delivery of the same message finished the document while this one ran."""
+
+
+def failure_reason(exc: BaseException, time_limit: float | None = None) -> str:
+    """A sentence a person can act on, the same whichever mode ran the document."""
+    if isinstance(exc, PipelineError):
+        return str(exc) or type(exc).__name__
+    if isinstance(exc, DocumentTimeout | SoftTimeLimitExceeded):
+        limit = f" ({time_limit:g} s)" if time_limit else ""
+        return (
+            f"parsing took longer than the time limit per document{limit}; the file may be huge or "
+            "malformed — check it, or raise JIXIAO_SOFT_TIME_LIMIT and `jixiao retry --failed`"
+        )
+    if isinstance(exc, MissingCopyError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "out of memory while parsing this file"
+    return describe_unexpected(exc)
+
+
+def describe_unexpected(exc: BaseException) -> str:
+    """`parser error: <Type>: <first line of the message>` — short enough for a table cell."""
+    lines = str(exc).strip().splitlines()
+    if not lines:
+        return f"parser error: {type(exc).__name__}"
+    text = lines[0] if len(lines[0]) <= MAX_MESSAGE else lines[0][:MAX_MESSAGE] + "…"
+    return f"parser error: {type(exc).__name__}: {text}"
+
+
+def read_stored_copy(sha256: str, store_dir: Path, recorded: Path | None = None) -> bytes:
+    """The PDF's bytes: from this machine's store folder, else from the path recorded at ingest."""
+    candidates = [path_for(store_dir, sha256)]
+    if recorded is not None and recorded != candidates[0]:
+        candidates.append(recorded)
+    for path in candidates:
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            continue
+    looked = ", ".join(str(p) for p in candidates)
+    raise MissingCopyError(
+        f"stored copy not found on this worker (looked in {looked}); every worker machine needs the "
+        "ingest machine's JIXIAO_STORE folder (a shared mount), then `jixiao retry --failed`"
+    )
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class Stages:
+    """The one progress type of a document's run: knows the current stage, passes reports on.
+
+    A stage that reports done == total is over and the next one has begun; `on_enter` hears
+    of each new stage (the Celery path records it in the database).
+    """
+
+    def __init__(self, progress: Progress = no_progress, on_enter: Callable[[str], None] | None = None):
+        self.progress = progress
+        self.on_enter = on_enter
+        self.current: str = Stage.EXTRACT  # `claim` recorded it
+        self.cpu = 0.0  # CPU seconds spent here, reporting
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        started = time.process_time()
+        try:
+            now = stage
+            if stage in PIPELINE_STAGES and done >= total and stage != Stage.STORE:
+                now = PIPELINE_STAGES[PIPELINE_STAGES.index(Stage(stage)) + 1]
+            self.progress(stage, done, total)
+            if now != self.current:
+                self.enter(now, report=False)
+        finally:
+            self.cpu += time.process_time() - started
+
+    def enter(self, stage: str, report: bool = True) -> None:
+        if report:
+            self.progress(stage, 0, 1)
+        if stage != self.current:
+            self.current = stage
+            if self.on_enter is not None:
+                self.on_enter(stage)
+
+
+def _still_running(engine: Engine, sha256: str, stage: str) -> None:
+    if not transitions.set_stage(engine, sha256, stage):
+        raise Superseded
+
+
+@contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
+    """SIGALRM after `seconds` in this process's main thread; nothing elsewhere or for 0."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise DocumentTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
