@@ -2,26 +2,31 @@
 
     python bench/accuracy.py CORPUS_DIR [--out export.jsonl]
 
-Writes the contract's export records straight from the pipeline and runs the acceptance
-scorer (../shared/tools/score.py) on them: the quick loop while working on the extractor.
-The acceptance figure itself comes from `jixiao ingest` + `jixiao export` (see README).
+Writes the contract's export records straight from the pipeline and scores them with the
+repository's copy of the acceptance measure (tests/scoring.py, what ../shared/tools/score.py
+counts): the quick loop while working on the extractor. The acceptance figure itself comes
+from `jixiao ingest` + `jixiao export` (see README).
 """
 
+# ruff: noqa: E402 — the imports follow the sys.path line below
+
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: the repository's tests.scoring
 
 import argparse
 import hashlib
 import json
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 from pipeline.errors import PipelineError
 from pipeline.extract import extract
 from pipeline.normalize import normalize
-
-SCORER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "score.py"
+from tests import scoring
 
 
 def records(path: Path) -> list[dict[str, object]]:
@@ -79,7 +84,7 @@ def main() -> int:
             for r in rows:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
     print(f"{n} documents in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-    return subprocess.call([sys.executable, str(SCORER), str(args.out), "--root", str(args.corpus)])
+    return scoring.main([str(args.out), "--root", str(args.corpus)])
 
 
 if __name__ == "__main__":
