@@ -329,8 +329,8 @@ class Tally:
     matched: int = 0
     fields_ok: int = 0
     fields_total: int = 0
-    errors: Counter[str] = field(default_factory=Counter)
-    examples: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    errors: Counter[str] = field(default_factory=Counter, repr=False)  # field → wrong values
+    examples: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list), repr=False)
 
     def add(self, other: Tally) -> None:
         for name in ("docs", "found", "truth_rows", "export_rows", "matched", "fields_ok", "fields_total"):
