@@ -8,8 +8,8 @@ in lines above the grid instead of in columns. The caption then plays the part o
 from __future__ import annotations
 
 import re
-import unicodedata
 
+from pipeline.extract.header import fold_aligned
 from pipeline.extract.rows import CellRef, GridRow
 
 _CAPTION = re.compile(r"^\s*(项目名称|年度绩效目标|项目绩效目标|绩效目标)\s*[:：]\s*(.*)$")
@@ -21,11 +21,11 @@ def captions(lines: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     current: str | None = None
     for raw in lines:
-        line = unicodedata.normalize("NFKC", raw).strip()
-        m = _CAPTION.match(line)
+        line = raw.strip()
+        m = _CAPTION.match(fold_aligned(line))  # matched folded, the text kept as printed
         if m:
             current = _KEYS[m.group(1)]
-            found[current] = m.group(2).strip()
+            found[current] = line[m.start(2) : m.end(2)].strip()
         elif current is not None and line:
             found[current] += line
     return {k: v for k, v in found.items() if v}

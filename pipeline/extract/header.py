@@ -80,6 +80,17 @@ def clean(text: str) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFKC", text))
 
 
+def fold_aligned(text: str) -> str:
+    """A folded copy of `text` of the same length, to match on: each character NFKC-folded where
+    that gives one character (`：`→`:`, `（`→`(`, `⽬`→`目`), else kept. A span matched in the copy
+    is the same span of `text`, so values are cut out of the printed line, full-width and all."""
+    out = []
+    for ch in text:
+        folded = unicodedata.normalize("NFKC", ch)
+        out.append(folded if len(folded) == 1 else ch)
+    return "".join(out)
+
+
 def column_key(text: str) -> str | None:
     """The column key a header cell's text names, or None."""
     label = clean(text).rstrip(":")
@@ -109,15 +120,17 @@ def page_header_fields(lines: list[str]) -> dict[str, str]:
     """预算年度, 金额单位, 单位名称 and the title from the text above a table."""
     found: dict[str, str] = {}
     for raw in lines:
-        line = unicodedata.normalize("NFKC", raw).strip()
+        printed = raw.strip()
+        line = fold_aligned(printed)  # matched folded; values cut out of `printed` (as printed)
         if not line:
             continue
         if "year" not in found and (m := _YEAR.search(line)):
             found["year"] = m.group(1)
         if "amount_unit" not in found and (m := _AMOUNT_UNIT.search(line)):
-            found["amount_unit"] = m.group(1) or m.group(2)
+            group = 1 if m.group(1) else 2
+            found["amount_unit"] = printed[m.start(group) : m.end(group)]
         if "unit_name" not in found and (m := _UNIT_NAME.search(line)):
-            found["unit_name"] = m.group(1)
+            found["unit_name"] = printed[m.start(1) : m.end(1)]
         if "title" not in found and "绩效" in line and "表" in line:
             found["title"] = clean(line.split("预算年度")[0])
             if "year" not in found and (m := _YEAR_IN_TITLE.search(line)):

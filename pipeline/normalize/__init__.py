@@ -1,10 +1,13 @@
 """Normalization: `Extraction` (cell text as printed) → `Document` (the export shape).
 
-Every text is NFKC-normalized first (Kangxi radicals, full-width digits and punctuation); wrapped
-Chinese lines are joined without separators; 项目名称 is split into code and name; ★ moves from
-三级指标 into `core`; 指标性质 and 权重 become canonical. Values (绩效指标值) stay text, as printed
-minus spaces. Nothing is judged here: whatever cannot be mapped becomes None with the printed
-cells kept in `Indicator.raw`, and validation reports it.
+Text stays as printed (CONTRACT "Text as printed"): full-width punctuation and traditional
+characters are kept; only line breaks and spaces inside a cell go (wrapped Chinese lines join
+without a separator) and Kangxi radicals / CJK compatibility ideographs become the unified
+ideograph. Vocabularies are matched on a folded copy (NFKC, see text.py) that is never stored.
+项目名称 is split into code and name; ★ moves from 三级指标 into `core`; 指标性质 and 权重 become
+canonical. Values (绩效指标值) stay text, as printed minus spaces. Nothing is judged here:
+whatever cannot be mapped becomes None with the printed cells kept in `Indicator.raw`, and
+validation reports it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pipeline.model import Document, Extraction, Indicator, Project, RawProject,
 from pipeline.normalize.cells import parse_operator, parse_weight, parse_year, split_core
 from pipeline.normalize.levels import canonical_level
 from pipeline.normalize.project import split_project
-from pipeline.normalize.text import clean_cell, clean_line, compact, or_none
+from pipeline.normalize.text import clean_cell, clean_line, compact, or_none, tight
 from pipeline.settings import NormalizeSettings
 
 __all__ = ["normalize", "normalize_project", "normalize_row"]
@@ -28,8 +31,8 @@ def normalize_row(row: RawRow) -> Indicator:
         level3=or_none(level3),
         core=core,
         operator=parse_operator(cell("operator", "")),
-        target=or_none(compact(cell("target", ""))),
-        target_this_year=or_none(compact(cell("target_this_year", ""))),
+        target=or_none(tight(cell("target", ""))),
+        target_this_year=or_none(tight(cell("target_this_year", ""))),
         measure_unit=or_none(clean_cell(cell("measure_unit", ""))),
         weight=parse_weight(cell("weight", "")),
         weight_this_year=parse_weight(cell("weight_this_year", "")),
@@ -44,7 +47,7 @@ def normalize_project(
     """One project block; `unit_name` (from the page header) fills in when the block has none."""
     settings = settings or NormalizeSettings()
     code, name = split_project(raw.project, settings.min_code_length)
-    printed_code = compact(raw.code)
+    printed_code = compact(raw.code)  # an ASCII identifier: read folded (１２ → 12)
     if printed_code:  # a 项目编码 column of its own wins over a code read out of the name
         code = printed_code
     return Project(

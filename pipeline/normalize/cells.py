@@ -6,15 +6,16 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from pipeline.normalize.text import clean_cell, compact
+from pipeline.normalize.text import clean_cell, compact, nfkc
 
 OPERATORS = ("=", "≥", "≤", ">", "<", "定性")
 QUANTITATIVE = frozenset({"=", "≥", "≤", ">", "<"})
 
-# Keys are compared after NFKC and whitespace removal, so ＝ ＞＝ ＜ etc. arrive as = >= <.
+# Keys are compared after NFKC and whitespace removal (`compact`), so ＝ ﹦ ＞＝ ＜ etc. arrive as
+# = >= <. The operator is a canonical field, not text: it is the one cell that is not as printed.
 OPERATOR_SPELLINGS: Mapping[str, str] = MappingProxyType(
     {
-        **dict.fromkeys(("=", "==", "＝", "等于"), "="),
+        **dict.fromkeys(("=", "==", "＝", "═", "﹦", "等于"), "="),
         **dict.fromkeys(
             (">=", "≥", "≧", "⩾", "＞＝", "大于等于", "大于或等于", "不低于", "不少于", "不小于"), "≥"
         ),
@@ -66,7 +67,8 @@ _STARS = "★☆"
 
 
 def split_core(text: str) -> tuple[str, bool]:
-    """Strip the core marker from a 三级指标: ★/☆ leading or trailing, or a leading single `*`.
+    """Strip the core marker from a 三级指标: ★/☆ leading or trailing, or a leading single `*`
+    (or `＊`). The name is returned as printed.
 
     `**` alone is a template placeholder, not a marker, and is left for validation (V7).
     """
@@ -74,7 +76,8 @@ def split_core(text: str) -> tuple[str, bool]:
     core = False
     while True:
         stripped = name.strip(_STARS).strip()
-        if stripped.startswith("*") and not stripped.startswith("**") and len(stripped) > 1:
+        head = nfkc(stripped[:2])  # ＊ is printed for * as often as not
+        if head.startswith("*") and not head.startswith("**") and len(stripped) > 1:
             stripped = stripped[1:].strip()
         if stripped == name:
             return name, core

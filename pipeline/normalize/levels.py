@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from pipeline.normalize.text import clean_cell
+from pipeline.normalize.text import clean_cell, compact
 
 OUTPUT = "产出指标"
 BENEFIT = "效益指标"
@@ -52,23 +52,26 @@ SYNONYMS: Mapping[str, str] = MappingProxyType(
 )
 
 # "产出指标(50分)" / "产出指标（50）" in self-evaluation layouts: the score is not part of the name.
-_SCORE_SUFFIX = re.compile(r"(?:\s*\(\d+(?:\.\d+)?\s*分?\))+$")
+# Matched as printed: ASCII or full-width brackets and point (\d also takes full-width digits).
+_SCORE_SUFFIX = re.compile(r"(?:\s*[(（]\s*\d+(?:[.．]\d+)?\s*分?\s*[)）])+$")
 
 
 def canonical_level(text: str) -> str:
     """Clean a 一级/二级 cell and map it to its canonical name when it is a known one.
 
     Synonyms (效果指标 → 效益指标 …) are mapped, and a bare known name missing its 指标 suffix
-    (产出 → 产出指标) gets it back. Anything else is returned cleaned but otherwise as printed.
+    (产出 → 产出指标) gets it back. Names are looked up folded (`compact`); anything else is
+    returned cleaned but otherwise as printed (full-width punctuation kept).
     """
     name = _SCORE_SUFFIX.sub("", clean_cell(text)).strip()
-    if name in SYNONYMS:
-        return SYNONYMS[name]
-    if name in KNOWN_NAMES:
-        return name
-    full = name + "指标"
-    if name and full in SYNONYMS:
+    key = compact(name)
+    if key in SYNONYMS:
+        return SYNONYMS[key]
+    if key in KNOWN_NAMES:
+        return key
+    full = key + "指标"
+    if key and full in SYNONYMS:
         return SYNONYMS[full]
-    if name and full in KNOWN_NAMES:
+    if key and full in KNOWN_NAMES:
         return full
     return name

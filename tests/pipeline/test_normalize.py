@@ -17,11 +17,34 @@ def row(page: int = 1, **cells: str) -> RawRow:
     return RawRow(page=page, cells=cells)
 
 
-def test_kangxi_radicals_and_full_width_are_folded() -> None:
+def test_kangxi_radicals_are_unified_and_the_matching_copy_is_folded() -> None:
     assert clean_cell("⽬标完成率") == "目标完成率"
-    assert compact("１０．５") == "10.5"
+    assert clean_line("⾦额（⼀期）") == "金额（一期）"  # Kangxi radicals → the unified ideograph
+    assert clean_cell("\uf900") == "\u8c48"  # a CJK compatibility ideograph → the unified one
+    assert compact("１０．５") == "10.5"  # the folded copy things are matched and parsed in
     assert clean_cell("≥") == "≥"  # no compatibility mapping: kept
     assert split_core("★人员覆盖率") == ("人员覆盖率", True)
+
+
+def test_text_stays_as_printed() -> None:
+    """CONTRACT "Text as printed": full-width punctuation and traditional characters are kept."""
+    assert clean_cell("台（套）") == "台（套）"
+    assert clean_cell("台（\n套）") == "台（套）"
+    assert clean_cell("元／人·月") == "元／人·月"
+    assert clean_line("保障工资；\n确保稳定：足额，及时") == "保障工资；确保稳定：足额，及时"
+    assert clean_line("經費保障，穩定運行") == "經費保障，穩定運行"  # traditional stays traditional
+    assert clean_line("採購\u200bＬＥＤ　燈具") == "採購ＬＥＤ燈具"  # invisible and spaces go
+    assert clean_line("Ｗｉｎｄｏｗｓ １０") == "Ｗｉｎｄｏｗｓ １０"  # full-width Latin words keep one space
+    assert clean_cell("kg\u3000m") == "kg m"  # an ideographic space is a space, not Chinese text
+    r = normalize_row(
+        row(target="≥ 95％", target_this_year="１０． ５", measure_unit="％", level3="满意度（％）")
+    )
+    assert (r.target, r.target_this_year, r.measure_unit, r.level3) == (
+        "≥95％",
+        "１０．５",
+        "％",
+        "满意度（％）",
+    )
 
 
 def test_wrapped_cjk_cells_lose_all_whitespace() -> None:
@@ -37,7 +60,7 @@ def test_values_lose_all_spaces_but_stay_text() -> None:
 
 def test_goal_and_name_are_one_line() -> None:
     assert (
-        clean_line("严格执行相关政策，保障工\n资及时、足额发放") == "严格执行相关政策,保障工资及时、足额发放"
+        clean_line("严格执行相关政策，保障工\n资及时、足额发放") == "严格执行相关政策，保障工资及时、足额发放"
     )
     assert clean_line("采购 LED lamp 和\nWindows 10 授权") == "采购LED lamp和Windows 10授权"
     assert clean_line("付款期限202\n5年") == "付款期限2025年"
@@ -55,6 +78,13 @@ def test_goal_and_name_are_one_line() -> None:
             "三大节日离退休干部慰问经费",
         ),
         ("５４０１００２４Ｔ００１-机动经费", "54010024T001", "机动经费"),
+        ("５４０１００２４Ｔ００１－机动经费（第一批）", "54010024T001", "机动经费（第一批）"),
+        (
+            "54000021R000000005055-关于驻村第一书记办实事工作的专项经费（2025年\n延续项目）",
+            "54000021R000000005055",
+            "关于驻村第一书记办实事工作的专项经费（2025年延续项目）",
+        ),
+        ("⼯资性支出（本级）", None, "工资性支出（本级）"),
         ("54000021R000000005055-拉萨-信访", "54000021R000000005055", "拉萨-信访"),
         ("LED-灯具采购", None, "LED-灯具采购"),  # too short, no digit
         ("ABCDEFG-灯具采购", None, "ABCDEFG-灯具采购"),  # no digit
@@ -90,7 +120,7 @@ def test_core_marker(printed: str, core: bool, name: str) -> None:
 @pytest.mark.parametrize(
     ("printed", "op"),
     [
-        ("=", "="), ("＝", "="), ("等于", "="),
+        ("=", "="), ("＝", "="), ("═", "="), ("﹦", "="), ("等于", "="), ("不小于", "≥"), ("不大于", "≤"),
         (">=", "≥"), ("≥", "≥"), ("≧", "≥"), ("⩾", "≥"), ("＞＝", "≥"), ("大于等于", "≥"), ("不低于", "≥"),
         ("不少于", "≥"),
         ("<=", "≤"), ("≤", "≤"), ("≦", "≤"), ("⩽", "≤"), ("＜＝", "≤"), ("小于等于", "≤"), ("不高于", "≤"),
@@ -139,6 +169,10 @@ def test_weight(printed: str, weight: float | None) -> None:
         ("效果", "效益指标"),
         ("产\n出\n指\n标", "产出指标"),
         ("产出指标(50分)", "产出指标"),
+        ("产出指标（50分）", "产出指标"),
+        ("效益指标（３０．５）", "效益指标"),
+        ("⽣态效益指标", "生态效益指标"),
+        ("其他指标（自定）", "其他指标（自定）"),  # unknown: as printed
         ("自定义指标", "自定义指标"),
     ],
 )
@@ -198,15 +232,15 @@ def test_normalize_document() -> None:
     assert (p.code, p.name, p.goal, p.unit_name) == (
         "54000021R000000005055",
         "工资性支出",
-        "严格执行相关政策,保障工资及时",
+        "严格执行相关政策，保障工资及时",
         "拉萨市信访局本级",
     )
     first, second = p.indicators
     assert (first.level3, first.core, first.operator, first.measure_unit, first.weight, first.page) == (
         "人员覆盖率",
         True,
-        "=",
-        "%",
+        "=",  # the operator is canonical
+        "％",  # the unit is text: as printed
         20.0,
         1,
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import string
+import unicodedata
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,11 +12,20 @@ from hypothesis import strategies as st
 from pipeline.normalize.cells import OPERATOR_SPELLINGS, parse_operator, parse_weight, split_core
 from pipeline.normalize.levels import KNOWN_NAMES, SYNONYMS, canonical_level
 from pipeline.normalize.project import split_project
-from pipeline.normalize.text import clean_cell, clean_line, compact, is_cjk
+from pipeline.normalize.text import clean_cell, clean_line, compact, is_cjk, tight
 
 HAN = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
 WHITESPACE = st.sampled_from([" ", "  ", "\n", "\t", "\r\n", "\u3000", "\xa0"])
-NAME_CHARS = st.one_of(HAN, st.sampled_from(list("0123456789、。《》()[]/.,;:“”%")))
+NAME_CHARS = st.one_of(HAN, st.sampled_from(list("0123456789、。《》()[]/.,;:“”%，：；（）【】％．")))
+LATIN = frozenset(string.ascii_letters + string.digits)
+# Anything a reader sees, no whitespace, no invisible characters, no font artefacts (Kangxi
+# radicals, CJK compatibility ideographs): the cleaners must give it back unchanged.
+PRINTED = st.characters(
+    blacklist_categories=("Z", "C"),
+    blacklist_characters="\x1c\x1d\x1e\x1f\x85",
+).filter(
+    lambda c: not (0x2E80 <= ord(c) <= 0x2FDF or 0xF900 <= ord(c) <= 0xFAFF or 0x2F800 <= ord(c) <= 0x2FA1F)
+)
 
 
 @st.composite
@@ -36,9 +47,23 @@ def full_width(text: str) -> str:
 
 @given(st.text())
 def test_text_cleaners_are_idempotent(s: str) -> None:
-    for f in (compact, clean_cell, clean_line, canonical_level):
+    for f in (compact, tight, clean_cell, clean_line, canonical_level):
         once = f(s)
         assert f(once) == once
+
+
+@given(st.text(PRINTED))
+def test_printed_text_comes_back_unchanged(s: str) -> None:
+    """CONTRACT "Text as printed": nothing folded (，stays ，, 經 stays 經, ％ stays ％)."""
+    assert clean_line(s) == clean_cell(s) == tight(s) == s
+
+
+@given(st.data(), st.text(PRINTED, min_size=1))
+def test_wrapped_chinese_text_joins_as_printed(data: st.DataObject, s: str) -> None:
+    wrapped = data.draw(spaced(s))
+    assert tight(wrapped) == s
+    if not any(unicodedata.normalize("NFKC", c) in LATIN for c in s):  # a space between Latin words stays
+        assert clean_line(wrapped) == s
 
 
 @given(st.text())
@@ -79,7 +104,7 @@ NAMES = st.text(NAME_CHARS, min_size=1, max_size=30).filter(lambda s: is_cjk(s[0
 @given(st.data(), CODES, NAMES, st.sampled_from(["-", "－", "—", "–"]))
 def test_code_name_round_trip(data: st.DataObject, code: str, name: str, dash: str) -> None:
     printed = data.draw(spaced(code + dash + name))
-    assert split_project(printed) == (code, name)  # the alphabet has nothing NFKC would change
+    assert split_project(printed) == (code, name)  # the name as printed, full-width punctuation kept
 
 
 @given(st.data(), CODES, st.text(HAN, min_size=1, max_size=20))

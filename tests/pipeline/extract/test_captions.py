@@ -6,15 +6,16 @@ from fpdf import FPDF
 
 from pipeline.extract import extract
 from pipeline.extract.captions import captions
+from pipeline.extract.header import page_header_fields
 from pipeline.normalize import normalize
 from tests.fixtures.fonts import cjk_font
 
 HEADER = ["一级指标", "二级指标", "三级指标", "绩效指标性质", "绩效指标值", "度量单位", "权重"]
 WIDTHS = [70, 80, 110, 60, 70, 50, 40]
 PROJECTS = [
-    ("54000021R000000005055-工资性支出", "保障工资及时、足额发放。", [("产出指标", "数量指标", "人员覆盖率", "=", "100", "%", "50"),
+    ("54000021R000000005055-工资性支出", "保障工资及时，足额发放（2025年）。", [("产出指标", "数量指标", "人员覆盖率", "=", "100", "%", "50"),
                                                           ("满意度指标", "服务对象满意度指标", "受益对象满意度", "≥", "90", "%", "40")]),
-    ("54000021R000000005088-其他社会保险缴费", "足额缴纳社保。", [("产出指标", "时效指标", "及时支付率", "=", "100", "%", "90")]),
+    ("54000021R000000005088-其他社会保险缴费（单位部分）", "足额缴纳社保。", [("产出指标", "时效指标", "及时支付率", "=", "100", "%", "90")]),
 ]  # fmt: skip
 
 
@@ -39,7 +40,7 @@ def captioned_pdf() -> bytes:
     pdf.set_xy(300, 20)
     pdf.cell(200, 14, "项目支出绩效目标表")
     pdf.set_xy(40, 40)
-    pdf.cell(300, 12, "预算年度：2025    单位名称：拉萨市信访局本级")
+    pdf.cell(300, 12, "预算年度：2025    单位名称：拉萨市信访局（本级）")
     y = 70.0
     for name, goal, rows in PROJECTS:
         for line in (f"项目名称：{name}", f"绩效目标：{goal}"):
@@ -55,12 +56,30 @@ def test_captions_name_the_project_and_goal_of_the_grid_below() -> None:
     got = [(p.code, p.name, p.goal, [i.level3 for i in p.indicators]) for p in doc.projects]
     want = [(n.split("-")[0], n.split("-", 1)[1], g, [r[2] for r in rows]) for n, g, rows in PROJECTS]
     assert got == want
-    assert doc.budget_year == 2025 and doc.unit_name == "拉萨市信访局本级"
+    assert doc.budget_year == 2025 and doc.unit_name == "拉萨市信访局（本级）"
     assert [i.weight for p in doc.projects for i in p.indicators] == [50, 40, 90]
 
 
 def test_a_wrapped_goal_caption_is_joined() -> None:
     assert captions(["项目名称：A123456-经费", "绩效目标：保障运转，", "减少结余。", "其他"]) == {
         "project": "A123456-经费",
-        "goal": "保障运转,减少结余。其他",
+        "goal": "保障运转，减少结余。其他",
     }
+
+
+def test_captions_are_matched_folded_and_kept_as_printed() -> None:
+    """`项目名称:` / `绩效目标：` with either colon; the values keep their full-width punctuation."""
+    assert captions(
+        ["项目名称:５４０１２３４５６－经费（第一批）", "⽬标：x", "年度绩效目标：保障运转；减少结余（3项）"]
+    ) == {
+        "project": "５４０１２３４５６－经费（第一批）⽬标：x",
+        "goal": "保障运转；减少结余（3项）",
+    }
+
+
+def test_page_header_values_are_cut_out_as_printed() -> None:
+    found = page_header_fields(["预算年度：２０２５年    单位名称：拉萨市信访局（本级）   金额单位：万元"])
+    assert found["year"] == "2025"  # a number: read folded
+    assert found["unit_name"] == "拉萨市信访局（本级）"
+    assert found["amount_unit"] == "万元"
+    assert page_header_fields(["部门（单位）名称：拉萨市財政局"])["unit_name"] == "拉萨市財政局"

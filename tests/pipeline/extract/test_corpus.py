@@ -8,8 +8,6 @@ continuation styles; each PDF must come back exactly: no row invented, none drop
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ import pytest
 
 from pipeline.extract import extract
 from pipeline.normalize import normalize
+from tests import scoring
 from tests.fixtures.corpus import write_corpus
 
 FIELDS = ("level1", "level2", "level3", "core", "operator", "target", "target_this_year",
@@ -32,16 +31,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def canon(value: Any) -> Any:
-    """The comparison score.py makes: NFKC, no whitespace, numbers as numbers."""
-    if value is None:
-        return ""
+    """The comparison score.py makes: as printed (full-width punctuation is not ASCII), no
+    whitespace, a Kangxi radical read as its ideograph, numbers as numbers."""
     if isinstance(value, bool):
         return value
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
-    try:
-        return float(text)
-    except ValueError:
-        return text
+    text = scoring.printed(value)
+    number = scoring.number(text)
+    return text if number is None else number
 
 
 def truths(corpus: Path) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ gridlines, and a medium outer box with a two-row header (绩效指标 over 一�
 tests/fixtures/golden/README.md. The committed PDFs are read as they are: neither Chromium nor
 LibreOffice is needed here.
 
-Comparison and pairing are test_golden.py's (the acceptance scorer's lenient normalisation).
+Comparison and pairing are test_golden.py's (as printed, as the acceptance scorer compares).
 Should the extractor get something wrong, it goes in KNOWN as a strict xfail with the diagnosis.
 """
 

@@ -8,7 +8,7 @@ small text and Excel number formats; LibreOffice 7.4 prints it. The truth is wha
 (`calc_format.printed_truth`: `0%` makes 0.995 print as 100%; a cut name is its visible part, with
 a doubt). See tests/fixtures/golden/README.md. The committed PDFs are read as they are.
 
-Comparison and pairing are test_golden.py's (the acceptance scorer's lenient normalisation).
+Comparison and pairing are test_golden.py's (as printed, as the acceptance scorer compares).
 What the extractor gets wrong would go in KNOWN as a strict xfail with the diagnosis.
 """
 

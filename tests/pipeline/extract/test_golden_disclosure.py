@@ -9,8 +9,8 @@ words or full-width, ``≥95%`` values, ``1,200``, empty 本年 columns, ``10%``
 合计/小计 rows, a 绩效目标 over three pages, two units. See tests/fixtures/golden/README.md.
 
 Truth rows carry each project's own unit (the two-unit document); comparison and pairing are
-test_golden.py's (the lenient normalisation). What the extractor gets wrong is in KNOWN as a strict xfail with its
-diagnosis; pipeline/ is not changed here.
+test_golden.py's (as printed, as the acceptance scorer compares). What the extractor gets wrong is
+in KNOWN as a strict xfail with its diagnosis; pipeline/ is not changed here.
 """
 
 from __future__ import annotations

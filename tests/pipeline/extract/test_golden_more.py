@@ -6,7 +6,7 @@ CJK-wrapped Paragraphs, /Rotate 90) and a "system export" drawn cell by cell on 
 canvas (a rectangle or filled bars per cell, synonym header without the 本年 columns, merged
 cells repeated or continued across page breaks, a multi-unit city bundle with /Rotate 270).
 
-Comparison and pairing are test_golden.py's (the lenient normalisation). A bundle's truth gives
+Comparison and pairing are test_golden.py's (as printed, as the acceptance scorer compares). A bundle's truth gives
 each project its own ``unit_name``; score.py's truth shape has one unit per document, so its
 figure for ``system-bundle`` counts the other units' rows as unit_name errors and is printed,
 not held to the floor. What the extractor still gets wrong is marked as strict xfail with the
