@@ -23,11 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT)) if str(ROOT) not in sys.path else None
 
 
-def ensure_corpus(path: Path, docs: int, families: str) -> Path:
+def ensure_corpus(path: Path, docs: int, families: str, min_pages: int) -> Path:
     if not any(path.rglob("*.pdf")):
         subprocess.run(
             [sys.executable, "-m", "tests.fixtures.corpus", str(path), "--docs", str(docs), "--seed", "7",
-             "--families", families],
+             "--families", families, "--min-pages", str(min_pages)],
             cwd=ROOT, check=True,
         )  # fmt: skip
     return path
@@ -74,14 +74,19 @@ def one_run(corpus: Path, workers: int, url: str | None) -> dict[str, float]:
 
         def at_the_end(tick: Tick) -> None:  # the pool's CPU, read while its processes still live
             if tick.done == tick.total:
-                pool_cpu[0] = tree_cpu(os.getpid()) - (time.process_time() + own_children())
+                pool_cpu[0] = tree_cpu(os.getpid()) - time.process_time()
 
-        wall, main = time.perf_counter(), time.process_time()
+        wall, cpu = time.perf_counter(), [time.process_time()]
         batch = intake.create_batch(engine, [str(corpus)])
         received = receive(engine, settings.store, batch, files)
+        cpu.append(time.process_time())
         run(engine, received.jobs, settings, workers=workers, listener=at_the_end)
-        across.refresh_after(engine, [j.sha256 for j in received.jobs], settings.profile(), whole_database=True)
-        wall, main = time.perf_counter() - wall, time.process_time() - main
+        cpu.append(time.process_time())
+        across.refresh_after(
+            engine, [j.sha256 for j in received.jobs], settings.profile(), whole_database=True
+        )
+        cpu.append(time.process_time())
+        wall = time.perf_counter() - wall
         summary = queries.batch_summary(engine, batch)
         engine.dispose()
     return {
@@ -89,29 +94,28 @@ def one_run(corpus: Path, workers: int, url: str | None) -> dict[str, float]:
         "documents": summary.stored + summary.no_table,
         "pages": summary.pages_done,
         "wall": wall,
-        "main_cpu": main,
+        "main_cpu": cpu[-1] - cpu[0],
+        "receive_cpu": cpu[1] - cpu[0],
+        "run_cpu": cpu[2] - cpu[1],
+        "refresh_cpu": cpu[3] - cpu[2],
         "pool_cpu": pool_cpu[0],
     }
-
-
-def own_children() -> float:
-    """CPU of this process's finished children (none expected; kept out of the pool's share)."""
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--docs", type=int, default=60)
     ap.add_argument("--families", default="landscape,portrait,rotated,variants,long,seed")
+    ap.add_argument("--min-pages", type=int, default=13, help="pages of each document at least")
     ap.add_argument("--workers", default="1,2", help="comma-separated numbers of worker processes")
     ap.add_argument("--corpus", type=Path, default=None)
     ap.add_argument("--database-url", default=None, help="default: a fresh SQLite file per run")
     args = ap.parse_args()
     corpus = ensure_corpus(
-        args.corpus or ROOT / "bench" / "out" / f"scaling-{args.docs}", args.docs, args.families
+        args.corpus or ROOT / "bench" / "out" / f"scaling-{args.docs}x{args.min_pages}",
+        args.docs,
+        args.families,
+        args.min_pages,
     )
     print(f"corpus {corpus}, {os.cpu_count()} cores here; database {args.database_url or 'SQLite'}")
     base = None
@@ -123,7 +127,8 @@ def main() -> int:
         print(
             f"workers {workers:>2}: {r['documents']:.0f} documents, {r['pages']:.0f} pages in {r['wall']:.2f} s = "
             f"{rate:.1f} pages/s, {r['documents'] / r['wall']:.1f} documents/s ({rate / base:.2f}x of the first); "
-            f"main process {r['main_cpu']:.2f} CPU-s of {total:.2f} = {100 * r['main_cpu'] / total:.1f} %"
+            f"main process {r['main_cpu']:.2f} CPU-s of {total:.2f} = {100 * r['main_cpu'] / total:.1f} % "
+            f"(receive {r['receive_cpu']:.2f}, parse+write {r['run_cpu']:.2f}, cross-document {r['refresh_cpu']:.2f})"
         )
     return 0
 

@@ -1,30 +1,146 @@
-"""Writing a parsed document's rows: projects, indicators and document-scope findings.
+"""Writing parsed documents: projects, indicators and document-scope findings, many at a time.
 
-`save_outcome` first locks the document row (PostgreSQL: FOR NO KEY UPDATE, which still lets
+The work is split so the one writer does little: `rows_of` turns a parsed document into plain
+tuples (run where the document was parsed: a pool process or a Celery worker), and
+`save_rows` writes any number of documents in one transaction, indicators and findings by the
+driver's own executemany (no ORM object, no per-row parameter processing).
+
+`save_rows` first locks each document row (PostgreSQL: FOR NO KEY UPDATE, which still lets
 other transactions insert submissions pointing at it; SQLite: BEGIN IMMEDIATE), then replaces
-the children. Every writer takes the document row before any child row, so lock order is
-fixed and two saves of one document simply queue.
+its children. Every writer takes the document row before any child row, so lock order is fixed
+and two saves of one document simply queue. Documents are locked in SHA-256 order, so two
+writers of overlapping groups cannot deadlock.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from db.engine import write_connection
-from db.models import (
-    SCOPE_DOCUMENT,
-    Document,
-    Finding,
-    Indicator,
-    Project,
-    utcnow,
-)
+from db.models import SCOPE_DOCUMENT, Document, Finding, Indicator, Project, utcnow
 from db.status import Status
 from db.transitions import NotFoundError
 from pipeline import model
+
+INDICATOR_COLUMNS = (
+    "project_id",
+    "document_id",
+    "ordinal",
+    "level1",
+    "level2",
+    "level3",
+    "core",
+    "operator",
+    "target",
+    "target_this_year",
+    "measure_unit",
+    "weight",
+    "weight_this_year",
+    "page",
+    "raw",
+)
+FINDING_COLUMNS = (
+    "document_id",
+    "project_code",
+    "rule",
+    "severity",
+    "message",
+    "page",
+    "row",
+    "level3",
+    "scope",
+)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """One parsed document as rows to insert; plain tuples, cheap to send between processes.
+
+    Indicator tuples start with their project's ordinal (replaced by its id when written) and
+    leave out the document id; finding tuples leave out the document id and scope.
+    """
+
+    document: dict[str, Any]  # the documents row's new values
+    projects: tuple[dict[str, Any], ...] = ()
+    indicators: tuple[tuple[Any, ...], ...] = ()
+    findings: tuple[tuple[Any, ...], ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def status(self) -> Status:
+        return Status(self.document["status"])
+
+
+def rows_of(
+    document: model.Document,
+    findings: Sequence[model.Finding],
+    pipeline_version: str,
+    timings: dict[str, float] | None = None,
+) -> Rows:
+    """The rows `save_rows` writes for `document`. Pure: runs in whichever process parsed it."""
+    return Rows(
+        document={
+            "status": Status.STORED.value if document.projects else Status.NO_TABLE.value,
+            "stage": None,
+            # a no_table document says what was looked at, and what was noticed there
+            "error": None if document.projects else no_table_reason(document),
+            "pages": document.pages,
+            "unit_name": document.unit_name,
+            "budget_year": document.budget_year,
+            "amount_unit": document.amount_unit,
+            "layout": document.layout,
+            "pipeline_version": pipeline_version,
+            "timings": dict(timings or {}),
+        },
+        projects=tuple(
+            {
+                "ordinal": i,
+                "code": p.code,
+                "name": p.name,
+                "goal": p.goal,
+                "unit_name": p.unit_name,
+                "page": p.page,
+            }
+            for i, p in enumerate(document.projects)
+        ),
+        indicators=tuple(
+            (
+                i,
+                j,
+                r.level1,
+                r.level2,
+                r.level3,
+                r.core,
+                r.operator,
+                r.target,
+                r.target_this_year,
+                r.measure_unit,
+                r.weight,
+                r.weight_this_year,
+                r.page,
+                json.dumps(dict(r.raw), ensure_ascii=False),
+            )
+            for i, p in enumerate(document.projects)
+            for j, r in enumerate(p.indicators)
+        ),
+        findings=tuple(
+            (f.project_code, f.rule, f.severity, f.message, f.page, f.row, f.level3) for f in findings
+        ),
+        timings=dict(timings or {}),
+    )
+
+
+def save_rows(engine: Engine, documents: Sequence[tuple[str, Rows]]) -> None:
+    """Replace each document's projects, indicators and document-scope findings, and set its
+    status (`stored`, or `no_table` without projects): all of them in one transaction."""
+    with write_connection(engine) as conn:
+        for sha256, rows in sorted(documents, key=lambda item: item[0]):
+            _replace(conn, sha256, rows)
 
 
 def save_outcome(
@@ -35,112 +151,62 @@ def save_outcome(
     pipeline_version: str,
     timings: dict[str, float],
 ) -> None:
-    """Replace the document's projects, indicators and document-scope findings in one transaction.
-
-    Status becomes `stored`, or `no_table` when the document has no projects.
-    """
-    with write_connection(engine) as conn:
-        document_id = conn.execute(
-            select(Document.id).where(Document.sha256 == sha256).with_for_update(key_share=True)
-        ).scalar_one_or_none()
-        if document_id is None:
-            raise NotFoundError(f"no document {sha256}")
-
-        conn.execute(delete(Indicator).where(Indicator.document_id == document_id))
-        conn.execute(delete(Project).where(Project.document_id == document_id))
-        conn.execute(
-            delete(Finding).where(Finding.document_id == document_id, Finding.scope == SCOPE_DOCUMENT)
-        )
-
-        if document.projects:
-            project_ids = (
-                conn.execute(
-                    insert(Project).returning(Project.id, sort_by_parameter_order=True),
-                    [_project_row(document_id, i, p) for i, p in enumerate(document.projects)],
-                )
-                .scalars()
-                .all()
-            )
-            indicator_rows = [
-                _indicator_row(document_id, project_id, j, indicator)
-                for project_id, project in zip(project_ids, document.projects, strict=True)
-                for j, indicator in enumerate(project.indicators)
-            ]
-            if indicator_rows:
-                conn.execute(insert(Indicator), indicator_rows)
-        if findings:
-            conn.execute(insert(Finding), [_finding_row(document_id, f) for f in findings])
-
-        conn.execute(
-            update(Document)
-            .where(Document.id == document_id)
-            .values(
-                status=Status.STORED if document.projects else Status.NO_TABLE,
-                # a no_table document says what was looked at, and what was noticed there
-                stage=None,
-                error=None if document.projects else no_table_reason(document),
-                pages=document.pages,
-                unit_name=document.unit_name,
-                budget_year=document.budget_year,
-                amount_unit=document.amount_unit,
-                layout=document.layout,
-                pipeline_version=pipeline_version,
-                timings=dict(timings),
-                updated_at=utcnow(),
-            )
-        )
-
-
-def _project_row(document_id: int, ordinal: int, project: model.Project) -> dict[str, Any]:
-    return {
-        "document_id": document_id,
-        "ordinal": ordinal,
-        "code": project.code,
-        "name": project.name,
-        "goal": project.goal,
-        "unit_name": project.unit_name,
-        "page": project.page,
-    }
-
-
-def _indicator_row(
-    document_id: int, project_id: int, ordinal: int, indicator: model.Indicator
-) -> dict[str, Any]:
-    return {
-        "project_id": project_id,
-        "document_id": document_id,
-        "ordinal": ordinal,
-        "level1": indicator.level1,
-        "level2": indicator.level2,
-        "level3": indicator.level3,
-        "core": indicator.core,
-        "operator": indicator.operator,
-        "target": indicator.target,
-        "target_this_year": indicator.target_this_year,
-        "measure_unit": indicator.measure_unit,
-        "weight": indicator.weight,
-        "weight_this_year": indicator.weight_this_year,
-        "page": indicator.page,
-        "raw": dict(indicator.raw),
-    }
-
-
-def _finding_row(document_id: int, finding: model.Finding) -> dict[str, Any]:
-    return {
-        "document_id": document_id,
-        "project_code": finding.project_code,
-        "rule": finding.rule,
-        "severity": finding.severity,
-        "message": finding.message,
-        "page": finding.page,
-        "row": finding.row,
-        "level3": finding.level3,
-        "scope": SCOPE_DOCUMENT,
-        "subject": None,
-    }
+    """One document, straight from the pipeline's types."""
+    save_rows(engine, [(sha256, rows_of(document, findings, pipeline_version, timings))])
 
 
 def no_table_reason(document: model.Document) -> str:
     """Why a readable PDF gave no rows: the pages read and the extractor's notes."""
     reason = f"no 项目支出绩效表 found in {document.pages} page(s)"
     return "; ".join([reason, *document.notes])
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _replace(conn: Connection, sha256: str, rows: Rows) -> None:
+    document_id = conn.execute(
+        select(Document.id).where(Document.sha256 == sha256).with_for_update(key_share=True)
+    ).scalar_one_or_none()
+    if document_id is None:
+        raise NotFoundError(f"no document {sha256}")
+
+    conn.execute(delete(Indicator).where(Indicator.document_id == document_id))
+    conn.execute(delete(Project).where(Project.document_id == document_id))
+    conn.execute(delete(Finding).where(Finding.document_id == document_id, Finding.scope == SCOPE_DOCUMENT))
+
+    if rows.projects:
+        project_ids = (
+            conn.execute(
+                insert(Project).returning(Project.id, sort_by_parameter_order=True),
+                [{"document_id": document_id, **p} for p in rows.projects],
+            )
+            .scalars()
+            .all()
+        )
+        if rows.indicators:
+            _executemany(
+                conn,
+                "indicators",
+                INDICATOR_COLUMNS,
+                [(project_ids[r[0]], document_id, *r[1:]) for r in rows.indicators],
+            )
+    if rows.findings:
+        _executemany(
+            conn, "findings", FINDING_COLUMNS, [(document_id, *f, SCOPE_DOCUMENT) for f in rows.findings]
+        )
+    conn.execute(
+        update(Document).where(Document.id == document_id).values(**rows.document, updated_at=utcnow())
+    )
+
+
+def _executemany(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """INSERT by the driver's executemany: tuples as they are, in the driver's placeholder style.
+
+    JSON columns arrive as text already (`rows_of` encoded them); PostgreSQL casts the untyped
+    parameter to the column's type.
+    """
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    statement = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join([mark] * len(columns))})"
+    conn.exec_driver_sql(statement, rows)

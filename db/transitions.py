@@ -8,6 +8,7 @@ document, `set_stage` touches only a running one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, update
@@ -52,13 +53,35 @@ def claim(engine: Engine, sha256: str, stage: str = "extract") -> bool:
 
     `running` may be claimed again so that a task redelivered after a worker died proceeds.
     """
+    return sha256 in claim_many(engine, [sha256], stage)
+
+
+def claim_many(engine: Engine, sha256s: Sequence[str], stage: str = "extract") -> set[str]:
+    """`claim` for several documents in one statement; returns those claimed."""
+    if not sha256s:
+        return set()
+    with write_connection(engine) as conn:
+        claimed = conn.execute(
+            update(Document)
+            .where(Document.sha256.in_(list(sha256s)), Document.status.in_(PENDING))
+            .values(status=Status.RUNNING, stage=stage, error=None, updated_at=utcnow())
+            .returning(Document.sha256)
+        )
+        return set(claimed.scalars())
+
+
+def requeue_running(engine: Engine, sha256s: Sequence[str]) -> int:
+    """running → queued for those of `sha256s` still running (an interrupted run's); final ones
+    are left alone. Returns how many went back."""
+    if not sha256s:
+        return 0
     with write_connection(engine) as conn:
         result = conn.execute(
             update(Document)
-            .where(Document.sha256 == sha256, Document.status.in_(PENDING))
-            .values(status=Status.RUNNING, stage=stage, error=None, updated_at=utcnow())
+            .where(Document.sha256.in_(list(sha256s)), Document.status == Status.RUNNING)
+            .values(status=Status.QUEUED, stage=None, updated_at=utcnow())
         )
-        return result.rowcount == 1
+        return result.rowcount
 
 
 def set_stage(engine: Engine, sha256: str, stage: str) -> bool:

@@ -20,9 +20,9 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -30,12 +30,12 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import Engine
 
-from db import queries, results, transitions
+from db import queries, transitions
 from db.blobstore import path_for
+from db.results import Rows, rows_of, save_rows
 from db.status import Status
 from pipeline import PIPELINE_VERSION
 from pipeline.errors import PipelineError
-from pipeline.model import Document, Finding
 from pipeline.progress import Progress, no_progress
 from pipeline.run import Outcome, process
 from pipeline.settings import PipelineSettings
@@ -63,15 +63,13 @@ SKIPPED = "skipped"  # the document was final already (or became final under our
 
 @dataclass(frozen=True)
 class Computed:
-    """What the pipeline made of one document: a result or a reason, never an exception.
+    """What the pipeline made of one document: its rows or a reason, never an exception.
 
-    Small enough to travel back from a worker process (plain data, no engine).
+    Plain data (rows as tuples), cheap to send back from a worker process.
     """
 
     sha256: str
-    document: Document | None = None
-    findings: tuple[Finding, ...] = ()
-    timings: dict[str, float] = field(default_factory=dict)
+    rows: Rows | None = None
     pages: int = 0
     error: str | None = None
     stage: str | None = None  # where a failure happened
@@ -106,12 +104,13 @@ def run_document(
     progress: Progress = no_progress,
     admit: Callable[[], str | None] = lambda: None,
     processor: Processor = process,
+    alarm: bool = False,
 ) -> Result:
     """Claim, compute, write, in this process. Raises only transient errors (the document then
     stays `running` and the caller tries again later).
 
-    `time_limit` is what the failure message names; who enforces it is the caller's choice
-    (Celery's soft limit, or `compute`'s own alarm in the in-process runner).
+    `time_limit` is what the failure message names; who enforces it is the caller's choice:
+    Celery's soft limit, or with `alarm` this process's own (the in-process runner's pool).
     """
     if not transitions.claim(engine, sha256):
         ref = queries.find_document(engine, sha256)
@@ -130,6 +129,7 @@ def run_document(
             time_limit=time_limit,
             progress=stages,
             processor=processor,
+            alarm=alarm,
         )
     except Superseded:
         return Result(sha256, SKIPPED)
@@ -173,44 +173,55 @@ def compute(
     # CPU seconds of the pipeline itself, without the progress reports made from inside it:
     # what a worker spends on top of this is the cost of running it (bench/broker.py reads it)
     timings["parse_cpu"] = round(time.process_time() - started - stages.cpu, 6)
-    return Computed(
-        sha256,
-        document=outcome.document,
-        findings=tuple(outcome.findings),
-        timings=timings,
-        pages=outcome.extraction.pages,
-    )
+    rows = rows_of(outcome.document, outcome.findings, PIPELINE_VERSION, timings)
+    return Computed(sha256, rows=rows, pages=outcome.extraction.pages)
 
 
 def write(engine: Engine, computed: Computed) -> Result:
-    """The one write that makes a document final: its rows, or its reason.
+    """The one write that makes a document final: its rows, or its reason."""
+    return write_many(engine, [computed])[0]
 
-    A write that fails for a reason other than a passing one (a value the database refuses)
-    fails the document with that reason, so it never stays `running`.
+
+def write_many(engine: Engine, computed: Sequence[Computed]) -> list[Result]:
+    """Make every document in `computed` final: all rows in one transaction, then the failures.
+
+    A write the database refuses for a reason other than a passing one (a value it will not
+    take) is retried document by document, so only the document at fault fails, with that
+    reason, and none stays `running`. Transient errors are raised: the caller retries.
     """
-    sha256 = computed.sha256
-    if computed.error is None:
-        assert computed.document is not None
-        try:
-            results.save_outcome(
-                engine, sha256, computed.document, computed.findings, PIPELINE_VERSION, computed.timings
+    parsed = [c for c in computed if c.error is None]
+    try:
+        if parsed:
+            save_rows(engine, [(c.sha256, _rows(c)) for c in parsed])
+    except Exception as exc:  # noqa: BLE001 — sorted right here
+        if is_transient(exc):
+            raise
+        if len(parsed) > 1:
+            return [write(engine, c) for c in computed]
+        failed = Computed(parsed[0].sha256, error=failure_reason(exc), stage=Stage.STORE)
+        computed = [failed if c is parsed[0] else c for c in computed]
+    results: list[Result] = []
+    for c in computed:
+        if c.error is None:
+            rows = _rows(c)
+            results.append(
+                Result(
+                    c.sha256,
+                    rows.status,
+                    pages=c.pages,
+                    projects=len(rows.projects),
+                    indicators=len(rows.indicators),
+                )
             )
-        except Exception as exc:  # noqa: BLE001 — sorted right here
-            if is_transient(exc):
-                raise
-            computed = Computed(sha256, error=failure_reason(exc), stage=Stage.STORE)
         else:
-            document = computed.document
-            return Result(
-                sha256,
-                Status.STORED if document.projects else Status.NO_TABLE,
-                pages=computed.pages,
-                projects=len(document.projects),
-                indicators=sum(len(p.indicators) for p in document.projects),
-            )
-    assert computed.error is not None
-    transitions.mark_failed(engine, sha256, computed.error, stage=computed.stage)
-    return Result(sha256, Status.FAILED, error=computed.error, stage=computed.stage)
+            transitions.mark_failed(engine, c.sha256, c.error, stage=c.stage)
+            results.append(Result(c.sha256, Status.FAILED, error=c.error, stage=c.stage))
+    return results
+
+
+def _rows(computed: Computed) -> Rows:
+    assert computed.rows is not None
+    return computed.rows
 
 
 # --------------------------------------------------------------------------- reasons

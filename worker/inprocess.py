@@ -1,11 +1,12 @@
 """The embedded default: parse a batch on every core of this machine, no server needed.
 
-Worker processes only compute (bytes → `Outcome`); this process alone writes to the
-database, so SQLite keeps a single writer. Every document ends in a final state: an
-exception becomes `failed` with a reason a person can act on, and a worker process
-that dies (segfault, out of memory) takes no document with it — the documents it
-might have been holding are re-run one by one in a fresh process, and the one that
-kills that process too is marked failed.
+Each pool process runs the one path a Celery worker runs (`worker.document.run_document`:
+claim, read, parse, write), so parsing and writing both grow with the cores and this process
+only hands out documents and counts; SQLite takes the writers in turn (WAL, BEGIN IMMEDIATE,
+a busy timeout). Every document ends in a final state: an exception becomes `failed` with a
+reason a person can act on, and a worker process that dies (segfault, out of memory) takes no
+document with it — the documents it might have been holding are re-run one by one in a fresh
+process, and the one that kills that process too is marked failed here.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from db import transitions
 from db.status import Status
 from pipeline.run import process
 from pipeline.settings import PipelineSettings
-from worker.document import Computed, Processor, Stage, compute, describe_unexpected, read_stored_copy, write
+from worker import runtime
+from worker.document import Computed, Processor, Result, Stage, describe_unexpected, run_document, write
 from worker.receive import Job
 from worker.settings import Settings
 
@@ -71,13 +73,19 @@ def run(
     listener: Listener = _ignore,
     processor: Processor = process,
 ) -> RunStats:
-    """Parse every job on `workers` processes (default: every usable core) and store each result.
+    """Parse and store every job on `workers` processes (default: every usable core).
 
     `processor` is `pipeline.run.process` unless a test puts another picklable function there.
     One document may take `settings.soft_time_limit` seconds; then it fails with that reason.
     """
     workers = max(1, min(workers or usable_cores(), len(jobs)))
-    task = _Task(settings.pipeline(), settings.store, float(settings.soft_time_limit), processor)
+    task = _Task(
+        engine.url.render_as_string(hide_password=False),  # the pool writes where `engine` does
+        settings.pipeline(),
+        settings.store,
+        float(settings.soft_time_limit),
+        processor,
+    )
     runner = _Runner(engine, len(jobs), listener)
     pending = list(jobs)
     pending.reverse()  # popped from the end: keeps the given order
@@ -104,19 +112,21 @@ def usable_cores() -> int:
 
 @dataclass(frozen=True)
 class _Task:
-    """What a worker process needs to compute one job; plain data, so it pickles."""
+    """What a pool process needs to run one job; plain data, so it pickles."""
 
+    database_url: str
     pipeline: PipelineSettings
     store: Path
     time_limit: float
     processor: Processor
 
-    def __call__(self, job: Job) -> Computed:
-        """Runs in a worker process: `worker.document.compute`, the time limit enforced here."""
-        return compute(
-            lambda: read_stored_copy(job.sha256, self.store, Path(job.store_path)),
+    def __call__(self, job: Job) -> Result:
+        """Runs in a pool process: the one path, the time limit enforced here."""
+        return run_document(
+            runtime.engine_for(self.database_url),
             job.sha256,
-            self.pipeline,
+            store_dir=self.store,
+            settings=self.pipeline,
             time_limit=self.time_limit,
             processor=self.processor,
             alarm=True,
@@ -124,7 +134,7 @@ class _Task:
 
 
 class _Runner:
-    """The parent's side: claims, writes results, counts, reports."""
+    """This process's side: hands out, counts, reports; writes only what a pool process could not."""
 
     def __init__(self, engine: Engine, total: int, listener: Listener) -> None:
         self.engine = engine
@@ -132,39 +142,33 @@ class _Runner:
         self.listener = listener
         self.done = self.failed = self.pages = 0
         self.started = time.monotonic()
-        self.claimed: dict[str, Job] = {}  # claimed and not yet written
+        self.in_flight: dict[str, Job] = {}  # handed to the pool and not yet reported
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
-    def claim(self, job: Job) -> bool:
-        if transitions.claim(self.engine, job.sha256):
-            self.claimed[job.sha256] = job
-            return True
-        self._count(job, "skipped", pages=0)  # already final: another run finished it
-        return False
-
-    def finish(self, job: Job, computed: Computed) -> None:
-        result = write(self.engine, computed)
-        self.claimed.pop(job.sha256, None)
-        self._count(job, result.status, pages=computed.pages)
-
-    def _count(self, job: Job, status: str, pages: int) -> None:
+    def finish(self, job: Job, result: Result) -> None:
+        self.in_flight.pop(job.sha256, None)
         self.done += 1
-        self.pages += pages
-        self.failed += status == Status.FAILED
+        self.pages += result.pages or 0
+        self.failed += result.status == Status.FAILED
         self.listener(
-            Tick(self.done, self.total, self.pages, self.failed, self.elapsed(), job.source_name, status)
+            Tick(
+                self.done, self.total, self.pages, self.failed, self.elapsed(), job.source_name, result.status
+            )
         )
 
+    def fail(self, job: Job, reason: str, stage: str) -> None:
+        """What a pool process could not record itself (it died, or lost the database)."""
+        self.finish(job, write(self.engine, Computed(job.sha256, error=reason, stage=stage)))
+
     def release_unfinished(self) -> None:
-        """Interrupted (Ctrl-C, an error while writing): put claimed documents back in the queue."""
-        for sha256 in list(self.claimed):
-            try:
-                transitions.set_status(self.engine, sha256, Status.QUEUED)
-            except Exception:  # noqa: BLE001 — best effort on the way out; the first error is what matters
-                break
-        self.claimed.clear()
+        """Interrupted (Ctrl-C, an error): documents still `running` go back to the queue."""
+        try:
+            transitions.requeue_running(self.engine, list(self.in_flight))
+        except Exception:  # noqa: BLE001 — best effort on the way out; the first error is what matters
+            pass
+        self.in_flight.clear()
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -182,18 +186,18 @@ def _run_pool(runner: _Runner, pending: list[Job], workers: int, task: _Task) ->
     an empty list when every job went through.
     """
     window = 2 * workers  # in flight at once: bounds memory and the suspects of a crash
-    in_flight: dict[Future[Computed], Job] = {}
-    with _pool(workers) as pool:
+    in_flight: dict[Future[Result], Job] = {}
+    pool = _pool(workers)
+    try:
         while pending or in_flight:
             while pending and len(in_flight) < window:
                 job = pending.pop()
-                if not runner.claim(job):
-                    continue
                 try:
                     in_flight[pool.submit(task, job)] = job
                 except BrokenProcessPool:  # a worker died since the last wait: harvest below
                     pending.append(job)
                     break
+                runner.in_flight[job.sha256] = job
             if not in_flight:
                 break
             finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
@@ -203,25 +207,27 @@ def _run_pool(runner: _Runner, pending: list[Job], workers: int, task: _Task) ->
             suspects = _harvest(runner, finished, in_flight)
             if suspects:
                 return suspects
+    finally:  # on an interrupt, documents not started stay queued; those running finish
+        pool.shutdown(wait=True, cancel_futures=True)
     return []
 
 
-def _broken(future: Future[Computed]) -> bool:
+def _broken(future: Future[Result]) -> bool:
     return isinstance(future.exception(), BrokenProcessPool)
 
 
 def _harvest(
-    runner: _Runner, finished: set[Future[Computed]], in_flight: dict[Future[Computed], Job]
+    runner: _Runner, finished: set[Future[Result]], in_flight: dict[Future[Result], Job]
 ) -> list[Job]:
-    """Write the results of `finished`; return the jobs a dead worker process took down."""
+    """Report the results of `finished`; return the jobs a dead worker process took down."""
     suspects: list[Job] = []
     for future in finished:
         job = in_flight.pop(future)
         exc = future.exception()
         if isinstance(exc, BrokenProcessPool):
             suspects.append(job)
-        elif exc is not None:  # a transient error, or the result could not travel back
-            runner.finish(job, Computed(job.sha256, error=describe_unexpected(exc), stage=Stage.STORE))
+        elif exc is not None:  # the database went away under the pool process, or the result did not travel
+            runner.fail(job, describe_unexpected(exc), Stage.STORE)
         else:
             runner.finish(job, future.result())
     return sorted(suspects, key=lambda j: j.source_name)
@@ -229,16 +235,16 @@ def _harvest(
 
 def _run_alone(runner: _Runner, job: Job, task: _Task) -> None:
     """Re-run one document in a process of its own: if that dies too, the document is the cause."""
+    runner.in_flight[job.sha256] = job
     with _pool(1) as pool:
         try:
-            computed = pool.submit(task, job).result()
+            result = pool.submit(task, job).result()
         except BrokenProcessPool:
-            computed = Computed(
-                job.sha256,
-                error=(
-                    "the parser process died while reading this file, twice (a crash or out of memory); "
-                    "the file may be damaged — open it in a PDF reader and save a new copy"
-                ),
-                stage=Stage.EXTRACT,
+            runner.fail(
+                job,
+                "the parser process died while reading this file, twice (a crash or out of memory); "
+                "the file may be damaged — open it in a PDF reader and save a new copy",
+                Stage.EXTRACT,
             )
-    runner.finish(job, computed)
+            return
+    runner.finish(job, result)

@@ -24,6 +24,7 @@ ATTEMPTS_TTL = 2 * 86_400  # seconds a delivery count is remembered
 class _Resources:
     pid: int
     engine: Engine | None = None
+    engine_url: str | None = None
     redis_client: redis.Redis | None = None
 
 
@@ -40,12 +41,20 @@ def _mine() -> _Resources:
 
 
 def engine() -> Engine:
-    """This process's engine on the settings' database."""
+    """This process's engine on the settings' database (a Celery worker's)."""
     from worker.app import settings
 
+    return engine_for(settings.database_url)
+
+
+def engine_for(url: str) -> Engine:
+    """This process's engine on `url`, made once per process (a pool process of the in-process
+    runner keeps one for all the documents it parses)."""
     res = _mine()
-    if res.engine is None:
-        res.engine = make_engine(settings.database_url)
+    if res.engine is None or res.engine_url != url:
+        if res.engine is not None:
+            res.engine.dispose()
+        res.engine, res.engine_url = make_engine(url), url
     return res.engine
 
 

@@ -113,7 +113,7 @@ def test_a_document_whose_worker_died_once_is_rerun_and_stored(engine: Engine, t
     assert {s for s, _ in statuses(engine, batch).values()} == {"stored"}
 
 
-def test_an_interrupted_run_puts_claimed_documents_back_in_the_queue(
+def test_an_interrupted_run_leaves_no_document_running_and_resumes(
     engine: Engine,
     tmp_path: Path,
 ) -> None:
@@ -125,10 +125,13 @@ def test_an_interrupted_run_puts_claimed_documents_back_in_the_queue(
     with pytest.raises(KeyboardInterrupt):
         run(engine, jobs, workers=2, listener=stop, processor=fake_process)
 
-    after = statuses(engine, batch)
-    assert sorted(s for s, _ in after.values()) == ["queued"] * 5 + ["stored"]
+    # documents never started stay queued, those a pool process had begun finish: none is
+    # left running, and nothing is lost
+    after = [status for status, _ in statuses(engine, batch).values()]
+    assert set(after) == {"queued", "stored"}
+    assert after.count("queued") >= 2  # 2 of 6 were never handed out (a window of 4)
     resumed = queued_jobs(engine, batch)
-    assert len(resumed) == 5
+    assert len(resumed) == after.count("queued")
     run(engine, resumed, workers=2, processor=fake_process)
     assert {s for s, _ in statuses(engine, batch).values()} == {"stored"}
 
