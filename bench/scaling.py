@@ -56,10 +56,10 @@ def tree_cpu(pid: int) -> float:
 
 
 def one_run(corpus: Path, workers: int, url: str | None) -> dict[str, float]:
-    from db import across, intake, queries
+    from db import intake, queries
     from db.engine import make_engine, migrate
     from jixiao.inputs import collect
-    from worker.inprocess import Tick, run
+    from worker.inprocess import Tick, refresh_across, run
     from worker.receive import receive
     from worker.settings import Settings
 
@@ -82,9 +82,7 @@ def one_run(corpus: Path, workers: int, url: str | None) -> dict[str, float]:
         cpu.append(time.process_time())
         run(engine, received.jobs, settings, workers=workers, listener=at_the_end)
         cpu.append(time.process_time())
-        across.refresh_after(
-            engine, [j.sha256 for j in received.jobs], settings.profile(), whole_database=True
-        )
+        refresh_across(engine, [j.sha256 for j in received.jobs], settings, workers=workers)
         cpu.append(time.process_time())
         wall = time.perf_counter() - wall
         summary = queries.batch_summary(engine, batch)

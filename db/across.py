@@ -92,17 +92,26 @@ class _Stored:
 # --------------------------------------------------------------------------- public
 
 
-def refresh_after(
-    engine: Engine, sha256s: Iterable[str], profile: Profile, *, whole_database: bool
-) -> Refreshed:
-    """The one place that decides what to recompute once documents are stored; every mode calls it.
+@dataclass(frozen=True)
+class Part:
+    """One independent piece of a refresh: the ``unit`` rules over some (unit, year) pairs, or
+    the ``all_units`` rules over everything. Parts of one plan touch disjoint findings, so they
+    may run in any order, in several processes."""
+
+    pairs: frozenset[Pair] = frozenset()
+    whole_database: bool = False
+
+
+def plan_after(engine: Engine, sha256s: Iterable[str], *, whole_database: bool, parts: int = 1) -> list[Part]:
+    """The one place that decides what to recompute once documents are stored; every mode uses it.
 
     The ``unit`` rules are re-run for every (unit, year) the documents `sha256s` touch, as stored
     now and as their cross findings were filed before (a re-read document may have changed unit
     or year), and for the year after each. The ``all_units`` rules compare every stored document,
     too wide to redo after each one: they run only with `whole_database`, which the callers pass
     at the end of a batch (in-process or followed in broker mode) and on the periodic beat task,
-    not after each document a Celery worker stores.
+    not after each document a Celery worker stores. The pairs are dealt into at most `parts`
+    parts by unit (a unit's years must be judged together).
     """
     shas = sorted(set(sha256s))
     touched: set[Pair] = set()
@@ -116,9 +125,33 @@ def refresh_after(
                 ):
                     touched.add(_subject_pair(subject))
     pairs = touched | {(unit, year + 1) for unit, year in touched if year is not None}
-    if not pairs and not whole_database:
-        return Refreshed(0, 0, None)
-    return refresh_pairs(engine, pairs, profile, whole_database=whole_database)
+    units = sorted({unit for unit, _ in pairs}, key=lambda u: (u is None, u or ""))
+    dealt: list[set[Pair]] = [set() for _ in range(max(1, min(parts, len(units))))]
+    for i, unit in enumerate(units):
+        dealt[i % len(dealt)] |= {p for p in pairs if p[0] == unit}
+    plan = [Part(frozenset(d)) for d in dealt if d]
+    if whole_database:
+        plan.append(Part(whole_database=True))
+    return plan
+
+
+def refresh_part(engine: Engine, part: Part, profile: Profile) -> Refreshed:
+    """Run one part of a plan."""
+    return refresh_pairs(engine, part.pairs, profile, whole_database=part.whole_database)
+
+
+def refresh_after(
+    engine: Engine, sha256s: Iterable[str], profile: Profile, *, whole_database: bool
+) -> Refreshed:
+    """`plan_after`, run here, part after part (a Celery worker, `jixiao ingest` in broker mode)."""
+    done = [
+        refresh_part(engine, part, profile)
+        for part in plan_after(engine, sha256s, whole_database=whole_database)
+    ]
+    outliers = [r.outliers for r in done if r.outliers is not None]
+    return Refreshed(
+        sum(r.pairs for r in done), sum(r.findings for r in done), outliers[0] if outliers else None
+    )
 
 
 def refresh_for(

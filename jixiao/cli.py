@@ -21,7 +21,7 @@ from db.status import FINAL, Status
 from jixiao.console import ProgressLine, summary_lines
 from jixiao.export import write_csv, write_jsonl, write_xlsx
 from jixiao.inputs import InputError, InputFile, collect
-from worker.inprocess import run
+from worker.inprocess import refresh_across, run
 from worker.receive import Job, queued_jobs, receive
 from worker.settings import ConfigError, Settings
 
@@ -137,7 +137,7 @@ def _run_jobs(settings: Settings, engine: Engine, jobs: list[Job], workers: int 
     listener = ProgressLine(sys.stderr)
     try:
         run(engine, jobs, settings, workers=workers, listener=listener)
-        across.refresh_after(engine, [job.sha256 for job in jobs], settings.profile(), whole_database=True)
+        refresh_across(engine, [job.sha256 for job in jobs], settings, workers=workers)
     except KeyboardInterrupt:
         raise click.ClickException(
             "interrupted: unfinished documents are queued again; `jixiao work` resumes them"

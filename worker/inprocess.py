@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from db import transitions
+from db import across, transitions
 from db.status import Status
 from pipeline.run import process
 from pipeline.settings import PipelineSettings
@@ -248,3 +248,23 @@ def _run_alone(runner: _Runner, job: Job, task: _Task) -> None:
             )
             return
     runner.finish(job, result)
+
+
+def refresh_across(
+    engine: Engine, sha256s: Sequence[str], settings: Settings, *, workers: int | None = None
+) -> None:
+    """The cross-document findings after a run (`db.across.plan_after`), its parts spread over
+    the pool like the documents were, so this process stays out of the work here too."""
+    plan = across.plan_after(engine, sha256s, whole_database=True, parts=max(1, workers or usable_cores()))
+    url = engine.url.render_as_string(hide_password=False)
+    with _pool(min(len(plan), workers or usable_cores())) as pool:
+        for future in [pool.submit(_refresh_part, url, part, settings.profile_name) for part in plan]:
+            future.result()  # a failure here is the database's: raised, the command reports it
+
+
+def _refresh_part(url: str, part: across.Part, profile_name: str) -> None:
+    """Runs in a pool process."""
+    from worker.settings import Settings
+
+    profile = Settings.from_env({"JIXIAO_PROFILE": profile_name}).profile()
+    across.refresh_part(runtime.engine_for(url), part, profile)

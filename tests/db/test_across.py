@@ -332,3 +332,31 @@ def test_refresh_after_one_document_leaves_the_whole_database_rules_for_later(en
     without_y4 = replace(NATIONAL, ignore=("Y4",))
     assert across.refresh_after(engine, (), without_y4, whole_database=True).outliers == 0
     assert cross(engine) == []
+
+
+def test_a_plan_deals_units_into_parts_and_running_them_equals_the_sequential_refresh(engine: Engine) -> None:
+    shas = [
+        save(
+            engine,
+            f"{unit}-{year}",
+            doc(year, proj("54000021R000000005055", "工资性支出", rows(), unit=unit), unit=unit),
+            (),
+        )
+        for unit in ("甲局", "乙局", "丙局")
+        for year in (2024, 2025)
+    ]
+    plan = across.plan_after(engine, shas, whole_database=True, parts=2)
+    unit_parts = [p for p in plan if not p.whole_database]
+    assert len(unit_parts) == 2 and sum(p.whole_database for p in plan) == 1
+    units_per_part = [{unit for unit, _ in p.pairs} for p in unit_parts]
+    assert not units_per_part[0] & units_per_part[1]  # a unit's years stay together
+    assert set().union(*(p.pairs for p in unit_parts)) == {
+        (u, y) for u in ("甲局", "乙局", "丙局") for y in (2024, 2025, 2026)
+    }
+
+    for part in reversed(plan):  # any order
+        across.refresh_part(engine, part, NATIONAL)
+    by_parts = sorted((r["document_sha256"], r["rule"], r["message"]) for r in cross(engine))
+    across.refresh_after(engine, shas, NATIONAL, whole_database=True)
+    assert sorted((r["document_sha256"], r["rule"], r["message"]) for r in cross(engine)) == by_parts
+    assert {r for _, r, _ in by_parts} >= {"Y1"}  # copied targets across years were found

@@ -171,3 +171,28 @@ def test_documents_already_final_are_not_parsed_again(engine: Engine, tmp_path: 
 
     assert [t.status for t in ticks] == ["skipped"]
     assert statuses(engine, batch)["a.pdf"] == ("failed", "parser error: ValueError: boom")
+
+
+def test_cross_document_findings_are_refreshed_in_the_pool(engine: Engine, tmp_path: Path) -> None:
+    from db import across
+    from tests.db.test_across import NATIONAL, doc, proj, rows, save
+    from worker.inprocess import refresh_across
+
+    shas = [
+        save(
+            engine,
+            f"{unit}-{year}",
+            doc(year, proj("54000021R000000005055", "工资性支出", rows(), unit=unit), unit=unit),
+        )
+        for unit in ("甲局", "乙局")
+        for year in (2024, 2025)
+    ]
+    settings = Settings.from_env({"JIXIAO_STORE": str(tmp_path / "store")})
+    refresh_across(engine, shas, settings, workers=2)
+    in_pool = sorted((r["document_sha256"], r["rule"], r["message"]) for r in queries.finding_rows(engine))
+    assert {"Y1"} <= {rule for _, rule, _ in in_pool}  # each unit's 2025 copies its 2024
+    across.refresh_after(engine, shas, NATIONAL, whole_database=True)
+    assert (
+        sorted((r["document_sha256"], r["rule"], r["message"]) for r in queries.finding_rows(engine))
+        == in_pool
+    )
