@@ -3,7 +3,7 @@
     python bench/accuracy.py CORPUS_DIR [--out export.jsonl]
 
 Writes the contract's export records straight from the pipeline and scores them with the
-repository's copy of the acceptance measure (tests/scoring.py, what ../shared/tools/score.py
+repository's copy of the acceptance measure (tests/scoring.py, what the acceptance scorer
 counts): the quick loop while working on the extractor. The acceptance figure itself comes
 from `jixiao ingest` + `jixiao export` (see README).
 """

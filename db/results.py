@@ -27,34 +27,10 @@ from db.status import Status
 from db.transitions import NotFoundError
 from pipeline import model
 
-INDICATOR_COLUMNS = (
-    "project_id",
-    "document_id",
-    "ordinal",
-    "level1",
-    "level2",
-    "level3",
-    "core",
-    "operator",
-    "target",
-    "target_this_year",
-    "measure_unit",
-    "weight",
-    "weight_this_year",
-    "page",
-    "raw",
-)
-FINDING_COLUMNS = (
-    "document_id",
-    "project_code",
-    "rule",
-    "severity",
-    "message",
-    "page",
-    "row",
-    "level3",
-    "scope",
-)
+# Column order of the tuples `rows_of` makes: the tables' own, less the id (and a finding's
+# subject, which only cross-document findings have).
+INDICATOR_COLUMNS = tuple(c.name for c in Indicator.__table__.columns if c.name != "id")
+FINDING_COLUMNS = tuple(c.name for c in Finding.__table__.columns if c.name not in ("id", "subject"))
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
     python -m tests.scoring EXPORT.jsonl --root DIR [--layouts a,b] [--lenient]
     python -m tests.scoring --emit-truth-export OUT.jsonl --root DIR     # the truth itself: 1.0
 
-Acceptance runs ../shared/tools/score.py, which a fresh clone does not have, so the tests measure
+Acceptance runs its own copy of the scorer, which a fresh clone does not have, so the tests measure
 with this module instead; it has to count exactly what that scorer counts (tests/test_scoring.py
 holds it to what the truths imply).
 

@@ -11,7 +11,7 @@ whitespace removed, Kangxi radicals / CJK compatibility ideographs read as the u
 nothing else folded (full-width ，：（）stay full-width, `>=` is not `≥`), a trailing ★ dropped
 from level3, None == '', numbers numerically, core as a boolean. Rows are paired in document order
 on their 三级指标 so that one missing row does not shift the rest. The acceptance measure itself
-(tests/scoring.py, what ../shared/tools/score.py counts) adds row matching and the totals:
+(tests/scoring.py, what the acceptance scorer counts) adds row matching and the totals:
 test_acceptance_measure_on_the_goldens.
 
 Calc's two page-break habits (a merged cell left open at the page foot; a cut cell's text drawn
@@ -253,7 +253,7 @@ def test_field(name: str, field: str) -> None:
 
 
 def acceptance(families: Iterable[str], records: Iterable[Mapping[str, Any]]) -> scoring.Report:
-    """tests/scoring.py (what ../shared/tools/score.py counts) over the goldens of `families`."""
+    """tests/scoring.py (what the acceptance scorer counts) over the goldens of `families`."""
     return scoring.score(GOLDEN, records, layouts=families)
 
 
