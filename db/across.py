@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, delete, false, func, insert, or_, select, text, true
@@ -295,6 +295,10 @@ def _in(column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool
     return or_(*clauses) if clauses else false()
 
 
+# the indicator columns read back into `pipeline.model.Indicator` (all but its raw cells)
+_INDICATOR_FIELDS = tuple(f.name for f in fields(model.Indicator) if f.name != "raw")
+
+
 def _load(
     conn: Connection, pairs: set[Pair] | None, row_filter: ColumnElement[bool] | None = None
 ) -> list[_Stored]:
@@ -303,28 +307,18 @@ def _load(
     unit = _unit()
     statement = (
         select(
-            Document.id,
+            Document.id.label("document_id"),
             Document.sha256,
             Document.source_name,
-            unit,
-            Document.budget_year,
-            Project.ordinal,
+            unit.label("unit"),
+            Document.budget_year.label("year"),
+            Project.ordinal.label("project_ordinal"),
             Project.code,
             Project.name,
             Project.goal,
             Project.unit_name,
-            Indicator.ordinal,
-            Indicator.level1,
-            Indicator.level2,
-            Indicator.level3,
-            Indicator.core,
-            Indicator.operator,
-            Indicator.target,
-            Indicator.target_this_year,
-            Indicator.measure_unit,
-            Indicator.weight,
-            Indicator.weight_this_year,
-            Indicator.page,
+            Indicator.ordinal.label("row"),
+            *(getattr(Indicator, name) for name in _INDICATOR_FIELDS),
         )
         .select_from(Indicator)
         .join(Project, Indicator.project_id == Project.id)
@@ -339,39 +333,30 @@ def _load(
         statement = statement.where(row_filter)
     grouped: dict[tuple[int, int], list[Any]] = defaultdict(list)
     for row in conn.execute(statement):
-        grouped[(row[0], row[5])].append(row)
+        grouped[(row.document_id, row.project_ordinal)].append(row)
     out: list[_Stored] = []
     for rows in grouped.values():  # insertion order = statement order
         first = rows[0]
         indicators = tuple(
-            model.Indicator(
-                level1=r[11],
-                level2=r[12],
-                level3=r[13],
-                core=r[14],
-                operator=r[15],
-                target=r[16],
-                target_this_year=r[17],
-                measure_unit=r[18],
-                weight=r[19],
-                weight_this_year=r[20],
-                page=r[21],
-            )
-            for r in rows
+            model.Indicator(**{name: getattr(r, name) for name in _INDICATOR_FIELDS}) for r in rows
         )
         project = model.Project(
-            code=first[6], name=first[7], goal=first[8], unit_name=first[9], indicators=indicators
+            code=first.code,
+            name=first.name,
+            goal=first.goal,
+            unit_name=first.unit_name,
+            indicators=indicators,
         )
         out.append(
             _Stored(
-                document_id=first[0],
-                sha256=first[1],
-                source_name=first[2],
-                unit=first[3],
-                year=first[4],
-                ordinal=first[5],
+                document_id=first.document_id,
+                sha256=first.sha256,
+                source_name=first.source_name,
+                unit=first.unit,
+                year=first.year,
+                ordinal=first.project_ordinal,
                 project=project,
-                ordinals=tuple(r[10] for r in rows),
+                ordinals=tuple(r.row for r in rows),
             )
         )
     return out

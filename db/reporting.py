@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import Engine, Select, and_, case, func, select
@@ -77,6 +77,9 @@ class UnitSummary:
         return self.weights_ok / self.projects if self.projects else None
 
 
+_DETAIL_FIELDS = tuple(f.name for f in fields(FindingDetail))
+
+
 def _finding_statement(
     document_sha256: str | None = None, unit_name: str | None = None, year: int | None = None
 ) -> Select[Any]:
@@ -91,13 +94,13 @@ def _finding_statement(
     unit = func.coalesce(Project.unit_name, Document.unit_name)
     statement = (
         select(
-            Document.sha256,
+            Document.sha256.label("document_sha256"),
             Document.source_name,
             Document.store_path,
-            unit,
+            unit.label("unit_name"),
             Document.budget_year,
             Finding.project_code,
-            Project.name,
+            Project.name.label("project_name"),
             Finding.rule,
             Finding.severity,
             Finding.message,
@@ -132,8 +135,8 @@ def finding_details(
         result = conn.execution_options(yield_per=_STREAM_BATCH).execute(
             _finding_statement(unit_name=unit_name, year=year)
         )
-        for row in result:
-            yield FindingDetail(*row[:15])
+        for row in result.mappings():
+            yield FindingDetail(**{name: row[name] for name in _DETAIL_FIELDS})
 
 
 def finding_rows(
@@ -142,13 +145,11 @@ def finding_rows(
     unit_name: str | None = None,
     year: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """`db.store.finding_rows` (same keys, same order) with unit and year filters."""
+    """`db.queries.finding_rows` (same keys, same order) with unit and year filters."""
     statement = _finding_statement(document_sha256, unit_name, year)
-    positions = {"document_sha256": 0, "project_code": 5, "rule": 7, "severity": 8, "message": 9,
-                 "page": 10, "row": 11, "level3": 12}  # fmt: skip
     with engine.connect() as conn:
-        for row in conn.execution_options(yield_per=_STREAM_BATCH).execute(statement):
-            yield {key: row[positions[key]] for key in FINDING_KEYS}
+        for row in conn.execution_options(yield_per=_STREAM_BATCH).execute(statement).mappings():
+            yield {key: row[key] for key in FINDING_KEYS}
 
 
 def unit_summaries(
@@ -163,10 +164,10 @@ def unit_summaries(
             Project.ordinal,
             Project.code,
             Project.page,
-            unit,
+            unit.label("unit_name"),
             Document.budget_year,
-            func.count(Indicator.id),
-            func.coalesce(func.sum(quantified), 0),
+            func.count(Indicator.id).label("indicators"),
+            func.coalesce(func.sum(quantified), 0).label("quantified"),
         )
         .select_from(Project)
         .join(Document, Project.document_id == Document.id)
@@ -202,23 +203,22 @@ def unit_summaries(
     # per document: (ordinal, code, page, key) of its projects, to place weight findings
     layout: dict[int, list[tuple[int, str | None, int, tuple[str | None, int | None]]]] = defaultdict(list)
     with engine.connect() as conn:
-        for document_id, ordinal, code, page, unit_value, budget_year, n, q in conn.execute(projects):
-            key = (unit_value, budget_year)
+        for p in conn.execute(projects):
+            key = (p.unit_name, p.budget_year)
             f = figures[key]
-            f["documents"].add(document_id)
+            f["documents"].add(p.document_id)
             f["projects"] += 1
-            f["indicators"] += n
-            f["quantified"] += int(q)
-            layout[document_id].append((ordinal, code, page, key))
+            f["indicators"] += p.indicators
+            f["quantified"] += int(p.quantified)
+            layout[p.document_id].append((p.ordinal, p.code, p.page, key))
         statement = _finding_statement(unit_name=unit_name, year=year)
         for row in conn.execution_options(yield_per=_STREAM_BATCH).execute(statement):
-            key = (row[3], row[4])
-            severity, rule = row[8], row[7]
-            figures[key][severity] += 1
-            if rule in WEIGHT_RULES and severity == "error" and row[15] is not None:
-                placed = _project_of(layout.get(row[15], []), row[5], row[10])
+            key = (row.unit_name, row.budget_year)
+            figures[key][row.severity] += 1
+            if row.rule in WEIGHT_RULES and row.severity == "error" and row.document_id is not None:
+                placed = _project_of(layout.get(row.document_id, []), row.project_code, row.page)
                 if placed is not None:
-                    figures[placed[1]]["bad_weights"].add((row[15], placed[0]))
+                    figures[placed[1]]["bad_weights"].add((row.document_id, placed[0]))
     return [
         UnitSummary(
             unit_name=key[0],
