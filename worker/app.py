@@ -12,9 +12,12 @@ from __future__ import annotations
 from celery import Celery
 
 from worker.celeryconfig import celery_config
-from worker.settings import Settings
+from worker.settings import ConfigError, Settings
 
-settings = Settings.from_env()
+try:
+    settings = Settings.from_env()
+except ConfigError as exc:  # `celery -A worker.app …` stops with the one line, as the CLI does
+    raise SystemExit(f"Error: {exc}") from None
 
 app = Celery("jixiao", include=["worker.tasks"])
 app.conf.update(celery_config(settings))

@@ -69,3 +69,17 @@ def test_a_child_process_gets_the_settings_in_its_environment_not_its_command_li
     s = Settings.from_env({"JIXIAO_DATABASE_URL": "postgresql://u:pw@h/db", "JIXIAO_SOFT_TIME_LIMIT": "30"})
     env = s.child_env({})
     assert Settings.from_env(env) == s
+
+
+def test_a_celery_worker_stops_on_a_bad_value_with_the_same_line(tmp_path: Path) -> None:
+    env = dict(os.environ, JIXIAO_MAX_ATTEMPTS="many")
+    done = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "worker.app", "worker"],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == ["Error: JIXIAO_MAX_ATTEMPTS='many': expected a whole number"]
