@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
+from sqlalchemy import Engine, func, select
+
+from db import intake
 from pipeline.model import Document, Finding, Indicator, Project
 
 
@@ -69,3 +72,16 @@ def findings(code: str | None = "5400002A000") -> tuple[Finding, ...]:
             rule="I3", severity="info", message="指标说明", project_code=code, page=2, row=1, level3="指标1"
         ),
     )
+
+
+def count(engine: Engine, entity: type) -> int:
+    """Rows of `entity`'s table."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(entity)).scalar_one()
+
+
+def registered(engine: Engine, label: str = "a", name: str = "a.pdf") -> tuple[int, str]:
+    """A new batch with one document registered in it: (batch id, SHA-256)."""
+    batch = intake.create_batch(engine, [name])
+    reg = intake.register(engine, batch, sha(label), name, f"/store/{label}.pdf", pages=3)
+    return batch, reg.sha256
