@@ -7,6 +7,7 @@ the same bytes at once and exactly one of them creates the document.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
@@ -28,6 +29,7 @@ class Registration:
     sha256: str
     duplicate: bool
     status: str  # the document's status now (for a duplicate: that of the original)
+    resumed: bool = False  # known bytes, never finished and nobody at work on them: parse again
 
 
 def _insert(conn: Connection, entity: Any) -> Any:
@@ -51,8 +53,17 @@ def register(
     source_name: str,
     store_path: str,
     pages: int | None = None,
+    *,
+    stale_before: datetime | None = None,
 ) -> Registration:
-    """Record one received file; a new document starts `queued`, known bytes make a duplicate."""
+    """Record one received file; a new document starts `queued`, known bytes make a duplicate.
+
+    Known bytes that never reached a final state are resumed instead: a document still
+    `queued` (a run stopped before parsing it), or `running` but untouched since
+    `stale_before` (its run died: a live one moves the document on, or the time limit
+    fails it), and not received in this batch already. The submission is then no duplicate
+    and the caller parses it again.
+    """
     check_sha256(sha256)
     with write_connection(engine) as conn:
         new_id = conn.execute(
@@ -71,13 +82,30 @@ def register(
             document_id, status, duplicate = new_id, Status.QUEUED, False
         else:
             # The row exists and is committed: ON CONFLICT waited for its inserter if need be.
-            document_id, status = conn.execute(
-                select(Document.id, Document.status).where(Document.sha256 == sha256)
+            known = conn.execute(
+                select(Document.id, Document.status, Document.updated_at).where(Document.sha256 == sha256)
             ).one()
-            duplicate = True
+            document_id, status = known.id, known.status
+            unfinished = status == Status.QUEUED or (
+                status == Status.RUNNING
+                and stale_before is not None
+                and _aware(known.updated_at) < stale_before
+            )
+            in_this_batch = conn.execute(
+                select(Submission.id).where(
+                    Submission.batch_id == batch_id, Submission.document_id == document_id
+                )
+            ).first()
+            resumed = unfinished and in_this_batch is None  # a second copy in one batch is a duplicate
+            duplicate = not resumed
         conn.execute(
             insert(Submission).values(
                 batch_id=batch_id, document_id=document_id, source_name=source_name, duplicate=duplicate
             )
         )
-    return Registration(document_id, sha256, duplicate, status)
+    return Registration(document_id, sha256, duplicate, status, resumed=new_id is None and not duplicate)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives timestamps back without their zone; they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -88,7 +88,14 @@ def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_
         click.echo(f"no PDF found in: {' '.join(paths)}", err=True)
     progress = ProgressLine(sys.stderr)
     try:
-        received = receive(engine, store_dir, batch_id, inputs.files, progress.receiving)
+        received = receive(
+            engine,
+            store_dir,
+            batch_id,
+            inputs.files,
+            progress.receiving,
+            stale_after=settings.hard_time_limit,
+        )
     finally:
         progress.close()
 
@@ -104,7 +111,12 @@ def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_
     _run_jobs(settings, engine, received.jobs, workers)
     summary = queries.batch_summary(engine, batch_id)
     for line in summary_lines(
-        batch_id, summary.counts, summary.failures, received.unreadable, ignored=len(inputs.ignored)
+        batch_id,
+        summary.counts,
+        summary.failures,
+        received.unreadable,
+        ignored=len(inputs.ignored),
+        resumed=received.resumed,
     ):
         click.echo(line, err=True)
 
@@ -298,7 +310,7 @@ def _ingest_via_broker(
     if not files:
         click.echo(f"no PDF found in: {' '.join(paths)}", err=True)
     try:
-        received = submit(engine, store_dir, batch_id, files)
+        received = submit(engine, store_dir, batch_id, files, stale_after=settings.hard_time_limit)
         alive = live_workers(app, timeout=2.0, any_one=True)
     except BrokerError as exc:
         raise click.ClickException(
@@ -342,7 +354,12 @@ def _ingest_via_broker(
         listener.close()
     across.refresh_after(engine, (), settings.profile(), whole_database=True)  # workers did each document's
     for line in summary_lines(
-        batch_id, summary.counts, summary.failures, received.unreadable, ignored=ignored
+        batch_id,
+        summary.counts,
+        summary.failures,
+        received.unreadable,
+        ignored=ignored,
+        resumed=received.resumed,
     ):
         click.echo(line, err=True)
 

@@ -66,11 +66,14 @@ def summary_lines(
     failures: Sequence[tuple[str, str | None]],
     unreadable: Sequence[tuple[str, str]] = (),
     ignored: int = 0,
+    resumed: int = 0,
 ) -> list[str]:
     """The end-of-batch report: counts per outcome, then each failed file with its reason."""
     order = ("stored", "duplicate", "no_table", "failed", "queued", "running")
     parts = [f"{counts.get(k, 0)} {k}" for k in order if counts.get(k, 0) or k in order[:4]]
     lines = [f"batch {batch_id}: " + ", ".join(parts)]
+    if resumed:
+        lines.append(f"{resumed} document(s) resumed: received before, left unfinished by an earlier run")
     if ignored:
         lines.append(f"{ignored} file(s) ignored: not .pdf or .zip")
     for source_name, reason in failures:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sized
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import Engine
 
 from db import blobstore, intake, queries, transitions
+from db.models import utcnow
 from pipeline.progress import Progress, no_progress
 
 
@@ -46,6 +48,7 @@ class Received:
 
     jobs: list[Job] = field(default_factory=list)
     duplicates: int = 0
+    resumed: int = 0  # known documents never finished by an earlier run: parsed in this one
     # (source_name, reason) pairs
     refused: list[tuple[str, str]] = field(default_factory=list)  # recorded as failed on arrival
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # no bytes: not recorded at all
@@ -57,14 +60,19 @@ def receive(
     batch_id: int,
     files: Iterable[Incoming],
     progress: Progress = no_progress,
+    *,
+    stale_after: float | None = None,
 ) -> Received:
     """Keep each file's bytes in the content-addressed store and record it in the batch.
 
     A file already known (same SHA-256) is recorded as a duplicate submission and not
-    parsed again. A file that arrived unusable (`problem`) is recorded as failed at once.
+    parsed again — unless that document never reached a final state (an earlier run was
+    stopped, or died `stale_after` seconds or more ago): then it is resumed, parsed in this
+    batch. A file that arrived unusable (`problem`) is recorded as failed at once.
     `progress("receive", done, total)` follows along (a large archive takes a while).
     """
     received = Received()
+    stale_before = None if stale_after is None else utcnow() - timedelta(seconds=stale_after)
     total = len(files) if isinstance(files, Sized) else 0
     for done, item in enumerate(files):
         progress("receive", done, total)
@@ -77,7 +85,10 @@ def receive(
             received.unreadable.append((item.source_name, f"cannot read the file: {reason}"))
             continue
         sha256, path = blobstore.put(store_dir, data)
-        reg = intake.register(engine, batch_id, sha256, item.source_name, str(path))
+        reg = intake.register(
+            engine, batch_id, sha256, item.source_name, str(path), stale_before=stale_before
+        )
+        received.resumed += reg.resumed
         if reg.duplicate:
             received.duplicates += 1
         elif item.problem is not None:

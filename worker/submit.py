@@ -15,7 +15,14 @@ from sqlalchemy import Engine
 from worker.receive import Incoming, Received, receive
 
 
-def submit(engine: Engine, store_dir: Path, batch_id: int, files: Iterable[Incoming]) -> Received:
+def submit(
+    engine: Engine,
+    store_dir: Path,
+    batch_id: int,
+    files: Iterable[Incoming],
+    *,
+    stale_after: float | None = None,
+) -> Received:
     """`worker.receive.receive` + `worker.tasks.enqueue` for every new document.
 
     Raises kombu's OperationalError when the broker is unreachable; what was recorded up to
@@ -25,11 +32,12 @@ def submit(engine: Engine, store_dir: Path, batch_id: int, files: Iterable[Incom
 
     total = Received()
     for item in files:
-        got = receive(engine, store_dir, batch_id, [item])
+        got = receive(engine, store_dir, batch_id, [item], stale_after=stale_after)
         if got.jobs:
             enqueue(got.jobs)
         total.jobs.extend(got.jobs)
         total.duplicates += got.duplicates
+        total.resumed += got.resumed
         total.refused.extend(got.refused)
         total.unreadable.extend(got.unreadable)
     return total

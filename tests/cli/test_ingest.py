@@ -6,12 +6,16 @@ import json
 import os
 import re
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from db import intake, transitions
 from db.engine import make_engine
+from db.models import Document as DocumentRow
+from db.models import utcnow
 from jixiao.inputs import collect
 from tests.cli.conftest import Invoke, Workspace, cpu_workers
 from tests.cli.files import plain_pdf, zip_of
@@ -230,3 +234,41 @@ def test_work_finishes_what_a_killed_run_left_queued_or_running(workspace: Works
     assert after_plain == {"running", "no_table"}
     assert with_running.exit_code == 0 and "1 document(s) to parse" in with_running.stderr
     assert {row["status"] for row in documents(jixiao, batch).values()} == {"no_table"}
+
+
+def test_ingesting_again_resumes_what_an_earlier_run_left_unfinished(
+    workspace: Workspace, jixiao: Invoke
+) -> None:
+    """Recorded but never parsed (a run stopped while receiving; one killed while parsing long
+    ago) is not a duplicate: the next ingest parses it and says so. A document another run is
+    parsing right now stays that run's."""
+    for i in range(4):
+        (workspace.inputs / f"d{i}.pdf").write_bytes(plain_pdf(f"doc {i}"))
+    engine = make_engine(workspace.database_url)
+    assert jixiao("documents").exit_code == 0  # migrates
+    batch = intake.create_batch(engine, ["inputs"])
+    jobs = receive(engine, workspace.store, batch, collect([workspace.inputs]).files).jobs
+    dead, alive = jobs[0].sha256, jobs[1].sha256  # d2, d3 stay queued
+    for sha256 in (dead, alive):
+        assert transitions.claim(engine, sha256)
+    with engine.begin() as conn:  # the dead run last touched its document an hour ago
+        conn.execute(
+            update(DocumentRow)
+            .where(DocumentRow.sha256 == dead)
+            .values(updated_at=utcnow() - timedelta(hours=1))
+        )
+    engine.dispose()
+
+    again = jixiao("ingest", str(workspace.inputs))
+
+    assert again.exit_code == 0
+    assert "3 document(s) resumed" in again.stderr
+    rows = documents(jixiao, batch_id(again.stdout))
+    by_name = {Path(name).name: row["status"] for name, row in rows.items()}
+    assert by_name == {
+        "d0.pdf": "no_table",
+        "d1.pdf": "duplicate",
+        "d2.pdf": "no_table",
+        "d3.pdf": "no_table",
+    }
+    assert "0 duplicate" not in again.stderr and "1 duplicate" in again.stderr
