@@ -21,7 +21,7 @@ from db.status import FINAL, Status
 from jixiao.console import ProgressLine, summary_lines
 from jixiao.export import write_csv, write_jsonl, write_xlsx
 from jixiao.inputs import InputError, InputFile, collect
-from worker.inprocess import refresh_across, run
+from worker.inprocess import refresh_across, run, usable_cores
 from worker.receive import Job, queued_jobs, receive
 from worker.settings import ConfigError, Settings
 
@@ -30,6 +30,17 @@ database_option = click.option(
     metavar="URL",
     default=None,
     help="SQLAlchemy URL of the results database (default: $JIXIAO_DATABASE_URL, else sqlite:///jixiao.db).",
+)
+
+
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Parser processes on this machine (default and most: one per usable core).",
+)
+year_option = click.option(
+    "--year", type=click.IntRange(1900, 2999), default=None, help="Only this 预算年度."
 )
 
 
@@ -60,9 +71,7 @@ def settings_for(database_url: str | None) -> Settings:
 @click.option(
     "--no-wait", is_flag=True, help="Return once the files are recorded; parsing goes on in the background."
 )
-@click.option(
-    "--workers", type=click.IntRange(min=1), default=None, help="Parser processes (default: one per core)."
-)
+@workers_option
 @database_option
 def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_url: str | None) -> None:
     """Read PDFs, folders (recursively) and .zip archives into a new batch.
@@ -96,6 +105,8 @@ def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_
             progress.receiving,
             stale_after=settings.hard_time_limit,
         )
+    except (OSError, DBAPIError) as exc:
+        raise click.ClickException(receiving_stopped(exc, settings)) from exc
     finally:
         progress.close()
 
@@ -123,9 +134,7 @@ def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_
 
 @main.command()
 @click.option("--batch", "batch_id", type=int, default=None, help="Only this batch (default: every batch).")
-@click.option(
-    "--workers", type=click.IntRange(min=1), default=None, help="Parser processes (default: one per core)."
-)
+@workers_option
 @click.option(
     "--running",
     is_flag=True,
@@ -146,6 +155,12 @@ def work(batch_id: int | None, workers: int | None, running: bool, database_url:
 
 
 def _run_jobs(settings: Settings, engine: Engine, jobs: list[Job], workers: int | None) -> None:
+    cores = usable_cores()
+    if workers is not None and workers > cores:
+        click.echo(
+            f"note: --workers {workers} is more than the {cores} usable core(s); using {cores}", err=True
+        )
+        workers = cores
     listener = ProgressLine(sys.stderr)
     try:
         run(engine, jobs, settings, workers=workers, listener=listener)
@@ -161,6 +176,20 @@ def _run_jobs(settings: Settings, engine: Engine, jobs: list[Job], workers: int 
         ) from exc
     finally:
         listener.close()
+
+
+def receiving_stopped(exc: OSError | DBAPIError, settings: Settings) -> str:
+    """One line for a store or database that stopped taking files (full disk, read-only)."""
+    if isinstance(exc, OSError):
+        where = f"the store folder {settings.store}"
+        why = exc.strerror or str(exc)
+    else:
+        where = f"the database ({redact(settings.database_url)})"
+        why = _first_line(exc)
+    return (
+        f"receiving stopped: cannot write to {where}: {why}; what was recorded stays queued — "
+        "free the space or fix the permissions, then run the same `jixiao ingest` again (it resumes)"
+    )
 
 
 def start_background_work(settings: Settings, batch_id: int, workers: int | None) -> tuple[int, Path]:
@@ -206,7 +235,7 @@ def documents(fmt: str, batch_id: int | None, database_url: str | None) -> None:
     "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write here (xlsx needs it)."
 )
 @click.option("--unit-name", default=None, help="Only rows of this 单位名称 (exact).")
-@click.option("--year", type=int, default=None, help="Only rows of this 预算年度.")
+@year_option
 @database_option
 def export(
     fmt: str, out: Path | None, unit_name: str | None, year: int | None, database_url: str | None
@@ -236,7 +265,7 @@ def export(
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
 @click.option("--document", "sha256", default=None, metavar="SHA256", help="Only this document's findings.")
 @click.option("--unit-name", default=None, help="Only findings of this 单位名称 (exact).")
-@click.option("--year", type=int, default=None, help="Only findings of this 预算年度.")
+@year_option
 @database_option
 def findings(
     fmt: str, sha256: str | None, unit_name: str | None, year: int | None, database_url: str | None
@@ -269,7 +298,7 @@ def _not_yet(name: str) -> None:
     help="xlsx (default) or html; guessed from --out when it ends in .html.",
 )
 @click.option("--unit-name", default=None, help="Only this 单位名称 (exact).")
-@click.option("--year", type=int, default=None, help="Only this 预算年度.")
+@year_option
 @database_option
 def report(
     out: Path, fmt: str | None, unit_name: str | None, year: int | None, database_url: str | None
@@ -317,6 +346,8 @@ def _ingest_via_broker(
             f"broker unreachable ({broker}): {_first_line(exc).rstrip('.')}; what was recorded stays queued, "
             "`jixiao reconcile` enqueues it once the broker is back"
         ) from exc
+    except (OSError, DBAPIError) as exc:
+        raise click.ClickException(receiving_stopped(exc, settings)) from exc
     if not alive:
         message = (
             f"no live worker answered on {broker} within 2 s: {len(received.jobs)} document(s) stay queued "
@@ -404,12 +435,7 @@ def reconcile(database_url: str | None) -> None:
 @main.command()
 @click.option("--failed", is_flag=True, help="Re-run the documents that failed (required).")
 @click.option("--batch", "batch_id", type=int, default=None, help="Only this batch's failed documents.")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="In-process: parser processes (default: one per core).",
-)
+@workers_option
 @database_option
 def retry(failed: bool, batch_id: int | None, workers: int | None, database_url: str | None) -> None:
     """Re-run failed documents: on the workers with a broker, here without one."""
@@ -430,12 +456,7 @@ def retry(failed: bool, batch_id: int | None, workers: int | None, database_url:
     help="Documents stored by an older pipeline (default).",
 )
 @click.option("--all", "scope", flag_value="all", help="Every finished document.")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="In-process: parser processes (default: one per core).",
-)
+@workers_option
 @database_option
 def reprocess(scope: str, workers: int | None, database_url: str | None) -> None:
     """Re-run documents with the current pipeline; their rows are replaced in one transaction each."""

@@ -9,15 +9,22 @@ Importing this module needs no server: it only reads the settings (`worker.setti
 
 from __future__ import annotations
 
+import os
+import sys
+
 from celery import Celery
 
 from worker.celeryconfig import celery_config
+from worker.flower import is_flower, refusal
 from worker.settings import ConfigError, Settings
 
 try:
     settings = Settings.from_env()
 except ConfigError as exc:  # `celery -A worker.app …` stops with the one line, as the CLI does
     raise SystemExit(f"Error: {exc}") from None
+
+if is_flower(sys.argv) and (why := refusal(sys.argv, os.environ)) is not None:
+    raise SystemExit(why)
 
 app = Celery("jixiao", include=["worker.tasks"])
 app.conf.update(celery_config(settings))

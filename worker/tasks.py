@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from celery import Task, signals
 
 from db import across
-from db.engine import migrate
+from db.engine import migrate, redact
 from db.status import FINAL, Status
 from worker import runtime
 from worker.app import app, settings
@@ -249,15 +249,21 @@ def refresh_outliers() -> int:
 
 @signals.worker_init.connect
 def _migrate_on_start(**_: Any) -> None:
-    """Bring the schema up to date once per worker, before the pool forks."""
+    """Bring the schema up to date once per worker, before the pool forks.
+
+    A worker that cannot reach its database does not start: it would say "ready", take
+    documents and retry each for minutes while the client waited without a hint.
+    """
     try:
         engine = runtime.engine()
         migrate(engine)
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001 — tasks retry on a missing database; say why now
-        log.error(
-            "database not ready (%s): %s", type(exc).__name__, str(exc).splitlines()[0] if str(exc) else ""
-        )
+    except Exception as exc:  # noqa: BLE001 — any failure here: say why, in one line, and stop
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise SystemExit(
+            f"Error: database not reachable ({redact(settings.database_url)}): "
+            f"{first[0] if first else type(exc).__name__}; this worker does not start"
+        ) from None
 
 
 __all__ = [

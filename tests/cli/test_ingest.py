@@ -272,3 +272,35 @@ def test_ingesting_again_resumes_what_an_earlier_run_left_unfinished(
         "d3.pdf": "no_table",
     }
     assert "0 duplicate" not in again.stderr and "1 duplicate" in again.stderr
+
+
+def test_a_store_that_stops_taking_files_ends_the_command_with_one_line(
+    workspace: Workspace, jixiao: Invoke
+) -> None:
+    (workspace.inputs / "a.pdf").write_bytes(plain_pdf("a"))
+    workspace.store.mkdir(parents=True, exist_ok=True)
+    for i in range(256):  # every <store>/ab/ folder a file: no copy can be written (a full or broken disk)
+        (workspace.store / f"{i:02x}").write_text("in the way")
+
+    result = jixiao("ingest", str(workspace.inputs))
+
+    assert result.exit_code == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"Error: receiving stopped: cannot write to the store folder {workspace.store}")
+    assert "Traceback" not in result.output
+
+
+def test_more_workers_than_cores_are_capped_with_a_note(workspace: Workspace, jixiao: Invoke) -> None:
+    (workspace.inputs / "a.pdf").write_bytes(plain_pdf("a"))
+    result = jixiao("ingest", "--workers", "10000", str(workspace.inputs))
+    assert result.exit_code == 0
+    assert (
+        f"note: --workers 10000 is more than the {len(os.sched_getaffinity(0))} usable core(s)"
+        in result.stderr
+    )
+
+
+def test_a_year_out_of_range_is_one_line(jixiao: Invoke) -> None:
+    result = jixiao("export", "--year", "99999999999999999999")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and "--year" in result.output

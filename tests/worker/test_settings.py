@@ -83,3 +83,21 @@ def test_a_celery_worker_stops_on_a_bad_value_with_the_same_line(tmp_path: Path)
     )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == ["Error: JIXIAO_MAX_ATTEMPTS='many': expected a whole number"]
+
+
+def test_a_celery_worker_that_cannot_reach_its_database_does_not_start(tmp_path: Path) -> None:
+    env = dict(os.environ, JIXIAO_DATABASE_URL="postgresql://jixiao:s3cret@127.0.0.1:9/nowhere")
+    done = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--pool=solo", "--loglevel=WARNING"],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        "Error: database not reachable (postgresql+psycopg://jixiao:***@127.0.0.1:9/nowhere)"
+    )
+    assert "s3cret" not in done.stderr + done.stdout
