@@ -37,12 +37,24 @@ def sniff(data: bytes) -> None:
     if kind is not None:
         raise NotAPdfError(f"not a PDF: it is {kind}; only PDF files can be read")
     if b"%PDF-" not in head:
-        raise NotAPdfError(f"not a PDF: it starts with {head[:8]!r}; only PDF files can be read")
+        # its bytes are not shown: the file may be anything (a key, a password file)
+        raise NotAPdfError("not a PDF: it does not start with %PDF-; only PDF files can be read")
+    if _looks_like_html(data[:8192]):
+        raise NotAPdfError(
+            "not a PDF: an HTML page behind a %PDF- header (a web server's error or login page "
+            "saved as .pdf?); download the file again"
+        )
     if b"%%EOF" not in data[-2048:]:
         raise DamagedPdfError(
             f"truncated PDF: the file ({len(data)} bytes) ends before its end-of-file marker; "
             "the download or copy was probably cut short"
         )
+
+
+def _looks_like_html(head: bytes) -> bool:
+    """HTML markup and no PDF object in the first bytes."""
+    lowered = head.lower()
+    return (b"<html" in lowered or b"<!doctype html" in lowered) and b" obj" not in head
 
 
 def open_pdf(data: bytes) -> pdfium.PdfDocument:

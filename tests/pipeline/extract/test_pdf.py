@@ -41,14 +41,21 @@ def zipped() -> bytes:
         (b"hello world", NotAPdfError, "not a PDF"),
         (MINIMAL[: len(MINIMAL) // 2], DamagedPdfError, "truncated"),
         (b"%PDF-1.4\ngarbage garbage\n%%EOF\n", DamagedPdfError, "damaged"),
+        (b"%PDF-1.7\n<!DOCTYPE html><html><body>Session expired</body></html>", NotAPdfError, "HTML page"),
     ],
-    ids=["empty", "png", "jpeg", "zip", "text", "truncated", "garbage"],
+    ids=["empty", "png", "jpeg", "zip", "text", "truncated", "garbage", "html-behind-header"],
 )
 def test_bad_bytes_raise_permanent_errors(data: bytes, error: type[PermanentError], words: str) -> None:
     with pytest.raises(error) as info:
         open_pdf(data)
     assert words in str(info.value)
     assert info.value.retryable is False
+
+
+def test_a_file_that_is_not_a_pdf_does_not_have_its_bytes_shown() -> None:
+    with pytest.raises(NotAPdfError) as info:
+        open_pdf(b"root:x:0:0:root:/root:/bin/bash\n")
+    assert "root" not in str(info.value)
 
 
 def test_encrypted_pdf_asks_for_a_password() -> None:
