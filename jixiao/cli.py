@@ -383,7 +383,10 @@ def _ingest_via_broker(
         ) from None
     finally:
         listener.close()
-    across.refresh_after(engine, (), settings.profile(), whole_database=True)  # workers did each document's
+    # the workers refresh each pair at most every few seconds: make every pair current now, and Y4
+    across.refresh_after(
+        engine, [job.sha256 for job in received.jobs], settings.profile(), whole_database=True
+    )
     for line in summary_lines(
         batch_id,
         summary.counts,

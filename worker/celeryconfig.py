@@ -23,6 +23,7 @@ PROCESS_TASK = "jixiao.process_document"
 RECONCILE_TASK = "jixiao.reconcile"
 REPROCESS_TASK = "jixiao.reprocess_outdated"
 OUTLIERS_TASK = "jixiao.refresh_outliers"
+REFRESH_TASK = "jixiao.refresh_units"
 
 
 def nightly_utc(settings: Settings, today: datetime | None = None) -> time | None:

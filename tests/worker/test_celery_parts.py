@@ -5,7 +5,9 @@ except where a test needs a parser that does something the real one must not."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -393,3 +395,30 @@ def test_retry_and_reprocess_without_a_broker_rerun_in_this_process(tmp_path: Pa
     assert versions == {PIPELINE_VERSION, "0"}  # the stored one redone; the failed one keeps no version
     assert {d.sha256: d.status for d in queries.documents_in_state(engine, ["stored", "failed"])} == before
     assert "2 finished document(s) to re-run" in jixiao("reprocess", "--all").stderr
+
+
+def test_a_unit_year_is_refreshed_at_most_once_per_delay_however_many_documents_arrive(
+    engine: Engine, tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per-document refreshes re-read the whole unit-year: the workers send one delayed refresh
+    per (unit, year) instead, and documents arriving meanwhile send none."""
+    from worker import runtime, tasks
+
+    [sha] = received(engine, tmp_path, SAMPLE)
+    assert execute(engine, sha).status == "stored"
+    client = redis.Redis.from_url(redis_url)
+    client.delete(*client.keys("jixiao:refresh:*") or ["none"])
+    monkeypatch.setattr(runtime, "engine", lambda: engine)
+    monkeypatch.setattr(
+        tasks, "settings", replace(tasks.settings, result_backend=f"{REDIS_RESULTS}+{redis_url}")
+    )
+    monkeypatch.setattr(runtime, "_resources", runtime._Resources(pid=os.getpid()))  # a client on that Redis
+    sent: list[dict[str, Any]] = []
+
+    first = tasks.schedule_refresh(sha, send=lambda **kw: sent.append(kw))
+    again = tasks.schedule_refresh(sha, send=lambda **kw: sent.append(kw))  # the next document of that pair
+
+    assert first and len(sent) == 1 and sent[0]["countdown"] == tasks.REFRESH_DELAY
+    assert again == []  # within the delay: nothing more is sent
+    assert {tuple(p) for p in sent[0]["kwargs"]["pairs"]} == set(first)
+    tasks.refresh_units(sent[0]["kwargs"]["pairs"])  # what the delayed task does: runs, raises nothing
