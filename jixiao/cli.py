@@ -20,7 +20,8 @@ from db.engine import make_engine, migrate, redact
 from db.status import FINAL, Status
 from jixiao.console import ProgressLine, summary_lines
 from jixiao.export import write_csv, write_jsonl, write_xlsx
-from jixiao.inputs import InputError, InputFile, collect
+from jixiao.inputs import MIB, InputError, InputFile, Limits, collect, label
+from jixiao.outputs import check_out
 from worker.inprocess import refresh_across, run, usable_cores
 from worker.receive import Job, queued_jobs, receive
 from worker.settings import ConfigError, Settings
@@ -79,22 +80,24 @@ def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_
     Prints the batch id, shows progress on stderr, and waits until every document is
     stored, failed or found to hold no table; then prints a summary.
     """
+    settings = settings_for(database_url)
     try:
-        inputs = collect(paths)
+        inputs = collect(paths, Limits(max_file_bytes=settings.max_file_mb * MIB))
     except InputError as exc:
         raise click.ClickException(str(exc)) from exc
 
-    settings = settings_for(database_url)
     if not settings.in_process:
-        _ingest_via_broker(settings, paths, inputs.files, len(inputs.ignored), no_wait)
+        _ingest_via_broker(
+            settings, paths, inputs.files, len(inputs.ignored), no_wait, skipped=inputs.skipped
+        )
         return
 
     engine = open_database(settings)
     store_dir = store_directory(settings)
-    batch_id = intake.create_batch(engine, [str(p) for p in paths])
+    batch_id = intake.create_batch(engine, [label(p) for p in paths])
     click.echo(f"batch {batch_id}")
     if not inputs.files:
-        click.echo(f"no PDF found in: {' '.join(paths)}", err=True)
+        click.echo(f"no PDF found in: {' '.join(map(label, paths))}", err=True)
     progress = ProgressLine(sys.stderr)
     try:
         received = receive(
@@ -117,6 +120,8 @@ def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_
             f"`jixiao documents --batch {batch_id}` shows where they are.",
             err=True,
         )
+        for line in summary_lines(batch_id, {}, (), received.unreadable, skipped=inputs.skipped)[1:]:
+            click.echo(line, err=True)
         return
 
     _run_jobs(settings, engine, received.jobs, workers)
@@ -128,6 +133,7 @@ def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_
         received.unreadable,
         ignored=len(inputs.ignored),
         resumed=received.resumed,
+        skipped=inputs.skipped,
     ):
         click.echo(line, err=True)
 
@@ -243,7 +249,10 @@ def export(
     """One record per indicator row, in document order (stdout unless --out)."""
     if fmt == "xlsx" and out is None:
         raise click.UsageError("--format xlsx needs --out FILE.xlsx")
-    engine = open_database(settings_for(database_url))
+    settings = settings_for(database_url)
+    if out is not None:
+        check_out(out, settings)
+    engine = open_database(settings)
     rows = queries.export_rows(engine, unit_name=unit_name, year=year)
     if fmt == "xlsx":
         assert out is not None
@@ -307,7 +316,9 @@ def report(
     from jixiao.report import write_report
 
     chosen = fmt or ("html" if out.suffix.lower() in (".html", ".htm") else "xlsx")
-    engine = open_database(settings_for(database_url))
+    settings = settings_for(database_url)
+    check_out(out, settings)
+    engine = open_database(settings)
     counts = write_report(engine, out, "html" if chosen == "html" else "xlsx", unit_name=unit_name, year=year)
     click.echo(
         f"report written to {out}: {counts.units} unit-year(s), {counts.findings} finding(s), "
@@ -321,7 +332,12 @@ def report(
 
 
 def _ingest_via_broker(
-    settings: Settings, paths: tuple[str, ...], files: tuple[InputFile, ...], ignored: int, no_wait: bool
+    settings: Settings,
+    paths: tuple[str, ...],
+    files: tuple[InputFile, ...],
+    ignored: int,
+    no_wait: bool,
+    skipped: tuple[tuple[str, str], ...] = (),
 ) -> None:
     """Keep and record the files, publish one task each, then follow the batch in the database."""
     from kombu.exceptions import OperationalError as BrokerError
@@ -334,10 +350,10 @@ def _ingest_via_broker(
     broker = redact(app.conf.broker_url)
     engine = open_database(settings)
     store_dir = store_directory(settings)
-    batch_id = intake.create_batch(engine, [str(p) for p in paths])
+    batch_id = intake.create_batch(engine, [label(p) for p in paths])
     click.echo(f"batch {batch_id}")
     if not files:
-        click.echo(f"no PDF found in: {' '.join(paths)}", err=True)
+        click.echo(f"no PDF found in: {' '.join(map(label, paths))}", err=True)
     try:
         received = submit(engine, store_dir, batch_id, files, stale_after=settings.hard_time_limit)
         alive = live_workers(app, timeout=2.0, any_one=True)
@@ -394,6 +410,7 @@ def _ingest_via_broker(
         received.unreadable,
         ignored=ignored,
         resumed=received.resumed,
+        skipped=skipped,
     ):
         click.echo(line, err=True)
 

@@ -67,6 +67,7 @@ def summary_lines(
     unreadable: Sequence[tuple[str, str]] = (),
     ignored: int = 0,
     resumed: int = 0,
+    skipped: Sequence[tuple[str, str]] = (),
 ) -> list[str]:
     """The end-of-batch report: counts per outcome, then each failed file with its reason."""
     order = ("stored", "duplicate", "no_table", "failed", "queued", "running")
@@ -80,4 +81,8 @@ def summary_lines(
         lines.append(f"failed: {source_name}: {reason or 'no reason recorded'}")
     for source_name, reason in unreadable:
         lines.append(f"not received: {source_name}: {reason}")
+    if skipped:
+        lines.append(f"{len(skipped)} file(s) skipped: symbolic links and special files are not read")
+    for source_name, reason in skipped:
+        lines.append(f"skipped: {source_name}: {reason}")
     return lines

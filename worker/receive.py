@@ -7,11 +7,11 @@ before anything tries to parse it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Iterable, Sized
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from sqlalchemy import Engine
 
@@ -30,7 +30,11 @@ class Job:
 
 
 class Incoming(Protocol):
-    """A file that enters a batch (`jixiao.inputs.InputFile` is one)."""
+    """A file that enters a batch (`jixiao.inputs.InputFile` is one).
+
+    `open()` returns a binary file object that `receive` reads in chunks and closes; it may
+    raise `NotReceived` (at once or while being read) to leave the file out with that reason.
+    """
 
     @property
     def source_name(self) -> str: ...
@@ -38,8 +42,11 @@ class Incoming(Protocol):
     @property
     def problem(self) -> str | None: ...
 
-    @property
-    def read(self) -> Callable[[], bytes]: ...
+    def open(self) -> BinaryIO: ...
+
+
+class NotReceived(Exception):
+    """Raised by an `Incoming`'s stream: the file is left out; the message is the whole reason."""
 
 
 @dataclass
@@ -68,7 +75,10 @@ def receive(
     A file already known (same SHA-256) is recorded as a duplicate submission and not
     parsed again — unless that document never reached a final state (an earlier run was
     stopped, or died `stale_after` seconds or more ago): then it is resumed, parsed in this
-    batch. A file that arrived unusable (`problem`) is recorded as failed at once.
+    batch. A file that arrived unusable (`problem`) is recorded as failed at once. Each file
+    is streamed to the store while it is hashed, so memory does not grow with its size; one
+    that cannot be read, or that its stream refuses (`NotReceived`: a size limit), is not
+    recorded but listed in `unreadable` with the reason.
     `progress("receive", done, total)` follows along (a large archive takes a while).
     """
     received = Received()
@@ -77,14 +87,16 @@ def receive(
     for done, item in enumerate(files):
         progress("receive", done, total)
         try:
-            data = item.read()
+            stream = item.open()
         except Exception as exc:  # noqa: BLE001 — one unreadable file (I/O, a damaged zip member) stops nothing
-            reason = (
-                exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
-            )
-            received.unreadable.append((item.source_name, f"cannot read the file: {reason}"))
+            received.unreadable.append((item.source_name, _not_received_reason(item, exc)))
             continue
-        sha256, path = blobstore.put(store_dir, data)
+        try:
+            with stream:
+                sha256, path = blobstore.put_stream(store_dir, _Source(stream))
+        except _SourceError as exc:  # reading the file failed; the store's own errors go up
+            received.unreadable.append((item.source_name, _not_received_reason(item, exc.error)))
+            continue
         reg = intake.register(
             engine, batch_id, sha256, item.source_name, str(path), stale_before=stale_before
         )
@@ -99,6 +111,36 @@ def receive(
     if total:
         progress("receive", total, total)
     return received
+
+
+class _SourceError(Exception):
+    """Reading the incoming file failed (not writing the store): `error` says why."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Source:
+    """An incoming stream whose read errors are told apart from the store's write errors."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._stream.read(size)
+        except Exception as exc:  # noqa: BLE001 — whatever the file's reader raises is about that file
+            raise _SourceError(exc) from exc
+
+
+def _not_received_reason(item: Incoming, exc: Exception) -> str:
+    if isinstance(exc, NotReceived):
+        reason = str(exc)
+    else:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+        reason = f"cannot read the file: {detail}"
+    return f"{item.problem}; {reason}" if item.problem else reason
 
 
 def queued_jobs(engine: Engine, batch_id: int | None = None, *, running: bool = False) -> list[Job]:

@@ -42,6 +42,7 @@ class Settings:
     result_backend: str
     store: Path  # the content-addressed folder of received PDFs (absolute)
     profile_name: str  # a shipped validation profile or a city TOML's path
+    max_file_mb: int  # MiB read of any one input file or zip member; a bigger one is not received
     # limits per document
     soft_time_limit: int  # seconds, then the document fails with that reason (both modes)
     hard_time_limit: int  # seconds, then the worker process is killed (broker mode)
@@ -73,6 +74,7 @@ class Settings:
             ),
             store=Path(_text(env, "JIXIAO_STORE") or DEFAULT_STORE).absolute(),
             profile_name=_profile(_text(env, "JIXIAO_PROFILE") or "national"),
+            max_file_mb=_int(env, "JIXIAO_MAX_FILE_MB", 512, minimum=1),
             soft_time_limit=soft,
             hard_time_limit=hard,
             visibility_timeout=_int(env, "JIXIAO_VISIBILITY_TIMEOUT", hard + 600, minimum=hard + 1),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -39,3 +41,47 @@ def test_put_repairs_a_truncated_copy(tmp_path: Path) -> None:
 def test_path_for_refuses_anything_but_a_sha256(tmp_path: Path, bad: str) -> None:
     with pytest.raises(ValueError):
         blobstore.path_for(tmp_path, bad)
+
+
+def test_put_stream_hashes_while_it_copies(tmp_path: Path) -> None:
+    data = b"%PDF-1.7\n" + bytes(range(256)) * 20_000  # several chunks
+    digest, path = blobstore.put_stream(tmp_path, io.BytesIO(data))
+    assert (digest, path) == blobstore.put(tmp_path, data)
+    assert path.read_bytes() == data
+    again = blobstore.put_stream(tmp_path, io.BytesIO(data))
+    assert again == (digest, path)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == [path]  # no temporaries left
+
+
+def test_put_stream_keeps_nothing_when_the_stream_fails(tmp_path: Path) -> None:
+    class Failing(io.RawIOBase):
+        def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+            raise OSError(5, "Input/output error")
+
+    with pytest.raises(OSError, match="Input/output"):
+        blobstore.put_stream(tmp_path, Failing())  # type: ignore[arg-type]
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_put_stream_memory_does_not_grow_with_the_size(tmp_path: Path) -> None:
+    class Zeros(io.RawIOBase):
+        left = 64 << 20
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+            n = min(len(buffer), self.left)
+            memoryview(buffer)[:n] = bytes(n)
+            self.left -= n
+            return n
+
+    tracemalloc.start()
+    try:
+        digest, path = blobstore.put_stream(tmp_path, io.BufferedReader(Zeros()))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert path.stat().st_size == 64 << 20
+    assert digest == hashlib.sha256(bytes(64 << 20)).hexdigest()
+    assert peak < 8 << 20, f"peak {peak / (1 << 20):.1f} MiB for a 64 MiB stream"
