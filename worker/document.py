@@ -105,12 +105,16 @@ def run_document(
     admit: Callable[[], str | None] = lambda: None,
     processor: Processor = process,
     alarm: bool = False,
+    memory_mb: int = 0,
 ) -> Result:
     """Claim, compute, write, in this process. Raises only transient errors (the document then
     stays `running` and the caller tries again later).
 
     `time_limit` is what the failure message names; who enforces it is the caller's choice:
     Celery's soft limit, or with `alarm` this process's own (the in-process runner's pool).
+    Neither can stop pdfium itself: a hard limit from outside does (Celery's, the runner's
+    kill). `memory_mb` is the cap this process runs under (`runtime.cap_memory`), named when
+    parsing runs out of memory.
     """
     if not transitions.claim(engine, sha256):
         ref = queries.find_document(engine, sha256)
@@ -130,6 +134,7 @@ def run_document(
             progress=stages,
             processor=processor,
             alarm=alarm,
+            memory_mb=memory_mb,
         )
     except Superseded:
         return Result(sha256, SKIPPED)
@@ -146,6 +151,7 @@ def compute(
     progress: Progress = no_progress,
     processor: Processor = process,
     alarm: bool = False,
+    memory_mb: int = 0,
 ) -> Computed:
     """Bytes → pipeline → a classified outcome. Raises only transient errors and `Superseded`.
 
@@ -168,7 +174,7 @@ def compute(
     except BaseException as exc:
         if not isinstance(exc, Exception | DocumentTimeout) or is_transient(exc):
             raise
-        return Computed(sha256, error=failure_reason(exc, time_limit), stage=stages.current)
+        return Computed(sha256, error=failure_reason(exc, time_limit, memory_mb), stage=stages.current)
     timings = dict(outcome.timings)
     # CPU seconds of the pipeline itself, without the progress reports made from inside it:
     # what a worker spends on top of this is the cost of running it (bench/broker.py reads it)
@@ -239,21 +245,36 @@ class Superseded(Exception):
     """Another delivery of the same message finished the document while this one ran."""
 
 
-def failure_reason(exc: BaseException, time_limit: float | None = None) -> str:
+def failure_reason(exc: BaseException, time_limit: float | None = None, memory_mb: int = 0) -> str:
     """A sentence a person can act on, the same whichever mode ran the document."""
     if isinstance(exc, PipelineError):
         return str(exc) or type(exc).__name__
     if isinstance(exc, DocumentTimeout | SoftTimeLimitExceeded):
-        limit = f" ({time_limit:g} s)" if time_limit else ""
-        return (
-            f"parsing took longer than the time limit per document{limit}; the file may be huge or "
-            "malformed — check it, or raise JIXIAO_SOFT_TIME_LIMIT and `jixiao retry --failed`"
-        )
+        return timeout_reason(time_limit)
     if isinstance(exc, MissingCopyError):
         return str(exc)
     if isinstance(exc, MemoryError):
-        return "out of memory while parsing this file"
+        return memory_reason(memory_mb)
     return describe_unexpected(exc)
+
+
+def timeout_reason(seconds: float | None, variable: str = "JIXIAO_SOFT_TIME_LIMIT") -> str:
+    """A document stopped by a time limit: the alarm, Celery's soft or hard limit, the runner's kill."""
+    limit = f" ({seconds:g} s)" if seconds else ""
+    return (
+        f"parsing took longer than the time limit per document{limit}; the file may be huge or "
+        f"malformed (a PDF bomb) — check it, or raise {variable} and `jixiao retry --failed`"
+    )
+
+
+def memory_reason(limit_mb: int) -> str:
+    """A document that needed more memory than a parse may have (`runtime.cap_memory`)."""
+    if limit_mb <= 0:
+        return "out of memory while parsing this file"
+    return (
+        f"needed more than {limit_mb} MB while parsing; the file may be a PDF bomb (content that "
+        "expands without end) — check it, or raise JIXIAO_MAX_PARSE_MB and `jixiao retry --failed`"
+    )
 
 
 def describe_unexpected(exc: BaseException) -> str:

@@ -5,19 +5,29 @@ claim, read, parse, write), so parsing and writing both grow with the cores and 
 only hands out documents and counts; SQLite takes the writers in turn (WAL, BEGIN IMMEDIATE,
 a busy timeout). Every document ends in a final state: an exception becomes `failed` with a
 reason a person can act on, and a worker process that dies (segfault, out of memory) takes no
-document with it — the documents it might have been holding are re-run one by one in a fresh
-process, and the one that kills that process too is marked failed here.
+document with it — the document it was holding is re-run alone in a fresh process, and if that
+dies too it is marked failed here, with why.
+
+Limits a parser cannot escape: each pool process runs under an address-space cap
+(`JIXIAO_MAX_PARSE_MB`, `runtime.cap_memory`), and this process kills one whose document has
+run past the time limit (the alarm in the pool process interrupts Python code, not pdfium's C
+code). So a PDF bomb ends as its document's `failed` reason and the batch goes on:
+memory → "needed more than N MB while parsing" (a MemoryError inside, or pdfium aborting the
+process), time → "parsing took longer than the time limit per document".
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import connection
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -27,7 +37,17 @@ from db.status import Status
 from pipeline.run import process
 from pipeline.settings import PipelineSettings
 from worker import runtime
-from worker.document import Computed, Processor, Result, Stage, describe_unexpected, run_document, write
+from worker.document import (
+    Computed,
+    Processor,
+    Result,
+    Stage,
+    describe_unexpected,
+    memory_reason,
+    run_document,
+    timeout_reason,
+    write,
+)
 from worker.receive import Job
 from worker.settings import Settings
 
@@ -76,7 +96,9 @@ def run(
     """Parse and store every job on `workers` processes (default: every usable core).
 
     `processor` is `pipeline.run.process` unless a test puts another picklable function there.
-    One document may take `settings.soft_time_limit` seconds; then it fails with that reason.
+    One document may take `settings.soft_time_limit` seconds (then it fails with that reason,
+    raised in its pool process); a pool process still busy `kill_after(settings)` seconds into a
+    document is killed from here. Each pool process may use `settings.max_parse_mb` MB.
     """
     workers = max(1, min(workers or usable_cores(), len(jobs)))
     task = _Task(
@@ -85,18 +107,27 @@ def run(
         settings.store,
         float(settings.soft_time_limit),
         processor,
+        settings.max_parse_mb,
     )
     runner = _Runner(engine, len(jobs), listener)
     pending = list(jobs)
     pending.reverse()  # popped from the end: keeps the given order
     try:
-        while pending:
-            suspects = _run_pool(runner, pending, workers, task)
-            for job in suspects:  # a worker died while holding these: find which one did it
-                _run_alone(runner, job, task)
+        # a pool process died holding each suspect: it runs once more, alone, in a fresh process
+        suspects = _run_pool(runner, pending, workers, task, kill_after(settings))
+        _run_pool(runner, suspects, 1, task, kill_after(settings), last_try=True)
     finally:
         runner.release_unfinished()
     return RunStats(runner.done, runner.failed, runner.pages, runner.elapsed())
+
+
+KILL_GRACE = 5.0  # seconds past the soft limit the alarm gets before the runner kills the process
+
+
+def kill_after(settings: Settings) -> float:
+    """Seconds into a document after which its pool process is killed: the soft limit and a
+    grace, never past the hard limit (JIXIAO_HARD_TIME_LIMIT, also Celery's kill)."""
+    return float(min(settings.hard_time_limit, settings.soft_time_limit + KILL_GRACE))
 
 
 def usable_cores() -> int:
@@ -119,9 +150,10 @@ class _Task:
     store: Path
     time_limit: float
     processor: Processor
+    memory_mb: int = 0  # the cap each pool process runs under (0: none)
 
     def __call__(self, job: Job) -> Result:
-        """Runs in a pool process: the one path, the time limit enforced here."""
+        """Runs in a pool process: the one path, the soft time limit enforced here."""
         return run_document(
             runtime.engine_for(self.database_url),
             job.sha256,
@@ -130,6 +162,7 @@ class _Task:
             time_limit=self.time_limit,
             processor=self.processor,
             alarm=True,
+            memory_mb=self.memory_mb,
         )
 
 
@@ -172,82 +205,176 @@ class _Runner:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
+    """A plain pool for work that cannot hang on a file (`refresh_across`)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+
+
+def _context() -> multiprocessing.context.BaseContext:
     # forkserver: children do not inherit the parent's open database connections, and each
     # is forked from a server that has imported the pipeline once (a fresh worker is cheap).
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipeline.run", "worker.document"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    context.set_forkserver_preload(["pipeline.run", "worker.document", "worker.inprocess"])
+    return context
 
 
-def _run_pool(runner: _Runner, pending: list[Job], workers: int, task: _Task) -> list[Job]:
-    """Feed `pending` through one pool, a bounded window at a time.
-
-    Returns the jobs that were in flight when a worker died (the pool is then unusable);
-    an empty list when every job went through.
-    """
-    window = 2 * workers  # in flight at once: bounds memory and the suspects of a crash
-    in_flight: dict[Future[Result], Job] = {}
-    pool = _pool(workers)
-    try:
-        while pending or in_flight:
-            while pending and len(in_flight) < window:
-                job = pending.pop()
-                try:
-                    in_flight[pool.submit(task, job)] = job
-                except BrokenProcessPool:  # a worker died since the last wait: harvest below
-                    pending.append(job)
-                    break
-                runner.in_flight[job.sha256] = job
-            if not in_flight:
-                break
-            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            if any(_broken(f) for f in finished):
-                wait(in_flight)  # a broken pool fails every future still in flight, at once
-                finished = set(in_flight)
-            suspects = _harvest(runner, finished, in_flight)
-            if suspects:
-                return suspects
-    finally:  # on an interrupt, documents not started stay queued; those running finish
-        pool.shutdown(wait=True, cancel_futures=True)
-    return []
-
-
-def _broken(future: Future[Result]) -> bool:
-    return isinstance(future.exception(), BrokenProcessPool)
-
-
-def _harvest(
-    runner: _Runner, finished: set[Future[Result]], in_flight: dict[Future[Result], Job]
-) -> list[Job]:
-    """Report the results of `finished`; return the jobs a dead worker process took down."""
-    suspects: list[Job] = []
-    for future in finished:
-        job = in_flight.pop(future)
-        exc = future.exception()
-        if isinstance(exc, BrokenProcessPool):
-            suspects.append(job)
-        elif exc is not None:  # the database went away under the pool process, or the result did not travel
-            runner.fail(job, describe_unexpected(exc), Stage.STORE)
-        else:
-            runner.finish(job, future.result())
-    return sorted(suspects, key=lambda j: j.source_name)
-
-
-def _run_alone(runner: _Runner, job: Job, task: _Task) -> None:
-    """Re-run one document in a process of its own: if that dies too, the document is the cause."""
-    runner.in_flight[job.sha256] = job
-    with _pool(1) as pool:
+def _serve(conn: Connection, task: _Task) -> None:
+    """A pool process: under the memory cap, run the jobs sent on `conn` until None comes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's: a started document finishes
+    runtime.cap_memory(task.memory_mb)
+    while True:
         try:
-            result = pool.submit(task, job).result()
-        except BrokenProcessPool:
-            runner.fail(
-                job,
-                "the parser process died while reading this file, twice (a crash or out of memory); "
-                "the file may be damaged — open it in a PDF reader and save a new copy",
-                Stage.EXTRACT,
-            )
+            job = conn.recv()
+        except EOFError:  # the runner went away
             return
-    runner.finish(job, result)
+        if job is None:
+            return
+        try:
+            reply: tuple[bool, Result | str] = (True, task(job))
+        except MemoryError:  # outside the parser (compute names it itself): reading, writing
+            reply = (False, memory_reason(task.memory_mb))
+        except Exception as exc:  # noqa: BLE001 — the database went away under this process
+            reply = (False, describe_unexpected(exc))
+        conn.send(reply)
+
+
+class _Worker:
+    """One pool process, the job it holds and since when."""
+
+    def __init__(self, context: multiprocessing.context.BaseContext, task: _Task) -> None:
+        self.conn, theirs = context.Pipe()
+        self.process: BaseProcess = context.Process(target=_serve, args=(theirs, task), daemon=True)  # type: ignore[attr-defined]
+        self.process.start()
+        theirs.close()
+        self.job: Job | None = None
+        self.started = 0.0
+
+    def give(self, job: Job) -> None:
+        self.job, self.started = job, time.monotonic()
+        self.conn.send(job)
+
+    def outcome(self) -> tuple[str, Result | str | int | None]:
+        """After `conn` or the process's sentinel became ready: ("result", Result),
+        ("error", reason) or ("died", exit code)."""
+        try:
+            if self.conn.poll():
+                ok, value = self.conn.recv()
+                return ("result", value) if ok else ("error", value)
+        except (EOFError, OSError):
+            pass
+        self.process.join()
+        return "died", self.process.exitcode
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+
+    def stop(self) -> None:
+        if self.conn.closed:
+            return
+        if self.process.is_alive():
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+            self.process.join(5)
+            if self.process.is_alive():
+                self.kill()
+        self.conn.close()
+
+
+def _run_pool(
+    runner: _Runner,
+    pending: list[Job],
+    workers: int,
+    task: _Task,
+    deadline: float,
+    *,
+    last_try: bool = False,
+) -> list[Job]:
+    """Feed `pending` (popped from the end) through `workers` pool processes, one job each at
+    a time; kill a process whose job runs past `deadline` seconds (the job fails with the time
+    reason). Returns the jobs whose process died under them; with `last_try` there are none:
+    each job gets a fresh process, and one that dies too ends `failed` with why it died.
+    """
+    context = _context()
+    started: list[_Worker] = []
+    idle: list[_Worker] = []
+    busy: list[_Worker] = []
+    suspects: list[Job] = []
+    try:
+        while pending or busy:
+            while pending and len(busy) < workers:
+                worker = idle.pop() if idle and idle[-1].process.is_alive() else None
+                if worker is None:
+                    worker = _Worker(context, task)
+                    started.append(worker)
+                job = pending.pop()
+                runner.in_flight[job.sha256] = job
+                busy.append(worker)
+                worker.give(job)
+            now = time.monotonic()
+            wake = min(w.started for w in busy) + deadline - now
+            ready = set(
+                connection.wait([w.conn for w in busy] + [w.process.sentinel for w in busy], max(0, wake))
+            )
+            for worker in list(busy):
+                job = worker.job
+                assert job is not None
+                if worker.conn in ready or worker.process.sentinel in ready:
+                    what, value = worker.outcome()
+                elif time.monotonic() - worker.started >= deadline:
+                    worker.kill()  # pdfium does not hear the alarm: stop it from here
+                    what, value = "killed", None
+                else:
+                    continue
+                busy.remove(worker)
+                if what in ("result", "error"):
+                    if last_try:
+                        worker.stop()  # the next suspect gets a fresh process
+                    else:
+                        idle.append(worker)
+                if what == "result":
+                    assert isinstance(value, Result)
+                    runner.finish(job, value)
+                elif what == "error":
+                    runner.fail(job, str(value), Stage.STORE)
+                elif what == "killed":
+                    runner.fail(job, timeout_reason(deadline), Stage.EXTRACT)
+                elif last_try:
+                    runner.fail(
+                        job,
+                        death_reason(value if isinstance(value, int) else None, task.memory_mb),
+                        Stage.EXTRACT,
+                    )
+                else:
+                    suspects.append(job)
+    finally:
+        _wind_down(busy, deadline)  # on an interrupt: documents started finish, none is handed out
+        for worker in started:
+            worker.stop()
+    return sorted(suspects, key=lambda j: j.source_name, reverse=True)
+
+
+def _wind_down(busy: list[_Worker], deadline: float) -> None:
+    """Let the jobs in `busy` end (each writes its own outcome) within the deadline."""
+    for worker in busy:
+        left = worker.started + deadline - time.monotonic()
+        connection.wait([worker.conn, worker.process.sentinel], max(0, left))
+        if worker.conn.poll() or not worker.process.is_alive():
+            continue
+        worker.kill()  # its document stays `running`: `release_unfinished` puts it back
+
+
+def death_reason(exitcode: int | None, memory_mb: int) -> str:
+    """Why a pool process died holding a document, twice (alone the second time)."""
+    if exitcode == -signal.SIGABRT and memory_mb > 0:
+        # pdfium aborts the process when an allocation is refused; under the cap, that is the cap
+        return memory_reason(memory_mb)
+    how = f"signal {signal.Signals(-exitcode).name}" if exitcode and exitcode < 0 else f"exit code {exitcode}"
+    return (
+        f"the parser process died while reading this file, twice ({how}: a crash, or the system "
+        "out of memory); the file may be damaged — open it in a PDF reader and save a new copy"
+    )
 
 
 def refresh_across(

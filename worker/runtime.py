@@ -93,6 +93,29 @@ class Attempts:
             self.client.delete(self.key(sha256))
 
 
+# --------------------------------------------------------------------------- the memory cap
+
+
+def cap_memory(limit_mb: int) -> None:
+    """Hold this process to `limit_mb` MB of address space (RLIMIT_AS; 0: no cap), for good.
+
+    Only a process that parses calls this: a Celery pool process (`worker_process_init`) or a
+    process of the in-process runner's pool, never the process that hands out the work. pdfium
+    cannot be stopped from Python, so the kernel refuses the allocation past the cap: a Python
+    allocation raises MemoryError (the document fails with `worker.document.memory_reason`),
+    one in pdfium aborts the process (SIGABRT), and whoever watches it says why.
+    """
+    if limit_mb <= 0:
+        return
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = limit_mb * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
 def attempts(result_backend: str) -> Attempts:
     """The counter on the result backend's Redis; a no-op counter when the backend is not Redis."""
     from worker.settings import backend_redis_url

@@ -49,6 +49,7 @@ class Settings:
     visibility_timeout: int  # seconds before Redis redelivers an unacknowledged message
     max_tasks_per_child: int  # documents before a pool process is replaced
     max_memory_mib: int  # resident MiB after which a pool process is replaced (after its task)
+    max_parse_mb: int  # MB of address space a process parsing a document may use (0: no cap)
     max_attempts: int  # deliveries of one document that may end with a dead process
     result_expires: int  # seconds a task result stays in the backend
     progress_every: float  # minimum seconds between two progress reports within one stage
@@ -80,6 +81,7 @@ class Settings:
             visibility_timeout=_int(env, "JIXIAO_VISIBILITY_TIMEOUT", hard + 600, minimum=hard + 1),
             max_tasks_per_child=_int(env, "JIXIAO_MAX_TASKS_PER_CHILD", 500, minimum=1),
             max_memory_mib=_int(env, "JIXIAO_MAX_MEMORY_MIB", 1024, minimum=64),
+            max_parse_mb=_parse_mb(env),
             max_attempts=_int(env, "JIXIAO_MAX_ATTEMPTS", 3, minimum=1),
             result_expires=_int(env, "JIXIAO_RESULT_EXPIRES", 86_400, minimum=60),
             progress_every=_float(env, "JIXIAO_PROGRESS_EVERY", 0.5),
@@ -124,6 +126,7 @@ class Settings:
             JIXIAO_STORE=str(self.store),
             JIXIAO_PROFILE=self.profile_name,
             JIXIAO_SOFT_TIME_LIMIT=str(self.soft_time_limit),
+            JIXIAO_MAX_PARSE_MB=str(self.max_parse_mb),
         )
         return env
 
@@ -174,6 +177,29 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
         raise ConfigError(f"{name}={raw!r}: expected a whole number") from None
     if value < minimum:
         raise ConfigError(f"{name}={value}: must be at least {minimum}")
+    return value
+
+
+MIN_PARSE_MB = 256
+PARSE_MB_FLOOR = 2048
+
+
+def default_parse_mb() -> int:
+    """An equal share of this machine's memory per usable core, never under 2048 MB: every
+    core may be parsing at once, and pdfium + Python reserve a few hundred MB of address space
+    before a page is read."""
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+        cores = len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, ValueError, OSError):  # not on Linux
+        return PARSE_MB_FLOOR
+    return max(PARSE_MB_FLOOR, physical // cores)
+
+
+def _parse_mb(env: Mapping[str, str]) -> int:
+    value = _int(env, "JIXIAO_MAX_PARSE_MB", default_parse_mb(), minimum=0)
+    if 0 < value < MIN_PARSE_MB:
+        raise ConfigError(f"JIXIAO_MAX_PARSE_MB={value}: must be at least {MIN_PARSE_MB}, or 0 for no cap")
     return value
 
 

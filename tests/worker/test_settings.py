@@ -39,11 +39,22 @@ def test_the_environment_then_the_flag_decide_the_database() -> None:
         ({"JIXIAO_DATABASE_URL": "mysql://u@h/db"}, "JIXIAO_DATABASE_URL"),
         ({"JIXIAO_DATABASE_URL": "not a url"}, "JIXIAO_DATABASE_URL"),
         ({"JIXIAO_PROGRESS_EVERY": "-1"}, "JIXIAO_PROGRESS_EVERY"),
+        ({"JIXIAO_MAX_PARSE_MB": "100"}, "JIXIAO_MAX_PARSE_MB"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         Settings.from_env(env)
+
+
+def test_the_parse_memory_cap_is_a_share_of_the_memory_per_core_never_under_2048_mb() -> None:
+    from worker.settings import default_parse_mb
+
+    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    assert default_parse_mb() == max(2048, physical // len(os.sched_getaffinity(0)))
+    assert Settings.from_env({}).max_parse_mb == default_parse_mb()
+    assert Settings.from_env({"JIXIAO_MAX_PARSE_MB": "0"}).max_parse_mb == 0  # no cap
+    assert Settings.from_env({"JIXIAO_MAX_PARSE_MB": "600"}).max_parse_mb == 600
 
 
 def test_a_refused_url_does_not_show_its_password() -> None:
