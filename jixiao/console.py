@@ -82,7 +82,9 @@ def summary_lines(
     for source_name, reason in unreadable:
         lines.append(f"not received: {source_name}: {reason}")
     if skipped:
-        lines.append(f"{len(skipped)} file(s) skipped: symbolic links and special files are not read")
+        lines.append(
+            f"{len(skipped)} skipped: symbolic links, special files and unreadable folders are not read"
+        )
     for source_name, reason in skipped:
         lines.append(f"skipped: {source_name}: {reason}")
     return lines

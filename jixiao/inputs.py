@@ -126,13 +126,20 @@ def collect(paths: Sequence[str | Path], limits: Limits = DEFAULT_LIMITS) -> Inp
     return Inputs(tuple(files), tuple(ignored), tuple(skipped))
 
 
-def _walk(folder: Path, skipped: list[tuple[str, str]]) -> Iterator[Path]:
-    """Regular files under `folder`, depth first, names sorted; links and special files skipped."""
+def _walk(folder: Path, skipped: list[tuple[str, str]], *, top: bool = True) -> Iterator[Path]:
+    """Regular files under `folder`, depth first, names sorted; links and special files skipped.
+
+    A folder given that cannot be listed stops everything (`InputError`); one found inside it
+    is skipped with the reason, and the walk goes on.
+    """
     try:
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: os.fsencode(e.name))
     except OSError as exc:
-        raise InputError(f"cannot read folder {label(folder)}: {exc.strerror or exc}") from exc
+        if top:
+            raise InputError(f"cannot read folder {label(folder)}: {exc.strerror or exc}") from exc
+        skipped.append((label(folder), f"cannot read the folder: {exc.strerror or exc}"))
+        return
     for entry in entries:
         path = folder / entry.name
         try:
@@ -141,7 +148,7 @@ def _walk(folder: Path, skipped: list[tuple[str, str]]) -> Iterator[Path]:
             skipped.append((label(path), f"cannot read: {exc.strerror or exc}"))
             continue
         if stat.S_ISDIR(mode):
-            yield from _walk(path, skipped)
+            yield from _walk(path, skipped, top=False)
         elif stat.S_ISREG(mode):
             yield path
         else:
@@ -295,6 +302,7 @@ def _limited(inner: BinaryIO, limit: int, too_large: str, **kwargs: object) -> B
 
 # --------------------------------------------------------------------------- zip archives
 
+_METHODS = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 9: "Deflate64"}
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError)
 _DAMAGED = "damaged zip member: "
 
@@ -304,8 +312,14 @@ def _zip_members(archive: Path, limits: Limits, ignored: list[str]) -> list[Inpu
     archive_label = label(archive)
     try:
         fh, _size = _open_regular(archive)
-        with fh, zipfile.ZipFile(fh) as zf:
-            infos = zf.infolist()
+        with fh:
+            declared = _declared_entries(fh)  # before the directory is parsed: it may be huge
+            if declared is not None and declared > limits.max_zip_entries:
+                return [
+                    _disk_file(archive, limits, problem=f"zip archive refused: {_too_many(declared, limits)}")
+                ]
+            with zipfile.ZipFile(fh) as zf:
+                infos = zf.infolist()
     except NotReceived as exc:
         return [_disk_file(archive, limits, problem=str(exc))]  # swapped since the walk: opening says why
     except (*_ZIP_ERRORS, OSError, KeyError, IndexError) as exc:
@@ -335,10 +349,7 @@ def _archive_problem(infos: list[zipfile.ZipInfo], limits: Limits) -> str | None
     """Why the whole archive is refused (too many entries, too large expanded, overlapping
     entries), or None. Decided from the central directory alone, before any member is read."""
     if len(infos) > limits.max_zip_entries:
-        return (
-            f"{len(infos)} entries, more than the limit of {limits.max_zip_entries}; "
-            "split it into smaller archives"
-        )
+        return _too_many(len(infos), limits)
     expanded = sum(i.file_size for i in infos if not i.is_dir() and _is_pdf_name(i.filename))
     if expanded > limits.max_zip_expanded:
         return (
@@ -354,6 +365,31 @@ def _archive_problem(infos: list[zipfile.ZipInfo], limits: Limits) -> str | None
         if next_start < end:
             return "entries overlap (several names share the same bytes, as in a zip bomb)"
     return None
+
+
+def _too_many(entries: int, limits: Limits) -> str:
+    return (
+        f"{entries} entries, more than the limit of {limits.max_zip_entries}; split it into smaller archives"
+    )
+
+
+def _declared_entries(fh: BinaryIO) -> int | None:
+    """The number of entries the end-of-central-directory record declares (ZIP64 included),
+    read from the archive's tail; None where there is no such record (zipfile then says why)."""
+    size = fh.seek(0, os.SEEK_END)
+    tail_length = min(size, 22 + 0xFFFF)  # the record, and a comment of at most 64 KiB
+    fh.seek(size - tail_length)
+    tail = fh.read(tail_length)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(tail):
+        return None
+    entries = int.from_bytes(tail[at + 10 : at + 12], "little")
+    if entries == 0xFFFF and at >= 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":  # ZIP64 locator
+        fh.seek(int.from_bytes(tail[at - 12 : at - 4], "little"))
+        record = fh.read(40)
+        if record[:4] == b"PK\x06\x06":
+            entries = int.from_bytes(record[32:40], "little")
+    return entries
 
 
 def _raw_name_length(info: zipfile.ZipInfo) -> int:
@@ -418,6 +454,13 @@ def _member_file(archive: _Archive, info: zipfile.ZipInfo, name: str, limits: Li
     if info.flag_bits & 0x1:
         problem = (
             "encrypted zip member: a password is required; extract it yourself and give the PDF directly"
+        )
+    elif info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        # bzip2 and LZMA expand a read of any size at once, however much it makes: not streamed
+        method = _METHODS.get(info.compress_type, f"method {info.compress_type}")
+        problem = (
+            f"zip member compressed with {method}, which is not read (only stored or deflated members "
+            "are); extract it and give the PDF directly"
         )
     elif info.file_size > limit:
         problem = (

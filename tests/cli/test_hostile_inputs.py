@@ -121,7 +121,7 @@ def test_a_link_named_pdf_is_skipped_not_read(workspace: Workspace, jixiao: Invo
 
     assert result.exit_code == 0
     assert "top secret" not in result.output and "root:x" not in result.output
-    assert "2 file(s) skipped: symbolic links and special files are not read" in result.stderr
+    assert "2 skipped: symbolic links, special files and unreadable folders are not read" in result.stderr
     assert f"skipped: {workspace.inputs / 'b.pdf'}: symbolic link, not followed" in result.stderr
     assert f"skipped: {workspace.root / 'c.pdf'}: symbolic link, not followed" in result.stderr
     kept = [p.read_bytes() for p in workspace.store.rglob("*.pdf")]

@@ -249,10 +249,14 @@ def test_a_file_over_the_size_limit_is_refused_with_a_reason(tmp_path: Path) -> 
 # --------------------------------------------------------------------------- zip limits
 
 
-def test_archives_over_the_limits_enter_as_one_failed_file(tmp_path: Path) -> None:
+def test_archives_over_the_limits_enter_as_one_failed_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     many = tmp_path / "many.zip"
     many.write_bytes(zip_of({f"{i}.pdf": b"x" for i in range(11)}))
-    [f] = collect([many], Limits(max_zip_entries=10)).files
+    with monkeypatch.context() as patch:  # the count is read from the end record, before any parsing
+        patch.setattr(zipfile, "ZipFile", None)
+        [f] = collect([many], Limits(max_zip_entries=10)).files
     assert f.source_name == str(many)
     assert (
         f.problem
@@ -336,3 +340,54 @@ def test_an_archive_is_opened_once_for_all_its_members(
     contents = [f.content() for f in files]
     assert contents == [f"%PDF-{i}".encode() for i in range(200)]
     assert len(opened) == 2  # once to list the members, once to read them all
+
+
+def test_the_entry_count_of_a_zip64_archive_is_read_before_its_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    many = tmp_path / "zip64.zip"
+    with zipfile.ZipFile(many, "w") as zf:
+        for i in range(0x10000):  # more than a plain end record can count
+            zf.writestr(f"{i}", b"")
+    monkeypatch.setattr(zipfile, "ZipFile", None)
+    [f] = collect([many], Limits(max_zip_entries=0xFFFF)).files
+    assert f.problem == (
+        "zip archive refused: 65536 entries, more than the limit of 65535; split it into smaller archives"
+    )
+
+
+def test_members_compressed_with_bzip2_or_lzma_are_failed_unread(tmp_path: Path) -> None:
+    # Their decompressors expand one read without a bound: a liar's header would not stop them.
+    archive = tmp_path / "methods.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("b.pdf", b"%PDF-bzip2", compress_type=zipfile.ZIP_BZIP2)
+        zf.writestr("l.pdf", b"%PDF-lzma", compress_type=zipfile.ZIP_LZMA)
+        zf.writestr("s.pdf", b"%PDF-stored", compress_type=zipfile.ZIP_STORED)
+    b, lz, st = collect([archive]).files
+    assert b.problem is not None and b.problem.startswith(
+        "zip member compressed with bzip2, which is not read"
+    )
+    assert lz.problem is not None and lz.problem.startswith("zip member compressed with LZMA")
+    assert st.problem is None and st.content() == b"%PDF-stored"
+    assert b.content() and b.content() != b"%PDF-bzip2"  # what is kept: the compressed bytes
+
+
+def test_a_folder_inside_that_cannot_be_read_is_skipped_and_the_walk_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for rel in ("a.pdf", "locked/b.pdf", "z/c.pdf"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x")
+    real = os.scandir
+
+    def scandir(path: Path) -> object:
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = collect([tmp_path])
+    assert [f.source_name for f in result.files] == [str(tmp_path / "a.pdf"), str(tmp_path / "z/c.pdf")]
+    assert result.skipped == ((str(tmp_path / "locked"), "cannot read the folder: Permission denied"),)
+    with pytest.raises(InputError, match="cannot read folder .*locked: Permission denied"):
+        collect([tmp_path / "locked"])
