@@ -242,7 +242,7 @@ class _Worker:
 
     def __init__(self, context: multiprocessing.context.BaseContext, task: _Task) -> None:
         self.conn, theirs = context.Pipe()
-        self.process: BaseProcess = context.Process(target=_serve, args=(theirs, task), daemon=True)  # type: ignore[attr-defined]
+        self.process: BaseProcess = context.Process(target=_serve, args=(theirs, task), daemon=True)
         self.process.start()
         theirs.close()
         self.job: Job | None = None

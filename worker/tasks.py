@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from celery import Task, signals
+from celery.exceptions import TimeLimitExceeded
 
 from db import across
 from db.across import Pair
@@ -30,7 +31,7 @@ from db.status import FINAL, Status
 from worker import runtime
 from worker.app import app, settings
 from worker.celeryconfig import OUTLIERS_TASK, PROCESS_TASK, RECONCILE_TASK, REFRESH_TASK, REPROCESS_TASK
-from worker.document import Result, run_document
+from worker.document import Result, Stage, run_document, timeout_reason
 from worker.transient import is_transient
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,35 @@ class Queueable(Protocol):
 # --------------------------------------------------------------------------- the document task
 
 
-@app.task(bind=True, name=PROCESS_TASK, throws=(DocumentFailed,), max_retries=MAX_RETRIES)
+class DocumentTask(Task):
+    """The document task's failure hook: Celery's hard time limit ends the document at once."""
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        """Called in the worker's main process when the hard time limit killed the pool process
+        (the message is then acknowledged: nothing would ever finish the document)."""
+        sha256 = (kwargs or {}).get("sha256") or (args[0] if args else None)
+        if isinstance(exc, TimeLimitExceeded) and sha256:
+            timed_out(str(sha256))
+
+
+def timed_out(sha256: str) -> None:
+    """Mark a document the hard time limit stopped `failed`, with the reason, if still running.
+
+    pdfium's C code does not hear the soft limit's signal; the hard limit kills the process.
+    """
+    from db import queries, transitions
+
+    reason = timeout_reason(settings.hard_time_limit, "JIXIAO_SOFT_TIME_LIMIT and JIXIAO_HARD_TIME_LIMIT")
+    try:
+        ref = queries.find_document(runtime.engine(), sha256)
+        if ref is not None and ref.status == Status.RUNNING:
+            transitions.mark_failed(runtime.engine(), sha256, reason, stage=Stage.EXTRACT)
+        runtime.attempts(settings.result_backend).forget(sha256)
+    except Exception:  # noqa: BLE001 — the database is away: `reconcile` finds it `running` later
+        log.warning("could not record the time-out of %s", sha256, exc_info=True)
+
+
+@app.task(bind=True, base=DocumentTask, name=PROCESS_TASK, throws=(DocumentFailed,), max_retries=MAX_RETRIES)
 def process_document(
     self: Task,
     sha256: str,
@@ -81,9 +110,14 @@ def process_document(
         n = counter.begin(sha256)
         counted = n > 0
         if n > settings.max_attempts:
+            memory = (
+                f"more than the {settings.max_parse_mb} MB a parse may use: JIXIAO_MAX_PARSE_MB"
+                if settings.max_parse_mb
+                else "out of memory"
+            )
             return (
-                f"the worker process died {n - 1} times while parsing this file (a crash, out of memory "
-                f"or the hard time limit of {settings.hard_time_limit} s); the file may be damaged"
+                f"the worker process died {n - 1} times while parsing this file (a crash, or {memory}); "
+                "the file may be damaged or a PDF bomb"
             )
         return None
 
@@ -96,6 +130,7 @@ def process_document(
             time_limit=settings.soft_time_limit,  # Celery's soft limit enforces it
             progress=ProgressReporter(self, settings.progress_every),
             admit=admit,
+            memory_mb=settings.max_parse_mb,  # this pool process's cap (`_cap_memory`)
         )
         if result.status != Status.FAILED:
             # Y1–Y3 for this document's (unit, year) and the year after; also on a skipped
@@ -300,6 +335,14 @@ def _migrate_on_start(**_: Any) -> None:
             f"Error: database not reachable ({redact(settings.database_url)}): "
             f"{first[0] if first else type(exc).__name__}; this worker does not start"
         ) from None
+
+
+@signals.worker_process_init.connect
+def _cap_memory(**_: Any) -> None:
+    """Each pool process parses under the address-space cap (JIXIAO_MAX_PARSE_MB): a PDF bomb
+    meets a refused allocation instead of taking the machine. Celery's own per-child memory
+    limit acts only after a task ends; the worker's main process stays uncapped."""
+    runtime.cap_memory(settings.max_parse_mb)
 
 
 __all__ = [

@@ -72,7 +72,7 @@ def test_a_parser_stuck_in_pdfium_is_killed_at_the_time_limit_and_the_batch_is_s
     engine: Engine, tmp_path: Path
 ) -> None:
     batch, jobs, good = bomb_batch(engine, tmp_path, {"glyphs.pdf": form_bomb(17, TEXT_LEAF)})
-    settings = settings_for(tmp_path, JIXIAO_SOFT_TIME_LIMIT="3", JIXIAO_HARD_TIME_LIMIT="5")
+    settings = settings_for(tmp_path, JIXIAO_SOFT_TIME_LIMIT="4", JIXIAO_HARD_TIME_LIMIT="6")
 
     started = time.monotonic()
     run_pool(engine, jobs, settings, workers=2)
@@ -83,7 +83,7 @@ def test_a_parser_stuck_in_pdfium_is_killed_at_the_time_limit_and_the_batch_is_s
     status, error = got["glyphs.pdf"]
     assert status == "failed"
     assert error is not None and error.startswith(
-        "parsing took longer than the time limit per document (5 s)"
+        "parsing took longer than the time limit per document (6 s)"
     )
     assert "JIXIAO_SOFT_TIME_LIMIT" in error
     assert elapsed < 25  # the alarm alone would wait for pdfium
