@@ -251,7 +251,7 @@ def export(
         raise click.UsageError("--format xlsx needs --out FILE.xlsx")
     settings = settings_for(database_url)
     if out is not None:
-        check_out(out, settings)
+        check_out(out, settings, "xlsx" if fmt == "xlsx" else "text")
     engine = open_database(settings)
     rows = queries.export_rows(engine, unit_name=unit_name, year=year)
     if fmt == "xlsx":
@@ -317,7 +317,7 @@ def report(
 
     chosen = fmt or ("html" if out.suffix.lower() in (".html", ".htm") else "xlsx")
     settings = settings_for(database_url)
-    check_out(out, settings)
+    check_out(out, settings, "text" if chosen == "html" else "xlsx")
     engine = open_database(settings)
     counts = write_report(engine, out, "html" if chosen == "html" else "xlsx", unit_name=unit_name, year=year)
     click.echo(

@@ -19,14 +19,18 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
 
 
-def check_out(out: Path, settings: Settings) -> None:
-    """Raise `click.ClickException` (one line) when writing `out` would destroy something."""
-    reason = out_problem(out, settings)
+def check_out(out: Path, settings: Settings, kind: str = "text") -> None:
+    """Raise `click.ClickException` (one line) when writing `out` would destroy something.
+
+    `kind` is what the command writes: "text" (jsonl, csv, html) or "xlsx"; an existing file
+    is overwritten only when it is of that kind (a previous export), never when it is a
+    database, a PDF or an archive."""
+    reason = out_problem(out, settings, kind)
     if reason is not None:
         raise click.ClickException(f"refusing to write {out}: {reason}")
 
 
-def out_problem(out: Path, settings: Settings) -> str | None:
+def out_problem(out: Path, settings: Settings, kind: str = "text") -> str | None:
     """Why `out` must not be written, or None."""
     target = Path(os.path.abspath(out)).resolve()  # a link to the database is the database
     if not target.parent.is_dir():
@@ -38,9 +42,9 @@ def out_problem(out: Path, settings: Settings) -> str | None:
     if target == store or store in target.parents:
         return f"it is inside the store folder ({store}); write somewhere else"
     if target.is_file():
-        kind = _precious_kind(target)
-        if kind is not None:
-            return f"it is {kind}, not a previous export; choose another file name or remove it first"
+        found = _existing_kind(target)
+        if found not in (kind, "empty"):
+            return f"it is {_NAMES.get(found, found)}, not a previous export; choose another file name or remove it first"
     return None
 
 
@@ -52,23 +56,34 @@ def sqlite_file(database_url: str) -> Path | None:
     return Path(url.database).resolve()
 
 
-def _precious_kind(path: Path) -> str | None:
-    """What an existing file is, when it is something an export never is (a database, an input)."""
+_NAMES = {
+    "sqlite": "an SQLite database",
+    "pdf": "a PDF",
+    "zip": "a zip archive",
+    "binary": "a binary file",
+    "text": "a text file",
+    "xlsx": "an Excel workbook",
+}
+
+
+def _existing_kind(path: Path) -> str:
+    """What an existing file holds: "empty", "sqlite", "pdf", "zip", "xlsx", "binary" or "text"."""
     try:
         with path.open("rb") as fh:
-            head = fh.read(len(SQLITE_MAGIC))
+            head = fh.read(8192)
     except OSError:
-        return None  # writing it will say why
+        return "text"  # writing it will say why it cannot be written
+    if not head:
+        return "empty"
     if head.startswith(SQLITE_MAGIC):
-        return "an SQLite database"
+        return "sqlite"
     if head.startswith(b"%PDF"):
-        return "a PDF"
+        return "pdf"
     if head.startswith(b"PK"):
         try:
             with zipfile.ZipFile(path) as zf:
                 names = set(zf.namelist())
         except (zipfile.BadZipFile, OSError, ValueError):
-            return "a zip archive"
-        if "[Content_Types].xml" not in names:  # an .xlsx (a previous export or report) has one
-            return "a zip archive"
-    return None
+            return "zip"
+        return "xlsx" if "[Content_Types].xml" in names else "zip"  # a workbook has one
+    return "binary" if b"\x00" in head else "text"

@@ -202,6 +202,18 @@ def test_out_never_overwrites_an_input_pdf_or_archive(workspace: Workspace, jixi
     assert jixiao("export", "--out", "rows.jsonl").exit_code == 0
     assert jixiao("export", "--format", "xlsx", "--out", "rows.xlsx").exit_code == 0
     assert jixiao("export", "--format", "xlsx", "--out", "rows.xlsx").exit_code == 0
+    assert jixiao("report", "--out", "rows.xlsx").exit_code == 0
+    # ... but not one of another kind: a workbook is not overwritten by text, nor text by a workbook.
+    crossed = jixiao("export", "--format", "csv", "--out", "rows.xlsx")
+    assert crossed.exit_code == 1 and "it is an Excel workbook, not a previous export" in crossed.stderr
+    (workspace.root / "notes.txt").write_text("keep me")
+    crossed = jixiao("export", "--format", "xlsx", "--out", "notes.txt")
+    assert crossed.exit_code == 1 and "it is a text file, not a previous export" in crossed.stderr
+    (workspace.root / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    crossed = jixiao("report", "--format", "html", "--out", "photo.png")
+    assert crossed.exit_code == 1 and "it is a binary file, not a previous export" in crossed.stderr
+    (workspace.root / "empty.xlsx").touch()
+    assert jixiao("export", "--format", "xlsx", "--out", "empty.xlsx").exit_code == 0
 
 
 @pytest.mark.parametrize("command", [["export"], ["report"]])
