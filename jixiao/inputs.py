@@ -339,7 +339,7 @@ def _zip_members(archive: Path, limits: Limits, ignored: list[str]) -> list[Inpu
         else:
             members.append((name, info))
     members.sort(key=lambda m: m[0])
-    shared = _Archive(archive, len(members))
+    shared = _Archive(archive, len(members), limits)
     return [
         _member_file(shared, info, f"{archive_label}{ZIP_SEPARATOR}{name}", limits) for name, info in members
     ]
@@ -403,9 +403,10 @@ class _Archive:
     """One archive, opened once for all its members (on the first read) and closed after the
     last: reading N members costs one pass over the central directory, not N."""
 
-    def __init__(self, path: Path, members: int) -> None:
+    def __init__(self, path: Path, members: int, limits: Limits) -> None:
         self.path = path
         self._left = members
+        self._limits = limits
         self._fh: BinaryIO | None = None
         self._zf: zipfile.ZipFile | None = None
 
@@ -413,6 +414,9 @@ class _Archive:
         if self._zf is None:
             self._fh, _size = _open_regular(self.path)
             try:
+                declared = _declared_entries(self._fh)  # replaced since it was listed?
+                if declared is not None and declared > self._limits.max_zip_entries:
+                    raise NotReceived(f"zip archive refused: {_too_many(declared, self._limits)}")
                 self._zf = zipfile.ZipFile(self._fh)
             except BaseException:
                 self._fh.close()

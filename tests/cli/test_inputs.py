@@ -391,3 +391,12 @@ def test_a_folder_inside_that_cannot_be_read_is_skipped_and_the_walk_goes_on(
     assert result.skipped == ((str(tmp_path / "locked"), "cannot read the folder: Permission denied"),)
     with pytest.raises(InputError, match="cannot read folder .*locked: Permission denied"):
         collect([tmp_path / "locked"])
+
+
+def test_an_archive_replaced_after_listing_is_checked_again_when_read(tmp_path: Path) -> None:
+    archive = tmp_path / "pack.zip"
+    archive.write_bytes(zip_of({"a.pdf": b"%PDF-a"}))
+    [f] = collect([archive], Limits(max_zip_entries=5)).files
+    archive.write_bytes(zip_of({f"{i}.pdf": b"x" for i in range(6)}))
+    with pytest.raises(NotReceived, match="zip archive refused: 6 entries, more than the limit of 5"):
+        f.open()
