@@ -83,6 +83,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_on_failure_or_timeout": True,
         "worker_prefetch_multiplier": 1,
         "task_soft_time_limit": settings.soft_time_limit,
+        # the hard limit kills the pool process (pdfium does not hear the soft limit's signal);
+        # `worker.tasks.DocumentTask.on_failure` then marks its document failed at once
         "task_time_limit": settings.hard_time_limit,
         "broker_transport_options": {
             "visibility_timeout": settings.visibility_timeout,

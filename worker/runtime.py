@@ -90,7 +90,22 @@ class Attempts:
 
     def forget(self, sha256: str) -> None:
         if self.client is not None:
-            self.client.delete(self.key(sha256))
+            self.client.delete(self.key(sha256), self.death_key(sha256))
+
+    @staticmethod
+    def death_key(sha256: str) -> str:
+        return f"jixiao:died:{sha256}"
+
+    def note_death(self, sha256: str, how: str) -> None:
+        """How the last process holding the document died ("SIGABRT"), for the final reason."""
+        if self.client is not None:
+            self.client.set(self.death_key(sha256), how, ex=self.ttl)
+
+    def last_death(self, sha256: str) -> str | None:
+        if self.client is None:
+            return None
+        how = self.client.get(self.death_key(sha256))
+        return how.decode() if isinstance(how, bytes) else how
 
 
 # --------------------------------------------------------------------------- the memory cap

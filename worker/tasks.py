@@ -22,7 +22,8 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from celery import Task, signals
-from celery.exceptions import TimeLimitExceeded
+from celery.exceptions import TimeLimitExceeded, WorkerLostError
+from celery.worker.request import Request
 
 from db import across
 from db.across import Pair
@@ -31,7 +32,7 @@ from db.status import FINAL, Status
 from worker import runtime
 from worker.app import app, settings
 from worker.celeryconfig import OUTLIERS_TASK, PROCESS_TASK, RECONCILE_TASK, REFRESH_TASK, REPROCESS_TASK
-from worker.document import Result, Stage, run_document, timeout_reason
+from worker.document import Result, Stage, memory_reason, run_document, timeout_reason
 from worker.transient import is_transient
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,23 @@ class Queueable(Protocol):
 # --------------------------------------------------------------------------- the document task
 
 
+class DocumentRequest(Request):
+    """Notes how a pool process holding a document died, for the reason `admit` gives at last."""
+
+    def on_failure(self, exc_info: Any, send_failed_event: bool = True, return_ok: bool = False) -> None:
+        exc = getattr(exc_info.exception, "exc", exc_info.exception)  # ExceptionWithTraceback
+        sha256 = (self.kwargs or {}).get("sha256")
+        if isinstance(exc, WorkerLostError) and "(SIGABRT)" in str(exc) and sha256:
+            # pdfium aborts its process when an allocation is refused: under the cap, the cap
+            _best_effort(runtime.attempts(settings.result_backend).note_death, str(sha256), "SIGABRT")
+        super().on_failure(exc_info, send_failed_event=send_failed_event, return_ok=return_ok)
+
+
 class DocumentTask(Task):
-    """The document task's failure hook: Celery's hard time limit ends the document at once."""
+    """The document task's failure hooks: Celery's hard time limit ends the document at once;
+    a pool process that dies is noted (`DocumentRequest`)."""
+
+    Request = DocumentRequest
 
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
         """Called in the worker's main process when the hard time limit killed the pool process
@@ -110,6 +126,8 @@ def process_document(
         n = counter.begin(sha256)
         counted = n > 0
         if n > settings.max_attempts:
+            if settings.max_parse_mb and counter.last_death(sha256) == "SIGABRT":
+                return f"{memory_reason(settings.max_parse_mb)} (the worker process died {n - 1} times)"
             memory = (
                 f"more than the {settings.max_parse_mb} MB a parse may use: JIXIAO_MAX_PARSE_MB"
                 if settings.max_parse_mb
