@@ -118,3 +118,13 @@ def test_unexpected_exceptions_are_described_on_one_short_line() -> None:
     assert describe_unexpected(KeyError("k")) == "parser error: KeyError: 'k'"
     assert describe_unexpected(RuntimeError()) == "parser error: RuntimeError"
     assert len(describe_unexpected(ValueError("x" * 5000))) < 600
+
+
+def test_running_out_of_memory_names_the_cap_and_its_variable() -> None:
+    from worker.document import memory_reason, timeout_reason
+
+    assert failure_reason(MemoryError(), memory_mb=600) == memory_reason(600)
+    assert memory_reason(600).startswith("needed more than 600 MB while parsing")
+    assert "JIXIAO_MAX_PARSE_MB" in memory_reason(600)
+    assert failure_reason(MemoryError()) == "out of memory while parsing this file"  # no cap
+    assert "JIXIAO_HARD_TIME_LIMIT" in timeout_reason(80, "JIXIAO_HARD_TIME_LIMIT")
