@@ -7,20 +7,16 @@ the same bytes at once and exactly one of them creates the document.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from db.blobstore import check_sha256
 from db.engine import write_connection
-from db.models import (
-    Batch,
-    Document,
-    Submission,
-)
-from db.status import Status
+from db.models import Batch, Document, Submission, utcnow
+from db.status import PENDING, Status
 
 
 @dataclass(frozen=True)
@@ -54,17 +50,19 @@ def register(
     store_path: str,
     pages: int | None = None,
     *,
-    stale_before: datetime | None = None,
+    lease: float | None = None,
 ) -> Registration:
     """Record one received file; a new document starts `queued`, known bytes make a duplicate.
 
-    Known bytes that never reached a final state are resumed instead: a document still
-    `queued` (a run stopped before parsing it), or `running` but untouched since
-    `stale_before` (its run died: a live one moves the document on, or the time limit
-    fails it), and not received in this batch already. The submission is then no duplicate
-    and the caller parses it again.
+    The run that records a document holds it for `lease` seconds (and renews the hold while it
+    lives: `db.transitions.renew`). Known bytes that never reached a final state and whose
+    holder's lease ran out — a run stopped or killed before finishing them — are resumed
+    instead of counted as a duplicate, unless received in this batch already: this run takes
+    the lease and parses the document again. Without `lease`, nothing is held or resumed.
     """
     check_sha256(sha256)
+    now = utcnow()
+    until = None if lease is None else now + timedelta(seconds=lease)
     with write_connection(engine) as conn:
         new_id = conn.execute(
             _insert(conn, Document)
@@ -74,36 +72,49 @@ def register(
                 store_path=store_path,
                 status=Status.QUEUED,
                 pages=pages,
+                lease_until=until,
             )
             .on_conflict_do_nothing(index_elements=[Document.sha256])
             .returning(Document.id)
         ).scalar_one_or_none()
+        resumed = False
         if new_id is not None:
             document_id, status, duplicate = new_id, Status.QUEUED, False
         else:
             # The row exists and is committed: ON CONFLICT waited for its inserter if need be.
             known = conn.execute(
-                select(Document.id, Document.status, Document.updated_at).where(Document.sha256 == sha256)
+                select(Document.id, Document.status, Document.lease_until).where(Document.sha256 == sha256)
             ).one()
             document_id, status = known.id, known.status
-            unfinished = status == Status.QUEUED or (
-                status == Status.RUNNING
-                and stale_before is not None
-                and _aware(known.updated_at) < stale_before
+            abandoned = (
+                lease is not None
+                and status in PENDING
+                and (known.lease_until is None or _aware(known.lease_until) <= now)
             )
-            in_this_batch = conn.execute(
-                select(Submission.id).where(
-                    Submission.batch_id == batch_id, Submission.document_id == document_id
+            if abandoned and not _in_batch(conn, batch_id, document_id):  # a second copy stays a duplicate
+                taken = conn.execute(  # conditional: of two runs resuming at once, one takes it
+                    update(Document)
+                    .where(
+                        Document.id == document_id,
+                        or_(Document.lease_until.is_(None), Document.lease_until <= now),
+                    )
+                    .values(lease_until=until)
                 )
-            ).first()
-            resumed = unfinished and in_this_batch is None  # a second copy in one batch is a duplicate
+                resumed = taken.rowcount == 1
             duplicate = not resumed
         conn.execute(
             insert(Submission).values(
                 batch_id=batch_id, document_id=document_id, source_name=source_name, duplicate=duplicate
             )
         )
-    return Registration(document_id, sha256, duplicate, status, resumed=new_id is None and not duplicate)
+    return Registration(document_id, sha256, duplicate, status, resumed=resumed)
+
+
+def _in_batch(conn: Connection, batch_id: int, document_id: int) -> bool:
+    found = conn.execute(
+        select(Submission.id).where(Submission.batch_id == batch_id, Submission.document_id == document_id)
+    ).first()
+    return found is not None
 
 
 def _aware(moment: datetime) -> datetime:

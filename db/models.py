@@ -93,6 +93,9 @@ class Document(Base):
     amount_unit: Mapped[str | None] = mapped_column(Text)
     layout: Mapped[str | None] = mapped_column(String(64))
     pipeline_version: Mapped[str | None] = mapped_column(String(64))
+    # an unfinished document's owner (the run that queued or claimed it) is trusted until then;
+    # past it (or when NULL), an ingest of the same bytes resumes the document
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     timings: Mapped[dict[str, Any] | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -9,6 +9,7 @@ document, `set_stage` touches only a running one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, update
@@ -19,6 +20,8 @@ from db.models import (
     utcnow,
 )
 from db.status import PENDING, Status
+
+_CHUNK = 500  # documents per statement
 
 
 class NotFoundError(LookupError):
@@ -48,26 +51,63 @@ def _update_document(engine: Engine, sha256: str, **values: Any) -> None:
             raise NotFoundError(f"no document {sha256}")
 
 
-def claim(engine: Engine, sha256: str, stage: str = "extract") -> bool:
+def claim(engine: Engine, sha256: str, stage: str = "extract", lease: float | None = None) -> bool:
     """queued/running → running; False when the document is final (or unknown): nothing to do.
 
     `running` may be claimed again so that a task redelivered after a worker died proceeds.
+    The claimer holds the document for `lease` seconds (see `db.intake.register`).
     """
-    return sha256 in claim_many(engine, [sha256], stage)
+    return sha256 in claim_many(engine, [sha256], stage, lease)
 
 
-def claim_many(engine: Engine, sha256s: Sequence[str], stage: str = "extract") -> set[str]:
+def claim_many(
+    engine: Engine, sha256s: Sequence[str], stage: str = "extract", lease: float | None = None
+) -> set[str]:
     """`claim` for several documents in one statement; returns those claimed."""
     if not sha256s:
         return set()
+    now = utcnow()
     with write_connection(engine) as conn:
         claimed = conn.execute(
             update(Document)
             .where(Document.sha256.in_(list(sha256s)), Document.status.in_(PENDING))
-            .values(status=Status.RUNNING, stage=stage, error=None, updated_at=utcnow())
+            .values(
+                status=Status.RUNNING,
+                stage=stage,
+                error=None,
+                updated_at=now,
+                lease_until=None if lease is None else now + timedelta(seconds=lease),
+            )
             .returning(Document.sha256)
         )
         return set(claimed.scalars())
+
+
+def renew(engine: Engine, sha256s: Sequence[str], lease: float) -> None:
+    """A live run still holds these unfinished documents for `lease` seconds more."""
+    until = utcnow() + timedelta(seconds=lease)
+    with write_connection(engine) as conn:
+        for start in range(0, len(sha256s), _CHUNK):
+            conn.execute(
+                update(Document)
+                .where(
+                    Document.sha256.in_(list(sha256s[start : start + _CHUNK])), Document.status.in_(PENDING)
+                )
+                .values(lease_until=until)
+            )
+
+
+def release(engine: Engine, sha256s: Sequence[str]) -> None:
+    """A run that stops lets go of its unfinished documents: the next ingest resumes them."""
+    with write_connection(engine) as conn:
+        for start in range(0, len(sha256s), _CHUNK):
+            conn.execute(
+                update(Document)
+                .where(
+                    Document.sha256.in_(list(sha256s[start : start + _CHUNK])), Document.status.in_(PENDING)
+                )
+                .values(lease_until=None)
+            )
 
 
 def requeue_running(engine: Engine, sha256s: Sequence[str]) -> int:
@@ -79,7 +119,7 @@ def requeue_running(engine: Engine, sha256s: Sequence[str]) -> int:
         result = conn.execute(
             update(Document)
             .where(Document.sha256.in_(list(sha256s)), Document.status == Status.RUNNING)
-            .values(status=Status.QUEUED, stage=None, updated_at=utcnow())
+            .values(status=Status.QUEUED, stage=None, updated_at=utcnow(), lease_until=None)
         )
         return result.rowcount
 

@@ -7,6 +7,7 @@ unreachable); 2 for a usage error or a verb that is not available yet.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -17,13 +18,13 @@ from sqlalchemy.exc import DBAPIError
 
 from db import across, intake, queries, reporting, transitions
 from db.engine import make_engine, migrate, redact
-from db.status import FINAL, Status
+from db.status import FINAL, PENDING, Status
 from jixiao.console import ProgressLine, summary_lines
 from jixiao.export import write_csv, write_jsonl, write_xlsx
 from jixiao.inputs import MIB, InputError, InputFile, Limits, collect, label
 from jixiao.outputs import check_out
 from worker.inprocess import refresh_across, run, usable_cores
-from worker.receive import Job, queued_jobs, receive
+from worker.receive import HOLD, Job, queued_jobs, receive
 from worker.settings import ConfigError, Settings
 
 database_option = click.option(
@@ -106,10 +107,18 @@ def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_
             batch_id,
             inputs.files,
             progress.receiving,
-            stale_after=settings.hard_time_limit,
+            hold=HOLD,
         )
     except (OSError, DBAPIError) as exc:
+        with contextlib.suppress(Exception):  # the database may be what failed
+            let_go(engine, batch_id)
         raise click.ClickException(receiving_stopped(exc, settings)) from exc
+    except KeyboardInterrupt:
+        let_go(engine, batch_id)
+        raise click.ClickException(
+            "interrupted while receiving: what was recorded is let go; run the same `jixiao ingest` "
+            "again and it resumes those documents"
+        ) from None
     finally:
         progress.close()
 
@@ -182,6 +191,12 @@ def _run_jobs(settings: Settings, engine: Engine, jobs: list[Job], workers: int 
         ) from exc
     finally:
         listener.close()
+
+
+def let_go(engine: Engine, batch_id: int) -> None:
+    """This run stops before parsing its batch: its documents may be resumed at once."""
+    pending = queries.documents_in_state(engine, PENDING, batch_id=batch_id)
+    transitions.release(engine, [doc.sha256 for doc in pending])
 
 
 def receiving_stopped(exc: OSError | DBAPIError, settings: Settings) -> str:
@@ -355,7 +370,7 @@ def _ingest_via_broker(
     if not files:
         click.echo(f"no PDF found in: {' '.join(map(label, paths))}", err=True)
     try:
-        received = submit(engine, store_dir, batch_id, files, stale_after=settings.hard_time_limit)
+        received = submit(engine, store_dir, batch_id, files, hold=HOLD)
         alive = live_workers(app, timeout=2.0, any_one=True)
     except BrokerError as exc:
         raise click.ClickException(

@@ -106,8 +106,10 @@ def run_document(
     processor: Processor = process,
     alarm: bool = False,
     memory_mb: int = 0,
+    lease: float | None = None,
 ) -> Result:
-    """Claim, compute, write, in this process. Raises only transient errors (the document then
+    """Claim (held for `lease` seconds: past the limit that kills a stuck parse), compute,
+    write, in this process. Raises only transient errors (the document then
     stays `running` and the caller tries again later).
 
     `time_limit` is what the failure message names; who enforces it is the caller's choice:
@@ -116,7 +118,7 @@ def run_document(
     kill). `memory_mb` is the cap this process runs under (`runtime.cap_memory`), named when
     parsing runs out of memory.
     """
-    if not transitions.claim(engine, sha256):
+    if not transitions.claim(engine, sha256, lease=lease):
         ref = queries.find_document(engine, sha256)
         return Result(sha256, SKIPPED, error=None if ref else "no such document")
     refusal = admit()

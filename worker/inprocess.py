@@ -48,7 +48,7 @@ from worker.document import (
     timeout_reason,
     write,
 )
-from worker.receive import Job
+from worker.receive import HOLD, RENEW_EVERY, Job
 from worker.settings import Settings
 
 
@@ -108,8 +108,9 @@ def run(
         float(settings.soft_time_limit),
         processor,
         settings.max_parse_mb,
+        kill_after(settings) + HOLD,
     )
-    runner = _Runner(engine, len(jobs), listener)
+    runner = _Runner(engine, jobs, listener)
     pending = list(jobs)
     pending.reverse()  # popped from the end: keeps the given order
     try:
@@ -151,6 +152,7 @@ class _Task:
     time_limit: float
     processor: Processor
     memory_mb: int = 0  # the cap each pool process runs under (0: none)
+    lease: float | None = None  # seconds a claimed document is held: past the kill
 
     def __call__(self, job: Job) -> Result:
         """Runs in a pool process: the one path, the soft time limit enforced here."""
@@ -163,25 +165,36 @@ class _Task:
             processor=self.processor,
             alarm=True,
             memory_mb=self.memory_mb,
+            lease=self.lease,
         )
 
 
 class _Runner:
     """This process's side: hands out, counts, reports; writes only what a pool process could not."""
 
-    def __init__(self, engine: Engine, total: int, listener: Listener) -> None:
+    def __init__(self, engine: Engine, jobs: Sequence[Job], listener: Listener) -> None:
         self.engine = engine
-        self.total = total
+        self.total = len(jobs)
         self.listener = listener
         self.done = self.failed = self.pages = 0
         self.started = time.monotonic()
         self.in_flight: dict[str, Job] = {}  # handed to the pool and not yet reported
+        self.unfinished = {job.sha256 for job in jobs}  # held by this run until reported
+        self.renewed = time.monotonic()
+
+    def keep_hold(self) -> None:
+        """Renew this run's hold on its unfinished documents, every `RENEW_EVERY` seconds, so
+        that an ingest of the same bytes meanwhile counts them as duplicates, not abandoned."""
+        if time.monotonic() - self.renewed >= RENEW_EVERY and self.unfinished:
+            transitions.renew(self.engine, sorted(self.unfinished), HOLD)
+            self.renewed = time.monotonic()
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
     def finish(self, job: Job, result: Result) -> None:
         self.in_flight.pop(job.sha256, None)
+        self.unfinished.discard(job.sha256)
         self.done += 1
         self.pages += result.pages or 0
         self.failed += result.status == Status.FAILED
@@ -199,9 +212,11 @@ class _Runner:
         """Interrupted (Ctrl-C, an error): documents still `running` go back to the queue."""
         try:
             transitions.requeue_running(self.engine, list(self.in_flight))
+            transitions.release(self.engine, sorted(self.unfinished))  # the next ingest resumes them
         except Exception:  # noqa: BLE001 — best effort on the way out; the first error is what matters
             pass
         self.in_flight.clear()
+        self.unfinished.clear()
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -312,8 +327,9 @@ def _run_pool(
                 runner.in_flight[job.sha256] = job
                 busy.append(worker)
                 worker.give(job)
+            runner.keep_hold()
             now = time.monotonic()
-            wake = min(w.started for w in busy) + deadline - now
+            wake = min(min(w.started for w in busy) + deadline - now, RENEW_EVERY)
             ready = set(
                 connection.wait([w.conn for w in busy] + [w.process.sentinel for w in busy], max(0, wake))
             )

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sized
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from sqlalchemy import Engine
 
 from db import blobstore, intake, queries, transitions
-from db.models import utcnow
 from pipeline.progress import Progress, no_progress
+
+HOLD = 120.0  # seconds a run holds the unfinished documents it recorded; renewed while it lives
+RENEW_EVERY = 30.0  # seconds between renewals
 
 
 @dataclass(frozen=True)
@@ -68,21 +69,21 @@ def receive(
     files: Iterable[Incoming],
     progress: Progress = no_progress,
     *,
-    stale_after: float | None = None,
+    hold: float | None = None,
 ) -> Received:
     """Keep each file's bytes in the content-addressed store and record it in the batch.
 
     A file already known (same SHA-256) is recorded as a duplicate submission and not
-    parsed again — unless that document never reached a final state (an earlier run was
-    stopped, or died `stale_after` seconds or more ago): then it is resumed, parsed in this
-    batch. A file that arrived unusable (`problem`) is recorded as failed at once. Each file
+    parsed again — unless that document never reached a final state and the run that held it
+    let go or died (its hold ran out): then it is resumed, parsed in this batch. This run
+    holds what it records for `hold` seconds and must renew the hold while it lives
+    (`db.transitions.renew`); without `hold` nothing is held or resumed. A file that arrived unusable (`problem`) is recorded as failed at once. Each file
     is streamed to the store while it is hashed, so memory does not grow with its size; one
     that cannot be read, or that its stream refuses (`NotReceived`: a size limit), is not
     recorded but listed in `unreadable` with the reason.
     `progress("receive", done, total)` follows along (a large archive takes a while).
     """
     received = Received()
-    stale_before = None if stale_after is None else utcnow() - timedelta(seconds=stale_after)
     total = len(files) if isinstance(files, Sized) else 0
     for done, item in enumerate(files):
         progress("receive", done, total)
@@ -97,9 +98,7 @@ def receive(
         except _SourceError as exc:  # reading the file failed; the store's own errors go up
             received.unreadable.append((item.source_name, _not_received_reason(item, exc.error)))
             continue
-        reg = intake.register(
-            engine, batch_id, sha256, item.source_name, str(path), stale_before=stale_before
-        )
+        reg = intake.register(engine, batch_id, sha256, item.source_name, str(path), lease=hold)
         received.resumed += reg.resumed
         if reg.duplicate:
             received.duplicates += 1

@@ -21,7 +21,7 @@ def submit(
     batch_id: int,
     files: Iterable[Incoming],
     *,
-    stale_after: float | None = None,
+    hold: float | None = None,
 ) -> Received:
     """`worker.receive.receive` + `worker.tasks.enqueue` for every new document.
 
@@ -32,7 +32,7 @@ def submit(
 
     total = Received()
     for item in files:
-        got = receive(engine, store_dir, batch_id, [item], stale_after=stale_after)
+        got = receive(engine, store_dir, batch_id, [item], hold=hold)
         if got.jobs:
             enqueue(got.jobs)
         total.jobs.extend(got.jobs)

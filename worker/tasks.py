@@ -33,6 +33,7 @@ from worker import runtime
 from worker.app import app, settings
 from worker.celeryconfig import OUTLIERS_TASK, PROCESS_TASK, RECONCILE_TASK, REFRESH_TASK, REPROCESS_TASK
 from worker.document import Result, Stage, memory_reason, run_document, timeout_reason
+from worker.receive import HOLD
 from worker.transient import is_transient
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,7 @@ def process_document(
             time_limit=settings.soft_time_limit,  # Celery's soft limit enforces it
             progress=ProgressReporter(self, settings.progress_every),
             admit=admit,
+            lease=settings.hard_time_limit + HOLD,  # past Celery's kill: then an ingest may resume it
             memory_mb=settings.max_parse_mb,  # this pool process's cap (`_cap_memory`)
         )
         if result.status != Status.FAILED:

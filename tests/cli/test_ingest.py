@@ -239,24 +239,24 @@ def test_work_finishes_what_a_killed_run_left_queued_or_running(workspace: Works
 def test_ingesting_again_resumes_what_an_earlier_run_left_unfinished(
     workspace: Workspace, jixiao: Invoke
 ) -> None:
-    """Recorded but never parsed (a run stopped while receiving; one killed while parsing long
-    ago) is not a duplicate: the next ingest parses it and says so. A document another run is
-    parsing right now stays that run's."""
+    """Recorded but never finished by a run that let go (stopped) or whose hold ran out (killed)
+    is not a duplicate: the next ingest parses it and says so. A document a live run holds
+    stays that run's: a duplicate."""
     for i in range(4):
         (workspace.inputs / f"d{i}.pdf").write_bytes(plain_pdf(f"doc {i}"))
     engine = make_engine(workspace.database_url)
     assert jixiao("documents").exit_code == 0  # migrates
     batch = intake.create_batch(engine, ["inputs"])
-    jobs = receive(engine, workspace.store, batch, collect([workspace.inputs]).files).jobs
-    dead, alive = jobs[0].sha256, jobs[1].sha256  # d2, d3 stay queued
-    for sha256 in (dead, alive):
-        assert transitions.claim(engine, sha256)
-    with engine.begin() as conn:  # the dead run last touched its document an hour ago
+    jobs = receive(engine, workspace.store, batch, collect([workspace.inputs]).files, hold=600).jobs
+    dead, alive = jobs[0].sha256, jobs[1].sha256
+    assert transitions.claim(engine, dead, lease=600) and transitions.claim(engine, alive, lease=600)
+    with engine.begin() as conn:  # the run holding d0 was killed: its hold ran out an hour ago
         conn.execute(
             update(DocumentRow)
             .where(DocumentRow.sha256 == dead)
-            .values(updated_at=utcnow() - timedelta(hours=1))
+            .values(lease_until=utcnow() - timedelta(hours=1))
         )
+    transitions.release(engine, [j.sha256 for j in jobs[2:]])  # d2, d3: a run that stopped let go
     engine.dispose()
 
     again = jixiao("ingest", str(workspace.inputs))
@@ -271,7 +271,24 @@ def test_ingesting_again_resumes_what_an_earlier_run_left_unfinished(
         "d2.pdf": "no_table",
         "d3.pdf": "no_table",
     }
-    assert "0 duplicate" not in again.stderr and "1 duplicate" in again.stderr
+    assert "1 duplicate" in again.stderr
+
+
+def test_documents_a_live_run_holds_are_duplicates_for_another_ingest(
+    workspace: Workspace, jixiao: Invoke
+) -> None:
+    (workspace.inputs / "a.pdf").write_bytes(plain_pdf("a"))
+    engine = make_engine(workspace.database_url)
+    assert jixiao("documents").exit_code == 0
+    batch = intake.create_batch(engine, ["inputs"])
+    [job] = receive(engine, workspace.store, batch, collect([workspace.inputs]).files, hold=600).jobs
+    engine.dispose()
+
+    again = jixiao("ingest", str(workspace.inputs))  # at the same moment as the first run, still queued
+
+    assert again.exit_code == 0 and "resumed" not in again.stderr
+    assert [row["status"] for row in documents(jixiao, batch_id(again.stdout)).values()] == ["duplicate"]
+    assert [row["status"] for row in documents(jixiao, batch).values()] == ["queued"]  # still the first run's
 
 
 def test_a_store_that_stops_taking_files_ends_the_command_with_one_line(
