@@ -373,11 +373,14 @@ def _ingest_via_broker(
         received = submit(engine, store_dir, batch_id, files, hold=HOLD)
         alive = live_workers(app, timeout=2.0, any_one=True)
     except BrokerError as exc:
+        let_go(engine, batch_id)
         raise click.ClickException(
             f"broker unreachable ({broker}): {_first_line(exc).rstrip('.')}; what was recorded stays queued, "
-            "`jixiao reconcile` enqueues it once the broker is back"
+            "`jixiao reconcile` (or the same `jixiao ingest`) enqueues it once the broker is back"
         ) from exc
     except (OSError, DBAPIError) as exc:
+        with contextlib.suppress(Exception):  # the database may be what failed
+            let_go(engine, batch_id)
         raise click.ClickException(receiving_stopped(exc, settings)) from exc
     if not alive:
         message = (
