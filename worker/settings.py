@@ -185,15 +185,16 @@ PARSE_MB_FLOOR = 2048
 
 
 def default_parse_mb() -> int:
-    """An equal share of this machine's memory per usable core, never under 2048 MB: every
-    core may be parsing at once, and pdfium + Python reserve a few hundred MB of address space
-    before a page is read."""
+    """Half of this machine's memory shared equally among its usable cores, never under 2048 MB:
+    every core may be parsing at once, and the rest of the machine (the database, the main
+    process, the page cache) keeps the other half; pdfium + Python reserve a few hundred MB of
+    address space before a page is read."""
     try:
         physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
         cores = len(os.sched_getaffinity(0)) or 1
     except (AttributeError, ValueError, OSError):  # not on Linux
         return PARSE_MB_FLOOR
-    return max(PARSE_MB_FLOOR, physical // cores)
+    return max(PARSE_MB_FLOOR, physical // (2 * cores))
 
 
 def _parse_mb(env: Mapping[str, str]) -> int:

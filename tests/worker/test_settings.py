@@ -51,7 +51,7 @@ def test_the_parse_memory_cap_is_a_share_of_the_memory_per_core_never_under_2048
     from worker.settings import default_parse_mb
 
     physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
-    assert default_parse_mb() == max(2048, physical // len(os.sched_getaffinity(0)))
+    assert default_parse_mb() == max(2048, physical // (2 * len(os.sched_getaffinity(0))))
     assert Settings.from_env({}).max_parse_mb == default_parse_mb()
     assert Settings.from_env({"JIXIAO_MAX_PARSE_MB": "0"}).max_parse_mb == 0  # no cap
     assert Settings.from_env({"JIXIAO_MAX_PARSE_MB": "600"}).max_parse_mb == 600
