@@ -28,7 +28,21 @@ COLUMNS: tuple[str, ...] = (
     "measure_unit",  # 绩效度量单位
     "weight",  # 权重
     "weight_this_year",  # 本年权重
+    "actual",  # 实际完成值 / 全年实际值 / 完成值 (自评表)
+    "score",  # 得分 (自评表)
 )
+
+# table_kind values (CONTRACT "Export record"); `project_target` covers 申报表, 批复表, 审批表.
+PROJECT_TARGET = "project_target"
+DEPARTMENT_TARGET = "department_target"
+PROJECT_EVALUATION = "project_evaluation"
+DEPARTMENT_EVALUATION = "department_evaluation"
+TABLE_KINDS: tuple[str, ...] = (PROJECT_TARGET, DEPARTMENT_TARGET, PROJECT_EVALUATION, DEPARTMENT_EVALUATION)
+EVALUATION_KINDS = frozenset({PROJECT_EVALUATION, DEPARTMENT_EVALUATION})
+DEPARTMENT_KINDS = frozenset({DEPARTMENT_TARGET, DEPARTMENT_EVALUATION})
+
+# period values: the annual indicators, or the 中期/长期/实施期 ones printed beside them.
+ANNUAL, MIDTERM = "annual", "midterm"
 
 Severity = Literal["error", "warning", "info"]
 
@@ -42,6 +56,7 @@ class RawRow:
 
     page: int  # 1-based page the row stands on
     cells: dict[str, str]  # column key -> text ('' when the cell is empty)
+    period: str = ANNUAL  # `midterm` for a 中期/长期 column group printed beside the annual one
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,24 @@ class RawProject:
     goal: str
     rows: tuple[RawRow, ...]
     code: str = ""  # 项目编码 when the table prints it in a column of its own
+    table_kind: str = PROJECT_TARGET
+    # an info block's `label | value` pairs as printed (项目名称, 主管部门, 实施单位, 资金情况 …)
+    info: dict[str, str] = field(default_factory=dict)
+    evaluation: RawEvaluation | None = None  # a 自评表's budget block and totals
+
+
+@dataclass(frozen=True)
+class RawEvaluation:
+    """What a 自评表 prints around its indicator grid, as printed.
+
+    `budget`: the budget-execution block, one mapping per line with the keys `label` (年度资金总额,
+    其中：财政拨款 …), `planned` (年初预算数), `budget` (全年预算数 / 调整后预算数), `executed`
+    (全年执行数), `points` (分值 / 权重), `rate` (执行率), `score` (得分), where printed.
+    """
+
+    budget: tuple[dict[str, str], ...] = ()
+    total_score: str = ""  # 总分 / 自评得分
+    conclusion: str = ""  # 评价结论 / 自评等级
 
 
 @dataclass(frozen=True)
@@ -68,6 +101,7 @@ class Extraction:
     unit_name: str | None = None  # from the page header, when the table has no 单位 column
     projects: tuple[RawProject, ...] = ()
     notes: tuple[str, ...] = ()  # what the extractor noticed (skipped pages, repaired cells)
+    ocr_pages: int = 0  # pages read from images
 
     @property
     def has_table(self) -> bool:
@@ -91,6 +125,32 @@ class Indicator:
     weight_this_year: float | None
     page: int
     raw: dict[str, str] = field(default_factory=dict, compare=False)  # cells as printed
+    period: str = ANNUAL
+    actual: str | None = None  # 实际完成值 of a self-evaluation, as printed
+    score: float | None = None  # 得分 of a self-evaluation row
+    ocr_confidence: float | None = None  # lowest OCR confidence among the row's cells; None: text layer
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    """One line of a 自评表's budget-execution block (amounts as numbers, 执行率 as printed)."""
+
+    label: str
+    planned: float | None = None  # 年初预算数
+    budget: float | None = None  # 全年预算数 / 调整后预算数
+    executed: float | None = None  # 全年执行数 / 预算执行数
+    points: float | None = None  # 分值 / 权重
+    rate: str | None = None  # 执行率, as printed
+    score: float | None = None  # 得分
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A self-evaluation's budget block and totals, stored with its project."""
+
+    budget: tuple[BudgetLine, ...] = ()
+    total_score: float | None = None  # 总分
+    conclusion: str | None = None  # 评价结论 / 等级, as printed
 
 
 @dataclass(frozen=True)
@@ -100,6 +160,9 @@ class Project:
     goal: str | None
     unit_name: str | None
     indicators: tuple[Indicator, ...]
+    table_kind: str = PROJECT_TARGET
+    info: dict[str, str] = field(default_factory=dict, compare=False)  # info block as printed
+    evaluation: Evaluation | None = None
 
     @property
     def page(self) -> int:
@@ -117,6 +180,7 @@ class Document:
     layout: str
     projects: tuple[Project, ...]
     notes: tuple[str, ...] = ()  # what the extractor noticed (skipped scan pages, borderless tables)
+    ocr_pages: int = 0  # pages read from images
 
     @property
     def indicator_count(self) -> int:

@@ -12,8 +12,19 @@ validation reports it.
 
 from __future__ import annotations
 
-from pipeline.model import Document, Extraction, Indicator, Project, RawProject, RawRow
-from pipeline.normalize.cells import parse_operator, parse_weight, parse_year, split_core
+from pipeline.model import (
+    DEPARTMENT_KINDS,
+    BudgetLine,
+    Document,
+    Evaluation,
+    Extraction,
+    Indicator,
+    Project,
+    RawEvaluation,
+    RawProject,
+    RawRow,
+)
+from pipeline.normalize.cells import parse_number, parse_operator, parse_weight, parse_year, split_core
 from pipeline.normalize.levels import canonical_level
 from pipeline.normalize.project import split_project
 from pipeline.normalize.text import clean_cell, clean_line, compact, or_none, tight
@@ -38,6 +49,31 @@ def normalize_row(row: RawRow) -> Indicator:
         weight_this_year=parse_weight(cell("weight_this_year", "")),
         page=row.page,
         raw=dict(row.cells),
+        period=row.period,
+        actual=or_none(tight(cell("actual", ""))),
+        score=parse_weight(cell("score", "")),
+    )
+
+
+def normalize_evaluation(raw: RawEvaluation | None) -> Evaluation | None:
+    """A 自评表's budget block (amounts as numbers, 执行率 as printed) and its 总分 / 评价结论."""
+    if raw is None:
+        return None
+    return Evaluation(
+        budget=tuple(
+            BudgetLine(
+                label=clean_line(line.get("label", "")),
+                planned=parse_number(line.get("planned", "")),
+                budget=parse_number(line.get("budget", "")),
+                executed=parse_number(line.get("executed", "")),
+                points=parse_number(line.get("points", "")),
+                rate=or_none(tight(line.get("rate", ""))),
+                score=parse_number(line.get("score", "")),
+            )
+            for line in raw.budget
+        ),
+        total_score=parse_number(raw.total_score),
+        conclusion=or_none(clean_line(raw.conclusion)),
     )
 
 
@@ -50,12 +86,17 @@ def normalize_project(
     printed_code = compact(raw.code)  # an ASCII identifier: read folded (１２ → 12)
     if printed_code:  # a 项目编码 column of its own wins over a code read out of the name
         code = printed_code
+    if raw.table_kind in DEPARTMENT_KINDS:
+        code, name = None, ""  # a department table has no project
     return Project(
         code=code,
         name=name,
         goal=or_none(clean_line(raw.goal)),
         unit_name=or_none(clean_line(raw.unit_name)) or unit_name,
         indicators=tuple(normalize_row(r) for r in raw.rows),
+        table_kind=raw.table_kind,
+        info={clean_line(k): clean_line(v) for k, v in raw.info.items()},
+        evaluation=normalize_evaluation(raw.evaluation),
     )
 
 
@@ -72,4 +113,5 @@ def normalize(extraction: Extraction, settings: NormalizeSettings | None = None)
         layout=extraction.layout,
         projects=projects,
         notes=extraction.notes,
+        ocr_pages=extraction.ocr_pages,
     )

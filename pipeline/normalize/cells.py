@@ -63,6 +63,15 @@ def parse_weight(text: str) -> float | None:
     return float(m.group(1)) if m else None
 
 
+_NUMBER = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+))(?:%|分|万元|元)?$")
+
+
+def parse_number(text: str) -> float | None:
+    """An amount or score as printed (`1,200.50`, `92.5分`, `95%`) → a number; anything else → None."""
+    m = _NUMBER.match(compact(text).replace(",", ""))
+    return float(m.group(1)) if m else None
+
+
 _STARS = "★☆"
 
 
