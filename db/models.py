@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from db.status import Status
+from pipeline.model import ANNUAL, PROJECT_TARGET
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 SCOPE_DOCUMENT, SCOPE_CROSS = "document", "cross"
@@ -96,6 +97,8 @@ class Document(Base):
     # an unfinished document's owner (the run that queued or claimed it) is trusted until then;
     # past it (or when NULL), an ingest of the same bytes resumes the document
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ocr_pages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # pages read from images
+    notes: Mapped[list[str] | None] = mapped_column()  # what the extractor noticed, once read
     timings: Mapped[dict[str, Any] | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -137,6 +140,11 @@ class Project(Base):
     goal: Mapped[str | None] = mapped_column(Text)
     unit_name: Mapped[str | None] = mapped_column(Text)
     page: Mapped[int] = mapped_column(Integer)
+    # which table the project comes from (`pipeline.model.TABLE_KINDS`); a department table's
+    # project has no code and an empty name
+    table_kind: Mapped[str] = mapped_column(String(32), default=PROJECT_TARGET, server_default=PROJECT_TARGET)
+    info: Mapped[dict[str, Any] | None] = mapped_column()  # the info block, label -> value as printed
+    evaluation: Mapped[dict[str, Any] | None] = mapped_column()  # a self-evaluation's budget block and totals
 
     document: Mapped[Document] = relationship(back_populates="projects")
     indicators: Mapped[list[Indicator]] = relationship(
@@ -170,6 +178,12 @@ class Indicator(Base):
     weight_this_year: Mapped[float | None] = mapped_column(Float)
     page: Mapped[int] = mapped_column(Integer)
     raw: Mapped[dict[str, Any] | None] = mapped_column()
+    period: Mapped[str] = mapped_column(String(16), default=ANNUAL, server_default=ANNUAL)  # or midterm
+    actual: Mapped[str | None] = mapped_column(Text)  # 实际完成值 of a self-evaluation, as printed
+    score: Mapped[float | None] = mapped_column(Float)  # 得分 of a self-evaluation row
+    ocr_confidence: Mapped[float | None] = mapped_column(
+        Float
+    )  # lowest among the row's cells; NULL: text layer
 
     project: Mapped[Project] = relationship(back_populates="indicators")
 

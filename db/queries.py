@@ -34,6 +34,8 @@ DOCUMENT_KEYS: tuple[str, ...] = (
     "budget_year",
     "projects",
     "indicators",
+    "ocr_pages",  # pages read from images
+    "notes",  # ours, not the contract's: what the extractor noticed (a list, empty until read)
 )
 
 
@@ -56,6 +58,11 @@ EXPORT_KEYS: tuple[str, ...] = (
     "weight",
     "weight_this_year",
     "page",
+    "table_kind",
+    "period",
+    "actual",
+    "score",
+    "ocr_confidence",
 )
 
 
@@ -134,8 +141,9 @@ def _counts(column: Any, label: str) -> Any:
 def document_rows(engine: Engine, batch_id: int | None = None) -> Iterator[dict[str, Any]]:
     """One row per submission (`DOCUMENT_KEYS`), in the order received.
 
-    A duplicate submission shows status `duplicate` and no error; its pages, unit, year and
-    counts are those of the stored original (the same bytes).
+    A duplicate submission shows status `duplicate` and no error; its pages, unit, year,
+    counts, OCR pages and notes are those of the stored original (the same bytes). `notes` is
+    a list, empty until the document has been read.
     """
     projects = _counts(Project.document_id, "n")
     indicators = _counts(Indicator.document_id, "n")
@@ -150,6 +158,8 @@ def document_rows(engine: Engine, batch_id: int | None = None) -> Iterator[dict[
             Document.budget_year,
             func.coalesce(projects.c.n, 0).label("projects"),
             func.coalesce(indicators.c.n, 0).label("indicators"),
+            Document.ocr_pages,
+            Document.notes,
         )
         .select_from(Submission)
         .join(Document, Submission.document_id == Document.id)
@@ -159,7 +169,7 @@ def document_rows(engine: Engine, batch_id: int | None = None) -> Iterator[dict[
     )
     if batch_id is not None:
         statement = statement.where(Submission.batch_id == batch_id)
-    return _stream(engine, statement, DOCUMENT_KEYS)
+    return ({**row, "notes": row["notes"] or []} for row in _stream(engine, statement, DOCUMENT_KEYS))
 
 
 def export_rows(
@@ -168,6 +178,7 @@ def export_rows(
     """One row per indicator (`EXPORT_KEYS`): document order, then project, then printed row order.
 
     `unit_name` is the project's 单位名称, or the document's when the table has no such column.
+    A department table's rows have no project: `project_code` and `project_name` are null.
     """
     unit = func.coalesce(Project.unit_name, Document.unit_name)
     statement = (
@@ -177,7 +188,7 @@ def export_rows(
             unit.label("unit_name"),
             Document.budget_year,
             Project.code.label("project_code"),
-            Project.name.label("project_name"),
+            func.nullif(Project.name, "").label("project_name"),  # a department table has none
             Project.goal,
             Indicator.level1,
             Indicator.level2,
@@ -190,6 +201,11 @@ def export_rows(
             Indicator.weight,
             Indicator.weight_this_year,
             Indicator.page,
+            Project.table_kind,
+            Indicator.period,
+            Indicator.actual,
+            Indicator.score,
+            Indicator.ocr_confidence,
         )
         .select_from(Indicator)
         .join(Project, Indicator.project_id == Project.id)

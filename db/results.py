@@ -14,6 +14,7 @@ writers of overlapping groups cannot deadlock.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,12 @@ from pipeline import model
 # subject, which only cross-document findings have).
 INDICATOR_COLUMNS = tuple(c.name for c in Indicator.__table__.columns if c.name != "id")
 FINDING_COLUMNS = tuple(c.name for c in Finding.__table__.columns if c.name not in ("id", "subject"))
+# After (project_id, document_id, ordinal), every indicators column is the `model.Indicator`
+# field of the same name: a column added to the table is written without a list to keep up.
+_ROW_FIELDS = INDICATOR_COLUMNS[3:]
+_MISSING = set(_ROW_FIELDS) - {f.name for f in dataclasses.fields(model.Indicator)}
+if INDICATOR_COLUMNS[:3] != ("project_id", "document_id", "ordinal") or _MISSING:
+    raise RuntimeError(f"indicators columns {INDICATOR_COLUMNS} do not follow model.Indicator ({_MISSING})")
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,8 @@ def rows_of(
             "amount_unit": document.amount_unit,
             "layout": document.layout,
             "pipeline_version": pipeline_version,
+            "ocr_pages": document.ocr_pages,
+            "notes": list(document.notes),  # for every outcome: what the extractor noticed
             "timings": dict(timings or {}),
         },
         projects=tuple(
@@ -81,26 +90,14 @@ def rows_of(
                 "goal": p.goal,
                 "unit_name": p.unit_name,
                 "page": p.page,
+                "table_kind": p.table_kind,
+                "info": dict(p.info) or None,
+                "evaluation": dataclasses.asdict(p.evaluation) if p.evaluation is not None else None,
             }
             for i, p in enumerate(document.projects)
         ),
         indicators=tuple(
-            (
-                i,
-                j,
-                r.level1,
-                r.level2,
-                r.level3,
-                r.core,
-                r.operator,
-                r.target,
-                r.target_this_year,
-                r.measure_unit,
-                r.weight,
-                r.weight_this_year,
-                r.page,
-                json.dumps(dict(r.raw), ensure_ascii=False),
-            )
+            (i, j, *_row_values(r))
             for i, p in enumerate(document.projects)
             for j, r in enumerate(p.indicators)
         ),
@@ -108,6 +105,14 @@ def rows_of(
             (f.project_code, f.rule, f.severity, f.message, f.page, f.row, f.level3) for f in findings
         ),
         timings=dict(timings or {}),
+    )
+
+
+def _row_values(row: model.Indicator) -> tuple[Any, ...]:
+    """An indicator's values in `_ROW_FIELDS` order; its raw cells as JSON text."""
+    return tuple(
+        json.dumps(dict(row.raw), ensure_ascii=False) if name == "raw" else getattr(row, name)
+        for name in _ROW_FIELDS
     )
 
 

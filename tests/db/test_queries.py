@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from db import intake, queries, results, transitions
 from db.models import utcnow
-from tests.db.factories import document, findings, registered, sha
+from tests.db.factories import document, evaluated_document, findings, registered, sha
 
 CONTRACT_EXPORT_KEYS = [
     "document_sha256",
@@ -30,6 +30,11 @@ CONTRACT_EXPORT_KEYS = [
     "weight",
     "weight_this_year",
     "page",
+    "table_kind",
+    "period",
+    "actual",
+    "score",
+    "ocr_confidence",
 ]
 CONTRACT_DOCUMENT_KEYS = [
     "sha256",
@@ -41,6 +46,8 @@ CONTRACT_DOCUMENT_KEYS = [
     "budget_year",
     "projects",
     "indicators",
+    "ocr_pages",
+    "notes",  # ours, after the contract's keys
 ]
 CONTRACT_FINDING_KEYS = ["document_sha256", "project_code", "rule", "severity", "message"]
 
@@ -84,6 +91,11 @@ def test_export_rows_keys_values_and_order(engine: Engine) -> None:
         "weight": 10.0,
         "weight_this_year": None,
         "page": 1,
+        "table_kind": "project_target",
+        "period": "annual",
+        "actual": None,
+        "score": None,
+        "ocr_confidence": None,
     }
     assert rows[1]["core"] is False and rows[2]["page"] == 2
 
@@ -107,6 +119,44 @@ def test_export_unit_name_falls_back_to_the_documents(engine: Engine) -> None:
     assert [r["unit_name"] for r in queries.export_rows(engine, unit_name="页眉单位")] == ["页眉单位"]
 
 
+def test_export_rows_of_a_self_evaluation_and_a_department_table(engine: Engine) -> None:
+    _, digest = registered(engine)
+    results.save_outcome(engine, digest, evaluated_document(), [], "v1", {})
+
+    rows = list(queries.export_rows(engine))
+
+    assert all(list(r) == CONTRACT_EXPORT_KEYS for r in rows)
+    picked = ("project_code", "project_name", "table_kind", "period", "actual", "score", "ocr_confidence")
+    assert [tuple(r[k] for k in picked) for r in rows] == [
+        ("54000021R000000005055", "工资性支出", "project_evaluation", "annual", "21950人", 19.5, 0.875),
+        ("54000021R000000005055", "工资性支出", "project_evaluation", "midterm", None, None, None),
+        (None, None, "department_target", "annual", None, None, None),  # no project: both null
+    ]
+    assert rows[2]["goal"] == "年度总体目标：完成信访事项办理"
+    assert rows[2]["unit_name"] == "拉萨市信访局本级"
+    assert [r["level3"] for r in queries.export_rows(engine, unit_name="拉萨市信访局本级", year=2024)] == [
+        "发放人数",
+        "群众满意度",
+        "按期办结率",
+    ]
+
+
+def test_document_rows_carry_ocr_pages_and_notes_also_for_a_duplicate(engine: Engine) -> None:
+    batch, digest = registered(engine)
+    intake.register(engine, batch, sha("q"), "queued.pdf", "/s/q")
+    results.save_outcome(engine, digest, evaluated_document(ocr_pages=4, notes=("n1", "n2")), [], "v1", {})
+    intake.register(engine, intake.create_batch(engine, []), digest, "again.pdf", "/s/a")
+
+    rows = {r["source_name"]: r for r in queries.document_rows(engine)}
+
+    assert all(list(r) == CONTRACT_DOCUMENT_KEYS for r in rows.values())
+    assert {name: (r["status"], r["ocr_pages"], r["notes"]) for name, r in rows.items()} == {
+        "a.pdf": ("stored", 4, ["n1", "n2"]),
+        "queued.pdf": ("queued", 0, []),  # not read yet: no OCR, nothing noticed
+        "again.pdf": ("duplicate", 4, ["n1", "n2"]),  # the same bytes as a.pdf
+    }
+
+
 def test_document_rows_keys_and_counts(engine: Engine) -> None:
     batch, digest = registered(engine)
     intake.register(engine, batch, sha("b"), "b.pdf", "/s/b")
@@ -123,6 +173,8 @@ def test_document_rows_keys_and_counts(engine: Engine) -> None:
         "budget_year": 2024,
         "projects": 2,
         "indicators": 5,
+        "ocr_pages": 0,
+        "notes": [],
     }
     assert (rows[1]["status"], rows[1]["projects"], rows[1]["indicators"]) == ("queued", 0, 0)
     assert list(queries.document_rows(engine, batch_id=batch + 100)) == []
