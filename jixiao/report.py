@@ -5,8 +5,8 @@ Four tables, the same in both formats:
   quantified indicators and the share of projects whose weights are right (`db.reporting`);
 - 问题清单 — every finding, with links to the stored PDF at its page;
 - 跨年度 — the cross-document findings (Y1–Y4) with the document each one was compared with;
-- 规则说明 — every rule of the registry (`pipeline.validate.RULES`, Y1–Y4 included): id, group,
-  severity, what it checks and its basis.
+- 规则说明 — every rule of the registry (`pipeline.validate.RULES`, Y1–Y4 and E1–E6 included): id,
+  group, the tables it judges, severity, what it checks and its basis.
 
 The workbook is made to open cleanly in WPS and Excel: Chinese headers, sized columns, a frozen
 and filterable header row on every sheet, text never taken for a formula. Links are `file:` URIs
@@ -28,7 +28,9 @@ from sqlalchemy import Engine
 
 from db.reporting import FindingDetail, UnitSummary, document_paths, finding_details, unit_summaries
 from jixiao.export import display_width, xlsx_value
+from pipeline.model import TABLE_KINDS
 from pipeline.validate import RULES
+from pipeline.validate.registry import ALL_KINDS, GROUP_ORDER
 
 Format = Literal["xlsx", "html"]
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -37,9 +39,17 @@ GROUP_LABELS = {
     "V": "取值与指标性质",
     "D": "指标方向",
     "W": "权重",
+    "E": "自评表",
     "X": "与同一文件其他表格的一致性",
     "Y": "跨年度与跨单位",
     "P": "提取完整性",
+    "O": "扫描件识别",
+}
+KIND_LABELS = {
+    "project_target": "项目绩效目标表",
+    "department_target": "部门整体绩效目标表",
+    "project_evaluation": "项目自评表",
+    "department_evaluation": "部门整体自评表",
 }
 MAX_WIDTH = 60
 MIN_WIDTH = 6
@@ -256,17 +266,24 @@ def _rules(found: Counter[str]) -> Table:
         (
             Column("规则"),
             Column("分组"),
+            Column("适用表格", wrap=True),
             Column("默认级别"),
             Column("检查内容", wrap=True),
             Column("依据"),
             Column("本报告问题数"),
         ),
     )
-    for rule in sorted(RULES, key=lambda r: ("SVDWXYP".index(r.group), int(r.id[1:]))):
+    for rule in sorted(RULES, key=lambda r: (GROUP_ORDER.index(r.group), int(r.id[1:]))):
+        kinds = (
+            "全部"
+            if rule.kinds == ALL_KINDS
+            else "、".join(KIND_LABELS[k] for k in TABLE_KINDS if k in rule.kinds)
+        )
         table.rows.append(
             [
                 rule.id,
                 GROUP_LABELS.get(rule.group, rule.group),
+                kinds,
                 SEVERITY_LABELS.get(rule.severity, rule.severity),
                 rule.title,
                 rule.basis,

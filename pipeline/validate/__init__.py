@@ -2,9 +2,10 @@
 
 Every rule is in the registry `RULES` (`pipeline.validate.rules`), declared with `@rule(...)`.
 Implemented per document (`run_rules`, `validate`): S1–S10, V1–V9 (+ V10, a local addition: a
-本年绩效指标值 looser than the 绩效指标值), D1–D5, W1–W5, P1, P3, P5, and Y5 (qualitative-only
-projects, which needs no other document). Across documents (`run_across`, for the caller that holds
-many documents: the database): Y1–Y4 of `pipeline.validate.across`, scope ``unit`` or ``all_units``.
+本年绩效指标值 looser than the 绩效指标值), D1–D5, W1–W5, P1, P3, P5, Y5 (qualitative-only
+projects, which needs no other document) and, on 自评表 only, E1–E6. Across documents
+(`run_across`, for the caller that holds many documents: the database): Y1–Y4 of
+`pipeline.validate.across`, scope ``unit`` or ``all_units``.
 
 Left out, and why:
 - X1–X5 compare with the 项目支出表 and other tables of the same PDF, which the extractor does not
@@ -13,6 +14,10 @@ Left out, and why:
   extractor handles them, and a header that still slips through is reported by S4.
 - S10's informational half (★ parsed into `core`) is what normalize does; only the profile's
   "core required" check emits findings.
+
+Each rule judges the table kinds it declares (`Rule.kinds`, by default its group's: S V D W P on
+every table, a department's and a self-evaluation's grid included; E on 自评表; Y on target
+tables); the runners hand it only projects of those kinds.
 
 Rules judge a value on 本年绩效指标值 when it is filled, else on 绩效指标值, and a project's weights
 on 本年权重 when that column holds any number, else on 权重.
@@ -65,7 +70,9 @@ def run_rules(
     for i, p in enumerate(document.projects):
         first_index.setdefault(p.code, i)
     keyed: list[tuple[tuple[int, int, int], Finding]] = []
-    for order, rule in enumerate(r for r in rules if not r.across and profile.selects(r.id)):
+    kinds = {p.table_kind for p in document.projects}
+    chosen = (r for r in rules if not r.across and profile.selects(r.id) and kinds & r.kinds)
+    for order, rule in enumerate(chosen):
         ctx = DocumentContext(document, profile, rule)
         if rule.scope == "document":
             for f in rule.check(ctx):
@@ -87,11 +94,19 @@ def run_across(
     entries: Sequence[Entry], profile: Profile, rules: Iterable[Rule] = ACROSS_RULES
 ) -> tuple[Located, ...]:
     """Run the across `rules` the profile selects (per-document rules are skipped) over `entries`,
-    ``(unit name, budget year, Project)``; the findings sorted by entry index, then rule order."""
+    ``(unit name, budget year, Project)``; the findings sorted by entry index, then rule order.
+
+    Each rule sees only the entries of the table kinds it judges; the indices of what it finds
+    point into `entries`."""
     out: list[Located] = []
     for rule in rules:
-        if rule.across and profile.selects(rule.id):
-            out.extend(rule.check(AcrossContext(entries, profile, rule)))
+        if not rule.across or not profile.selects(rule.id):
+            continue
+        judged = [i for i, (_, _, project) in enumerate(entries) if rule.judges(project.table_kind)]
+        seen = [entries[i] for i in judged]
+        for located in rule.check(AcrossContext(seen, profile, rule)):
+            related = tuple((judged[j], row) for j, row in located.related)
+            out.append(Located(judged[located.index], located.finding, related))
     return tuple(sorted(out, key=lambda located: located.index))
 
 

@@ -9,8 +9,11 @@ it was compared with, so the caller can file it on that entry's document and poi
 `pipeline.validate.run_across` runs the ones a profile selects. Y5 needs only one project and runs
 with the per-document rules.
 
-A project is identified across years by its code when it has one, else by its name with a
-leading year removed ("2024年xx经费" ≈ "2025年xx经费").
+A project is identified across years by its table kind and its code when it has one, else its
+name with a leading year removed ("2024年xx经费" ≈ "2025年xx经费"). A department table has no
+code or name: a unit's department table of one year is compared with its department table of the
+year before, never with a project. The rules see target tables only (their group's `kinds`), and
+compare rows of the same period (annual with annual, 中期 with 中期).
 """
 
 from __future__ import annotations
@@ -46,11 +49,18 @@ def project_key(project: Project) -> str:
     return _YEAR_PREFIX.sub("", compact(project.name))
 
 
-def _by_unit_and_project(entries: Sequence[Entry]) -> dict[tuple[str, str], list[tuple[int, int, Project]]]:
-    groups: dict[tuple[str, str], list[tuple[int, int, Project]]] = defaultdict(list)
+def _identity(project: Project) -> tuple[str, str]:
+    """What makes two projects the same table of the same project: kind and `project_key`."""
+    return project.table_kind, project_key(project)
+
+
+def _by_unit_and_project(
+    entries: Sequence[Entry],
+) -> dict[tuple[str, tuple[str, str]], list[tuple[int, int, Project]]]:
+    groups: dict[tuple[str, tuple[str, str]], list[tuple[int, int, Project]]] = defaultdict(list)
     for i, (unit, year, project) in enumerate(entries):
         if year is not None:
-            groups[(unit or "", project_key(project))].append((year, i, project))
+            groups[(unit or "", _identity(project))].append((year, i, project))
     for members in groups.values():
         members.sort(key=lambda m: (m[0], m[1]))
     return groups
@@ -69,6 +79,10 @@ def _consecutive(entries: Sequence[Entry]) -> Iterable[tuple[int, int, int, Proj
                 yield i, year, j, before, project, unit
 
 
+def _row_key(ind: Indicator) -> tuple[str, str | None]:
+    return ind.period, ind.level3
+
+
 def _targets(ind: Indicator) -> tuple[str | None, str | None]:
     return ind.target_this_year or ind.target, ind.measure_unit
 
@@ -84,8 +98,8 @@ def _targets(ind: Indicator) -> tuple[str | None, str | None]:
 def copy_paste_targets(ctx: AcrossContext) -> Iterator[Located]:
     """The same unit's same project in consecutive years with identical targets on every row."""
     for i, year, j, before, after, unit in _consecutive(ctx.entries):
-        rows_a = [(x.level3, *_targets(x)) for x in before.indicators]
-        rows_b = [(x.level3, *_targets(x)) for x in after.indicators]
+        rows_a = [(*_row_key(x), *_targets(x)) for x in before.indicators]
+        rows_b = [(*_row_key(x), *_targets(x)) for x in after.indicators]
         if rows_b and rows_a == rows_b:
             yield ctx.finding(
                 i, related=[(j, None)], unit=unit, year=year, count=len(rows_b), last_year=year - 1
@@ -107,9 +121,9 @@ def lowered_targets(ctx: AcrossContext) -> Iterator[Located]:
     """A target looser than last year's for the same indicator (lower under ≥/＞, higher under
     ≤/＜, same unit); compared with the last row of that name the year before."""
     for i, year, j, before, after, _unit in _consecutive(ctx.entries):
-        last = {x.level3: (r, x) for r, x in enumerate(before.indicators) if x.level3}
+        last = {_row_key(x): (r, x) for r, x in enumerate(before.indicators) if x.level3}
         for row, ind in enumerate(after.indicators):
-            prev_row, prev = last.get(ind.level3, (None, None)) if ind.level3 else (None, None)
+            prev_row, prev = last.get(_row_key(ind), (None, None)) if ind.level3 else (None, None)
             if prev is None or ind.operator not in ("≥", ">", "≤", "<") or prev.operator != ind.operator:
                 continue
             (now_text, now_unit), (then_text, then_unit) = _targets(ind), _targets(prev)
@@ -154,7 +168,7 @@ def reused_templates(ctx: AcrossContext) -> Iterator[Located]:
             first[key] = (i, project)
             continue
         j, original = first[key]
-        if project_key(original) == project_key(project):
+        if _identity(original) == _identity(project):
             continue  # the same project stored twice is a duplicate, not template reuse
         yield ctx.finding(i, related=[(j, None)], count=len(names), original=across_label(original))
 

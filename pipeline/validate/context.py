@@ -5,6 +5,10 @@ The contexts also decide which column a value or weight rule judges: the this-ye
 (本年绩效指标值 / 本年权重) when it is filled, else the overall one. For values this is per row;
 for weights it is per project (a project whose 本年权重 column holds any number is judged on that
 column), so that sums never mix the two columns.
+
+A rule sees only the projects of the table kinds it judges (`Rule.kinds`). Weights are a
+project's annual rows only: the 中期/长期 rows printed beside them (period ``midterm``) restate
+the targets over a longer span and carry no weight of their own, so they never enter a sum.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from pipeline.model import Document, Finding, Indicator, Project
+from pipeline.model import ANNUAL, DEPARTMENT_KINDS, Document, Finding, Indicator, Project
 from pipeline.normalize.levels import COST, OUTPUT, SATISFACTION
 from pipeline.validate.profile import Profile
 from pipeline.validate.registry import Rule, make_finding
@@ -28,6 +32,11 @@ COLUMN_NAMES = {
 
 
 def project_label(project: Project, index: int) -> str:
+    if project.table_kind in DEPARTMENT_KINDS:  # a department table has no project code or name
+        table = "部门整体自评表" if project.table_kind.endswith("evaluation") else "部门整体绩效目标表"
+        if project.unit_name:
+            return f"{table}「{project.unit_name}」"
+        return f"第{index + 1}个{table}（第{project.page}页）"
     if project.code and project.name:
         return f"项目「{project.code}-{project.name}」"
     if project.code or project.name:
@@ -76,8 +85,10 @@ class DocumentContext:
         )
 
     def projects(self) -> Iterator[ProjectContext]:
+        """The projects of the table kinds the rule judges, with their index in the document."""
         for index, project in enumerate(self.document.projects):
-            yield ProjectContext(self, index, project)
+            if self.rule.judges(project.table_kind):
+                yield ProjectContext(self, index, project)
 
     def finding(
         self, outcome: str = "", *, project: int | None = None, row: int | None = None, **fields: object
@@ -143,13 +154,24 @@ class ProjectContext:
             yield RowContext(self, row, indicator)
 
     @cached_property
+    def annual(self) -> tuple[tuple[int, Indicator], ...]:
+        """(row, indicator) of the annual rows; the midterm ones beside them left out."""
+        return tuple((r, i) for r, i in enumerate(self.project.indicators) if i.period == ANNUAL)
+
+    @cached_property
     def weight_column(self) -> str:
-        this_year = any(i.weight_this_year is not None for i in self.project.indicators)
+        this_year = any(i.weight_this_year is not None for _, i in self.annual)
         return "weight_this_year" if this_year else "weight"
 
     @cached_property
+    def weighted(self) -> tuple[tuple[int, Indicator, float | None], ...]:
+        """(row, indicator, weight judged) of the annual rows."""
+        return tuple((r, i, getattr(i, self.weight_column)) for r, i in self.annual)
+
+    @property
     def weights(self) -> tuple[float | None, ...]:
-        return tuple(getattr(i, self.weight_column) for i in self.project.indicators)
+        """The weights judged, annual rows only, in row order."""
+        return tuple(w for _, _, w in self.weighted)
 
     @property
     def weight_column_name(self) -> str:

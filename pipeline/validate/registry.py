@@ -14,6 +14,13 @@ unit's projects compared within one year and with the year before) or ``all_unit
 stored unit and year compared at once). Their check receives an `AcrossContext` over many
 projects and yields `Located` findings (the finding, the entry it is about and the entries it
 was compared with); `db.across` decides from the scope what to recompute when.
+
+Each rule also says which tables it judges (`kinds`, `pipeline.model.TABLE_KINDS`); the runners
+hand it only projects of those kinds. Unless a declaration names them, they follow the group
+(rules.md §2.8a and the line under it): S, V, D, W, the extraction checks P and the scan checks O
+judge every table, the indicator grid of a self-evaluation included; E (self-evaluation) judges
+only 自评表; X (the other tables of the PDF) only project target tables — department tables take
+no X rule; Y (targets across years and units, Y5) every target table, project or department.
 """
 
 from __future__ import annotations
@@ -23,12 +30,35 @@ from dataclasses import dataclass, field
 from types import MappingProxyType, ModuleType
 from typing import Any, Literal
 
-from pipeline.model import Finding, Severity
+from pipeline.model import (
+    DEPARTMENT_TARGET,
+    EVALUATION_KINDS,
+    PROJECT_TARGET,
+    TABLE_KINDS,
+    Finding,
+    Severity,
+)
 
 Scope = Literal["document", "project", "row", "unit", "all_units"]
 DOCUMENT_SCOPES: frozenset[str] = frozenset({"document", "project", "row"})  # one document at a time
 ACROSS_SCOPES: frozenset[str] = frozenset({"unit", "all_units"})  # many stored documents
-GROUPS = frozenset("SVDWXYP")
+GROUP_ORDER = "SVDWEXYPO"  # as rules.md lists them (O: values read from scans, §2.8b)
+GROUPS = frozenset(GROUP_ORDER)
+ALL_KINDS: frozenset[str] = frozenset(TABLE_KINDS)
+TARGET_KINDS: frozenset[str] = frozenset({PROJECT_TARGET, DEPARTMENT_TARGET})
+GROUP_KINDS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "S": ALL_KINDS,
+        "V": ALL_KINDS,
+        "D": ALL_KINDS,
+        "W": ALL_KINDS,
+        "P": ALL_KINDS,
+        "O": ALL_KINDS,
+        "E": EVALUATION_KINDS,
+        "X": frozenset({PROJECT_TARGET}),
+        "Y": TARGET_KINDS,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +84,7 @@ class Rule:
     # a document-scope check yields `Finding`s; an across-scope one `Located` findings
     check: Callable[[Any], Iterable[Any]] = field(compare=False, repr=False)
     outcomes: Mapping[str, Outcome] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+    kinds: frozenset[str] = ALL_KINDS  # the table kinds it judges (`rule` fills in the group's)
 
     @property
     def group(self) -> str:
@@ -72,6 +103,10 @@ class Rule:
         except KeyError:
             raise KeyError(f"rule {self.id} has no outcome {name!r}") from None
 
+    def judges(self, table_kind: str) -> bool:
+        """Whether the rule judges a project of this table kind."""
+        return table_kind in self.kinds
+
 
 def rule(
     id: str,
@@ -82,10 +117,15 @@ def rule(
     basis: str,
     title: str,
     outcomes: Mapping[str, tuple[Severity, str]] | None = None,
+    kinds: Iterable[str] | None = None,
 ) -> Callable[[Callable[[Any], Iterable[Any]]], Rule]:
-    """Declare a check: ``@rule("S1", scope="row", severity="error", template=..., ...)``."""
+    """Declare a check: ``@rule("S1", scope="row", severity="error", template=..., ...)``;
+    `kinds` (table kinds it judges) defaults to its group's (`GROUP_KINDS`)."""
     if id[:1] not in GROUPS or not id[1:].isdigit():
         raise ValueError(f"rule id {id!r} must be a group letter and a number")
+    judged = GROUP_KINDS[id[0]] if kinds is None else frozenset(kinds)
+    if not judged or not judged <= ALL_KINDS:
+        raise ValueError(f"rule {id}: kinds must be some of {', '.join(TABLE_KINDS)}")
 
     def wrap(check: Callable[[Any], Iterable[Any]]) -> Rule:
         return Rule(
@@ -97,6 +137,7 @@ def rule(
             title=title,
             check=check,
             outcomes=MappingProxyType({k: Outcome(*v) for k, v in (outcomes or {}).items()}),
+            kinds=judged,
         )
 
     return wrap

@@ -188,14 +188,19 @@ def test_rule_sheet_lists_exactly_the_registry(filled: Workspace, jixiao: Invoke
     ids = [r["规则"] for r in rules]
     assert sorted(ids) == sorted(r.id for r in RULES) and len(ids) == len(set(ids))
     assert {"Y1", "Y2", "Y3", "Y4", "Y5"} <= set(ids)
-    assert ids == sorted(ids, key=lambda i: ("SVDWXYP".index(i[0]), int(i[1:])))
+    assert ids == sorted(ids, key=lambda i: ("SVDWEXYPO".index(i[0]), int(i[1:])))
+    assert ids.index("W5") < ids.index("E1") < ids.index("E6") < ids.index("Y1")
     registry = {r.id: r for r in RULES}
     for row in rules:
         rule = registry[row["规则"]]
         assert (row["检查内容"], row["依据"]) == (rule.title, rule.basis)
         assert SEVERITY[row["默认级别"]] == rule.severity
     w2 = next(r for r in rules if r["规则"] == "W2")
-    assert (w2["分组"], w2["默认级别"]) == ("权重", "错误") and w2["依据"]
+    assert (w2["分组"], w2["默认级别"], w2["适用表格"]) == ("权重", "错误", "全部") and w2["依据"]
+    e4 = next(r for r in rules if r["规则"] == "E4")
+    assert (e4["分组"], e4["默认级别"], e4["适用表格"]) == ("自评表", "警告", "项目自评表、部门整体自评表")
+    y5 = next(r for r in rules if r["规则"] == "Y5")
+    assert y5["适用表格"] == "项目绩效目标表、部门整体绩效目标表"
     y2 = next(r for r in rules if r["规则"] == "Y2")
     assert (y2["分组"], y2["默认级别"], y2["本报告问题数"]) == ("跨年度与跨单位", "警告", 1)
 

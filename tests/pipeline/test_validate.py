@@ -19,6 +19,7 @@ IMPLEMENTED = (
     *(f"V{i}" for i in range(1, 11)),
     *(f"D{i}" for i in range(1, 6)),
     *(f"W{i}" for i in range(1, 6)),
+    *(f"E{i}" for i in range(1, 7)),
     "P1",
     "P3",
     "P5",

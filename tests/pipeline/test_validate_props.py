@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.model import Document, Indicator, Project
+from pipeline.model import ANNUAL, MIDTERM, TABLE_KINDS, BudgetLine, Document, Evaluation, Indicator, Project
 from pipeline.settings import ValidateSettings
 from pipeline.validate import RULES, run_across
 from tests.pipeline.rules.build import NATIONAL, validate
@@ -20,6 +20,7 @@ PIECES = st.sampled_from(
 TEXT = st.lists(PIECES, max_size=4).map("".join)
 MAYBE = st.one_of(st.none(), TEXT)
 WEIGHT = st.one_of(st.none(), st.floats(min_value=-10, max_value=200, allow_nan=False))
+AMOUNT = st.one_of(st.none(), st.floats(min_value=-10, max_value=1e6, allow_nan=False))
 
 
 @st.composite
@@ -37,9 +38,32 @@ def indicators(draw: st.DrawFn) -> Indicator:
         weight_this_year=draw(WEIGHT),
         page=draw(st.integers(1, 5)),
         raw=draw(
-            st.dictionaries(st.sampled_from(["operator", "weight", "weight_this_year"]), TEXT, max_size=3)
+            st.dictionaries(
+                st.sampled_from(["operator", "weight", "weight_this_year", "reason"]), TEXT, max_size=4
+            )
         ),
+        period=draw(st.sampled_from([ANNUAL, MIDTERM])),
+        actual=draw(MAYBE),
+        score=draw(WEIGHT),
     )
+
+
+LINES = st.builds(
+    BudgetLine,
+    label=TEXT,
+    planned=AMOUNT,
+    budget=AMOUNT,
+    executed=AMOUNT,
+    points=WEIGHT,
+    rate=MAYBE,
+    score=WEIGHT,
+)
+EVALUATIONS = st.builds(
+    Evaluation,
+    budget=st.lists(LINES, max_size=3).map(tuple),
+    total_score=WEIGHT,
+    conclusion=st.one_of(MAYBE, st.sampled_from(["优", "良好", "自评等级为中", "差"])),
+)
 
 
 PROJECTS = st.builds(
@@ -49,6 +73,8 @@ PROJECTS = st.builds(
     goal=MAYBE,
     unit_name=MAYBE,
     indicators=st.lists(indicators(), max_size=8).map(tuple),
+    table_kind=st.sampled_from(TABLE_KINDS),
+    evaluation=st.one_of(st.none(), EVALUATIONS),
 )
 DOCUMENTS = st.builds(
     Document,

@@ -8,13 +8,14 @@ Local refinements of the rules.md lists, each to avoid a false alarm seen on rea
   (超标准率 ≤5%): the money unit is expected of amounts.
 - D4 does not judge a bare number without any unit (the unit column may be absent from the
   layout; V3 reports the missing unit).
+- D4 does not hold a 中期/长期 target (period ``midterm``) to the budget year: it spans later years.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pipeline.model import Finding
+from pipeline.model import ANNUAL, Finding
 from pipeline.validate.context import RowContext, is_cost, is_satisfaction
 from pipeline.validate.registry import rule
 from pipeline.validate.values import is_money, is_percent, is_timeliness_value, years_in
@@ -118,6 +119,8 @@ def d4_timeliness(ctx: RowContext) -> Iterator[Finding]:
         yield ctx.finding(column=ctx.value_column_name, value=ctx.value)
         return
     year = ctx.proj.budget_year
+    if ctx.indicator.period != ANNUAL:
+        return
     if year is not None and any(y != year for y in years_in(ctx.value)):
         yield ctx.finding("year", value=ctx.value, year=year)
 

@@ -2,6 +2,9 @@
 
 P2 (a header row repeated mid-table) and P4 (text cut at a page break) need the page geometry;
 the extractor handles them, and a header row that still gets through is caught by S4.
+
+P1 follows each period on its own: the 中期 rows printed beside the annual ones come as a
+second run of blocks, not a broken one.
 """
 
 from __future__ import annotations
@@ -46,13 +49,14 @@ def _split_blocks(labels: list[str | None]) -> list[str]:
     },
 )
 def p1_blocks(ctx: ProjectContext) -> Iterator[Finding]:
-    indicators = ctx.project.indicators
-    for label in _split_blocks([i.level1 for i in indicators]):
-        yield ctx.finding(label=label)
-    for level1 in dict.fromkeys(i.level1 for i in indicators if i.level1):
-        labels = [i.level2 for i in indicators if i.level1 == level1]
-        for label in _split_blocks(labels):
-            yield ctx.finding("level2", level1=level1, label=label)
+    for period in dict.fromkeys(i.period for i in ctx.project.indicators):
+        indicators = [i for i in ctx.project.indicators if i.period == period]
+        for label in _split_blocks([i.level1 for i in indicators]):
+            yield ctx.finding(label=label)
+        for level1 in dict.fromkeys(i.level1 for i in indicators if i.level1):
+            labels = [i.level2 for i in indicators if i.level1 == level1]
+            for label in _split_blocks(labels):
+                yield ctx.finding("level2", level1=level1, label=label)
 
 
 _LEVEL_NAMES = sorted(KNOWN_NAMES | set(SYNONYMS), key=len, reverse=True)

@@ -1,11 +1,18 @@
-"""Structure and schema rules S1–S10 (rules.md §2.1)."""
+"""Structure and schema rules S1–S10 (rules.md §2.1).
+
+They judge every table kind (department tables and the indicator grid of a 自评表 included),
+except S9 and S10, which judge how targets were set (the 绩效目标 text, ★ core indicators) and
+run on target tables only. A department table has no project: S1 does not ask it for a 项目名称,
+and S9 has no project name to compare its goal with. S8 compares rows of the same period: the
+same 三级指标 as a 中期 target and as an annual one is not a duplicate.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
-from pipeline.model import Finding
+from pipeline.model import DEPARTMENT_KINDS, Finding
 from pipeline.normalize.levels import (
     BENEFIT,
     COST,
@@ -18,7 +25,7 @@ from pipeline.normalize.levels import (
 )
 from pipeline.normalize.text import compact
 from pipeline.validate.context import DocumentContext, ProjectContext, RowContext, is_cost, is_satisfaction
-from pipeline.validate.registry import rule
+from pipeline.validate.registry import TARGET_KINDS, rule
 
 _LEVEL_FIELDS = (("level1", "一级指标"), ("level2", "二级指标"), ("level3", "三级指标"))
 
@@ -36,7 +43,7 @@ def s1_required_cells(ctx: ProjectContext) -> Iterator[Finding]:
     missing = []
     if not (ctx.project.unit_name or ctx.doc.document.unit_name):
         missing.append("单位名称")
-    if not ctx.project.name and not ctx.project.code:
+    if not ctx.project.name and not ctx.project.code and ctx.project.table_kind not in DEPARTMENT_KINDS:
         missing.append("项目名称")
     if missing and ctx.project.indicators:
         yield ctx.finding("project", fields="、".join(missing))
@@ -95,7 +102,8 @@ def s3_level_pairs(ctx: DocumentContext) -> Iterator[Finding]:
                 continue
             if not _legal(l1, l2, hierarchy):
                 yield r.finding(level1=l1, level2=l2, style=style)
-            label = p.project.code or p.project.name or f"第{p.index + 1}个项目"
+            unnamed = "部门整体表" if p.project.table_kind in DEPARTMENT_KINDS else f"第{p.index + 1}个项目"
+            label = p.project.code or p.project.name or unnamed
             if l1 == OUTPUT and l2 == COST:
                 seen.setdefault("88", label)
             elif l1 == COST:
@@ -221,17 +229,18 @@ def _values(ind: object) -> tuple[object, ...]:
     outcomes={"differ": ("error", "{where}：与第{first}行指标重复，且指标值不同")},
 )
 def s8_duplicates(ctx: ProjectContext) -> Iterator[Finding]:
-    first: dict[str, int] = {}
+    first: dict[tuple[str, str], int] = {}
     for r in ctx.rows():
         name = r.indicator.level3
         if not name:
             continue
-        if name not in first:
-            first[name] = r.row
+        key = (r.indicator.period, name)
+        if key not in first:
+            first[key] = r.row
             continue
-        original = ctx.project.indicators[first[name]]
+        original = ctx.project.indicators[first[key]]
         same = _values(original) == _values(r.indicator)
-        yield r.finding("" if same else "differ", first=first[name] + 1)
+        yield r.finding("" if same else "differ", first=first[key] + 1)
 
 
 _PUNCT = re.compile(r"[\s\W_]+")
@@ -244,6 +253,7 @@ _PUNCT = re.compile(r"[\s\W_]+")
     template="{where}：{problem}",
     basis="88",
     title="项目的年度绩效目标须填写，且不能只是项目名称的重复",
+    kinds=TARGET_KINDS,
 )
 def s9_goal(ctx: ProjectContext) -> Iterator[Finding]:
     goal = ctx.project.goal
@@ -263,6 +273,7 @@ def s9_goal(ctx: ProjectContext) -> Iterator[Finding]:
     template="{where}：没有核心指标（★），本地规定每个项目至少设置一个",
     basis="101, P",
     title="★ 解析为核心指标；若规定要求，每个项目至少有一个核心指标",
+    kinds=TARGET_KINDS,
 )
 def s10_core(ctx: ProjectContext) -> Iterator[Finding]:
     if (

@@ -3,6 +3,10 @@
 A project is judged on its 本年权重 column when that column holds any number, else on 权重.
 The sum rules (W2, W3, W4) need every weight of the project (or of the 一级 block): with a blank
 weight the total means nothing, and W1 already reports the blank.
+
+Only a project's annual rows are judged: the 中期/长期 rows printed beside them (period
+``midterm``) carry no weight of their own and would count twice. A 自评表's 分值 column is its
+weight column: 90 with the budget block's 10 outside the grid, or 100 with 预算执行率 as a row.
 """
 
 from __future__ import annotations
@@ -32,14 +36,14 @@ def _fmt(x: float) -> str:
     outcomes={"all": ("error", "{where}：所有指标均未填写{column}")},
 )
 def w1_numeric(ctx: ProjectContext) -> Iterator[Finding]:
-    if not ctx.doc.has_weight_column or not ctx.project.indicators:
+    if not ctx.doc.has_weight_column or not ctx.weighted:
         return
     column, name = ctx.weight_column, ctx.weight_column_name
     if all(w is None for w in ctx.weights):
-        if all(not i.raw.get(column, "").strip() for i in ctx.project.indicators):
+        if all(not i.raw.get(column, "").strip() for _, i in ctx.annual):
             yield ctx.finding("all", column=name)
             return
-    for r, (ind, w) in enumerate(zip(ctx.project.indicators, ctx.weights, strict=True)):
+    for r, ind, w in ctx.weighted:
         printed = ind.raw.get(column, "").strip()
         if w is None and printed:
             yield ctx.finding(row=r, column=name, problem=f"「{printed}」不是数字")
@@ -86,7 +90,7 @@ def w2_total(ctx: DocumentContext) -> Iterator[Finding]:
 
 def _level1_sums(ctx: ProjectContext) -> dict[str, float]:
     sums: dict[str, float] = defaultdict(float)
-    for ind, w in zip(ctx.project.indicators, ctx.weights, strict=True):
+    for _, ind, w in ctx.weighted:
         if w is None or BUDGET_EXECUTION in (ind.level3 or ""):
             continue
         level1 = OUTPUT if ind.level1 == COST else (ind.level1 or "")
@@ -105,7 +109,7 @@ def _level1_sums(ctx: ProjectContext) -> dict[str, float]:
 def w3_level1_split(ctx: ProjectContext) -> Iterator[Finding]:
     if _complete(ctx) is None:
         return
-    has_satisfaction = any(i.level1 == SATISFACTION for i in ctx.project.indicators)
+    has_satisfaction = any(i.level1 == SATISFACTION for _, i in ctx.annual)
     expected = (
         ctx.profile.level1_weights if has_satisfaction else ctx.profile.level1_weights_without_satisfaction
     )
@@ -126,7 +130,7 @@ def w3_level1_split(ctx: ProjectContext) -> Iterator[Finding]:
 )
 def w4_even(ctx: ProjectContext) -> Iterator[Finding]:
     blocks: dict[str, list[float | None]] = defaultdict(list)
-    for ind, w in zip(ctx.project.indicators, ctx.weights, strict=True):
+    for _, ind, w in ctx.weighted:
         if ind.level1:
             blocks[ind.level1].append(w)
     for level1, weights in blocks.items():
@@ -147,7 +151,7 @@ def w4_even(ctx: ProjectContext) -> Iterator[Finding]:
 def w5_zero(ctx: ProjectContext) -> Iterator[Finding]:
     if not ctx.doc.has_weight_column:
         return
-    positive = {ind.level1 for ind, w in zip(ctx.project.indicators, ctx.weights, strict=True) if w and w > 0}
-    for r, (ind, w) in enumerate(zip(ctx.project.indicators, ctx.weights, strict=True)):
+    positive = {ind.level1 for _, ind, w in ctx.weighted if w and w > 0}
+    for r, ind, w in ctx.weighted:
         if w == 0 and ind.level1 in positive:
             yield ctx.finding(row=r, column=ctx.weight_column_name)

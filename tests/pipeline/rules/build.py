@@ -7,7 +7,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.model import Document, Extraction, Finding, Indicator, Project, RawProject, RawRow
+from pipeline.model import (
+    ANNUAL,
+    PROJECT_TARGET,
+    Document,
+    Evaluation,
+    Extraction,
+    Finding,
+    Indicator,
+    Project,
+    RawProject,
+    RawRow,
+)
 from pipeline.settings import ValidateSettings
 from pipeline.validate import Profile, load_profile, validate
 
@@ -29,6 +40,9 @@ def ind(
     core: bool = False,
     page: int = 1,
     raw: dict[str, str] | None = None,
+    period: str = ANNUAL,
+    actual: str | None = None,
+    score: float | None = None,
 ) -> Indicator:
     return Indicator(
         level1=level1,
@@ -43,6 +57,9 @@ def ind(
         weight_this_year=weight_this_year,
         page=page,
         raw=raw or {},
+        period=period,
+        actual=actual,
+        score=score,
     )
 
 
@@ -87,13 +104,18 @@ def project(
     code: str | None = "54000021R000000005055",
     name: str = "工资性支出",
     goal: str | None = None,
+    table_kind: str = PROJECT_TARGET,
+    evaluation: Evaluation | None = None,
+    unit_name: str | None = "拉萨市信访局本级",
 ) -> Project:
     return Project(
         code=code,
         name=name,
         goal="严格执行相关政策,保障工资及时、足额发放,预算编制科学合理。" if goal is None else goal,
-        unit_name="拉萨市信访局本级",
+        unit_name=unit_name,
         indicators=rows or good_rows(),
+        table_kind=table_kind,
+        evaluation=evaluation,
     )
 
 
