@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipeline.model import Finding
-from pipeline.normalize.cells import QUANTITATIVE, is_operator_kind, parse_operator
+from pipeline.normalize.cells import QUANTITATIVE
 from pipeline.validate.context import COLUMN_NAMES, ProjectContext, RowContext, is_satisfaction
 from pipeline.validate.registry import rule
 from pipeline.validate.values import (
@@ -45,12 +45,13 @@ def _quantitative(ctx: RowContext) -> bool:
     outcomes={"missing": ("warning", "{where}：未填写指标性质，指标值为「{value}」")},
 )
 def v1_operator(ctx: RowContext) -> Iterator[Finding]:
+    if ctx.indicator.operator is not None:
+        return
     raw = ctx.indicator.raw.get("operator", "").strip()
-    if raw and parse_operator(raw) is None and not is_operator_kind(raw):
-        # unreadable even when the value carried an operator that normalize split off
+    if raw:
         yield ctx.finding(raw=raw)
-    elif ctx.indicator.operator is None and ctx.value is not None and ctx.operator is None:
-        yield ctx.finding("missing", value=ctx.value)  # an empty column, or one naming a kind (定量)
+    elif ctx.value is not None and ctx.operator is None:
+        yield ctx.finding("missing", value=ctx.value)
 
 
 @rule(
