@@ -239,13 +239,17 @@ def start_background_work(settings: Settings, batch_id: int, workers: int | None
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("--batch", "batch_id", type=int, default=None, help="Only the files of this batch.")
 @database_option
 def documents(fmt: str, batch_id: int | None, database_url: str | None) -> None:
-    """One line per received file: status, error, pages, unit, year, counts."""
+    """One line per received file: status, error, pages, unit, year, counts, OCR pages, notes."""
     engine = open_database(settings_for(database_url))
-    write_jsonl(queries.document_rows(engine, batch_id=batch_id), sys.stdout)
+    rows = queries.document_rows(engine, batch_id=batch_id)
+    if fmt == "csv":  # the notes joined with "; " in one cell
+        write_csv(rows, sys.stdout, queries.DOCUMENT_KEYS)
+    else:
+        write_jsonl(rows, sys.stdout)
 
 
 @main.command()

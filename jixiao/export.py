@@ -17,6 +17,7 @@ from typing import Any, TextIO
 WIDTH_SAMPLE_ROWS = 1000  # rows looked at to size the xlsx columns
 MAX_COLUMN_WIDTH = 60  # xlsx characters; longer text (goals) wraps in the cell
 MIN_COLUMN_WIDTH = 6
+LIST_SEPARATOR = "; "  # a list (a document's notes) in one csv or xlsx cell
 
 
 def write_jsonl(rows: Iterable[Mapping[str, Any]], out: TextIO) -> int:
@@ -43,6 +44,8 @@ def write_csv(rows: Iterable[Mapping[str, Any]], out: TextIO, columns: Sequence[
 def csv_value(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, list | tuple):  # a document's notes: one cell
+        return LIST_SEPARATOR.join(csv_value(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -103,6 +106,8 @@ def xlsx_value(value: Any) -> Any:
     """Numbers and booleans stay typed; text loses characters Excel cannot store."""
     if value is None or isinstance(value, bool | int | float):
         return value
+    if isinstance(value, list | tuple):
+        value = LIST_SEPARATOR.join(str(v) for v in value)
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))

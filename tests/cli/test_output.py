@@ -18,16 +18,18 @@ from db import intake, results, transitions
 from db.engine import make_engine, migrate
 from pipeline.model import Finding
 from tests.cli.conftest import Invoke, Workspace
-from tests.db.factories import document, sha
+from tests.db.factories import document, evaluated_document, sha
 
 # The outside contract (shared/CONTRACT.md), written out here so a change anywhere shows.
 DOCUMENT_KEYS = [
     "sha256", "source_name", "status", "error", "pages", "unit_name", "budget_year", "projects", "indicators",
+    "ocr_pages",
+    "notes",  # ours, after the contract's keys
 ]  # fmt: skip
 EXPORT_KEYS = [
     "document_sha256", "source_name", "unit_name", "budget_year", "project_code", "project_name", "goal",
     "level1", "level2", "level3", "core", "operator", "target", "target_this_year", "measure_unit",
-    "weight", "weight_this_year", "page",
+    "weight", "weight_this_year", "page", "table_kind", "period", "actual", "score", "ocr_confidence",
 ]  # fmt: skip
 FINDING_KEYS = ["document_sha256", "project_code", "rule", "severity", "message"]
 
@@ -56,6 +58,19 @@ def filled(workspace: Workspace) -> Workspace:
         engine, sha("C"), "not a PDF: it is a PNG image; only PDF files can be read", stage="extract"
     )
     intake.register(engine, batch, sha("A"), "a-copy.pdf", "store/a.pdf")
+    engine.dispose()
+    return workspace
+
+
+@pytest.fixture
+def evaluated(workspace: Workspace) -> Workspace:
+    """One stored self-evaluation (read partly by OCR, with notes) that also holds a department table."""
+    engine = make_engine(workspace.database_url)
+    migrate(engine)
+    batch = intake.create_batch(engine, ["inputs"])
+    intake.register(engine, batch, sha("E"), "自评.pdf", "store/e.pdf")
+    notes = ("page 3: 未识别的列「备注」", "page 5: 表格无边框")
+    results.save_outcome(engine, sha("E"), evaluated_document(ocr_pages=2, notes=notes), [], "1", {})
     engine.dispose()
     return workspace
 
@@ -190,3 +205,68 @@ def test_reading_from_an_unreachable_database_fails_with_one_line(
     result = jixiao(verb, "--database-url", "postgresql://postgres@127.0.0.1:9/nowhere")
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and "database unreachable" in result.stderr
+
+
+def test_export_jsonl_carries_table_kind_period_actual_score_and_ocr_confidence(
+    evaluated: Workspace, jixiao: Invoke
+) -> None:
+    rows = lines(jixiao, "export", "--format", "jsonl")
+
+    assert [list(r) for r in rows] == [EXPORT_KEYS] * 3
+    picked = ("project_code", "project_name", "table_kind", "period", "actual", "score", "ocr_confidence")
+    assert [[r[k] for k in picked] for r in rows] == [
+        ["54000021R000000005055", "工资性支出", "project_evaluation", "annual", "21950人", 19.5, 0.875],
+        ["54000021R000000005055", "工资性支出", "project_evaluation", "midterm", None, None, None],
+        [None, None, "department_target", "annual", None, None, None],  # a department table: no project
+    ]
+
+
+def test_export_csv_header_is_the_contracts_and_the_new_cells_are_plain(
+    evaluated: Workspace, jixiao: Invoke
+) -> None:
+    result = jixiao("export", "--format", "csv")
+
+    assert result.exit_code == 0, result.output
+    header, *body = list(csv.reader(io.StringIO(result.stdout)))
+    assert header == EXPORT_KEYS
+    rows = [dict(zip(header, line, strict=True)) for line in body]
+    picked = ("project_code", "project_name", "table_kind", "period", "actual", "score", "ocr_confidence")
+    assert [[r[k] for k in picked] for r in rows] == [
+        ["54000021R000000005055", "工资性支出", "project_evaluation", "annual", "21950人", "19.5", "0.875"],
+        ["54000021R000000005055", "工资性支出", "project_evaluation", "midterm", "", "", ""],
+        ["", "", "department_target", "annual", "", "", ""],
+    ]
+
+
+def test_export_xlsx_types_the_new_cells(evaluated: Workspace, jixiao: Invoke) -> None:
+    out = evaluated.root / "rows.xlsx"
+    assert jixiao("export", "--format", "xlsx", "--out", str(out)).exit_code == 0
+
+    sheet = load_workbook(out).active
+    assert [c.value for c in sheet[1]] == EXPORT_KEYS
+    table = [
+        dict(zip(EXPORT_KEYS, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)
+    ]
+    assert [(r["table_kind"], r["period"], r["actual"], r["score"], r["ocr_confidence"]) for r in table] == [
+        ("project_evaluation", "annual", "21950人", 19.5, 0.875),
+        ("project_evaluation", "midterm", None, None, None),
+        ("department_target", "annual", None, None, None),
+    ]
+    assert (table[2]["project_code"], table[2]["project_name"]) == (None, None)
+
+
+def test_documents_carry_ocr_pages_and_notes(evaluated: Workspace, jixiao: Invoke) -> None:
+    (row,) = lines(jixiao, "documents", "--format", "jsonl")
+    assert list(row) == DOCUMENT_KEYS
+    assert (row["status"], row["projects"], row["indicators"], row["ocr_pages"]) == ("stored", 2, 3, 2)
+    assert row["notes"] == ["page 3: 未识别的列「备注」", "page 5: 表格无边框"]
+
+
+def test_documents_csv_joins_the_notes_in_one_cell(evaluated: Workspace, jixiao: Invoke) -> None:
+    result = jixiao("documents", "--format", "csv")
+
+    assert result.exit_code == 0, result.output
+    (row,) = csv.DictReader(io.StringIO(result.stdout))
+    assert list(row) == DOCUMENT_KEYS
+    assert (row["source_name"], row["ocr_pages"]) == ("自评.pdf", "2")
+    assert row["notes"] == "page 3: 未识别的列「备注」; page 5: 表格无边框"
