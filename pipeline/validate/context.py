@@ -66,6 +66,26 @@ def is_output(ind: Indicator) -> bool:
     return ind.level1 == OUTPUT
 
 
+def judged_value(ind: Indicator) -> str | None:
+    """The value a row is judged on: 本年绩效指标值 when filled, else 绩效指标值."""
+    return ind.target_this_year if ind.target_this_year is not None else ind.target
+
+
+def judged_operator(ind: Indicator, q: Quantity | None) -> str | None:
+    """The 指标性质 column, else the operator inside the judged value (`q`, its quantity)."""
+    if ind.operator is not None:
+        return ind.operator
+    return q.operator if q else None
+
+
+def judged_unit(ind: Indicator, q: Quantity | None) -> str:
+    """The 度量单位 column, else the unit after the judged value's number; canonical (百分比 → %)."""
+    column = canonical_unit(ind.measure_unit)
+    if column:
+        return column
+    return canonical_unit(q.unit) if q else ""
+
+
 @dataclass(frozen=True)
 class DocumentContext:
     document: Document
@@ -202,11 +222,7 @@ class RowContext:
     @property
     def value(self) -> str | None:
         """The value judged: 本年绩效指标值 when filled, else 绩效指标值."""
-        return (
-            self.indicator.target_this_year
-            if self.indicator.target_this_year is not None
-            else self.indicator.target
-        )
+        return judged_value(self.indicator)
 
     @cached_property
     def quantity(self) -> Quantity | None:
@@ -215,17 +231,12 @@ class RowContext:
     @property
     def operator(self) -> str | None:
         """The 指标性质 column, or the operator written inside the value when the column is empty."""
-        if self.indicator.operator is not None:
-            return self.indicator.operator
-        return self.quantity.operator if self.quantity else None
+        return judged_operator(self.indicator, self.quantity)
 
     @property
     def unit(self) -> str:
         """The 度量单位 column, else the unit written after the number; canonical (百分比 → %)."""
-        column = canonical_unit(self.indicator.measure_unit)
-        if column:
-            return column
-        return canonical_unit(self.quantity.unit) if self.quantity else ""
+        return judged_unit(self.indicator, self.quantity)
 
     @property
     def name(self) -> str:

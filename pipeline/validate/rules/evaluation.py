@@ -21,11 +21,18 @@ E6 reads a grade only where the 评价结论 is one (优, 良好 …) or names o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from pipeline.model import EVALUATION_KINDS, BudgetLine, Evaluation, Finding, Indicator
 from pipeline.normalize.text import compact
-from pipeline.validate.context import ProjectContext, RowContext, is_cost
+from pipeline.validate.context import (
+    ProjectContext,
+    RowContext,
+    is_cost,
+    judged_operator,
+    judged_unit,
+    judged_value,
+)
 from pipeline.validate.registry import rule
 from pipeline.validate.rules.direction import NEGATIVE_WORDS, POSITIVE_ENDINGS, REDUCING
 from pipeline.validate.values import canonical_unit, money_scale, quantity
@@ -92,16 +99,16 @@ def _comparable(
     return actual * a, target * t
 
 
-def attained(ctx: RowContext) -> bool | None:
-    """Whether the row's 实际完成值 meets its 年度指标值 by its operator; None: not judged."""
-    ind = ctx.indicator
-    op = ctx.operator
-    if ind.actual is None or ctx.value is None or op == "定性":
+def attained(ind: Indicator) -> bool | None:
+    """Whether a row's 实际完成值 meets its 年度指标值 by its operator; None: not judged."""
+    value = judged_value(ind)
+    if ind.actual is None or value is None:
         return None
-    target, actual = ctx.quantity, quantity(ind.actual)
-    if target is None or target.number is None or actual.number is None:
+    target, actual = quantity(value), quantity(ind.actual)
+    op = judged_operator(ind, target)
+    if op == "定性" or target.number is None or actual.number is None:
         return None
-    pair = _comparable(actual.number, canonical_unit(actual.unit), target.number, ctx.unit)
+    pair = _comparable(actual.number, canonical_unit(actual.unit), target.number, judged_unit(ind, target))
     if pair is None:
         return None
     a, t = pair
@@ -114,6 +121,17 @@ def attained(ctx: RowContext) -> bool | None:
     if op == "<":
         return a < t
     return a <= t + EPSILON if _reverse(ind) else a >= t - EPSILON  # ＝ or no operator
+
+
+def met(ind: Indicator) -> bool | None:
+    """For a report: `attained` where the numbers decide; else, where the row has a 得分 and a 分值,
+    whether it got full marks (how a 定性 row or a worded 实际完成值 was judged); None otherwise."""
+    judged = attained(ind)
+    if judged is not None:
+        return judged
+    if ind.score is None or ind.weight is None:
+        return None
+    return ind.score >= ind.weight - EPSILON
 
 
 def _target_text(ctx: RowContext) -> str:
@@ -151,16 +169,30 @@ def e1_score_within_points(ctx: RowContext) -> Iterator[Finding]:
         yield ctx.finding(score=_fmt(score), points=_fmt(points))
 
 
-def budget_score(evaluation: Evaluation) -> float | None:
-    """The budget block's 得分: its total line (年度资金总额, 合计 …), else its first scored line."""
-    scored = [line for line in evaluation.budget if line.score is not None]
-    total = next((line for line in scored if not line.label or _is_total(line)), None)
-    chosen = total or (scored[0] if scored else None)
-    return chosen.score if chosen else None
-
-
 def _is_total(line: BudgetLine) -> bool:
     return any(w in line.label for w in ("总额", "合计", "总计", "预算执行")) and "其中" not in line.label
+
+
+def total_line(lines: Sequence[BudgetLine]) -> BudgetLine | None:
+    """The line of a budget block that stands for all of it: 年度资金总额 / 合计 …, else the first."""
+    return next((line for line in lines if _is_total(line)), lines[0] if lines else None)
+
+
+def budget_score(evaluation: Evaluation) -> float | None:
+    """The budget block's 得分: its total line's, else its first scored line's."""
+    total = total_line(evaluation.budget)
+    if total is not None and total.score is not None:
+        return total.score
+    return next((line.score for line in evaluation.budget if line.score is not None), None)
+
+
+def execution_rate(evaluation: Evaluation) -> float | None:
+    """全年执行数 ÷ 全年预算数 (年初预算数 when that is all it prints) of the total line, as a fraction."""
+    line = total_line(evaluation.budget)
+    if line is None or line.executed is None:
+        return None
+    budget = line.budget if line.budget is not None else line.planned
+    return line.executed / budget if budget else None
 
 
 def row_scores(ctx: ProjectContext) -> float | None:
@@ -217,7 +249,7 @@ def e3_full_score_when_missed(ctx: RowContext) -> Iterator[Finding]:
     score, points = ctx.indicator.score, _points(ctx)
     if score is None or points is None or points <= 0 or score < points - EPSILON:
         return
-    if attained(ctx) is False:
+    if attained(ctx.indicator) is False:
         yield ctx.finding(
             actual=ctx.indicator.actual, target=_target_text(ctx), score=_fmt(score), points=_fmt(points)
         )
@@ -279,7 +311,7 @@ def e5_reason_for_a_miss(ctx: RowContext) -> Iterator[Finding]:
         return
     if not any(REASON in i.raw for i in ctx.proj.project.indicators):
         return  # the table prints no reason column
-    if attained(ctx) is False:
+    if attained(ctx.indicator) is False:
         yield ctx.finding(actual=ctx.indicator.actual, target=_target_text(ctx))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from pipeline.model import (
     DEPARTMENT_EVALUATION,
     PROJECT_EVALUATION,
@@ -16,7 +18,15 @@ from pipeline.model import (
 )
 from pipeline.settings import ValidateSettings
 from pipeline.validate import validate
-from pipeline.validate.rules.evaluation import grade_of, named_grade
+from pipeline.validate.rules.evaluation import (
+    attained,
+    budget_score,
+    execution_rate,
+    grade_of,
+    met,
+    named_grade,
+    total_line,
+)
 from tests.pipeline.rules.build import NATIONAL, document, findings, fires, ind, project
 
 E_RULES = ("E1", "E2", "E3", "E4", "E5", "E6")
@@ -221,3 +231,24 @@ def test_e_rules_follow_the_profile() -> None:
     louder = replace(NATIONAL, severity={"E1": "warning"})
     (f,) = findings(doc, "E1", louder)
     assert f.severity == "warning"
+
+
+def test_met_for_reports_falls_back_on_full_marks() -> None:
+    rows = scored_rows()
+    assert attained(rows[0]) is True and met(rows[0]) is True
+    missed = replace(rows[0], actual="90%", score=18)
+    assert attained(missed) is False and met(missed) is False
+    assert attained(rows[4]) is None and met(rows[4]) is True  # 定性, full marks
+    assert met(replace(rows[4], score=12)) is False
+    assert met(replace(rows[4], score=None)) is None
+
+
+def test_total_line_and_execution_rate() -> None:
+    lines = block().budget
+    assert total_line(lines) == lines[0] and total_line(lines[::-1]) == lines[0]
+    assert total_line(lines[1:]) == lines[1] and total_line(()) is None
+    assert execution_rate(block(budget=(replace(lines[0], executed=95),))) == pytest.approx(0.95)
+    assert execution_rate(block(budget=(replace(lines[0], budget=None, planned=50, executed=40),))) == 0.8
+    assert execution_rate(block(budget=(replace(lines[0], budget=0, planned=None),))) is None
+    assert execution_rate(block(budget=())) is None
+    assert budget_score(block(budget=(replace(lines[0], score=None), replace(lines[1], score=8)))) == 8
