@@ -5,7 +5,9 @@ characters are kept; only line breaks and spaces inside a cell go (wrapped Chine
 without a separator) and Kangxi radicals / CJK compatibility ideographs become the unified
 ideograph. Vocabularies are matched on a folded copy (NFKC, see text.py) that is never stored.
 项目名称 is split into code and name; ★ moves from 三级指标 into `core`; 指标性质 and 权重 become
-canonical. Values (绩效指标值) stay text, as printed minus spaces. Nothing is judged here:
+canonical. Values (绩效指标值) stay text, as printed minus spaces; an operator or unit printed in
+the value when no column holds one is split off it (target.py, CONTRACT "Operator, target and
+unit"); 实际完成值 stays as printed. Nothing is judged here:
 whatever cannot be mapped becomes None with the printed cells kept in `Indicator.raw`, and
 validation reports it.
 """
@@ -24,9 +26,10 @@ from pipeline.model import (
     RawProject,
     RawRow,
 )
-from pipeline.normalize.cells import parse_number, parse_operator, parse_weight, parse_year, split_core
+from pipeline.normalize.cells import parse_number, parse_weight, parse_year, split_core
 from pipeline.normalize.levels import canonical_level
 from pipeline.normalize.project import split_project
+from pipeline.normalize.target import read_values
 from pipeline.normalize.text import clean_cell, clean_line, compact, or_none, tight
 from pipeline.settings import NormalizeSettings
 
@@ -36,15 +39,18 @@ __all__ = ["normalize", "normalize_project", "normalize_row"]
 def normalize_row(row: RawRow) -> Indicator:
     cell = row.cells.get
     level3, core = split_core(cell("level3", ""))
+    values = read_values(
+        cell("operator", ""), cell("target", ""), cell("target_this_year", ""), cell("measure_unit", "")
+    )
     return Indicator(
         level1=or_none(canonical_level(cell("level1", ""))),
         level2=or_none(canonical_level(cell("level2", ""))),
         level3=or_none(level3),
         core=core,
-        operator=parse_operator(cell("operator", "")),
-        target=or_none(tight(cell("target", ""))),
-        target_this_year=or_none(tight(cell("target_this_year", ""))),
-        measure_unit=or_none(clean_cell(cell("measure_unit", ""))),
+        operator=values.operator,
+        target=values.target,
+        target_this_year=values.target_this_year,
+        measure_unit=values.measure_unit,
         weight=parse_weight(cell("weight", "")),
         weight_this_year=parse_weight(cell("weight_this_year", "")),
         page=row.page,

@@ -28,29 +28,58 @@ OPERATOR_SPELLINGS: Mapping[str, str] = MappingProxyType(
         "定性": "定性",
     }
 )
-_OPERATOR_KEYS = {compact(k): v for k, v in OPERATOR_SPELLINGS.items()}
+OPERATOR_KEYS: Mapping[str, str] = MappingProxyType({compact(k): v for k, v in OPERATOR_SPELLINGS.items()})
+"""Folded spelling (`compact`) → canonical operator."""
+
+OPERATOR_KINDS = frozenset(
+    compact(k)
+    for k in (
+        "定量",
+        "定量指标",
+        "正向",
+        "正向指标",
+        "反向",
+        "反向指标",
+        "逆向",
+        "逆向指标",
+        "中性",
+        "中性指标",
+    )
+)
+"""What a 指标值类型 / 指标方向性 column prints: the kind of indicator, not an operator (CONTRACT:
+`定量` names a kind). Such a cell gives no operator and is not an unreadable one either."""
 
 
 def parse_operator(text: str) -> str | None:
-    """Map a printed 指标性质 to one of = ≥ ≤ > < 定性; None when empty or not recognised
-    (the caller keeps the printed text so validation can flag it, V1)."""
-    return _OPERATOR_KEYS.get(compact(text))
+    """Map a printed 指标性质 to one of = ≥ ≤ > < 定性; None when empty, a kind (定量, 正向 …) or
+    not recognised (the caller keeps the printed text so validation can flag it, V1)."""
+    return OPERATOR_KEYS.get(compact(text))
+
+
+def is_operator_kind(text: str) -> bool:
+    """`定量`, `正向`, `反向指标` …: a kind word in the operator column (see `OPERATOR_KINDS`)."""
+    return compact(text) in OPERATOR_KINDS
 
 
 _OPERATOR_PREFIX = re.compile(
-    "^("
-    + "|".join(sorted((re.escape(k) for k in _OPERATOR_KEYS if k != "定性"), key=len, reverse=True))
-    + ")"
+    "^(" + "|".join(sorted((re.escape(k) for k in OPERATOR_KEYS if k != "定性"), key=len, reverse=True)) + ")"
 )
+
+
+def leading_operator(folded: str) -> tuple[str, int] | None:
+    """(canonical operator, length of its spelling) when the folded text starts with an operator
+    spelling (longest first: `>=` before `>`, `不大于` before `大于`); else None."""
+    m = _OPERATOR_PREFIX.match(folded)
+    return (OPERATOR_KEYS[m.group(1)], m.end()) if m else None
 
 
 def split_embedded_operator(value: str) -> tuple[str | None, str]:
     """`≥95%` → ("≥", "95%"); a value without a leading operator → (None, value)."""
     v = compact(value)
-    m = _OPERATOR_PREFIX.match(v)
-    if not m:
+    found = leading_operator(v)
+    if found is None:
         return None, v
-    return _OPERATOR_KEYS[m.group(1)], v[m.end() :]
+    return found[0], v[found[1] :]
 
 
 _WEIGHT = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+))(?:%|分)?$")

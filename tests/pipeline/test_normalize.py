@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.model import Extraction, RawProject, RawRow
 from pipeline.normalize import normalize, normalize_row
-from pipeline.normalize.cells import parse_operator, parse_weight, parse_year, split_core
+from pipeline.normalize.cells import is_operator_kind, parse_operator, parse_weight, parse_year, split_core
 from pipeline.normalize.levels import canonical_level
 from pipeline.normalize.project import split_project
 from pipeline.normalize.text import clean_cell, clean_line, compact
@@ -37,7 +37,13 @@ def test_text_stays_as_printed() -> None:
     assert clean_line("Ｗｉｎｄｏｗｓ １０") == "Ｗｉｎｄｏｗｓ １０"  # full-width Latin words keep one space
     assert clean_cell("kg\u3000m") == "kg m"  # an ideographic space is a space, not Chinese text
     r = normalize_row(
-        row(target="≥ 95％", target_this_year="１０． ５", measure_unit="％", level3="满意度（％）")
+        row(
+            operator="≥",
+            target="≥ 95％",
+            target_this_year="１０． ５",
+            measure_unit="％",
+            level3="满意度（％）",
+        )
     )
     assert (r.target, r.target_this_year, r.measure_unit, r.level3) == (
         "≥95％",
@@ -279,3 +285,164 @@ def test_settings_are_used() -> None:
     ex = extraction(projects=(RawProject(unit_name="u", project="AB123-项目", goal="", rows=()),))
     assert normalize(ex).projects[0].code is None
     assert normalize(ex, NormalizeSettings(min_code_length=4)).projects[0].code == "AB123"
+
+
+# --------------------------------------------------------------------------- operator, target and unit
+
+# (指标性质 cell or None for no column, 绩效指标值, 度量单位 cell or None) → (operator, target, measure_unit)
+VALUE_CASES = [
+    # the operator glued to the value is split off when no column holds one
+    (None, "≥95%", None, ("≥", "95", "%")),
+    (None, ">=21933人", None, ("≥", "21933", "人")),
+    (None, "=8个", None, ("=", "8", "个")),
+    (None, "≤620万/月", None, ("≤", "620", "万/月")),
+    (None, "<=5300元/户", None, ("≤", "5300", "元/户")),
+    (None, "大于90%", None, (">", "90", "%")),
+    (None, "不低于95%", None, ("≥", "95", "%")),
+    (None, "＞＝90", None, ("≥", "90", None)),
+    (None, "═8个", None, ("=", "8", "个")),  # box drawing: NFKC leaves it, the map does not
+    (None, "﹦8个", None, ("=", "8", "个")),
+    (None, "≧ 9 5 ％", None, ("≥", "95", "％")),  # spaces go; the unit as printed
+    (None, "不超过5万元", None, ("≤", "5", "万元")),
+    (None, "低于1%", None, ("<", "1", "%")),
+    ("", "≥95%", "", ("≥", "95", "%")),
+    ("定量", "≥95%", "", ("≥", "95", "%")),
+    ("正向", "≤5天", "-", ("≤", "5", "天")),
+    ("反向", "<3次", "—", ("<", "3", "次")),
+    ("定量", "95", "%", (None, "95", "%")),  # a kind, not an operator
+    ("正向", "100", None, (None, "100", None)),
+    # a column holding an operator keeps the value whole, as printed
+    ("≥", "≥95%", "%", ("≥", "≥95%", "%")),
+    ("≥", "≥95%", None, ("≥", "≥95%", None)),
+    ("＝", "≤90", "%", ("=", "≤90", "%")),  # contradiction left for V5
+    ("大于等于", "95%", None, ("≥", "95", "%")),
+    # an operator word followed by words is not split
+    (None, "高于全省平均水平", None, (None, "高于全省平均水平", None)),
+    (None, "≥**%", None, (None, "≥**%", None)),  # a placeholder stays for V7
+    (None, "≥", None, (None, "≥", None)),
+    # a unit column holding a unit keeps the value as printed
+    (None, "95%", "%", (None, "95%", "%")),
+    ("=", "8个", "个", ("=", "8个", "个")),
+    # no unit (no column, empty, `-`, `—`, `/`): number + unit splits
+    ("=", "95%", None, ("=", "95", "%")),
+    ("=", "8个", "", ("=", "8", "个")),
+    ("≤", "620万元", "-", ("≤", "620", "万元")),
+    ("≤", "5300元/户", "/", ("≤", "5300", "元/户")),
+    ("=", "3,309,840.00元", "—", ("=", "3,309,840.00", "元")),
+    ("≤", "620万/月", "－", ("≤", "620", "万/月")),
+    ("=", "800元/人·月", "／", ("=", "800", "元/人·月")),
+    ("≤", "20元/人*月", "——", ("≤", "20", "元/人*月")),
+    ("≤", "30元/人.每天", None, ("≤", "30", "元/人.每天")),
+    ("≥", "500人次", None, ("≥", "500", "人次")),
+    ("=", "1.5万亩", None, ("=", "1.5", "万亩")),
+    ("≥", "20公顷", None, ("≥", "20", "公顷")),
+    ("=", "350㎡", None, ("=", "350", "㎡")),
+    ("=", "350m²", None, ("=", "350", "m²")),
+    ("≤", "2.6亿元", None, ("≤", "2.6", "亿元")),
+    ("≤", "250万", None, ("≤", "250", "万")),
+    ("≥", "3个百分点", None, ("≥", "3", "个百分点")),
+    ("≤", "5个工作日", None, ("≤", "5", "个工作日")),
+    ("≤", "30天", None, ("≤", "30", "天")),
+    ("≤", "6个月", None, ("≤", "6", "个月")),
+    ("≥", "3年", None, ("≥", "3", "年")),
+    ("≥", "10kWh", None, ("≥", "10", "kWh")),
+    ("=", "９５％", None, ("=", "９５", "％")),  # full-width digits stay as printed
+    ("=", "１０．５万元", None, ("=", "１０．５", "万元")),
+    ("=", "10. 5万元", None, ("=", "10.5", "万元")),
+    # not a plain number + unit: whole, no unit
+    ("=", "95%以上", None, ("=", "95%以上", None)),
+    ("=", "±3%以内", None, ("=", "±3%以内", None)),
+    ("定性", "2025年12月底前", None, ("定性", "2025年12月底前", None)),
+    ("=", "2025年12月底前", None, ("=", "2025年12月底前", None)),
+    ("=", "12月底到位", None, ("=", "12月底到位", None)),
+    ("定性", "有效提升", None, ("定性", "有效提升", None)),
+    ("=", "100%（1.0）", None, ("=", "100%（1.0）", None)),
+    ("=", "14-24℃", None, ("=", "14-24℃", None)),
+    ("=", "1-2次", None, ("=", "1-2次", None)),
+    (None, "超13万元/年", None, (None, "超13万元/年", None)),
+    ("=", "90%-95%", None, ("=", "90%-95%", None)),
+    ("=", "100人以上", None, ("=", "100人以上", None)),
+    ("≤", "3天以内", None, ("≤", "3天以内", None)),
+    ("=", "5个左右", None, ("=", "5个左右", None)),
+    ("≤", "30分钟内", None, ("≤", "30分钟内", None)),
+    ("=", "100余人", None, ("=", "100余人", None)),
+    ("=", "5台（套）", None, ("=", "5台（套）", None)),  # a bracket is not part of a glued unit
+    ("=", "100人完成培训", None, ("=", "100人完成培训", None)),
+    ("=", "5G", None, ("=", "5G", None)),  # case matters: G is not grams
+    ("=", "95", None, ("=", "95", None)),  # a bare number has no unit
+    # dates are not quantities
+    ("=", "2024年", None, ("=", "2024年", None)),
+    ("=", "2025年度", None, ("=", "2025年度", None)),
+    ("=", "12月", None, ("=", "12月", None)),
+    ("≤", "30日", None, ("≤", "30日", None)),
+    # 定性: the value is text, nothing is split off
+    ("定性", "100%", None, ("定性", "100%", None)),
+    ("定性", "≥95%", None, ("定性", "≥95%", None)),
+]
+
+
+@pytest.mark.parametrize(("op_cell", "value", "unit_cell", "expected"), VALUE_CASES)
+def test_operator_target_and_unit(
+    op_cell: str | None, value: str, unit_cell: str | None, expected: tuple[str | None, ...]
+) -> None:
+    cells = {"level3": "指标", "target": value}
+    if op_cell is not None:
+        cells["operator"] = op_cell
+    if unit_cell is not None:
+        cells["measure_unit"] = unit_cell
+    r = normalize_row(RawRow(page=1, cells=cells))
+    assert (r.operator, r.target, r.measure_unit) == expected
+    assert r.raw == cells  # validation reads the printed cells
+
+
+@pytest.mark.parametrize(
+    ("target", "this_year", "unit_cell", "expected"),
+    [
+        ("≥95%", "≥90%", None, ("≥", "95", "90", "%")),
+        ("95%", "90％", None, (None, "95", "90", "%")),  # the same unit, the first as printed
+        ("", "≥90%", None, ("≥", None, "90", "%")),  # only the 本年 column filled
+        ("≥95%", "90%", None, ("≥", "95", "90", "%")),
+        ("≥90", "≤95", None, (None, "≥90", "≤95", None)),  # two operators: nothing split
+        ("95%", "8个", None, (None, "95%", "8个", None)),  # two units: no shared unit
+        ("95%", "95", None, (None, "95%", "95", None)),  # a bare number is not given a unit
+        ("95%", "95%以上", None, (None, "95%", "95%以上", None)),
+        ("95%", "90%", "%", (None, "95%", "90%", "%")),
+    ],
+)
+def test_this_year_shares_the_row_unit(
+    target: str, this_year: str, unit_cell: str | None, expected: tuple[str | None, ...]
+) -> None:
+    cells = {"target": target, "target_this_year": this_year}
+    if unit_cell is not None:
+        cells["measure_unit"] = unit_cell
+    r = normalize_row(RawRow(page=1, cells=cells))
+    assert (r.operator, r.target, r.target_this_year, r.measure_unit) == expected
+
+
+def test_actual_stays_as_printed() -> None:
+    r = normalize_row(row(operator="", target="≥95%", actual="≥ 96%", measure_unit=""))
+    assert (r.operator, r.target, r.measure_unit, r.actual) == ("≥", "95", "%", "≥96%")
+
+
+@pytest.mark.parametrize(
+    ("printed", "unit"),
+    [
+        ("", None),
+        ("-", None),
+        ("—", None),
+        ("/", None),
+        ("－", None),
+        ("——", None),
+        ("％", "％"),
+        ("台（\n套）", "台（套）"),
+    ],
+)
+def test_blank_unit_cells(printed: str, unit: str | None) -> None:
+    assert normalize_row(row(target="达标", measure_unit=printed)).measure_unit == unit
+
+
+@pytest.mark.parametrize("kind", ["定量", "正向", "反向", "定量指标", " 正 向 "])
+def test_a_kind_is_not_an_operator(kind: str) -> None:
+    assert parse_operator(kind) is None
+    assert is_operator_kind(kind)
+    assert not is_operator_kind("定性") and not is_operator_kind("Lacra")

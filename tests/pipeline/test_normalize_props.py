@@ -9,6 +9,8 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pipeline.model import Indicator, RawRow
+from pipeline.normalize import normalize_row
 from pipeline.normalize.cells import OPERATOR_SPELLINGS, parse_operator, parse_weight, split_core
 from pipeline.normalize.levels import KNOWN_NAMES, SYNONYMS, canonical_level
 from pipeline.normalize.project import split_project
@@ -152,3 +154,102 @@ def test_level_names_map_with_wraps_and_missing_suffix(data: st.DataObject, name
     expected = SYNONYMS.get(name, name)
     printed = name.removesuffix("指标") if bare else name
     assert canonical_level(data.draw(spaced(printed))) == expected
+
+
+# --------------------------------------------------------------------------- operator, target and unit
+
+SPELLINGS = sorted(s for s, op in OPERATOR_SPELLINGS.items() if op != "定性")
+NUMBERS = st.one_of(
+    st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False).map(str),
+    st.integers(0, 10**9).map(lambda n: f"{n:,}"),
+    st.integers(0, 10**6).map(str).map(full_width),
+)
+UNITS = st.sampled_from(
+    ["%", "％", "个", "人", "人次", "万元", "元", "元/户", "万/月", "元/人·月", "元/人*月", "元/人.每天", "万亩",
+     "公顷", "㎡", "m²", "km", "天", "个月", "工作日", "年", "次/年", "‰", "℃", "个百分点", "亿元"]
+)  # fmt: skip
+SUFFIXES = st.sampled_from(["", "以上", "以内", "左右", "底前", "到位", "（1.0）", "-95%", "余", "前"])
+VALUE_PIECES = st.tuples(st.sampled_from(["", *SPELLINGS]), NUMBERS, st.sampled_from(["", "", "±", "超"]))
+VALUES = st.one_of(
+    st.text(max_size=12),
+    st.builds(lambda p, u, s: p[2] + p[0] + p[1] + u + s, VALUE_PIECES, UNITS, SUFFIXES),
+    st.builds(lambda p, u: p[0] + p[1] + u, VALUE_PIECES, UNITS),
+)
+OP_CELLS = st.sampled_from(["", "定量", "正向", "≥", "＝", "定性", "不低于", "Lacra"])
+UNIT_CELLS = st.sampled_from(["", "-", "—", "/", "%", "万元"])
+
+
+def values_of(r: Indicator) -> tuple[str | None, ...]:
+    return (r.operator, r.target, r.target_this_year, r.measure_unit)
+
+
+@given(VALUES, VALUES, OP_CELLS, UNIT_CELLS, st.booleans())
+def test_reading_values_is_idempotent(
+    target: str, this_year: str, op_cell: str, unit_cell: str, columns: bool
+) -> None:
+    """Printed cells that already say what normalize exports (a canonical operator in its column,
+    the number in the value, the unit in its column) come back unchanged."""
+    cells = {"target": target, "target_this_year": this_year}
+    if columns:
+        cells |= {"operator": op_cell, "measure_unit": unit_cell}
+    first = normalize_row(RawRow(page=1, cells=cells))
+    again = normalize_row(
+        RawRow(
+            page=1,
+            cells={
+                "operator": first.operator or "",
+                "target": first.target or "",
+                "target_this_year": first.target_this_year or "",
+                "measure_unit": first.measure_unit or "",
+            },
+        )
+    )
+    assert values_of(again) == values_of(first)
+    assert first.operator in {None, "=", "≥", "≤", ">", "<", "定性"}
+    for v in (first.target, first.target_this_year, first.measure_unit):
+        assert v is None or (v and tight(v) == v)
+
+
+@given(st.data(), VALUES, OP_CELLS, UNIT_CELLS, st.booleans())
+def test_a_split_loses_no_character(
+    data: st.DataObject, value: str, op_cell: str, unit_cell: str, columns: bool
+) -> None:
+    """The printed value is the operator's spelling + target + unit (spaces aside): nothing is
+    dropped, added or rewritten but the operator's spelling, which maps to the operator."""
+    cells = {"target": data.draw(spaced(value)) if value else value}
+    if columns:
+        cells |= {"operator": op_cell, "measure_unit": unit_cell}
+    r = normalize_row(RawRow(page=1, cells=cells))
+    whole = tight(value)
+    rest = (r.target or "") + (r.measure_unit or "" if parse_unit_split(cells) else "")
+    assert whole.endswith(rest)
+    spelling = whole[: len(whole) - len(rest)]
+    if spelling:
+        assert r.operator == parse_operator(spelling) and r.operator not in (None, "定性")
+        assert parse_operator(cells.get("operator", "")) is None  # only when no column holds one
+
+
+def parse_unit_split(cells: dict[str, str]) -> bool:
+    """The unit came out of the value: the row had no unit of its own."""
+    return cells.get("measure_unit", "").strip() in ("", "-", "—", "/")
+
+
+@given(st.data(), st.sampled_from(SPELLINGS), NUMBERS, UNITS)
+def test_glued_operator_and_unit_round_trip(
+    data: st.DataObject, spelling: str, number: str, unit: str
+) -> None:
+    printed = data.draw(spaced(spelling + number + unit))
+    r = normalize_row(RawRow(page=1, cells={"target": printed}))
+    assert (r.operator, r.target, r.measure_unit) == (OPERATOR_SPELLINGS[spelling], number, unit)
+    assert r.raw == {"target": printed}
+
+
+@given(st.sampled_from(SPELLINGS), NUMBERS, UNITS, SUFFIXES.filter(bool))
+def test_a_qualified_number_stays_whole(spelling: str, number: str, unit: str, suffix: str) -> None:
+    """`95%以上`, `3天以内`: more than a number with a unit; the value stays whole after the operator."""
+    r = normalize_row(RawRow(page=1, cells={"target": spelling + number + unit + suffix}))
+    assert (r.operator, r.target, r.measure_unit) == (
+        OPERATOR_SPELLINGS[spelling],
+        number + unit + suffix,
+        None,
+    )

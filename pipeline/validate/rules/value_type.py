@@ -7,6 +7,13 @@ Local refinements, each against a false alarm on realistic tables: V7 takes 无 
 answer (101号 社会成本 rows: "对社会环境的影响 定性 无"); V8's "≤1 looks like a fraction" warning
 skips upper bounds (事故率 ≤1% is a normal ceiling) and a target of exactly 0; V9 leaves
 satisfaction rows to D5.
+
+Normalize splits an operator or unit printed in the value off it when no column holds one
+(`≥95%` → operator ≥, target 95, unit %), so the rules judge the parts and the printed cells stay
+in `Indicator.raw`: V1 reads the printed 指标性质 cell (a kind such as 定量 / 正向 is not an
+unreadable operator; an unreadable cell is reported even when the value carried the operator),
+V3 takes a unit split off the value as the row's unit, and V5/V6 compare a column with a value
+only where both were printed (a split leaves nothing in the value to compare).
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipeline.model import Finding
-from pipeline.normalize.cells import QUANTITATIVE
+from pipeline.normalize.cells import QUANTITATIVE, is_operator_kind, parse_operator
 from pipeline.validate.context import COLUMN_NAMES, ProjectContext, RowContext, is_satisfaction
 from pipeline.validate.registry import rule
 from pipeline.validate.values import (
@@ -45,13 +52,12 @@ def _quantitative(ctx: RowContext) -> bool:
     outcomes={"missing": ("warning", "{where}：未填写指标性质，指标值为「{value}」")},
 )
 def v1_operator(ctx: RowContext) -> Iterator[Finding]:
-    if ctx.indicator.operator is not None:
-        return
     raw = ctx.indicator.raw.get("operator", "").strip()
-    if raw:
+    if raw and parse_operator(raw) is None and not is_operator_kind(raw):
+        # unreadable even when the value carried an operator that normalize split off
         yield ctx.finding(raw=raw)
-    elif ctx.value is not None and ctx.operator is None:
-        yield ctx.finding("missing", value=ctx.value)
+    elif ctx.indicator.operator is None and ctx.value is not None and ctx.operator is None:
+        yield ctx.finding("missing", value=ctx.value)  # an empty column, or one naming a kind (定量)
 
 
 @rule(

@@ -4,7 +4,26 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
+from pipeline.model import Document, RawRow
+from pipeline.normalize import normalize_row
 from tests.pipeline.rules.build import document, findings, fires, good_rows, ind, project, with_row
+
+VALUE_RULES = ("V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8", "V9", "V10")
+
+
+def printed(**cells: str) -> Document:
+    """The clean document with its first row (人员覆盖率, a rate) replaced by one read from printed
+    cells through normalize: the rules judge what normalize split off the value."""
+    base = {"level1": "产出指标", "level2": "数量指标", "level3": "人员覆盖率★", "weight": "20"}
+    rows = list(good_rows())
+    rows[0] = normalize_row(RawRow(page=1, cells={**base, **cells}))
+    return document(project(*rows))
+
+
+def fired(doc: Document) -> dict[str, list[str]]:
+    return {rid: [f.severity for f in findings(doc, rid)] for rid in VALUE_RULES if fires(doc, rid)}
 
 
 def test_clean_document_has_no_value_findings() -> None:
@@ -117,3 +136,80 @@ def test_y5_qualitative_only() -> None:
     (f,) = findings(document(project(*rows)), "Y5")
     assert f.severity == "warning" and "7个指标" in f.message
     assert not fires(document(project(*rows[:-1], ind("满意度", operator="≥", target="90"))), "Y5")
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        {"target": "≥95%"},  # operator and unit split off the value
+        {"operator": "", "target": "≥ 95 %", "measure_unit": ""},
+        {"operator": "定量", "target": "≥95%"},  # a kind column: the operator comes from the value
+        {"operator": "正向", "target": "大于等于95%", "measure_unit": "-"},
+        {"operator": "", "target": "≥95%", "measure_unit": "%"},  # the unit column and the value agree
+        {"operator": "≥", "target": "≥95%", "measure_unit": "%"},  # the column and the value agree
+        {"operator": "≥", "target": "≥95%"},  # the unit read out of the whole value
+        {"operator": "=", "target": "100%", "measure_unit": "—"},  # `—` prints a blank unit
+        {"operator": "≥", "target": "95%", "target_this_year": "95％"},
+    ],
+)
+def test_a_split_value_reads_as_clean(cells: dict[str, str]) -> None:
+    """No rule reports a row whose operator and unit were printed inside the value, nor one that
+    prints them in both places consistently: nothing is lost and nothing is counted twice."""
+    assert fired(printed(**cells)) == {}
+
+
+def test_v1_a_kind_column_is_not_an_unreadable_operator() -> None:
+    for kind in ("定量", "正向", "反向"):
+        (f,) = findings(printed(operator=kind, target="95", measure_unit="%"), "V1")
+        assert f.severity == "warning" and "未填写指标性质" in f.message, kind
+
+
+def test_v1_reports_an_unreadable_column_even_when_the_value_had_an_operator() -> None:
+    doc = printed(operator="Lacra", target="≥95%")
+    assert doc.projects[0].indicators[0].operator == "≥"  # split off the value
+    (f,) = findings(doc, "V1")
+    assert f.severity == "error" and "「Lacra」" in f.message
+    assert fired(doc) == {"V1": ["error"]}
+
+
+def test_v5_compares_the_column_with_the_whole_value() -> None:
+    doc = printed(operator="≥", target="≤90%")
+    assert doc.projects[0].indicators[0].target == "≤90%"  # a column operator keeps the value whole
+    assert fired(doc) == {"V5": ["error"]}
+    assert fired(printed(operator="=", target="＝100％", measure_unit="%")) == {}
+
+
+def test_v5_two_operators_in_two_values_stay_for_validation() -> None:
+    doc = printed(target="≥90%", target_this_year="≤95%")
+    ind = doc.projects[0].indicators[0]
+    assert (ind.operator, ind.target, ind.target_this_year) == (None, "≥90%", "≤95%")
+    assert not fires(doc, "V1")  # the judged value (本年) carries an operator
+
+
+def test_v6_a_split_unit_is_not_compared_with_itself() -> None:
+    assert not fires(printed(operator="=", target="100%"), "V6")
+    (f,) = findings(printed(operator="=", target="100次", measure_unit="%"), "V6")
+    assert f.severity == "warning"  # a unit column that disagrees with the value's unit
+    (f,) = findings(printed(operator="≤", target="10.5元", measure_unit="万元"), "V6")
+    assert f.severity == "error"
+
+
+def test_v3_a_unit_split_off_the_value_is_a_unit() -> None:
+    doc = printed(target="≥95%")
+    ind = doc.projects[0].indicators[0]
+    assert (ind.operator, ind.target, ind.measure_unit) == ("≥", "95", "%")
+    assert not fires(doc, "V3")
+    (f,) = findings(printed(target="≥95"), "V3")  # no unit anywhere
+    assert f.severity == "warning"
+    assert not fires(printed(target="≥95%以上"), "V3")  # the unit inside the whole value
+
+
+def test_rate_rules_read_the_split_number() -> None:
+    (f,) = findings(printed(target="≥100%"), "V9")
+    assert f.severity == "warning"
+    (f,) = findings(printed(target="=120%"), "V8")
+    assert f.severity == "error"
+    (f,) = findings(printed(target="≥0.95%"), "V8")
+    assert "小数" in f.message
+    (f,) = findings(printed(target="≥95%", target_this_year="≥90%"), "V10")
+    assert "本年绩效指标值「90」" in f.message
