@@ -8,6 +8,11 @@ same rule, so their counts agree.
 A project's weights are "right" when no W1 (weight missing or negative) or W2 (total not 90/100)
 error is reported on it. An indicator is quantified when its 指标性质 is a comparison
 (=, ≥, ≤, >, <): 定性 rows and rows with no operator are not.
+
+`evaluation_summaries` reads the stored self-evaluations (projects of a 自评表 kind, their
+`evaluation` JSON and their rows' 实际完成值 / 得分) and judges them with the helpers of
+`pipeline.validate.rules.evaluation`, the ones rules E1–E6 use: whether a row met its target,
+the budget block's execution rate, the grade bands.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from sqlalchemy.orm import aliased
 
 from db.models import SCOPE_CROSS, Document, Finding, Indicator, Project
 from db.queries import FINDING_KEYS
+from pipeline import model
+from pipeline.validate.rules.evaluation import execution_rate, grade_of, met, named_grade, total_line
 
 WEIGHT_RULES: tuple[str, ...] = ("W1", "W2")
 QUALITATIVE = "定性"
@@ -77,7 +84,37 @@ class UnitSummary:
         return self.weights_ok / self.projects if self.projects else None
 
 
+@dataclass(frozen=True)
+class EvaluationSummary:
+    """One stored self-evaluation (a project's, or a department's) as the report shows it."""
+
+    unit_name: str | None
+    budget_year: int | None
+    document_sha256: str
+    source_name: str | None
+    store_path: str | None
+    table_kind: str  # project_evaluation or department_evaluation
+    project_code: str | None
+    project_name: str | None  # None for a department
+    page: int
+    total_score: float | None  # 总分 as printed
+    conclusion: str | None  # 评价结论 as printed
+    grade: str | None  # the grade the conclusion names (优/良/中/差), if it names one
+    score_grade: str | None  # the grade of the 总分 by the bands 优 ≥90, 良 ≥80, 中 ≥60, 差 <60
+    execution_rate: float | None  # 全年执行数 ÷ 全年预算数 of the budget block's total line
+    printed_rate: str | None  # that line's 执行率 as printed
+    indicators: int  # annual rows
+    met: int  # rows whose 实际完成值 meets the target (or, without numbers, with full marks)
+    not_met: int
+    row_scores: float | None  # the sum of the annual rows' 得分; None when none has one
+
+    @property
+    def unjudged(self) -> int:
+        return self.indicators - self.met - self.not_met
+
+
 _DETAIL_FIELDS = tuple(f.name for f in fields(FindingDetail))
+_EVALUATION_ROW_FIELDS = tuple(f.name for f in fields(model.Indicator) if f.name != "raw")
 
 
 def _finding_statement(
@@ -247,6 +284,97 @@ def _project_of(
         return next(((o, key) for o, c, _, key in projects if c == code), None)
     candidates = [(o, key) for o, c, p, key in projects if c is None and (page is None or p <= page)]
     return candidates[-1] if candidates else None
+
+
+def _evaluation(stored: dict[str, Any] | None) -> model.Evaluation:
+    """A stored `dataclasses.asdict(model.Evaluation)` back into the record (unknown keys dropped)."""
+    stored = stored or {}
+    keys = {f.name for f in fields(model.BudgetLine)}
+    lines = tuple(
+        model.BudgetLine(**{k: v for k, v in line.items() if k in keys})
+        for line in stored.get("budget") or ()
+        if isinstance(line, dict)
+    )
+    return model.Evaluation(
+        budget=lines, total_score=stored.get("total_score"), conclusion=stored.get("conclusion")
+    )
+
+
+def evaluation_summaries(
+    engine: Engine, unit_name: str | None = None, year: int | None = None
+) -> list[EvaluationSummary]:
+    """Every stored self-evaluation of the unit/year (None: all), by unit, year, document and
+    position in the document."""
+    unit = func.coalesce(Project.unit_name, Document.unit_name)
+    projects = (
+        select(
+            Project.id,
+            Project.code,
+            Project.name,
+            Project.page,
+            Project.table_kind,
+            Project.evaluation,
+            unit.label("unit_name"),
+            Document.budget_year,
+            Document.sha256,
+            Document.source_name,
+            Document.store_path,
+        )
+        .select_from(Project)
+        .join(Document, Project.document_id == Document.id)
+        .where(Project.table_kind.in_(sorted(model.EVALUATION_KINDS)))
+        .order_by(Project.document_id, Project.ordinal)
+    )
+    if unit_name is not None:
+        projects = projects.where(unit == unit_name)
+    if year is not None:
+        projects = projects.where(Document.budget_year == year)
+    out: list[EvaluationSummary] = []
+    with engine.connect() as conn:
+        found = conn.execute(projects).all()
+        rows: dict[int, list[model.Indicator]] = defaultdict(list)
+        ids = [p.id for p in found]
+        for start in range(0, len(ids), 500):
+            statement = (
+                select(Indicator.project_id, *(getattr(Indicator, name) for name in _EVALUATION_ROW_FIELDS))
+                .where(Indicator.project_id.in_(ids[start : start + 500]))
+                .order_by(Indicator.project_id, Indicator.ordinal)
+            )
+            for r in conn.execute(statement):
+                rows[r.project_id].append(
+                    model.Indicator(**{name: getattr(r, name) for name in _EVALUATION_ROW_FIELDS})
+                )
+    for p in found:
+        evaluation = _evaluation(p.evaluation)
+        annual = [i for i in rows[p.id] if i.period == model.ANNUAL]
+        judged = [met(i) for i in annual]
+        scores = [i.score for i in annual if i.score is not None]
+        line = total_line(evaluation.budget)
+        out.append(
+            EvaluationSummary(
+                unit_name=p.unit_name,
+                budget_year=p.budget_year,
+                document_sha256=p.sha256,
+                source_name=p.source_name,
+                store_path=p.store_path,
+                table_kind=p.table_kind,
+                project_code=p.code,
+                project_name=None if p.table_kind in model.DEPARTMENT_KINDS else p.name,
+                page=p.page,
+                total_score=evaluation.total_score,
+                conclusion=evaluation.conclusion,
+                grade=named_grade(evaluation.conclusion),
+                score_grade=grade_of(evaluation.total_score) if evaluation.total_score is not None else None,
+                execution_rate=execution_rate(evaluation),
+                printed_rate=line.rate if line else None,
+                indicators=len(annual),
+                met=judged.count(True),
+                not_met=judged.count(False),
+                row_scores=sum(scores) if scores else None,
+            )
+        )
+    out.sort(key=lambda e: (e.unit_name or "", e.budget_year or 0))  # stable: document order within
+    return out
 
 
 def document_paths(engine: Engine, sha256s: Iterable[str]) -> dict[str, str]:

@@ -5,6 +5,10 @@ Four tables, the same in both formats:
   quantified indicators and the share of projects whose weights are right (`db.reporting`);
 - 问题清单 — every finding, with links to the stored PDF at its page;
 - 跨年度 — the cross-document findings (Y1–Y4) with the document each one was compared with;
+- 自评情况 — per unit and year, each stored self-evaluation (a project's or a department's): 总分,
+  评价结论 and the grades it and the 总分 stand for, the budget execution rate (computed, and as
+  printed), indicators met / not met / not judged, the sum of the row scores
+  (`db.reporting.evaluation_summaries`);
 - 规则说明 — every rule of the registry (`pipeline.validate.RULES`, Y1–Y4 and E1–E6 included): id,
   group, the tables it judges, severity, what it checks and its basis.
 
@@ -26,7 +30,15 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine
 
-from db.reporting import FindingDetail, UnitSummary, document_paths, finding_details, unit_summaries
+from db.reporting import (
+    EvaluationSummary,
+    FindingDetail,
+    UnitSummary,
+    document_paths,
+    evaluation_summaries,
+    finding_details,
+    unit_summaries,
+)
 from jixiao.export import display_width, xlsx_value
 from pipeline.model import TABLE_KINDS
 from pipeline.validate import RULES
@@ -90,6 +102,7 @@ class ReportCounts:
     findings: int
     cross: int
     by_severity: dict[str, int]
+    evaluations: int = 0  # self-evaluations listed
 
 
 # --------------------------------------------------------------------------- building
@@ -102,10 +115,12 @@ def build_tables(
     details = list(finding_details(engine, unit_name=unit_name, year=year))
     related = {r["sha256"] for d in details if d.cross for r in (d.subject or {}).get("related", [])}
     paths = document_paths(engine, related)
+    evaluations = evaluation_summaries(engine, unit_name=unit_name, year=year)
     tables = [
         _summary(summaries),
         _findings(details),
         _cross([d for d in details if d.cross], paths),
+        _evaluations(evaluations),
         _rules(Counter(d.rule for d in details)),
     ]
     counts = ReportCounts(
@@ -113,6 +128,7 @@ def build_tables(
         findings=len(details),
         cross=sum(d.cross for d in details),
         by_severity=dict(Counter(d.severity for d in details)),
+        evaluations=len(evaluations),
     )
     return tables, counts
 
@@ -257,6 +273,57 @@ def _cross(details: Iterable[FindingDetail], paths: dict[str, str]) -> Table:
                     _row_number(other.get("row")),
                 ]
             )
+    return table
+
+
+def _evaluations(evaluations: Iterable[EvaluationSummary]) -> Table:
+    table = Table(
+        "自评情况",
+        (
+            Column("单位名称"),
+            Column("预算年度"),
+            Column("表格"),
+            Column("项目编码"),
+            Column("项目名称"),
+            Column("总分"),
+            Column("评价结论", wrap=True),
+            Column("结论等级"),
+            Column("按总分等级"),
+            Column("预算执行率", "0.0%"),
+            Column("执行率（表中）"),
+            Column("指标数"),
+            Column("达成指标数"),
+            Column("未达成指标数"),
+            Column("未判定指标数"),
+            Column("指标得分合计"),
+            Column("文件名"),
+            Column("页码"),
+        ),
+    )
+    for e in evaluations:
+        link = pdf_link(e.store_path, e.page)
+        table.rows.append(
+            [
+                e.unit_name,
+                e.budget_year,
+                KIND_LABELS.get(e.table_kind, e.table_kind),
+                e.project_code,
+                "（部门整体）" if e.project_name is None else e.project_name,
+                e.total_score,
+                e.conclusion,
+                e.grade,
+                e.score_grade,
+                e.execution_rate,
+                e.printed_rate,
+                e.indicators,
+                e.met,
+                e.not_met,
+                e.unjudged,
+                e.row_scores,
+                Link(e.source_name, link),
+                Link(e.page, link) if e.page else None,
+            ]
+        )
     return table
 
 
