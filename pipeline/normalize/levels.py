@@ -51,27 +51,47 @@ SYNONYMS: Mapping[str, str] = MappingProxyType(
     }
 )
 
-# "产出指标(50分)" / "产出指标（50）" in self-evaluation layouts: the score is not part of the name.
-# Matched as printed: ASCII or full-width brackets and point (\d also takes full-width digits).
-_SCORE_SUFFIX = re.compile(r"(?:\s*[(（]\s*\d+(?:[.．]\d+)?\s*分?\s*[)）])+$")
+# What a cell prints around a level name (matched on the folded copy: （ → (, ５０ → 50):
+# a block score or annotation after it, `产出指标(50分)`, `成本指标(0-20)分`, `产出指标(40-50)分`,
+# `数量指标(必填硬性指标)`, `质量指标【选填】`, `产出指标50分`; numbering before it, `一、产出指标`,
+# `（一）产出指标`, `1.产出指标`.
+_TRAILING_NOTE = re.compile(
+    r"(?:\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕|[:：]?\d+(?:\.\d+)?(?:[-~]\d+(?:\.\d+)?)?分|分)$"
+)
+_LEADING_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十\d]+\)|\d+[、.)])")
+
+
+def _lookup(key: str) -> str | None:
+    """The canonical name for a folded level name: a synonym, a known name, or either missing its
+    指标 suffix (产出 → 产出指标); None when it is none of these."""
+    for candidate in (key, key + "指标") if key else ():
+        if candidate in SYNONYMS:
+            return SYNONYMS[candidate]
+        if candidate in KNOWN_NAMES:
+            return candidate
+    return None
+
+
+def _bare(key: str) -> str:
+    """`key` without numbering before it and scores / annotations after it."""
+    key = _LEADING_NUMBER.sub("", key)
+    while True:
+        shorter = _TRAILING_NOTE.sub("", key)
+        if shorter == key:
+            return key
+        key = shorter
 
 
 def canonical_level(text: str) -> str:
     """Clean a 一级/二级 cell and map it to its canonical name when it is a known one.
 
     Synonyms (效果指标 → 效益指标 …) are mapped, and a bare known name missing its 指标 suffix
-    (产出 → 产出指标) gets it back. Names are looked up folded (`compact`); anything else is
-    returned cleaned but otherwise as printed (full-width punctuation kept).
+    (产出 → 产出指标) gets it back. A printed block score or annotation after the name and numbering
+    before it go when what remains is a known name (`产出指标（50分）`, `成本指标(0-20)分`,
+    `数量指标(必填硬性指标)`, `一、产出指标` → the canonical name). Names are looked up folded
+    (`compact`); anything else is returned cleaned but otherwise as printed, annotations included
+    (`其他指标（自定）`, `其他指标(10分)`).
     """
-    name = _SCORE_SUFFIX.sub("", clean_cell(text)).strip()
+    name = clean_cell(text)
     key = compact(name)
-    if key in SYNONYMS:
-        return SYNONYMS[key]
-    if key in KNOWN_NAMES:
-        return key
-    full = key + "指标"
-    if key and full in SYNONYMS:
-        return SYNONYMS[full]
-    if key and full in KNOWN_NAMES:
-        return full
-    return name
+    return _lookup(key) or _lookup(_bare(key)) or name

@@ -8,7 +8,7 @@ from pipeline.model import Extraction, RawProject, RawRow
 from pipeline.normalize import normalize, normalize_row
 from pipeline.normalize.cells import is_operator_kind, parse_operator, parse_weight, parse_year, split_core
 from pipeline.normalize.levels import canonical_level
-from pipeline.normalize.project import split_project
+from pipeline.normalize.project import clean_unit_name, split_project
 from pipeline.normalize.text import clean_cell, clean_line, compact
 from pipeline.settings import NormalizeSettings
 
@@ -117,6 +117,14 @@ def test_min_code_length_is_a_setting() -> None:
         ("＊农村低保标准", True, "农村低保标准"),
         ("人员覆盖率", False, "人员覆盖率"),
         ("**", False, "**"),  # a template placeholder, left for V7
+        ("★★★培训人数", True, "培训人数"),
+        ("培训人数★★", True, "培训人数"),
+        ("★培训人数★", True, "培训人数"),
+        ("★ ★\n★培训人数", True, "培训人数"),
+        ("☆☆培训人数", True, "培训人数"),
+        ("☆", True, ""),
+        ("★＊培训人数", True, "培训人数"),
+        ("培训人数（★）", False, "培训人数（★）"),  # a star inside the name is not a marker
     ],
 )
 def test_core_marker(printed: str, core: bool, name: str) -> None:
@@ -180,6 +188,26 @@ def test_weight(printed: str, weight: float | None) -> None:
         ("⽣态效益指标", "生态效益指标"),
         ("其他指标（自定）", "其他指标（自定）"),  # unknown: as printed
         ("自定义指标", "自定义指标"),
+        # printed block scores and annotations go when a known name remains
+        ("成本指标(0-20)分", "成本指标"),
+        ("产出指标\n(40-50)分", "产出指标"),
+        ("产出指标（40－50）分", "产出指标"),
+        ("产出指标50分", "产出指标"),
+        ("数量指标(必填硬性指标)", "数量指标"),
+        ("质量指标(选填)", "质量指标"),
+        ("质量指标（选填）（10分）", "质量指标"),
+        ("满意度指标【10分】", "满意度指标"),
+        ("效果指标(30分)", "效益指标"),
+        ("产出(50分)", "产出指标"),
+        # numbering before a known name goes too
+        ("一、产出指标", "产出指标"),
+        ("（二）效益指标", "效益指标"),
+        ("1.数量指标", "数量指标"),
+        ("3、满意度", "满意度指标"),
+        # an unknown name keeps its annotations and numbering: as printed
+        ("其他指标(10分)", "其他指标(10分)"),
+        ("一、其他指标", "一、其他指标"),
+        ("(50分)", "(50分)"),
     ],
 )
 def test_level_names(printed: str, level: str) -> None:
@@ -446,3 +474,44 @@ def test_a_kind_is_not_an_operator(kind: str) -> None:
     assert parse_operator(kind) is None
     assert is_operator_kind(kind)
     assert not is_operator_kind("定性") and not is_operator_kind("Lacra")
+
+
+@pytest.mark.parametrize(
+    ("printed", "name"),
+    [
+        ("820001-某某局", "某某局"),
+        ("[015001]某某局", "某某局"),
+        ("【015001】某某局", "某某局"),
+        ("[066]某某局", "某某局"),
+        ("813-某某局", "某某局"),
+        ("820001 某某局", "某某局"),
+        ("８２０００１－某某局本级（机关）", "某某局本级（机关）"),  # the name as printed
+        ("［015001］某某局", "某某局"),
+        ("820001\n某某局", "某某局"),
+        ("820001—拉萨市\n信访局", "拉萨市信访局"),
+        # digits that are part of the name stay
+        ("2024年某某工作组", "2024年某某工作组"),
+        ("2024 年度某某", "2024年度某某"),
+        ("第一中学", "第一中学"),
+        ("2024-2025学年某某", "2024-2025学年某某"),
+        ("12-某某局", "12-某某局"),  # two digits and a dash: not a code
+        ("820001-", "820001-"),  # nothing after the code
+        ("拉萨市 信访局", "拉萨市信访局"),
+    ],
+)
+def test_unit_code_is_not_part_of_the_unit_name(printed: str, name: str) -> None:
+    assert clean_unit_name(printed) == name
+
+
+def test_normalize_takes_unit_codes_off_document_and_project_unit_names() -> None:
+    ex = extraction(unit_name="[015001]拉萨市信访局")
+    doc = normalize(ex)
+    assert doc.unit_name == "拉萨市信访局"
+    assert doc.projects[0].unit_name == "拉萨市信访局本级"
+    coded = RawProject(unit_name="820001-拉萨市信访局本级", project="x", goal="", rows=())
+    blank = RawProject(unit_name="", project="y", goal="", rows=())
+    doc = normalize(extraction(projects=(coded, blank)))
+    assert doc.unit_name == "拉萨市信访局本级"  # from the first project: no header
+    assert [p.unit_name for p in doc.projects] == ["拉萨市信访局本级", None]
+    doc = normalize(extraction(unit_name="813-拉萨市信访局", projects=(coded, blank)))
+    assert [p.unit_name for p in doc.projects] == ["拉萨市信访局本级", "拉萨市信访局"]
