@@ -135,11 +135,14 @@ def met(ind: Indicator) -> bool | None:
 
 
 def _target_text(ctx: RowContext) -> str:
+    """The 年度指标值 as a reader sees it: operator, value and, when the value has none, the unit."""
     value = ctx.value or ""
     op = ctx.operator
-    if op in ("≥", ">", "≤", "<", "=") and not value.startswith(op):
-        return f"{op}{value}"
-    return value
+    shown = f"{op}{value}" if op in ("≥", ">", "≤", "<", "=") and not value.startswith(op) else value
+    unit = ctx.indicator.measure_unit
+    if unit and ctx.quantity is not None and ctx.quantity.number is not None and not ctx.quantity.unit:
+        shown += unit
+    return shown
 
 
 def _points(ctx: RowContext) -> float | None:

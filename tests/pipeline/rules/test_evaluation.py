@@ -119,7 +119,7 @@ def test_e2_accepts_a_grid_that_carries_the_budget_row_itself() -> None:
 def test_e3_a_missed_target_with_full_marks() -> None:
     (f,) = findings(with_scored(0, actual="90%"), "E3")
     assert f.severity == "warning" and f.row == 0
-    assert "实际完成值「90%」未达到年度指标值「≥95」，却得满分20分（分值20）" in f.message
+    assert "实际完成值「90%」未达到年度指标值「≥95%」，却得满分20分（分值20）" in f.message
     assert not fires(with_scored(0, actual="95%"), "E3")  # exactly met
     assert not fires(with_scored(0, actual="90%", score=18.9), "E3")  # scored down
     # ≤: over the ceiling is a miss
@@ -172,7 +172,9 @@ def test_e4_reads_fractions_capped_rates_and_skips_what_it_cannot_compute() -> N
 def test_e5_a_miss_without_a_reason() -> None:
     (f,) = findings(with_scored(0, actual="90%", score=18), "E5")
     assert f.severity == "warning" and f.row == 0 and "未填写偏差原因分析" in f.message
-    assert "未达到年度指标值「≥95」" in f.message
+    assert "未达到年度指标值「≥95%」" in f.message
+    (f,) = findings(with_scored(3, actual="11"), "E5")
+    assert "实际完成值「11」未达到年度指标值「≤10.5万元」" in f.message
     explained = with_scored(0, actual="90%", score=18, raw={"reason": "部分人员年中调入，未能全覆盖"})
     assert not fires(explained, "E5")
     assert not fires(with_scored(0, actual="95%", score=18), "E5")  # met: nothing to explain
