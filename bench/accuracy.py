@@ -56,6 +56,11 @@ def records(path: Path) -> list[dict[str, object]]:
                     weight=ind.weight,
                     weight_this_year=ind.weight_this_year,
                     page=ind.page,
+                    table_kind=p.table_kind,
+                    period=ind.period,
+                    actual=ind.actual,
+                    score=ind.score,
+                    ocr_confidence=ind.ocr_confidence,
                 )
             )
     return out
@@ -65,12 +70,16 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("corpus", type=Path)
     ap.add_argument("--out", type=Path, default=Path("/tmp/jixiao-accuracy.jsonl"))
+    ap.add_argument("--layouts", help="comma-separated families to read and score (default: all)")
     args = ap.parse_args()
+    families = set(args.layouts.split(",")) if args.layouts else None
     t = time.perf_counter()
     n = 0
     seen: set[str] = set()
     with args.out.open("w", encoding="utf-8") as f:
         for pdf in sorted(args.corpus.rglob("*.pdf")):
+            if families and pdf.parent.name not in families:
+                continue
             sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
             if sha in seen:
                 continue
@@ -84,7 +93,8 @@ def main() -> int:
             for r in rows:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
     print(f"{n} documents in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-    return scoring.main([str(args.out), "--root", str(args.corpus)])
+    layouts = ["--layouts", args.layouts] if args.layouts else []
+    return scoring.main([str(args.out), "--root", str(args.corpus), *layouts])
 
 
 if __name__ == "__main__":

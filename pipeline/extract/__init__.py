@@ -18,14 +18,17 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 
 from pipeline.errors import ExtractionError, ScannedPdfError
-from pipeline.extract.captions import captioned, captions
-from pipeline.extract.grid import fill_cells, find_tables, line_text, lines_of, take_spill
+from pipeline.extract.context import Facts, best_fields, read_info, read_lines, read_totals
+from pipeline.extract.grid import Cell, Table, fill_cells, find_tables, line_text, lines_of, take_spill
+from pipeline.extract.grids import Grid, find_grids
 from pipeline.extract.header import page_header_fields
+from pipeline.extract.kinds import is_title, table_kind
 from pipeline.extract.objects import Glyph, read_page
 from pipeline.extract.pdf import open_pdf
-from pipeline.extract.rows import Columns, GridRow, continues, page_rows, read_header
+from pipeline.extract.rows import CellRef, GridRow, continues, page_rows
 from pipeline.extract.stitch import stitch
-from pipeline.model import Extraction
+from pipeline.extract.vocabulary import LEVELS, header_meaning
+from pipeline.model import DEPARTMENT_KINDS, Extraction
 from pipeline.progress import Progress, no_progress
 from pipeline.settings import ExtractSettings
 
@@ -44,7 +47,9 @@ class _Scan:
     rows: list[GridRow] = field(default_factory=list)
     table_pages: list[int] = field(default_factory=list)
     header: dict[str, str] = field(default_factory=dict)
-    columns: Columns | None = None
+    grid: Grid | None = None  # the last grid's header: a headerless table on a later page continues it
+    title: str = ""  # the last table title seen (项目支出绩效目标表, 部门整体支出绩效自评表 …)
+    unknown: dict[str, list[int]] = field(default_factory=dict)  # header not understood → pages
     notes: list[str] = field(default_factory=list)
     textless: list[int] = field(default_factory=list)  # pages without a text layer (scans)
     cover_year: str | None = None  # "2025年…预算" on a page before the table: the last resort
@@ -77,6 +82,9 @@ def extract(
         )
     if scan.textless:
         scan.notes.append(f"pages without a text layer (scans?) skipped: {_ranges(scan.textless)}")
+    if scan.unknown:
+        left_out = ", ".join(f"{label} (page {_ranges(pages)})" for label, pages in scan.unknown.items())
+        scan.notes.append(f"columns not understood, left out of the rows: {left_out}")
     return Extraction(
         pages=n_pages,
         table_pages=tuple(scan.table_pages),
@@ -97,29 +105,10 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
         return
     tables = find_tables(objs.edges, settings.snap_tolerance)
     outside = take_spill(tables, fill_cells(tables, objs.glyphs, settings.dedupe_tolerance), objs.height)
-    found = False
-    above_from = 0.0  # captions of a table stand between the previous table and it
+    page = _Page(number, outside)
     for index, table in enumerate(tables):
-        table_top, table_bottom = min(c.top for c in table.cells), max(c.bottom for c in table.cells)
-        caption_from, above_from = above_from, table_bottom
-        header = read_header(table, settings.min_header_hits)
-        if header is not None:
-            scan.columns, header_bottom = header
-            titles = [c.text for c in table.cells if c.bottom <= header_bottom and c.text]
-            _read_page_header(outside, table_top, titles, scan)
-        elif scan.columns is not None and continues(table, scan.columns):
-            header_bottom = min(c.top for c in table.cells)
-        else:
-            continue
-        rows = page_rows(table, number, scan.columns, header_bottom)
-        if rows and "project" not in scan.columns:
-            between = [g for g in outside if g.top >= caption_from - 1 and g.bottom <= table_top + 1]
-            caption = captions([_spaced_line(line) for line in lines_of(between)])
-            rows = captioned(rows, caption, (number, -1 - 10 * index))
-        if rows:
-            found = True
-            scan.rows.extend(rows)
-    if found:
+        page.read_table(table, index, settings, scan)
+    if page.found:
         scan.table_pages.append(number)
     elif not scan.rows:
         # a browser moves a table whose first group does not fit to the next page, leaving its
@@ -128,17 +117,138 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
             scan.early.setdefault(key, value)
         if scan.cover_year is None:
             scan.cover_year = cover_year("".join(g.text for g in outside))
+        scan.title = next((t for t in reversed(page.lines_above(objs.height)) if is_title(t)), scan.title)
     elif not tables and _mentions_indicators(objs.glyphs):
         scan.notes.append(
             f"page {number}: indicator headers without ruling lines (borderless tables are not read)"
         )
 
 
-def _read_page_header(outside: list[Glyph], table_top: float, titles: list[str], scan: _Scan) -> None:
+@dataclass
+class _Page:
+    """One page's tables read top to bottom, with what stands between them."""
+
+    number: int
+    outside: list[Glyph]
+    found: bool = False
+    above_from: float = 0.0  # the previous table's foot: text between it and the next is that one's
+    context: list[Cell] = field(default_factory=list)  # tables of info or budget cells since the last grid
+    context_lines: list[str] = field(default_factory=list)
+    last_facts: Facts | None = None
+
+    def lines_above(self, top: float) -> list[str]:
+        between = [g for g in self.outside if g.top >= self.above_from - 1 and g.bottom <= top + 1]
+        return [_spaced_line(line) for line in lines_of(between)]
+
+    def read_table(self, table: Table, index: int, settings: ExtractSettings, scan: _Scan) -> None:
+        top, bottom = min(c.top for c in table.cells), max(c.bottom for c in table.cells)
+        lines = self.lines_above(top)
+        self.above_from = bottom
+        numbers = {id(c): index * 100_000 + n for n, c in enumerate(table.cells)}
+        grids = find_grids(table, settings.min_header_hits)
+        if not grids:
+            if (
+                scan.grid is not None
+                and not self.context
+                and not self.context_lines
+                and continues(table, scan.grid)
+            ):
+                facts = Facts()
+                facts.total, facts.conclusion = read_totals(table.cells, _score_span(scan.grid))
+                self._emit(page_rows(table.cells, numbers, self.number, scan.grid, facts), scan)
+                self.last_facts = facts
+                return
+            if self.last_facts is not None and not (self.last_facts.total or self.last_facts.conclusion):
+                self.last_facts.total, self.last_facts.conclusion = read_totals(
+                    table.cells, _score_span(scan.grid)
+                )
+            self.context.extend(table.cells)
+            self.context_lines.extend(lines)
+            _note_unread_levels(table, self.number, scan)
+            return
+        lines = self.context_lines + lines
+        previous_end = top
+        for i, grid in enumerate(grids):
+            data_end = grids[i + 1].top if i + 1 < len(grids) else bottom + 1
+            above = [c for c in table.cells if c.bottom <= grid.top + 1.5 and c.top >= previous_end - 1.5]
+            data = [c for c in table.cells if grid.bottom - 1.5 <= c.top < data_end - 1.5]
+            previous_end = data_end
+            facts = self._facts(grid, self.context + above, lines if i == 0 else [], scan)
+            facts.total, facts.conclusion = read_totals(data, _score_span(grid))
+            if i == 0:
+                titles = [c.text for c in above if c.text.strip()]
+                _read_page_header(lines, titles, scan)
+            rows = page_rows(data, numbers, self.number, grid, facts)
+            self._emit(_with_fields(rows, grid, facts, (self.number, -1 - 10 * (index * 50 + i))), scan)
+            for label in grid.unknown:
+                scan.unknown.setdefault(label, [])
+                if self.number not in scan.unknown[label]:
+                    scan.unknown[label].append(self.number)
+            scan.grid = grid
+            self.last_facts = facts
+        self.context, self.context_lines = [], []
+
+    def _facts(self, grid: Grid, cells: list[Cell], lines: list[str], scan: _Scan) -> Facts:
+        info, _, budget = read_info(cells)
+        pairs = read_lines(lines) + list(info.items())
+        fields = best_fields(pairs)
+        titles = [t for t in lines if is_title(t)] + [c.text for c in cells if is_title(c.text)]
+        if titles:
+            scan.title = titles[-1]
+        has_project = "project" in grid.keys or "project" in fields or "project_code" in fields
+        kind = table_kind(scan.title, grid.keys, dict(pairs), has_project)
+        return Facts(kind, dict(pairs), fields, budget)
+
+    def _emit(self, rows: list[GridRow], scan: _Scan) -> None:
+        if rows:
+            self.found = True
+            scan.rows.extend(rows)
+
+
+_FIELD_KEYS = ("unit_name", "project_code", "project", "goal")
+
+
+def _with_fields(rows: list[GridRow], grid: Grid, facts: Facts, ident: tuple[int, int]) -> list[GridRow]:
+    """Rows of a grid whose project, unit or goal stand in an info block or in lines above it:
+    each such field becomes one (virtual) merged cell over all the grid's rows. A grid with an
+    info block of its own and no 项目名称 column is a block of its own, even when it names no project."""
+    if not rows or not (facts.fields or facts.info):
+        return rows
+    extra = {k: facts.fields[k] for k in _FIELD_KEYS if k in facts.fields and k not in grid.keys}
+    if facts.table_kind in DEPARTMENT_KINDS:
+        extra.pop("project", None)
+        extra.pop("project_code", None)
+    if "project" not in grid.keys:
+        extra.setdefault("project", "")
+    if not extra:
+        return rows
+    refs = {
+        key: CellRef(text, (ident[0], ident[1] - i), False, False)
+        for i, (key, text) in enumerate(extra.items())
+    }
+    return [GridRow(r.page, {**r.cells, **refs}, r.period, r.facts) for r in rows]
+
+
+def _score_span(grid: Grid | None) -> tuple[float, float] | None:
+    if grid is None:
+        return None
+    col = next((c for c in grid.columns if c.key == "score"), None)
+    return (col.x0, col.x1) if col else None
+
+
+def _note_unread_levels(table: Table, number: int, scan: _Scan) -> None:
+    """A table naming indicator levels without the columns a grid needs: never a silent no_table."""
+    labels = [c.text for c in table.cells if (m := header_meaning(c.text)) and m.key in LEVELS]
+    if labels:
+        scan.notes.append(
+            f"page {number}: a table names indicator levels ({'、'.join(sorted(set(labels)))}) "
+            "but no 三级指标 or 指标值 column was recognised"
+        )
+
+
+def _read_page_header(lines: list[str], titles: list[str], scan: _Scan) -> None:
     """预算年度/金额单位/单位名称 printed above the table, or in title rows inside its grid."""
-    above = lines_of([g for g in outside if g.bottom <= table_top + 1])
-    lines = [_spaced_line(line) for line in above] + titles
-    for key, value in page_header_fields(lines).items():
+    for key, value in page_header_fields(lines + titles).items():
         scan.header.setdefault(key, value)
 
 

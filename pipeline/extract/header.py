@@ -108,6 +108,7 @@ def is_performance_header(keys: set[str], min_hits: int) -> bool:
 
 _YEAR = re.compile(r"预算年度[:：]?\s*(\d{4})")
 _YEAR_IN_TITLE = re.compile(r"(20\d{2})\s*年")
+_YEAR_LINE = re.compile(r"^[(（\[]?\s*(20\d{2})\s*年度?\s*[)）\]]?$")  # `（2024年度）` under a title
 _AMOUNT_UNIT = re.compile(
     r"(?:金额单位[:：]?\s*([^\s:：]{1,6}?)(?=\s|$|预算|单位|第)|(?<![名称])单位[:：]\s*((?:万|千|亿)?元))"
 )
@@ -131,6 +132,8 @@ def page_header_fields(lines: list[str]) -> dict[str, str]:
             found["amount_unit"] = printed[m.start(group) : m.end(group)]
         if "unit_name" not in found and (m := _UNIT_NAME.search(line)):
             found["unit_name"] = printed[m.start(1) : m.end(1)]
+        if "title_year" not in found and (m := _YEAR_LINE.match(clean(line))):
+            found["title_year"] = m.group(1)
         if "title" not in found and "绩效" in line and "表" in line:
             found["title"] = clean(line.split("预算年度")[0])
             if "year" not in found and (m := _YEAR_IN_TITLE.search(line)):

@@ -11,13 +11,15 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from pipeline.extract.context import Facts
 from pipeline.extract.grid import Cell, Table
-from pipeline.extract.header import HEADER_LABELS, clean, column_key, is_performance_header
+from pipeline.extract.grids import Column, Grid
+from pipeline.extract.header import clean
+from pipeline.extract.vocabulary import exact_meaning
+from pipeline.model import ANNUAL
 
-Columns = dict[str, tuple[float, float]]  # column key → (x0, x1) of its header cell
-
-_HEADER_ZONE = 150.0  # pt below a table's top edge where header cells (and a title row) may stand
-_TOTAL_WORDS = ("合计", "总计", "小计")
+_TOTAL_WORDS = ("合计", "总计", "小计", "总分")
+_PLACEHOLDER = frozenset({"", "…", "……", "...", "......", "-", "—", "/"})
 
 
 @dataclass(frozen=True)
@@ -32,106 +34,91 @@ class CellRef:
 class GridRow:
     page: int
     cells: dict[str, CellRef]
+    period: str = ANNUAL
+    facts: Facts | None = None  # the grid's surroundings (info block, table kind, totals)
 
     def text(self, key: str) -> str:
         ref = self.cells.get(key)
         return ref.text if ref else ""
 
 
-def read_header(table: Table, min_hits: int) -> tuple[Columns, float] | None:
-    """Column ranges and the header's bottom edge, or None when this is not a performance table.
-
-    Header cells are looked for near the table's top only, so a data cell that happens to
-    read like a label is never taken for a column.
-    """
-    top = min(c.top for c in table.cells)
-    zone = sorted((c for c in table.cells if c.top <= top + _HEADER_ZONE), key=lambda c: (c.top, c.x0))
-    columns: Columns = {}
-    bottom = top
-    for cell in zone:
-        key = column_key(cell.text)
-        if key is None:
-            continue
-        if key in _THIS_YEAR and _under_this_year(cell, zone):
-            key = _THIS_YEAR[key]  # 绩效指标值 / 权重 under a spanning 本年 header
-        if key == "unit_name" and ("unit_name" in columns or "level3" in columns):
-            key = "measure_unit"  # a bare 单位 right of the indicators is the unit of measure
-        if key in columns:
-            continue
-        columns[key] = (cell.x0, cell.x1)
-        bottom = max(bottom, cell.bottom)
-    if not is_performance_header(set(columns), min_hits):
-        return None
-    return columns, bottom
-
-
-_THIS_YEAR = {"target": "target_this_year", "weight": "weight_this_year"}
-
-
-def _under_this_year(cell: Cell, zone: list[Cell]) -> bool:
-    """A header cell above this one, spanning it, says 本年."""
-    middle = (cell.x0 + cell.x1) / 2
-    return any(
-        c.bottom <= cell.top + 1.0 and c.x0 <= middle <= c.x1 and "本年" in clean(c.text) for c in zone
-    )
-
-
-def continues(table: Table, columns: Columns, tolerance: float = 3.0) -> bool:
+def continues(table: Table, grid: Grid, tolerance: float = 3.0) -> bool:
     """A headerless table whose column boundaries match the previous page's header."""
     edges = sorted({round(c.x0, 1) for c in table.cells} | {round(c.x1, 1) for c in table.cells})
-    wanted = [x for rng in columns.values() for x in rng]
+    wanted = [x for col in grid.columns for x in (col.x0, col.x1)]
     hits = sum(any(abs(x - e) <= tolerance for e in edges) for x in wanted)
     return hits >= 0.8 * len(wanted)
 
 
-def page_rows(table: Table, page: int, columns: Columns, header_bottom: float) -> list[GridRow]:
-    """The table's data rows below `header_bottom`, 合计 rows and repeated headers dropped."""
-    by_key = _cells_by_column([c for c in table.cells if c.top >= header_bottom - 1.0], columns)
-    row_key = "level3" if by_key.get("level3") else max(by_key, key=lambda k: len(by_key[k]), default=None)
-    if row_key is None:
+def page_rows(
+    cells: list[Cell], numbers: dict[int, int], page: int, grid: Grid, facts: Facts | None = None
+) -> list[GridRow]:
+    """The grid's data rows among `cells` (those under its header), 合计 rows and repeated headers
+    dropped; with mid-term and annual columns side by side, each printed row gives one row per
+    period, left to right."""
+    if not cells:
         return []
-    table_bottom = max(c.bottom for c in table.cells)
-    numbers = {id(c): n for n, c in enumerate(table.cells)}
-    texts = {id(c): c.text for c in table.cells}
-    tops = {k: [c.top for c in cells] for k, cells in by_key.items()}
-    kept: list[dict[str, Cell]] = []
-    for row_cell in by_key[row_key]:
-        middle = (row_cell.top + row_cell.bottom) / 2
-        row = {key: cell for key in by_key if (cell := _spanning(by_key[key], tops[key], middle))}
-        if _is_noise([texts[id(c)] for c in row.values()], texts[id(row_cell)]):
+    table_bottom = max(c.bottom for c in cells)
+    found: list[tuple[float, int, dict[str, Cell], str]] = []
+    for order, period in enumerate(grid.periods):
+        columns = grid.columns_of(period)
+        by_key, wide = _cells_by_column(cells, columns)
+        row_key = (
+            "level3" if by_key.get("level3") else max(by_key, key=lambda k: len(by_key[k]), default=None)
+        )
+        if row_key is None:
             continue
-        kept.append(row)
-    if not kept:
+        tops = {k: [c.top for c in kc] for k, kc in by_key.items()}
+        for row_cell in by_key[row_key]:
+            middle = (row_cell.top + row_cell.bottom) / 2
+            row = {key: cell for key in by_key if (cell := _spanning(by_key[key], tops[key], middle))}
+            across = [w.text for w in wide if w.top <= middle <= w.bottom]  # 合计 over several columns
+            texts = [c.text for c in row.values()] + across
+            if _is_noise(texts, row_cell.text, row, len(grid.periods) > 1):
+                continue
+            found.append((row_cell.top, order, row, period))
+    if not found:
         return []
-    first_top = min(c.top for c in kept[0].values())
+    found.sort(key=lambda item: (item[0], item[1]))
+    first_top = min(c.top for c in found[0][2].values())
     return [
         GridRow(
             page,
             {
                 key: CellRef(
-                    texts[id(c)],
+                    c.text,
                     (page, numbers[id(c)]),
                     c.top <= first_top + 1.0,
                     c.bottom >= table_bottom - 1.0,
                 )
                 for key, c in row.items()
             },
+            period,
+            facts,
         )
-        for row in kept
+        for _, _, row, period in found
     ]
 
 
-def _cells_by_column(cells: list[Cell], columns: Columns) -> dict[str, list[Cell]]:
-    by_key: dict[str, list[Cell]] = {key: [] for key in columns}
+def _cells_by_column(cells: list[Cell], columns: list[Column]) -> tuple[dict[str, list[Cell]], list[Cell]]:
+    """Each cell in the column it stands in; a cell wider than its column by far (an info row, a
+    合计 or 总分 line across the grid) belongs to none: those come back apart."""
+    by_key: dict[str, list[Cell]] = {col.key: [] for col in columns}
+    wide: list[Cell] = []
     for cell in cells:
         middle = (cell.x0 + cell.x1) / 2
-        for key, (x0, x1) in columns.items():
-            if x0 - 1.0 <= middle <= x1 + 1.0:
-                by_key[key].append(cell)
+        for col in columns:
+            if col.x0 - 1.0 <= middle <= col.x1 + 1.0:
+                if cell.x1 - cell.x0 <= 1.5 * (col.x1 - col.x0) + 4.0:
+                    by_key[col.key].append(cell)
+                else:
+                    wide.append(cell)
                 break
+        else:
+            wide.append(cell)
     for key_cells in by_key.values():
         key_cells.sort(key=lambda c: c.top)
-    return by_key
+    return by_key, wide
 
 
 def _spanning(cells: list[Cell], tops: list[float], y: float) -> Cell | None:
@@ -141,12 +128,22 @@ def _spanning(cells: list[Cell], tops: list[float], y: float) -> Cell | None:
     return None
 
 
-def _is_noise(texts: list[str], row_text: str) -> bool:
-    """An empty row, a 合计 row, or the header repeated as data (rule P2)."""
+_OWN = ("level3", "target", "target_this_year", "actual", "score", "operator", "weight")
+
+
+def _is_noise(texts: list[str], row_text: str, row: dict[str, Cell], side_by_side: bool) -> bool:
+    """An empty row, a 合计 row, a `……` placeholder row, the header repeated as data (rule P2),
+    or, beside the other period, a side with nothing of its own."""
     cleaned = [clean(t) for t in texts]
     if not any(cleaned):
         return True
     if any(t.startswith(_TOTAL_WORDS) for t in cleaned) and not clean(row_text):
         return True
-    labels = sum(1 for t in cleaned if t and t in HEADER_LABELS)
-    return labels >= 2 or clean(row_text) in HEADER_LABELS
+    own = [clean(row[k].text) for k in _OWN if k in row]
+    if any(own) and all(t in _PLACEHOLDER for t in own) and clean(row_text) in _PLACEHOLDER:
+        return True
+    if side_by_side and not clean(row_text):
+        return True
+    labels = sum(1 for t in texts if (m := exact_meaning(t)) is not None and m.key is not None)
+    row_meaning = exact_meaning(row_text)
+    return labels >= 2 or (row_meaning is not None and row_meaning.key is not None)

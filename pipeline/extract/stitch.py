@@ -20,9 +20,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pipeline.extract.context import Facts
 from pipeline.extract.header import clean
 from pipeline.extract.rows import CellRef, GridRow
-from pipeline.model import RawProject, RawRow
+from pipeline.model import EVALUATION_KINDS, PROJECT_TARGET, RawEvaluation, RawProject, RawRow
 
 _CODE_NAME = re.compile(r"^[A-Za-z0-9]{6,}\s*[-－—–]")
 _BARE_CODE = re.compile(r"[A-Za-z0-9]+")  # a code the page break cut before its name began
@@ -54,28 +55,35 @@ class _Value:
         return self
 
 
-_Row = tuple[int, dict[str, str], dict[str, _Value]]
+_Row = tuple[int, dict[str, str], dict[str, _Value], str]
+
+
+@dataclass
+class _Block:
+    rows: list[_Row]
+    facts: list[Facts]  # of every grid the block's rows came from, in order
 
 
 def stitch(rows: Iterable[GridRow]) -> list[RawProject]:
     """Project blocks in document order; rows keep their page."""
-    blocks: list[list[_Row]] = []
+    blocks: list[_Block] = []
     values: dict[str, _Value] = {}
     for row in rows:
         new_project = _starts_project(values, row)
-        if new_project:
-            blocks.append([])
+        if new_project or not blocks:
+            blocks.append(_Block([], []))
         for key in MERGED:
             ref = row.cells.get(key)
             if ref is not None:
                 values[key] = _next_value(values.get(key), ref, key, new_project)
-        if not blocks:
-            blocks.append([])
+        block = blocks[-1]
+        if row.facts is not None and not any(f is row.facts for f in block.facts):
+            block.facts.append(row.facts)
         own = {k: ref.text for k, ref in row.cells.items() if k not in MERGED}
         if not any(text.strip() for text in own.values()):
             continue  # only merged text cut off onto this page: it continued the values above
-        blocks[-1].append((row.page, own, {k: values[k] for k in MERGED if k in row.cells}))
-    return [_project(block) for block in blocks if block]
+        block.rows.append((row.page, own, {k: values[k] for k in MERGED if k in row.cells}, row.period))
+    return [_project(block) for block in blocks if block.rows]
 
 
 def _continues(value: _Value | None, ref: CellRef) -> bool:
@@ -93,25 +101,33 @@ def _starts_project(values: dict[str, _Value], row: GridRow) -> bool:
         return True
     text, before = clean(ref.text), clean(value.text)
     if not text:
-        return _fresh_group(values.get("unit_name"), row.cells.get("unit_name"))
+        return _fresh_group(values, row)
     if text == before or before.startswith(text) or text.startswith(before):
         return False  # repeated whole, or cut short (a repeat that did not fit its cell)
     return bool(_CODE_NAME.match(text)) and not _BARE_CODE.fullmatch(before)
 
 
-def _fresh_group(unit: _Value | None, ref: CellRef | None) -> bool:
-    """A blank 项目名称 under a 单位名称 printed again in full: a new block whose project has no name.
+def _fresh_group(values: dict[str, _Value], row: GridRow) -> bool:
+    """A blank 项目名称 at a page top under a 单位名称 printed again in full: a new block whose
+    project has no name — but only when the rest of the group is printed afresh too.
 
     Producers that move a whole merged group to the next page (reportlab) print every merged
-    cell afresh there; a continued block shows its unit blank, cut, or with its project repeated.
+    cell afresh there: the unit, a whole new goal and a 一级 name. A project cut by the break
+    shows its unit again too, but its goal blank, repeated or going on with the rest of its
+    text, and its 一级 blank: that project keeps its name.
     """
-    return (
-        unit is not None
-        and ref is not None
-        and ref.ident != unit.ident
-        and bool(clean(ref.text))
-        and clean(ref.text) == clean(unit.text)
-    )
+    unit, ref = values.get("unit_name"), row.cells.get("unit_name")
+    if unit is None or ref is None or ref.ident == unit.ident:
+        return False
+    if not clean(ref.text) or clean(ref.text) != clean(unit.text):
+        return False
+    level1 = row.cells.get("level1")
+    if level1 is None or not clean(level1.text):
+        return False  # the group goes on: its 一级 was not printed again
+    goal, goal_ref = values.get("goal"), row.cells.get("goal")
+    if goal is None or goal_ref is None or not clean(goal_ref.text):
+        return goal_ref is None
+    return clean(goal_ref.text) != clean(goal.text)
 
 
 def _next_value(value: _Value | None, ref: CellRef, key: str, new_project: bool) -> _Value:
@@ -138,15 +154,32 @@ def _next_value(value: _Value | None, ref: CellRef, key: str, new_project: bool)
     return value.take(ref, value.text + ref.text)
 
 
-def _project(block: list[_Row]) -> RawProject:
+def _project(block: _Block) -> RawProject:
     rows = tuple(
-        RawRow(page, {**own, **{k: v.text for k, v in merged.items()}}) for page, own, merged in block
+        RawRow(page, {**own, **{k: v.text for k, v in merged.items()}}, period)
+        for page, own, merged, period in block.rows
     )
-    merged = block[0][2]
+    merged = block.rows[0][2]
+    kind = next((f.table_kind for f in block.facts if f.table_kind), PROJECT_TARGET)
+    info: dict[str, str] = {}
+    for facts in block.facts:
+        for label, value in facts.info.items():
+            info.setdefault(label, value)
     return RawProject(
         unit_name=merged["unit_name"].text if "unit_name" in merged else "",
         project=merged["project"].text if "project" in merged else "",
         goal=merged["goal"].text if "goal" in merged else "",
         rows=rows,
         code=merged["project_code"].text if "project_code" in merged else "",
+        table_kind=kind,
+        info=info,
+        evaluation=_evaluation(block.facts) if kind in EVALUATION_KINDS else None,
     )
+
+
+def _evaluation(facts: list[Facts]) -> RawEvaluation:
+    """The budget block of the first grid that has one; the last 总分 and 评价结论 printed."""
+    budget = next((f.budget for f in facts if f.budget), [])
+    total = next((f.total for f in reversed(facts) if f.total), "")
+    conclusion = next((f.conclusion for f in reversed(facts) if f.conclusion), "")
+    return RawEvaluation(tuple(dict(line) for line in budget), total, conclusion)

@@ -1,11 +1,11 @@
-"""Grids captioned with 项目名称/绩效目标 lines instead of columns: one project per caption."""
+"""Grids captioned with `label：value` lines (项目名称, 绩效目标, 主管部门 …) instead of columns."""
 
 from __future__ import annotations
 
 from fpdf import FPDF
 
 from pipeline.extract import extract
-from pipeline.extract.captions import captions
+from pipeline.extract.context import best_fields, read_lines
 from pipeline.extract.header import page_header_fields
 from pipeline.normalize import normalize
 from tests.fixtures.fonts import cjk_font
@@ -60,6 +60,10 @@ def test_captions_name_the_project_and_goal_of_the_grid_below() -> None:
     assert [i.weight for p in doc.projects for i in p.indicators] == [50, 40, 90]
 
 
+def captions(lines: list[str]) -> dict[str, str]:
+    return best_fields(read_lines(lines))
+
+
 def test_a_wrapped_goal_caption_is_joined() -> None:
     assert captions(["项目名称：A123456-经费", "绩效目标：保障运转，", "减少结余。", "其他"]) == {
         "project": "A123456-经费",
@@ -83,3 +87,21 @@ def test_page_header_values_are_cut_out_as_printed() -> None:
     assert found["unit_name"] == "拉萨市信访局（本级）"
     assert found["amount_unit"] == "万元"
     assert page_header_fields(["部门（单位）名称：拉萨市財政局"])["unit_name"] == "拉萨市財政局"
+
+
+def test_several_labels_on_one_line_and_the_unit_from_the_best_label() -> None:
+    pairs = read_lines(
+        [
+            "单位信息：某某局    项目名称：培训经费",
+            "主管部门：市财政局   项目经办人：张三",
+            "整体目标：提升能力，",
+            "保障运转。",
+        ]
+    )
+    assert pairs == [("单位信息", "某某局"), ("项目名称", "培训经费"), ("主管部门", "市财政局"), ("项目经办人", "张三"),
+                     ("整体目标", "提升能力，保障运转。")]  # fmt: skip
+    assert best_fields(pairs) == {
+        "unit_name": "某某局",
+        "project": "培训经费",
+        "goal": "提升能力，保障运转。",
+    }

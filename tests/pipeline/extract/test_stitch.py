@@ -117,13 +117,29 @@ def test_one_line_code_piece_continues_its_project() -> None:
     assert [p.project for p in stitch([row(1, 0, "a", m1), row(2, 0, "b", m2)])] == [P1]
 
 
-def test_blank_project_under_a_unit_printed_afresh_is_a_new_project() -> None:
+def test_blank_project_under_a_whole_group_printed_afresh_is_a_new_project() -> None:
+    """reportlab moves a whole merged group to the next page: unit, a new goal and a 一级 printed afresh."""
     unit = "拉萨市信访局本级"
-    m1 = {"unit_name": (unit, 1, True, True), "project": (P1, 2, True, True)}
-    m2 = {"unit_name": (unit, 1, True, False), "project": ("", 2, True, False)}
+    m1 = {"unit_name": (unit, 1, True, True), "project": (P1, 2, True, True), "goal": ("保障工资。", 3, True, True),
+          "level1": ("产出指标", 4, True, True)}  # fmt: skip
+    m2 = {"unit_name": (unit, 1, True, False), "project": ("", 2, True, False), "goal": ("另一目标。", 3, True, False),
+          "level1": ("产出指标", 4, True, False)}  # fmt: skip
     assert [p.project for p in stitch([row(1, 0, "a", m1), row(2, 0, "b", m2)])] == [P1, ""]
-    m2_blank_unit = {"unit_name": ("", 1, True, False), "project": ("", 2, True, False)}
+    m2_blank_unit = {**m2, "unit_name": ("", 1, True, False)}
     assert [p.project for p in stitch([row(1, 0, "a", m1), row(2, 0, "b", m2_blank_unit)])] == [P1]
+
+
+@pytest.mark.parametrize("goal_text", ["", "足额发放。", "保障工资。"], ids=["blank", "rest", "repeat"])
+def test_a_project_keeps_its_name_when_the_next_page_leaves_it_blank_under_its_unit(goal_text: str) -> None:
+    """The issue's page-break fault: the unit printed again, 项目名称 blank, the goal going on, 一级 blank."""
+    unit = "拉萨市信访局本级"
+    m1 = {"unit_name": (unit, 1, True, True), "project": (P1, 2, True, True), "goal": ("保障工资。", 3, True, True),
+          "level1": ("产出指标", 4, True, True)}  # fmt: skip
+    m2 = {"unit_name": (unit, 1, True, False), "project": ("", 2, True, False), "goal": (goal_text, 3, True, False),
+          "level1": ("", 4, True, False)}  # fmt: skip
+    projects = stitch([row(1, 0, "a", m1), row(2, 0, "b", m2)])
+    assert [(p.project, [r.cells["level3"] for r in p.rows]) for p in projects] == [(P1, ["a", "b"])]
+    assert projects[0].goal == ("保障工资。" + goal_text if goal_text == "足额发放。" else "保障工资。")
 
 
 def test_a_coded_project_after_a_code_less_one_at_a_page_top_is_new() -> None:

@@ -1,0 +1,237 @@
+"""What stands around an indicator grid: the info block above it, a 自评表's budget block, its totals.
+
+Forms (申报表, 批复表, 部门整体, 自评表) name the project, the unit and the goal in `label | value`
+cells above the grid, or in `项目名称：…` lines printed above it; a 自评表 adds a budget-execution
+block (年初预算数 / 全年预算数 / 全年执行数 / 分值 / 执行率 / 得分 over one line per source of funds)
+and prints 总分 and 评价结论 under the grid. These pure functions turn those cells and lines into
+`Facts`, which the stitcher stores with the project.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.extract.grid import Cell
+from pipeline.extract.header import clean, fold_aligned
+from pipeline.extract.vocabulary import (
+    budget_key,
+    info_field,
+    is_conclusion_label,
+    is_info_label,
+    is_total_label,
+    label_of,
+)
+
+
+@dataclass
+class Facts:
+    """One grid's surroundings. Mutable on purpose: the totals under a grid may come on a later
+    table of the page, after the grid's rows were read."""
+
+    table_kind: str | None = None  # None: a continued grid, whose project says
+    info: dict[str, str] = field(default_factory=dict)  # label → value, as printed
+    fields: dict[str, str] = field(default_factory=dict)  # project / project_code / unit_name / goal
+    budget: list[dict[str, str]] = field(default_factory=list)
+    total: str = ""
+    conclusion: str = ""
+
+
+# --------------------------------------------------------------------------- info cells
+
+
+def read_info(cells: list[Cell]) -> tuple[dict[str, str], dict[str, str], list[dict[str, str]]]:
+    """(info pairs, fields by rank, budget lines) from the cells above a grid."""
+    filled = [c for c in cells if c.text.strip()]
+    budget, used = _budget_block(filled)
+    rest = [c for c in filled if id(c) not in used]
+    pairs = _pairs(rest)
+    return dict(pairs), best_fields(pairs), budget
+
+
+def _overlap_y(a: Cell, b: Cell) -> float:
+    return min(a.bottom, b.bottom) - max(a.top, b.top)
+
+
+def _same_band(a: Cell, b: Cell) -> bool:
+    return _overlap_y(a, b) > 0.5 * min(a.bottom - a.top, b.bottom - b.top)
+
+
+def _pairs(cells: list[Cell]) -> list[tuple[str, str]]:
+    """`label | value` cells (several pairs a row), `label：value` in one cell, and sub-labels
+    over their values (年度总体目标 | 预期目标 | 实际完成情况 above the two texts)."""
+    labels = {id(c) for c in cells if is_info_label(c.text)}
+    pairs: list[tuple[str, str]] = []
+    for cell in sorted(cells, key=lambda c: (c.top, c.x0)):
+        if id(cell) not in labels:
+            if (inline := _inline_pair(cell.text)) is not None:
+                pairs.append(inline)
+            continue
+        right = sorted((c for c in cells if c.x0 >= cell.x1 - 1 and _same_band(cell, c)), key=lambda c: c.x0)
+        values: list[str] = []
+        for c in right:
+            if id(c) in labels:
+                break
+            values.append(c.text)
+        if (
+            right
+            and not values
+            and id(right[0]) in labels
+            and cell.bottom - cell.top > 1.5 * (right[0].bottom - right[0].top)
+        ):
+            continue  # a tall group label (资金情况, 年度总体目标) over sub-labels
+        if not values:
+            below = [
+                c
+                for c in cells
+                if id(c) not in labels
+                and c.top >= cell.bottom - 1.5
+                and c.top <= cell.bottom + 1.5
+                and min(c.x1, cell.x1) - max(c.x0, cell.x0) > 0.5 * (cell.x1 - cell.x0)
+            ]
+            values = [c.text for c in below[:1]]
+        pairs.append((clean(cell.text).rstrip(":："), "".join(values)))
+    return pairs
+
+
+_INLINE = re.compile(r"^\s*([^:：]{2,14}?)\s*[:：]\s*(.+)$", re.S)
+
+
+def _inline_pair(text: str) -> tuple[str, str] | None:
+    m = _INLINE.match(fold_aligned(text))
+    if m is None or not is_info_label(m.group(1)):
+        return None
+    return clean(m.group(1)), text[m.start(2) : m.end(2)].strip()
+
+
+_MONEY_UNIT = re.compile(r"^(?:人民币)?(?:元|千元|万元|亿元|%)$")
+
+
+def best_fields(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """project / project_code / unit_name / goal: for each, the value of its best-ranked label."""
+    best: dict[str, tuple[int, str]] = {}
+    for label, value in pairs:
+        found = info_field(label)
+        if found is None or not value.strip():
+            continue
+        name, rank = found
+        if name == "unit_name" and _MONEY_UNIT.match(clean(value)):
+            continue  # 单位：万元 names the amounts' unit, not the unit
+        if name not in best or rank > best[name][0]:
+            best[name] = (rank, value)
+    return {name: value for name, (_, value) in best.items()}
+
+
+def _budget_block(cells: list[Cell]) -> tuple[list[dict[str, str]], set[int]]:
+    """The budget-execution block: a band of ≥3 budget labels, then one line per source of funds."""
+    keyed = [(c, k) for c in cells if (k := budget_key(c.text))]
+    head: list[tuple[Cell, str]] = []
+    for cell, _ in keyed:
+        band = [(c, k) for c, k in keyed if _same_band(cell, c)]
+        if len({k for _, k in band}) >= 3:
+            head = band
+            break
+    if not head:
+        return [], set()
+    used = {id(c) for c, _ in head}
+    head_bottom = max(c.bottom for c, _ in head)
+    first_x = min(c.x0 for c, _ in head)
+    lines: list[dict[str, str]] = []
+    below = sorted((c for c in cells if c.top >= head_bottom - 1.5), key=lambda c: (c.top, c.x0))
+    bands: list[list[Cell]] = []
+    for c in below:
+        if bands and _same_band(bands[-1][0], c):
+            bands[-1].append(c)
+        else:
+            bands.append([c])
+    for band in bands:
+        line: dict[str, str] = {}
+        for c in band:
+            key = next((k for h, k in head if h.x0 - 1 <= (c.x0 + c.x1) / 2 <= h.x1 + 1), None)
+            if key is not None and c.x1 - c.x0 < 1.6 * _width(head, key):
+                line[key] = c.text.strip()
+        if not any(_NUMERIC.match(clean(v)) for v in line.values()):
+            break
+        labels = [c for c in band if c.x1 <= first_x + 1.5 and _same_band(band[0], c)]
+        labels.sort(key=lambda c: c.x0)
+        line["label"] = labels[-1].text.strip() if labels else ""
+        lines.append(line)
+        used.update(id(c) for c in band)
+    return lines, used
+
+
+def _width(head: list[tuple[Cell, str]], key: str) -> float:
+    return next(c.x1 - c.x0 for c, k in head if k == key)
+
+
+_NUMERIC = re.compile(r"^[-+]?[\d,]*\.?\d+%?$")
+
+
+# --------------------------------------------------------------------------- info lines
+
+
+def read_lines(lines: list[str]) -> list[tuple[str, str]]:
+    """`label：value` pairs from text lines above a grid (several per line, apart by wide gaps);
+    a line with no label continues the previous value (a wrapped goal)."""
+    pairs: list[tuple[str, str]] = []
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        found = _line_pairs(line)
+        if found:
+            pairs.extend(found)
+        elif pairs and not _looks_like_title(line):
+            label, value = pairs[-1]
+            pairs[-1] = (label, value + line)
+    return pairs
+
+
+_LABEL_AT = re.compile(r"(?:^|\s)([^\s:：]{2,14}?)\s*[:：]")
+
+
+def _line_pairs(line: str) -> list[tuple[str, str]]:
+    folded = fold_aligned(line)
+    starts = [m for m in _LABEL_AT.finditer(folded) if is_info_label(m.group(1))]
+    out = []
+    for i, m in enumerate(starts):
+        end = starts[i + 1].start(1) if i + 1 < len(starts) else len(line)
+        out.append((clean(m.group(1)), line[m.end() : end].strip()))
+    return out
+
+
+def _looks_like_title(line: str) -> bool:
+    folded = label_of(line)
+    return "表" in folded and ("绩效" in folded or "自评" in folded)
+
+
+# --------------------------------------------------------------------------- totals
+
+
+def read_totals(cells: list[Cell], score_span: tuple[float, float] | None) -> tuple[str, str]:
+    """(总分, 评价结论) from the cells under a grid: the number in the 得分 column of the 总分 line
+    (else its last number), and the text beside 评价结论."""
+    total = conclusion = ""
+    filled = [c for c in cells if c.text.strip()]
+    for label in sorted(filled, key=lambda c: (c.top, c.x0)):
+        if is_total_label(label.text) and not total:
+            right = sorted(
+                (c for c in filled if c.x0 >= label.x1 - 1 and _same_band(label, c)), key=lambda c: c.x0
+            )
+            numbers = [c for c in right if _NUMERIC.match(clean(c.text))]
+            if score_span is not None:
+                in_score = [c for c in numbers if score_span[0] - 1 <= (c.x0 + c.x1) / 2 <= score_span[1] + 1]
+                numbers = in_score or numbers
+            if numbers:
+                total = numbers[-1].text.strip()
+            elif (inline := re.search(r"([\d.]+)", fold_aligned(label.text))) is not None:
+                total = inline.group(1)
+        elif is_conclusion_label(label.text) and not conclusion:
+            right = sorted(
+                (c for c in filled if c.x0 >= label.x1 - 1 and _same_band(label, c)), key=lambda c: c.x0
+            )
+            if right:
+                conclusion = right[0].text.strip()
+            elif len(parts := re.split("[:：]", label.text, maxsplit=1)) == 2:
+                conclusion = parts[1].strip()
+    return total, conclusion

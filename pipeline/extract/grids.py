@@ -1,0 +1,251 @@
+"""Find the indicator grids in a ruled table and name their columns by what the headers say.
+
+A grid's header is found wherever it stands in the table — under a title row, an info block
+(项目名称 | …) or a budget block — as the line across the table that crosses header cells naming
+indicator levels (一级/二级/三级指标). The header may take two or three rows: a spanning
+`年度指标值` over 指标性质 / 指标值 / 度量单位, `中期目标 | 年度目标` over two sets of columns,
+`绩效指标` over the levels, `指标值` over `2021年实际实现值 | 预期2022年实现值`. Each leaf of the
+header (a header cell with no header cell under it) is a column; its meaning is its own label,
+read together with the labels above it (period, 本年). A tall cell beside the header that runs on
+into the data (`本年度绩效指标`, `年度绩效目标(90分)`) is a side label, not a column. Columns not
+understood are named, so the document's notes can say what was left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.extract.grid import Cell, Table
+from pipeline.extract.header import clean
+from pipeline.extract.vocabulary import (
+    LEVELS,
+    NOTE,
+    Meaning,
+    exact_meaning,
+    header_meaning,
+    is_performance_header,
+    names_this_year,
+    period_named,
+)
+from pipeline.model import ANNUAL, MIDTERM
+
+_TOL = 1.5  # pt: cell edges this close are the same line
+# keys that belong to one period's set of columns when mid-term and annual stand side by side
+_PER_PERIOD = frozenset(
+    {
+        "level2",
+        "level3",
+        "operator",
+        "target",
+        "target_this_year",
+        "measure_unit",
+        "weight",
+        "weight_this_year",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    period: str | None  # None: shared by every period (单位, 项目, 一级 …)
+    x0: float
+    x1: float
+    label: str  # the header as printed, upper rows first ("中期目标/三级指标")
+
+
+@dataclass(frozen=True)
+class Grid:
+    """One indicator grid: its columns and where its header stands."""
+
+    columns: tuple[Column, ...]
+    top: float  # the header's top edge
+    bottom: float  # the header's bottom edge: data starts here
+    period: str = ANNUAL  # the period of columns that name none (a 长期绩效指标 side label, …)
+    unknown: tuple[str, ...] = ()  # header labels not understood, as printed
+    keys: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def periods(self) -> tuple[str, ...]:
+        """The periods this grid's rows belong to, left to right."""
+        seen: list[str] = []
+        for col in sorted(self.columns, key=lambda c: c.x0):
+            if col.period is not None and col.key == "level3" and col.period not in seen:
+                seen.append(col.period)
+        return tuple(seen) or (self.period,)
+
+    def columns_of(self, period: str) -> list[Column]:
+        """The columns one period's rows read: its own and the shared ones."""
+        if len(self.periods) == 1:
+            return list(self.columns)
+        return [c for c in self.columns if c.period in (None, period)]
+
+
+def find_grids(table: Table, min_hits: int) -> list[Grid]:
+    """Every indicator grid of the table, top to bottom (a repeated header starts another)."""
+    meanings = {id(c): header_meaning(c.text) for c in table.cells}
+    level_tops = sorted({round(c.top, 1) for c in table.cells if _key(meanings, c) in LEVELS})
+    grids: list[Grid] = []
+    for y in level_tops:
+        if grids and y < grids[-1].bottom - _TOL:
+            continue  # inside the header found already
+        grid = _grid_at(table.cells, y, meanings, min_hits)
+        if grid is not None:
+            grids.append(grid)
+    return grids
+
+
+def _key(meanings: dict[int, Meaning | None], cell: Cell) -> str | None:
+    m = meanings[id(cell)]
+    return m.key if m else None
+
+
+def _grid_at(cells: list[Cell], y: float, meanings: dict[int, Meaning | None], min_hits: int) -> Grid | None:
+    levels = [c for c in cells if abs(c.top - y) <= _TOL and _key(meanings, c) in LEVELS]
+    bottom = max(c.bottom for c in levels)
+    while True:  # level cells of lower header rows (一级 above, 二级/三级 under a group) belong too
+        lower = [c for c in cells if y <= c.top < bottom - _TOL and _key(meanings, c) in LEVELS]
+        deepest = max((c.bottom for c in lower), default=bottom)
+        if deepest <= bottom + _TOL:
+            break
+        bottom = deepest
+    line = y + 2 * _TOL
+    spanning = [c for c in cells if c.top <= line and line <= c.bottom <= bottom + _TOL and meanings[id(c)]]
+    top = _extend_up(cells, min(c.top for c in spanning), meanings)
+    in_header = [c for c in cells if c.top >= top - _TOL and c.bottom <= bottom + _TOL]
+    keys = {k for c in in_header if (k := _key(meanings, c))}
+    if not is_performance_header(keys, min_hits):
+        return None
+    side = [c for c in cells if c.top <= line and c.bottom > bottom + _TOL]
+    above = [c for c in cells if abs(c.bottom - top) <= _TOL]
+    period = _side_period([*side, *above]) or ANNUAL
+    columns, unknown = _columns(in_header, meanings)
+    if not columns:
+        return None
+    return Grid(tuple(columns), top, bottom, period, tuple(unknown), frozenset(c.key for c in columns))
+
+
+def _extend_up(cells: list[Cell], top: float, meanings: dict[int, Meaning | None]) -> float:
+    """Header rows above the first one found: a band of nothing but header words (绩效指标, 中期目标)."""
+    while True:
+        band = [c for c in cells if abs(c.bottom - top) <= _TOL]
+        texts = [c for c in band if clean(c.text)]
+        exact = [exact_meaning(c.text) for c in texts]
+        if not texts or any(m is None for m in exact):
+            return top
+        if len(texts) == 1 and exact[0] is not None and exact[0].key is not None:
+            return top  # one labelled cell across: an info row such as 年度目标, not a header
+        top = min(c.top for c in band)
+
+
+def _side_period(cells: list[Cell]) -> str | None:
+    for cell in cells:
+        m = header_meaning(cell.text)
+        if m is not None and m.key is None and m.period is not None:
+            return m.period
+        if m is None and clean(cell.text) and len(clean(cell.text)) <= 12 and "指标" in cell.text:
+            period = period_named(cell.text)
+            if period is not None:
+                return period
+    return None
+
+
+def _columns(header: list[Cell], meanings: dict[int, Meaning | None]) -> tuple[list[Column], list[str]]:
+    leaves = [c for c in header if not any(_under(o, c) for o in header if o is not c)]
+    leaves.sort(key=lambda c: c.x0)
+    found: list[tuple[Column, int]] = []
+    unknown: list[str] = []
+    for leaf in leaves:
+        meaning = meanings[id(leaf)]
+        if meaning is None:
+            if clean(leaf.text):
+                unknown.append(clean(leaf.text))
+            continue
+        if meaning.key is None:
+            continue  # a group word standing alone: a side label over no column
+        above = sorted(
+            (a for a in header if a.bottom <= leaf.top + _TOL and a.x0 - 1 <= _mid(leaf) <= a.x1 + 1),
+            key=lambda a: -a.top,
+        )  # nearest first
+        key = meaning.key
+        if key in ("target", "weight") and any(names_this_year(a.text) for a in above):
+            key += "_this_year"
+        period = meaning.period or next((p for a in above if (p := period_named(a.text))), None)
+        label = "/".join([clean(a.text) for a in reversed(above)] + [clean(leaf.text)])
+        found.append((Column(key, period, leaf.x0, leaf.x1, label), meaning.rank))
+    found = _measure_unit_right_of_levels(found)
+    found = _periods_by_position(found)
+    return _best_per_key(found), unknown
+
+
+def _under(lower: Cell, upper: Cell) -> bool:
+    """`lower` stands below `upper`, within its width: `upper` spans it."""
+    if lower.top < upper.bottom - _TOL:
+        return False
+    overlap = min(lower.x1, upper.x1) - max(lower.x0, upper.x0)
+    return overlap > 0.5 * min(lower.x1 - lower.x0, upper.x1 - upper.x0)
+
+
+def _mid(cell: Cell) -> float:
+    return (cell.x0 + cell.x1) / 2
+
+
+def _measure_unit_right_of_levels(found: list[tuple[Column, int]]) -> list[tuple[Column, int]]:
+    """A bare 单位 right of the indicator levels is the unit of measure, not the unit's name."""
+    out = []
+    first_level = min((c.x0 for c, _ in found if c.key in LEVELS), default=float("inf"))
+    for col, rank in found:
+        if col.key == "unit_name" and rank == 1 and col.x0 > first_level:
+            col = Column("measure_unit", col.period, col.x0, col.x1, col.label)
+        out.append((col, rank))
+    return out
+
+
+def _periods_by_position(found: list[tuple[Column, int]]) -> list[tuple[Column, int]]:
+    """Two sets of 二级/三级/指标值 side by side with no 中期/年度 over them: the left set is the
+    mid-term one, printed beside the annual set on its right."""
+    top = max((rank for c, rank in found if c.key == "level3" and c.period is None), default=0)
+    per_period = [
+        c
+        for c, rank in found
+        if c.period is None and c.key in _PER_PERIOD and (c.key != "level3" or rank == top)
+    ]
+    if sum(c.key == "level3" for c in per_period) < 2:
+        return found  # one set, perhaps with a weaker 三级 stand-in (绩效标准, 指标内容) beside it
+    opener = "level2" if sum(c.key == "level2" for c in per_period) >= 2 else "level3"  # opens each set
+    boundary = [c for c in per_period if c.key == opener][1].x0
+    out = []
+    for col, rank in found:
+        if col.period is None and col.key in _PER_PERIOD:
+            period = ANNUAL if col.x0 >= boundary - _TOL else MIDTERM
+            col = Column(col.key, period, col.x0, col.x1, col.label)
+        out.append((col, rank))
+    return out
+
+
+def _best_per_key(found: list[tuple[Column, int]]) -> list[Column]:
+    """One column per (key, period): the best-ranked, else the leftmost; the others are kept as notes."""
+    best: dict[tuple[str, str | None], tuple[Column, int]] = {}
+    for col, rank in found:
+        slot = (col.key, col.period)
+        if slot not in best or rank > best[slot][1]:
+            best[slot] = (col, rank)
+    kept = {id(col) for col, _ in best.values()}
+    out = []
+    for col, _ in found:
+        if id(col) not in kept and col.key != NOTE:
+            col = Column(NOTE, col.period, col.x0, col.x1, col.label)
+        out.append(col)
+    return _drop_repeated_notes(out)
+
+
+def _drop_repeated_notes(columns: list[Column]) -> list[Column]:
+    seen: set[tuple[str, str | None]] = set()
+    out = []
+    for col in columns:
+        slot = (col.key if col.key != NOTE else f"{NOTE}:{col.x0:.0f}", col.period)
+        if slot in seen:
+            continue
+        seen.add(slot)
+        out.append(col)
+    return out

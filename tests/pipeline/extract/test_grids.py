@@ -1,0 +1,138 @@
+"""Header cells → columns, on hand-made grids: flat, spanning, side-by-side, under an info block."""
+
+from __future__ import annotations
+
+from pipeline.extract.grid import Cell, Table
+from pipeline.extract.grids import find_grids
+from pipeline.extract.objects import Glyph
+
+
+def cell(x0: float, top: float, x1: float, bottom: float, text: str) -> Cell:
+    """A cell whose text is laid out on one line from its left edge."""
+    glyphs = [Glyph(ch, x0 + 1 + 8 * i, top + 1, x0 + 9 + 8 * i, top + 9) for i, ch in enumerate(text)]
+    return Cell(x0, top, x1, bottom, glyphs)
+
+
+def row(top: float, labels: list[str], width: float = 100, bottom: float | None = None) -> list[Cell]:
+    return [cell(width * i, top, width * (i + 1), bottom or top + 20, t) for i, t in enumerate(labels)]
+
+
+def slots(table: Table) -> list[tuple[str, str | None, float]]:
+    (grid,) = find_grids(table, 3)
+    return [(c.key, c.period, c.x0) for c in sorted(grid.columns, key=lambda c: c.x0)]
+
+
+def test_flat_header_maps_every_column() -> None:
+    labels = ["单位名称", "项目名称", "绩效目标", "一级指标", "二级指标", "三级指标", "绩效指标性质",
+              "绩效指标值", "本年绩效指标值", "绩效度量单位", "权重", "本年权重"]  # fmt: skip
+    (grid,) = find_grids(Table(row(0, labels) + [cell(0, 20, 100, 40, "")]), 3)
+    assert [c.key for c in grid.columns] == ["unit_name", "project", "goal", "level1", "level2", "level3",
+                                            "operator", "target", "target_this_year", "measure_unit",
+                                            "weight", "weight_this_year"]  # fmt: skip
+    assert grid.bottom == 20 and grid.unknown == ()
+
+
+def test_values_and_weights_under_a_spanning_this_year_header() -> None:
+    """全年 | 本年 groups over 绩效指标值 | 权重 pairs: the 本年 pair is the this-year columns."""
+    cells = [
+        cell(0, 0, 100, 40, "三级指标"),
+        cell(100, 0, 200, 40, "二级指标"),
+        cell(200, 0, 400, 20, "全年"),
+        cell(400, 0, 600, 20, "本年"),
+        *row(20, ["", "", "绩效指标值", "权重", "绩效指标值", "权重"])[2:],
+        cell(0, 40, 100, 60, "人员覆盖率"),
+    ]
+    assert slots(Table(cells)) == [
+        ("level3", None, 0), ("level2", None, 100), ("target", None, 200), ("weight", None, 300),
+        ("target_this_year", None, 400), ("weight_this_year", None, 500),
+    ]  # fmt: skip
+
+
+def test_a_money_table_is_not_a_performance_header() -> None:
+    assert find_grids(Table(row(0, ["科目编码", "科目名称", "合计"])), 3) == []
+
+
+def test_a_spanning_annual_value_over_operator_value_and_unit() -> None:
+    cells = [
+        cell(0, 0, 100, 40, "一级指标"),
+        cell(100, 0, 200, 40, "二级指标"),
+        cell(200, 0, 300, 40, "三级指标"),
+        cell(300, 0, 600, 20, "年度指标值"),
+        *row(20, ["", "", "", "指标性质", "指标值", "度量单位"])[3:],
+    ]
+    assert [k for k, _, _ in slots(Table(cells))] == [
+        "level1",
+        "level2",
+        "level3",
+        "operator",
+        "target",
+        "measure_unit",
+    ]
+
+
+def test_midterm_and_annual_groups_side_by_side() -> None:
+    cells = [
+        cell(0, 0, 100, 40, "一级指标"),
+        cell(100, 0, 400, 20, "中期目标"),
+        cell(400, 0, 700, 20, "年度目标"),
+        *row(20, ["", "二级指标", "三级指标", "指标值", "二级指标", "三级指标", "指标值"])[1:],
+    ]
+    assert slots(Table(cells)) == [
+        ("level1", None, 0), ("level2", "midterm", 100), ("level3", "midterm", 200), ("target", "midterm", 300),
+        ("level2", "annual", 400), ("level3", "annual", 500), ("target", "annual", 600),
+    ]  # fmt: skip
+
+
+def test_two_sets_of_levels_without_group_headers_are_midterm_then_annual() -> None:
+    labels = ["绩效指标", "一级 指标", "二级 指标", "三级 指标", "指标值(或计划水平)", "二级 指标", "三级 指标",
+              "计划指标值(或计划水平)"]  # fmt: skip
+    got = slots(Table(row(0, labels)))
+    assert [p for _, p, _ in got] == [None, "midterm", "midterm", "midterm", "annual", "annual", "annual"]
+    assert [k for k, _, _ in got] == ["level1", "level2", "level3", "target", "level2", "level3", "target"]
+
+
+def test_a_header_under_an_info_block_with_a_side_label_and_unknown_column() -> None:
+    cells = [
+        cell(0, 0, 100, 20, "项目名称"),
+        cell(100, 0, 600, 20, "某某专项经费"),
+        cell(0, 20, 100, 80, "本年度绩效指标"),  # the side label runs on into the data
+        *row(20, ["", "一级指标", "二级指标", "三级指标", "指标值及单位", "神秘列"])[1:],
+        *row(40, ["", "产出指标", "数量指标", "培训人数", "≥100人", "x"])[1:],
+    ]
+    (grid,) = find_grids(Table(cells), 3)
+    assert [c.key for c in grid.columns] == ["level1", "level2", "level3", "target"]
+    assert grid.top == 20 and grid.bottom == 40 and grid.unknown == ("神秘列",)
+
+
+def test_self_evaluation_columns_and_the_prior_year_actual() -> None:
+    labels = [
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "分值",
+        "年度\n指标值",
+        "全年实际值",
+        "得分",
+        "未完成原因及拟采取的改进措施",
+    ]
+    assert [k for k, _, _ in slots(Table(row(0, labels)))] == [
+        "level1", "level2", "level3", "weight", "target", "actual", "score", "reason",
+    ]  # fmt: skip
+    cells = [
+        *row(0, ["绩效指标", "一级指标", "二级指标", "三级指标"], bottom=40),
+        cell(400, 0, 600, 20, "指标值"),
+        cell(400, 20, 500, 40, "2021年实际实现值"),
+        cell(500, 20, 600, 40, "预期2022年实现值"),
+    ]
+    assert [k for k, _, _ in slots(Table(cells))] == ["level1", "level2", "level3", "prior", "target"]
+
+
+def test_a_repeated_header_starts_a_second_grid() -> None:
+    labels = ["一级指标", "二级指标", "三级指标", "指标值"]
+    cells = (
+        row(0, labels)
+        + row(20, ["产出指标", "数量指标", "a", "1"])
+        + row(40, labels)
+        + row(60, ["产出指标", "数量指标", "b", "2"])
+    )
+    assert [g.bottom for g in find_grids(Table(cells), 3)] == [20, 60]
