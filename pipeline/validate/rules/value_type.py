@@ -130,10 +130,22 @@ def v4_qualitative(ctx: RowContext) -> Iterator[Finding]:
     template="{where}：{column}「{value}」中的「{embedded}」与指标性质「{operator}」矛盾",
     basis="P",
     title="指标值中写出的运算符须与指标性质一致",
+    outcomes={
+        "values": (
+            "error",
+            "{where}：绩效指标值「{target}」与本年绩效指标值「{this_year}」写出的运算符不一致（{a}与{b}）",
+        )
+    },
 )
 def v5_embedded_operator(ctx: RowContext) -> Iterator[Finding]:
     op = ctx.indicator.operator
     if op is None:
+        # no column operator, and the values disagree on theirs (normalize then splits neither)
+        ind = ctx.indicator
+        if ind.target is not None and ind.target_this_year is not None:
+            a, b = quantity(ind.target).operator, quantity(ind.target_this_year).operator
+            if a is not None and b is not None and a != b:
+                yield ctx.finding("values", target=ind.target, this_year=ind.target_this_year, a=a, b=b)
         return
     for key in ("target", "target_this_year"):
         value = getattr(ctx.indicator, key)

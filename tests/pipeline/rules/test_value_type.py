@@ -184,6 +184,10 @@ def test_v5_two_operators_in_two_values_stay_for_validation() -> None:
     ind = doc.projects[0].indicators[0]
     assert (ind.operator, ind.target, ind.target_this_year) == (None, "≥90%", "≤95%")
     assert not fires(doc, "V1")  # the judged value (本年) carries an operator
+    (f,) = findings(doc, "V5")
+    assert f.severity == "error" and "「≥90%」" in f.message and "「≤95%」" in f.message
+    assert not fires(printed(target="≥90%", target_this_year="90%"), "V5")  # one operator: split
+    assert not fires(printed(target="≥90%", target_this_year="大于等于95%"), "V5")  # the same one
 
 
 def test_v6_a_split_unit_is_not_compared_with_itself() -> None:
