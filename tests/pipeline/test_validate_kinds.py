@@ -33,12 +33,13 @@ def test_every_rule_declares_the_kinds_of_its_group_or_fewer() -> None:
     by_id = {r.id: r for r in RULES}
     for r in RULES:
         assert r.kinds and r.kinds <= ALL_KINDS, r.id
-    for rid in ("S1", "S2", "S5", "S8", "V1", "V2", "D1", "D5", "W1", "W2", "P1", "P5"):
+    for rid in ("S1", "S2", "S5", "S8", "V1", "V2", "D1", "D5", "W1", "W2", "P3", "P5"):
         assert by_id[rid].kinds == ALL_KINDS, rid  # department tables and self-evaluation grids too
     for rid in ("E1", "E2", "E3", "E4", "E5", "E6"):
         assert by_id[rid].kinds == {PROJECT_EVALUATION, DEPARTMENT_EVALUATION}, rid
     for rid in ("S9", "S10", "Y1", "Y2", "Y3", "Y4", "Y5"):
         assert by_id[rid].kinds == TARGET_KINDS, rid
+    assert by_id["P1"].kinds == {PROJECT_TARGET, PROJECT_EVALUATION}
     assert GROUP_KINDS["X"] == {PROJECT_TARGET}  # rules.md: X rules do not apply to department tables
     with pytest.raises(ValueError, match="kinds"):
         rule("S99", scope="row", severity="error", template="{where}", basis="", title="x", kinds=["bogus"])
@@ -196,3 +197,12 @@ def test_across_rules_pair_rows_of_the_same_period() -> None:
     found = run_across([(UNIT, 2024, before), (UNIT, 2025, project(*after_rows))], NATIONAL)
     (y2,) = [x for x in found if x.finding.rule == "Y2"]
     assert y2.finding.row == last and y2.related == ((0, last),)
+
+
+def test_a_department_table_may_repeat_its_blocks_per_task() -> None:
+    """A department lists indicators per 年度重点工作任务: the 一级 blocks start again (no P1)."""
+    task = good_rows()
+    for kind in (DEPARTMENT_TARGET, DEPARTMENT_EVALUATION):
+        assert not fires(document(project(*task, *task, code=None, name="", table_kind=kind)), "P1"), kind
+    for kind in (PROJECT_TARGET, PROJECT_EVALUATION):
+        assert fires(document(project(*task, *task, table_kind=kind)), "P1"), kind

@@ -6,9 +6,10 @@ weight (the column the weight rules judge), its 得分 `Indicator.score`, its �
 printed cell `reason`. The budget block and the 总分 / 评价结论 are `Project.evaluation`.
 
 Whether a row met its target (`attained`) is read from the numbers of both values under the
-row's operator: ≥/＞ want at least (more than) the target, ≤/＜ at most (less than); ＝ and a
-missing operator want at least the target, or at most for a cost or other reverse indicator
-(the names D2/D3 know). A 定性 row, a value without exactly one number, or units that cannot be
+row's operator: ≥ and ＞ want at least the target, ≤ and ＜ at most; ＝ and a missing operator
+want at least the target, or at most for a cost or other reverse indicator (the names D2/D3
+know). An actual equal to the target meets it under ＞ and ＜ too: the 10号 formula (actual ÷
+target × 分值) gives it the full 分值, and tables write ＞ where they mean ≥. A 定性 row, a value without exactly one number, or units that cannot be
 compared (% against 个, 元 against 万元 are compared after scaling) are not judged.
 
 Local choices, each against a false alarm: E2 accepts the row scores alone as the 总分 when the
@@ -112,14 +113,10 @@ def attained(ind: Indicator) -> bool | None:
     if pair is None:
         return None
     a, t = pair
-    if op == "≥":
+    if op in ("≥", ">"):
         return a >= t - EPSILON
-    if op == ">":
-        return a > t
-    if op == "≤":
+    if op in ("≤", "<"):
         return a <= t + EPSILON
-    if op == "<":
-        return a < t
     return a <= t + EPSILON if _reverse(ind) else a >= t - EPSILON  # ＝ or no operator
 
 

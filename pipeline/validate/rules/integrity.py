@@ -4,7 +4,8 @@ P2 (a header row repeated mid-table) and P4 (text cut at a page break) need the 
 the extractor handles them, and a header row that still gets through is caught by S4.
 
 P1 follows each period on its own: the 中期 rows printed beside the annual ones come as a
-second run of blocks, not a broken one.
+second run of blocks, not a broken one. It judges project tables only: a department table may
+list its indicators per 年度重点工作任务, each task with its own 一级/二级 blocks.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.model import Finding
+from pipeline.model import PROJECT_EVALUATION, PROJECT_TARGET, Finding
 from pipeline.normalize.levels import KNOWN_NAMES, SYNONYMS
 from pipeline.validate.context import COLUMN_NAMES, ProjectContext, RowContext
 from pipeline.validate.registry import rule
@@ -41,6 +42,7 @@ def _split_blocks(labels: list[str | None]) -> list[str]:
     template="{where}：一级指标「{label}」的行不连续（中间夹有其他一级指标），合并单元格可能填充错误",
     basis="P",
     title="一级、二级指标块须连续，且不跨越项目边界",
+    kinds=(PROJECT_TARGET, PROJECT_EVALUATION),
     outcomes={
         "level2": (
             "error",

@@ -125,6 +125,11 @@ def test_e3_a_missed_target_with_full_marks() -> None:
     # ≤: over the ceiling is a miss
     assert fires(with_scored(3, actual="11"), "E3")
     assert not fires(with_scored(3, actual="10.5"), "E3")
+    # ＞ and ＜: equal to the target is met (the formula gives full marks), beyond it is not
+    assert not fires(with_scored(0, operator=">", actual="95%"), "E3")
+    assert fires(with_scored(0, operator=">", actual="94.9%"), "E3")
+    assert not fires(with_scored(3, operator="<", actual="10.5"), "E3")
+    assert fires(with_scored(3, operator="<", actual="10.6"), "E3")
     # ＝ on a positive metric: under is a miss; on a cost, over is
     assert fires(with_scored(1, actual="98%"), "E3")
     assert not fires(with_scored(1, actual="100%"), "E3")
