@@ -142,7 +142,7 @@ def test_core_marker(printed: str, core: bool, name: str) -> None:
         (">", ">"), ("＞", ">"), ("大于", ">"), ("高于", ">"),
         ("<", "<"), ("＜", "<"), ("小于", "<"), ("低于", "<"),
         ("定性", "定性"), (" 定\n性 ", "定性"),
-        ("", None), ("   ", None), ("正向", None), ("т т", None),
+        ("", None), ("   ", None), ("正向", None), ("反向", None), ("定量", None), ("т т", None),
     ],
 )  # fmt: skip
 def test_operator_map(printed: str, op: str | None) -> None:
