@@ -9,8 +9,9 @@ Whether a row met its target (`attained`) is read from the numbers of both value
 row's operator: ≥ and ＞ want at least the target, ≤ and ＜ at most; ＝ and a missing operator
 want at least the target, or at most for a cost or other reverse indicator (the names D2/D3
 know). An actual equal to the target meets it under ＞ and ＜ too: the 10号 formula (actual ÷
-target × 分值) gives it the full 分值, and tables write ＞ where they mean ≥. A 定性 row, a value without exactly one number, or units that cannot be
-compared (% against 个, 元 against 万元 are compared after scaling) are not judged.
+target × 分值) gives it the full 分值, and tables write ＞ where they mean ≥. Not judged: a 定性
+row, a value without exactly one number, units that cannot be compared (% against 个; 元 against
+万元 is compared after scaling).
 
 Local choices, each against a false alarm: E2 accepts the row scores alone as the 总分 when the
 grid carries a 预算执行率 row of its own or the block prints no 得分; E4 takes a 执行率 printed
