@@ -36,7 +36,7 @@ def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
 class Profile:
     name: str = "national"
     description: str = ""
-    select: tuple[str, ...] = ("ALL",)  # rule ids or group letters (S V D W P Y) or ALL
+    select: tuple[str, ...] = ("ALL",)  # rule ids or group letters (S V D W E P Y) or ALL
     ignore: tuple[str, ...] = ()
     # hierarchy (rules.md §1.2, S3/S7/S10)
     hierarchy: Hierarchy = "either"  # which canonical tree 二级 must fit: 88号, 101号 or either
