@@ -16,8 +16,9 @@ of the value:
   row's unit, so the unit is split off only when every filled value gives the same one.
 
 The recogniser (`split_number_unit`) is a whitelist: a unit is a run of measure characters
-(个 人 次 元 万 亩 公 顷 米 天 …), unit symbols (% ‰ ℃ ㎡) and Latin unit words (km, kg, kWh), joined
-by `/ · * .`; no digit and nothing else. Words that qualify a number rather than measure it (以上
+(个 人 次 元 万 亩 公 顷 米 天 …), unit symbols (% ‰ ℃ ㎡) and Latin unit words (km, kg, kWh), each
+run perhaps naming its alternative in brackets (`台（套）`), joined by `/ · * .`; no digit and
+nothing else (`100%（1.0）` stays whole). Words that qualify a number rather than measure it (以上
 以下 以内 左右 前 后 底 内 到位 提升 约 余 多) are not measure characters, so they keep a value whole
 without a list of their own. Dates are not quantities: a calendar year (`2024年`, `2025年度`) and a
 bare 月 or 日 (`12月`, `30日`, which read as a date as often as a duration) stay whole; durations
@@ -61,7 +62,9 @@ _LATIN_UNITS = (
 _LATIN = "|".join(sorted(map(re.escape, _LATIN_UNITS), key=len, reverse=True))
 _ATOM = rf"(?:[{_MEASURE_CHARS}{_SYMBOLS}]|(?<![A-Za-z])(?:{_LATIN})[²³]?(?![A-Za-z]))"
 _SEPARATORS = "/*.·・•‧"
-_UNIT = rf"(?:{_ATOM})+(?:[{re.escape(_SEPARATORS)}](?:{_ATOM})+)*"
+# A measure word may name its alternative in brackets: 台（套）, 人(次).
+_TERM = rf"(?:{_ATOM})+(?:\((?:{_ATOM})+\))?"
+_UNIT = rf"{_TERM}(?:[{re.escape(_SEPARATORS)}]{_TERM})*"
 _NUMBER_UNIT = re.compile(rf"({_NUMBER})({_UNIT})")
 _MAX_UNIT = 10  # characters; a longer "unit" is a phrase
 _DATE_PARTS = ("月", "日")  # `12月`, `30日`: a date as often as a duration

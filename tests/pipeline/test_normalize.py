@@ -394,7 +394,10 @@ VALUE_CASES = [
     ("=", "5个左右", None, ("=", "5个左右", None)),
     ("≤", "30分钟内", None, ("≤", "30分钟内", None)),
     ("=", "100余人", None, ("=", "100余人", None)),
-    ("=", "5台（套）", None, ("=", "5台（套）", None)),  # a bracket is not part of a glued unit
+    ("=", "16台（套）", None, ("=", "16", "台（套）")),  # an alternative in brackets
+    ("≥", "500人(次)", None, ("≥", "500", "人(次)")),
+    ("=", "5台（1套）", None, ("=", "5台（1套）", None)),
+    ("=", "5台（含安装）", None, ("=", "5台（含安装）", None)),
     ("=", "100人完成培训", None, ("=", "100人完成培训", None)),
     ("=", "5G", None, ("=", "5G", None)),  # case matters: G is not grams
     ("=", "95", None, ("=", "95", None)),  # a bare number has no unit
