@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 
 from pipeline.errors import ExtractionError, ScannedPdfError
-from pipeline.extract.context import Facts, best_fields, read_info, read_lines, read_totals
+from pipeline.extract.context import Facts, best_fields, is_page_footer, read_info, read_lines, read_totals
 from pipeline.extract.grid import Cell, Table, fill_cells, find_tables, line_text, lines_of, take_spill
 from pipeline.extract.grids import Grid, find_grids
 from pipeline.extract.header import page_header_fields
@@ -50,6 +50,8 @@ class _Scan:
     grid: Grid | None = None  # the last grid's header: a headerless table on a later page continues it
     title: str = ""  # the last table title seen (项目支出绩效目标表, 部门整体支出绩效自评表 …)
     unknown: dict[str, list[int]] = field(default_factory=dict)  # header not understood → pages
+    # an info block left at a page's foot, its grid on the next page: (cells, lines)
+    carry: tuple[list[Cell], list[str]] = ((), ())  # type: ignore[assignment]
     notes: list[str] = field(default_factory=list)
     textless: list[int] = field(default_factory=list)  # pages without a text layer (scans)
     cover_year: str | None = None  # "2025年…预算" on a page before the table: the last resort
@@ -105,9 +107,11 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
         return
     tables = find_tables(objs.edges, settings.snap_tolerance)
     outside = take_spill(tables, fill_cells(tables, objs.glyphs, settings.dedupe_tolerance), objs.height)
-    page = _Page(number, outside)
+    page = _Page(number, outside, context=list(scan.carry[0]), context_lines=list(scan.carry[1]))
+    scan.carry = ([], [])
     for index, table in enumerate(tables):
         page.read_table(table, index, settings, scan)
+    page.carry_over(objs.height, scan)
     if page.found:
         scan.table_pages.append(number)
     elif not scan.rows:
@@ -147,16 +151,17 @@ class _Page:
         numbers = {id(c): index * 100_000 + n for n, c in enumerate(table.cells)}
         grids = find_grids(table, settings.min_header_hits)
         if not grids:
-            if (
-                scan.grid is not None
-                and not self.context
-                and not self.context_lines
-                and continues(table, scan.grid)
-            ):
-                facts = Facts()
-                facts.total, facts.conclusion = read_totals(table.cells, _score_span(scan.grid))
-                self._emit(page_rows(table.cells, numbers, self.number, scan.grid, facts), scan)
+            if scan.grid is not None and continues(table, scan.grid):
+                # the grid goes on without its header; an info block before it starts a project
+                grid, ident = scan.grid, (self.number, -1 - 10 * index * 50)
+                facts = self._facts(grid, self.context, self.context_lines + lines, scan)
+                facts.total, facts.conclusion = read_totals(table.cells, _score_span(grid))
+                rows = page_rows(table.cells, numbers, self.number, grid, facts)
+                if self.context or self.context_lines:
+                    rows = _with_fields(rows, grid, facts, ident)
+                self._emit(rows, scan)
                 self.last_facts = facts
+                self.context, self.context_lines = [], []
                 return
             if self.last_facts is not None and not (self.last_facts.total or self.last_facts.conclusion):
                 self.last_facts.total, self.last_facts.conclusion = read_totals(
@@ -187,6 +192,13 @@ class _Page:
             scan.grid = grid
             self.last_facts = facts
         self.context, self.context_lines = [], []
+
+    def carry_over(self, height: float, scan: _Scan) -> None:
+        """An info block at the page's foot, after its last grid, names the project on the next page."""
+        lines = [line for line in self.lines_above(height) if not is_page_footer(line)]
+        cells, lines = self.context, self.context_lines + lines
+        if best_fields(list(read_info(cells)[0].items()) + read_lines(lines)):
+            scan.carry = (cells, lines)
 
     def _facts(self, grid: Grid, cells: list[Cell], lines: list[str], scan: _Scan) -> Facts:
         info, _, budget = read_info(cells)

@@ -176,7 +176,7 @@ def read_lines(lines: list[str]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for raw in lines:
         line = raw.strip()
-        if not line:
+        if not line or is_page_footer(line):
             continue
         found = _line_pairs(line)
         if found:
@@ -198,6 +198,14 @@ def _line_pairs(line: str) -> list[tuple[str, str]]:
         end = starts[i + 1].start(1) if i + 1 < len(starts) else len(line)
         out.append((clean(m.group(1)), line[m.end() : end].strip()))
     return out
+
+
+_FOOTER = re.compile(r"^(?:第\s*\d+\s*页.*|共\s*\d+\s*页|[-—]\s*\d+\s*[-—]|\d+\s*/\s*\d+)$")
+
+
+def is_page_footer(line: str) -> bool:
+    """`第 2 页，共 5 页`, `- 3 -`, `3/5`: a page's number, never a value."""
+    return bool(_FOOTER.match(fold_aligned(line.strip())))
 
 
 def _looks_like_title(line: str) -> bool:

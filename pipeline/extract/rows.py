@@ -12,7 +12,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from pipeline.extract.context import Facts
-from pipeline.extract.grid import Cell, Table
+from pipeline.extract.grid import Cell, Table, lines_of
 from pipeline.extract.grids import Column, Grid
 from pipeline.extract.header import clean
 from pipeline.extract.vocabulary import exact_meaning
@@ -28,6 +28,7 @@ class CellRef:
     ident: tuple[int, int]  # (page, cell number): the same merged cell on the same page
     at_top: bool  # starts at the first data row of the page's table
     at_bottom: bool  # reaches the bottom edge of the page's table
+    ends_short: bool = False  # its last line stops well before the right edge: the text ended there
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ def page_rows(
                     (page, numbers[id(c)]),
                     c.top <= first_top + 1.0,
                     c.bottom >= table_bottom - 1.0,
+                    key in _MAY_CUT and c.bottom >= table_bottom - 1.0 and ends_short(c),
                 )
                 for key, c in row.items()
             },
@@ -98,6 +100,19 @@ def page_rows(
         )
         for _, _, row, period in found
     ]
+
+
+_MAY_CUT = ("project", "goal")  # merged texts long enough to be cut by a page break
+
+
+def ends_short(cell: Cell) -> bool:
+    """The cell's last line stops two characters or more before its right edge: wrapped text fills
+    its lines, so a text cut by a page break ends on a full line, a whole one ends short."""
+    if not cell.glyphs or any(g.turn for g in cell.glyphs):
+        return False
+    last = lines_of(cell.glyphs)[-1]
+    em = max(g.bottom - g.top for g in last)
+    return max(g.x1 for g in last) < cell.x1 - 2.5 * em
 
 
 def _cells_by_column(cells: list[Cell], columns: list[Column]) -> tuple[dict[str, list[Cell]], list[Cell]]:

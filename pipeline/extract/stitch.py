@@ -26,6 +26,7 @@ from pipeline.extract.rows import CellRef, GridRow
 from pipeline.model import EVALUATION_KINDS, PROJECT_TARGET, RawEvaluation, RawProject, RawRow
 
 _CODE_NAME = re.compile(r"^[A-Za-z0-9]{6,}\s*[-－—–]")
+_CODE_ONLY = re.compile(r"^[A-Za-z0-9]{6,}\s*[-－—–]?$")  # a code whose name the break moved on
 _BARE_CODE = re.compile(r"[A-Za-z0-9]+")  # a code the page break cut before its name began
 LEVEL_NAMES = frozenset(
     {
@@ -37,7 +38,9 @@ LEVEL_NAMES = frozenset(
     }
 )  # fmt: skip
 
-MERGED = ("unit_name", "project_code", "project", "goal", "level1", "level2")
+MERGED = ("unit_name", "unit_code", "project_code", "project", "amount", "goal", "level1", "level2")
+_ATOMIC = ("unit_code", "project_code", "amount")  # short values: never cut, only repeated or new
+_SENTENCE_END = ("。", "！", "；", ".", "!")
 
 
 @dataclass
@@ -47,11 +50,12 @@ class _Value:
     text: str
     ident: tuple[int, int]
     open_at_bottom: bool
+    ended_short: bool = False  # the last part's last line stopped short of the cell's edge
 
     def take(self, ref: CellRef, text: str | None = None) -> _Value:
         if text is not None:
             self.text = text
-        self.ident, self.open_at_bottom = ref.ident, ref.at_bottom
+        self.ident, self.open_at_bottom, self.ended_short = ref.ident, ref.at_bottom, ref.ends_short
         return self
 
 
@@ -104,7 +108,27 @@ def _starts_project(values: dict[str, _Value], row: GridRow) -> bool:
         return _fresh_group(values, row)
     if text == before or before.startswith(text) or text.startswith(before):
         return False  # repeated whole, or cut short (a repeat that did not fit its cell)
+    if value.ended_short and not _CODE_ONLY.match(before):
+        return True  # the name above ended before its cell's edge: whole, so this is another
+    if _new_atomic_value(values, row) or _fresh_goal(values.get("goal"), row.cells.get("goal")):
+        return True  # another code or amount, or a goal begun afresh after a finished one
     return bool(_CODE_NAME.match(text)) and not _BARE_CODE.fullmatch(before)
+
+
+def _new_atomic_value(values: dict[str, _Value], row: GridRow) -> bool:
+    for key in _ATOMIC:
+        value, ref = values.get(key), row.cells.get(key)
+        if value is not None and ref is not None and clean(ref.text) and clean(ref.text) != clean(value.text):
+            return True
+    return False
+
+
+def _fresh_goal(value: _Value | None, ref: CellRef | None) -> bool:
+    """The goal above ended a sentence and this one is another text, not its rest repeated."""
+    if value is None or ref is None:
+        return False
+    before, after = clean(value.text), clean(ref.text)
+    return bool(after) and before.endswith(_SENTENCE_END) and not before.startswith(after) and after != before
 
 
 def _fresh_group(values: dict[str, _Value], row: GridRow) -> bool:
@@ -133,7 +157,7 @@ def _fresh_group(values: dict[str, _Value], row: GridRow) -> bool:
 def _next_value(value: _Value | None, ref: CellRef, key: str, new_project: bool) -> _Value:
     if value is not None and ref.ident == value.ident:
         return value
-    fresh = _Value(ref.text, ref.ident, ref.at_bottom)
+    fresh = _Value(ref.text, ref.ident, ref.at_bottom, ref.ends_short)
     if value is None or not _continues(value, ref):
         return fresh
     if new_project and key != "unit_name":

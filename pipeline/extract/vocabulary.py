@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.extract.header import clean
 from pipeline.model import ANNUAL, MIDTERM
@@ -43,7 +44,7 @@ _EXACT: dict[str, Meaning] = {
     "单位名称": Meaning("unit_name"),
     "预算单位": Meaning("unit_name"),
     "部门(单位)名称": Meaning("unit_name"),
-    "单位(专项)名称": Meaning("unit_name"),
+    "单位(专项)名称": Meaning("project", rank=1),  # a unit (整体) or a special fund (专项) per block
     "部门名称": Meaning("unit_name"),
     "单位": Meaning("unit_name", rank=1),
     "单位代码": Meaning(UNIT_CODE),
@@ -164,13 +165,17 @@ _YEAR_ACTUAL = re.compile(r"^(?:19|20)\d\d年(?:度)?实际(?:实现|完成)?值
 _YEAR_PLAN = re.compile(r"^(?:预期|计划)?(?:19|20)\d\d年(?:度)?(?:预期|计划)?(?:实现|完成|目标)?值$")
 
 
+@lru_cache(maxsize=8192)  # a page repeats its words: the lookups are pure
 def label_of(text: str) -> str:
     """The folded form a label is looked up in."""
     return _LEAD.sub("", clean(text)).rstrip(":：")
 
 
+@lru_cache(maxsize=8192)
 def header_meaning(text: str) -> Meaning | None:
     """What a header cell names; None when it is not a header word (data, or a column not understood)."""
+    if len(text) > 40:
+        return None  # data: no header is that long
     label = label_of(text)
     if not label:
         return None
@@ -180,6 +185,7 @@ def header_meaning(text: str) -> Meaning | None:
     return _by_words(_BRACKETS.sub("", label))
 
 
+@lru_cache(maxsize=8192)
 def exact_meaning(text: str) -> Meaning | None:
     """What a cell names when its whole text is a header word: no guessing from the words in it,
     for cells that may as well be data (a 三级 name such as 补助发放标准)."""
@@ -308,6 +314,7 @@ def info_field(text: str) -> tuple[str, int] | None:
     return _INFO.get(label) or _INFO.get(_BRACKETS.sub("", label))
 
 
+@lru_cache(maxsize=8192)
 def is_info_label(text: str) -> bool:
     label = label_of(text)
     return bool(label) and (
@@ -338,6 +345,7 @@ _BUDGET: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=8192)
 def budget_key(text: str) -> str | None:
     """The budget-execution block's column a label names (planned, budget, executed, points, rate, score)."""
     label = label_of(text)

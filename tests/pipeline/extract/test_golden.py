@@ -82,7 +82,8 @@ def export_records(path: Path) -> list[dict[str, Any]]:
          "budget_year": doc.budget_year, "project_code": p.code, "project_name": p.name, "goal": p.goal,
          "level1": i.level1, "level2": i.level2, "level3": i.level3, "core": i.core, "operator": i.operator,
          "target": i.target, "target_this_year": i.target_this_year, "measure_unit": i.measure_unit,
-         "weight": i.weight, "weight_this_year": i.weight_this_year, "page": i.page}
+         "weight": i.weight, "weight_this_year": i.weight_this_year, "page": i.page,
+         "table_kind": p.table_kind, "period": i.period, "actual": i.actual, "score": i.score}
         for p in doc.projects for i in p.indicators
     ]  # fmt: skip
 
