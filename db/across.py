@@ -317,6 +317,7 @@ def _load(
             Project.name,
             Project.goal,
             Project.unit_name,
+            Project.table_kind,
             Indicator.ordinal.label("row"),
             *(getattr(Indicator, name) for name in _INDICATOR_FIELDS),
         )
@@ -346,6 +347,7 @@ def _load(
             goal=first.goal,
             unit_name=first.unit_name,
             indicators=indicators,
+            table_kind=first.table_kind,  # the rules judge only the kinds they name
         )
         out.append(
             _Stored(

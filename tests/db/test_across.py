@@ -360,3 +360,17 @@ def test_a_plan_deals_units_into_parts_and_running_them_equals_the_sequential_re
     across.refresh_after(engine, shas, NATIONAL, whole_database=True)
     assert sorted((r["document_sha256"], r["rule"], r["message"]) for r in cross(engine)) == by_parts
     assert {r for _, r, _ in by_parts} >= {"Y1"}  # copied targets across years were found
+
+
+def test_stored_table_kinds_reach_the_rules(engine: Engine) -> None:
+    """A self-evaluation copied year on year is no copied target (Y runs on target tables): the
+    stored table_kind must come back with the projects the refresh loads."""
+    for year in (2024, 2025):
+        project = replace(proj(SALARY, "工资性支出", rows()), table_kind="project_evaluation")
+        save(engine, str(year), doc(year, project))
+    across.refresh_for(engine, UNIT, 2025, NATIONAL)
+    assert cross(engine) == []
+    save(engine, "2024", doc(2024, proj(SALARY, "工资性支出", rows())))
+    save(engine, "2025", doc(2025, proj(SALARY, "工资性支出", rows())))
+    across.refresh_for(engine, UNIT, 2025, NATIONAL)
+    assert {r["rule"] for r in cross(engine)} == {"Y1"}
