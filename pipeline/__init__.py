@@ -3,5 +3,5 @@
 extract → normalize → validate; no Celery, no SQLAlchemy, no module state.
 """
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: table model (issue 9): table kinds, periods, self-evaluations, info blocks
 """Bump when a change alters what the stages produce; `jixiao reprocess --outdated` re-runs older rows."""
