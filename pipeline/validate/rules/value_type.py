@@ -6,7 +6,7 @@ looser than the overall one (lower under ≥/＞, higher under ≤/＜) is a war
 Local refinements, each against a false alarm on realistic tables: V7 takes 无 under 定性 as an
 answer (101号 社会成本 rows: "对社会环境的影响 定性 无"); V8's "≤1 looks like a fraction" warning
 skips upper bounds (事故率 ≤1% is a normal ceiling) and a target of exactly 0; V9 leaves
-satisfaction rows to D5.
+satisfaction rows to D5; V6 reads `95%以上` under unit % as the column's unit, bounded.
 
 Normalize splits an operator or unit printed in the value off it when no column holds one
 (`≥95%` → operator ≥, target 95, unit %), so the rules judge the parts and the printed cells stay
@@ -156,6 +156,16 @@ def v5_embedded_operator(ctx: RowContext) -> Iterator[Finding]:
             yield ctx.finding(column=COLUMN_NAMES[key], value=value, embedded=embedded, operator=op)
 
 
+_QUALIFIERS = frozenset(
+    {"以上", "以下", "以内", "之内", "内", "左右", "及以上", "及以下", "或以上", "或以下"}
+)
+
+
+def _qualified(embedded: str, column: str) -> bool:
+    """The column's unit followed by a word that bounds the number: `95%以上` under unit `%`."""
+    return embedded.startswith(column) and embedded[len(column) :] in _QUALIFIERS
+
+
 @rule(
     "V6",
     scope="row",
@@ -177,7 +187,7 @@ def v6_embedded_unit(ctx: RowContext) -> Iterator[Finding]:
             continue
         q = quantity(value)
         embedded = canonical_unit(q.unit)
-        if not q.numbers or not embedded or embedded == column:
+        if not q.numbers or not embedded or embedded == column or _qualified(embedded, column):
             continue
         a, b = money_scale(embedded), money_scale(column)
         if a is not None and b is not None and a != b:
