@@ -52,6 +52,8 @@ _MEASURE_CHARS = (
     "亩公顷平方立米里厘毫微克斤吨升瓦伏安兆度"
     "年月日天周时小钟秒季工作"
     "每"
+    # the same measure words printed in traditional characters (28.8萬元, 3個, 5項)
+    "個戶場項冊張條處棟間輛屆門課學隻頭塊雙對顆盞盤組隊級層節類種點崗萬億畝頃裡釐噸時鐘週臺牀輪頁"
 )
 _SYMBOLS = "%‰‱℃°㎡㎥㎞㎏㎎㎝㎜㏊㎾㎿㎖㎘"
 # Latin unit words as they are written (case matters: `5G` is not 5 grams).

@@ -376,6 +376,9 @@ VALUE_CASES = [
     ("≥", "10kWh", None, ("≥", "10", "kWh")),
     ("=", "９５％", None, ("=", "９５", "％")),  # full-width digits stay as printed
     ("=", "１０．５万元", None, ("=", "１０．５", "万元")),
+    ("≤", "28.8萬元", None, ("≤", "28.8", "萬元")),  # traditional characters stay traditional
+    ("≥", "3個", None, ("≥", "3", "個")),
+    ("=", "95%以內", None, ("=", "95%以內", None)),
     ("=", "10. 5万元", None, ("=", "10.5", "万元")),
     # not a plain number + unit: whole, no unit
     ("=", "95%以上", None, ("=", "95%以上", None)),
