@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 
 from pipeline.errors import ExtractionError, ScannedPdfError
-from pipeline.extract.context import Facts, best_fields, is_page_footer, read_info, read_lines, read_totals
+from pipeline.extract.context import (
+    Facts,
+    best_fields,
+    is_page_footer,
+    project_bands,
+    read_info,
+    read_lines,
+    read_totals,
+)
 from pipeline.extract.grid import Cell, Table, fill_cells, find_tables, line_text, lines_of, take_spill
 from pipeline.extract.grids import Grid, find_grids
 from pipeline.extract.header import page_header_fields
@@ -183,8 +191,10 @@ class _Page:
             if i == 0:
                 titles = [c.text for c in above if c.text.strip()]
                 _read_page_header(lines, titles, scan)
-            rows = page_rows(data, numbers, self.number, grid, facts)
-            self._emit(_with_fields(rows, grid, facts, (self.number, -1 - 10 * (index * 50 + i))), scan)
+            ident = (self.number, -1 - 10 * (index * 50 + i))
+            for part, part_facts, part_ident in _by_project_lines(data, facts, ident):
+                rows = page_rows(part, numbers, self.number, grid, part_facts)
+                self._emit(_with_fields(rows, grid, part_facts, part_ident), scan)
             for label in grid.unknown:
                 scan.unknown.setdefault(label, [])
                 if self.number not in scan.unknown[label]:
@@ -239,6 +249,24 @@ def _with_fields(rows: list[GridRow], grid: Grid, facts: Facts, ident: tuple[int
         for i, (key, text) in enumerate(extra.items())
     }
     return [GridRow(r.page, {**r.cells, **refs}, r.period, r.facts) for r in rows]
+
+
+def _by_project_lines(
+    data: list[Cell], facts: Facts, ident: tuple[int, int]
+) -> list[tuple[list[Cell], Facts, tuple[int, int]]]:
+    """A grid's data cells, cut where a line inside the grid names the next project (项目名称：…);
+    each part with the facts its line gives. Most grids have no such line: one part."""
+    bands = project_bands(data)
+    if not bands:
+        return [(data, facts, ident)]
+    cuts = [top for top, _ in bands] + [float("inf")]
+    parts = [([c for c in data if c.top < cuts[0] - 1.5], facts, ident)]
+    for n, (top, bottom) in enumerate(bands):
+        info, fields, _ = read_info([c for c in data if c.top >= top - 1.5 and c.bottom <= bottom + 1.5])
+        part_facts = Facts(facts.table_kind, {**facts.info, **info}, {**facts.fields, **fields}, facts.budget)
+        cells = [c for c in data if bottom - 1.5 <= c.top < cuts[n + 1] - 1.5]
+        parts.append((cells, part_facts, (ident[0], ident[1] - 1000 * (n + 1))))
+    return [p for p in parts if p[0]]
 
 
 def _score_span(grid: Grid | None) -> tuple[float, float] | None:

@@ -64,8 +64,7 @@ def _pairs(cells: list[Cell]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for cell in sorted(cells, key=lambda c: (c.top, c.x0)):
         if id(cell) not in labels:
-            if (inline := _inline_pair(cell.text)) is not None:
-                pairs.append(inline)
+            pairs.extend(_line_pairs(cell.text.strip()))
             continue
         right = sorted((c for c in cells if c.x0 >= cell.x1 - 1 and _same_band(cell, c)), key=lambda c: c.x0)
         values: list[str] = []
@@ -94,14 +93,23 @@ def _pairs(cells: list[Cell]) -> list[tuple[str, str]]:
     return pairs
 
 
-_INLINE = re.compile(r"^\s*([^:：]{2,14}?)\s*[:：]\s*(.+)$", re.S)
-
-
-def _inline_pair(text: str) -> tuple[str, str] | None:
-    m = _INLINE.match(fold_aligned(text))
-    if m is None or not is_info_label(m.group(1)):
-        return None
-    return clean(m.group(1)), text[m.start(2) : m.end(2)].strip()
+def project_bands(cells: list[Cell]) -> list[tuple[float, float]]:
+    """(top, bottom) of the lines inside a grid that name the project of the rows under them:
+    `项目名称：…` across the grid, or a `项目名称 | …` pair. One grid then holds many projects."""
+    bands: list[tuple[float, float]] = []
+    for cell in cells:
+        inline = _line_pairs(cell.text.strip())
+        label = inline[0][0] if inline else (cell.text if is_info_label(cell.text) else "")
+        found = info_field(label) if label else None
+        if found is None or found[0] not in ("project", "project_code"):
+            continue
+        band = [c for c in cells if _same_band(cell, c)]
+        if not inline and not any(c.x0 >= cell.x1 - 1 and c.text.strip() for c in band):
+            continue  # a label with no value beside it
+        top, bottom = min(c.top for c in band), max(c.bottom for c in band)
+        if not any(t <= top + 1.5 and b >= bottom - 1.5 for t, b in bands):
+            bands.append((top, bottom))
+    return sorted(bands)
 
 
 _MONEY_UNIT = re.compile(r"^(?:人民币)?(?:元|千元|万元|亿元|%)$")

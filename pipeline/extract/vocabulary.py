@@ -161,6 +161,7 @@ _EXACT: dict[str, Meaning] = {
 
 _BRACKETS = re.compile(r"[(（][^()（）]*[)）]")
 _LEAD = re.compile(r"^[*★☆※]+")
+_LEVEL_WORD = re.compile(r"^(?:指标)?([一二三])级(?:绩效)?(?:指标)?(?:名称|内容)?$")
 _YEAR_ACTUAL = re.compile(r"^(?:19|20)\d\d年(?:度)?实际(?:实现|完成)?值$")
 _YEAR_PLAN = re.compile(r"^(?:预期|计划)?(?:19|20)\d\d年(?:度)?(?:预期|计划)?(?:实现|完成|目标)?值$")
 
@@ -197,6 +198,8 @@ def _by_words(label: str) -> Meaning | None:
     """Headers worded in ways no list holds: the words they are made of."""
     if not label or len(label) > 16:
         return None
+    if (m := _LEVEL_WORD.match(label)) is not None:
+        return Meaning(LEVELS["一二三".index(m.group(1))], rank=1)  # 一级指标名称, 三级 指标内容 …
     if _YEAR_ACTUAL.match(label):
         return Meaning(PRIOR)
     if _YEAR_PLAN.match(label):

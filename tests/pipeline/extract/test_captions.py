@@ -105,3 +105,42 @@ def test_several_labels_on_one_line_and_the_unit_from_the_best_label() -> None:
         "project": "培训经费",
         "goal": "提升能力，保障运转。",
     }
+
+
+def grid_with_project_lines() -> bytes:
+    """One ruled grid for all projects: a line across the grid names each project above its rows."""
+    pdf = FPDF(orientation="L", unit="pt", format="A4")
+    pdf.add_font("cjk", fname=str(cjk_font().path))
+    pdf.set_font("cjk", size=8)
+    pdf.add_page()
+    pdf.set_xy(300, 20)
+    pdf.cell(200, 14, "2025年项目支出绩效目标表")
+    y, width = 50.0, sum(WIDTHS)
+    x = 40.0
+    for text, w in zip(HEADER, WIDTHS, strict=True):
+        pdf.rect(x, y, w, 18)
+        pdf.set_xy(x + 2, y + 4)
+        pdf.cell(w - 4, 10, text)
+        x += w
+    y += 18
+    for name, goal, rows in PROJECTS:
+        pdf.rect(40, y, width, 18)
+        pdf.set_xy(42, y + 4)
+        pdf.cell(width - 4, 10, f"项目名称：{name}    绩效目标：{goal}")
+        y += 18
+        for cells in rows:
+            x = 40.0
+            for text, w in zip(cells, WIDTHS, strict=True):
+                pdf.rect(x, y, w, 18)
+                pdf.set_xy(x + 2, y + 4)
+                pdf.cell(w - 4, 10, text)
+                x += w
+            y += 18
+    return bytes(pdf.output())
+
+
+def test_lines_across_one_grid_name_the_project_of_the_rows_under_them() -> None:
+    doc = normalize(extract(grid_with_project_lines()))
+    got = [(p.code, p.name, p.goal, [i.level3 for i in p.indicators]) for p in doc.projects]
+    want = [(n.split("-")[0], n.split("-", 1)[1], g, [r[2] for r in rows]) for n, g, rows in PROJECTS]
+    assert got == want and doc.budget_year == 2025
