@@ -26,6 +26,12 @@ OPERATOR_SPELLINGS: Mapping[str, str] = MappingProxyType(
         **dict.fromkeys((">", "＞", "大于", "高于", "超过"), ">"),
         **dict.fromkeys(("<", "＜", "小于", "低于"), "<"),
         "定性": "定性",
+        # the word spellings printed in traditional characters (a traditional mirror of a table)
+        **dict.fromkeys(("等於",), "="),
+        **dict.fromkeys(("大於等於", "大於或等於", "不低於", "不少於", "不小於"), "≥"),
+        **dict.fromkeys(("小於等於", "小於或等於", "不高於", "不超過", "不多於", "不大於"), "≤"),
+        **dict.fromkeys(("大於", "高於", "超過"), ">"),
+        **dict.fromkeys(("小於", "低於"), "<"),
     }
 )
 OPERATOR_KEYS: Mapping[str, str] = MappingProxyType({compact(k): v for k, v in OPERATOR_SPELLINGS.items()})

@@ -89,6 +89,7 @@ def test_v6_embedded_unit() -> None:
     assert not fires(with_row(0, target="100%"), "V6")
     assert not fires(with_row(0, target="95%以上"), "V6")  # the column's unit, bounded
     assert not fires(with_row(3, target="10万元以内"), "V6")
+    assert not fires(with_row(0, target="95%以內"), "V6")
     (f,) = findings(with_row(0, target="100次以上"), "V6")
     assert f.severity == "warning"
 
