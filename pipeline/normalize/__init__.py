@@ -28,7 +28,7 @@ from pipeline.model import (
 )
 from pipeline.normalize.cells import parse_number, parse_weight, parse_year, split_core
 from pipeline.normalize.levels import canonical_level
-from pipeline.normalize.project import clean_unit_name, split_project
+from pipeline.normalize.project import split_project
 from pipeline.normalize.target import read_values
 from pipeline.normalize.text import clean_cell, clean_line, compact, or_none, tight
 from pipeline.settings import NormalizeSettings
@@ -99,7 +99,7 @@ def normalize_project(
         code=code,
         name=name,
         goal=or_none(clean_line(raw.goal)),
-        unit_name=or_none(clean_unit_name(raw.unit_name)) or unit_name,
+        unit_name=or_none(clean_line(raw.unit_name)) or unit_name,
         indicators=tuple(normalize_row(r) for r in raw.rows),
         table_kind=raw.table_kind,
         info={clean_line(k): clean_line(v) for k, v in raw.info.items()},
@@ -109,7 +109,7 @@ def normalize_project(
 
 def normalize(extraction: Extraction, settings: NormalizeSettings | None = None) -> Document:
     settings = settings or NormalizeSettings()
-    header_unit = or_none(clean_unit_name(extraction.unit_name or ""))
+    header_unit = or_none(clean_line(extraction.unit_name or ""))
     projects = tuple(normalize_project(p, header_unit, settings) for p in extraction.projects)
     unit_name = header_unit or next((p.unit_name for p in projects if p.unit_name), None)
     return Document(

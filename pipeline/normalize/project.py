@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.normalize.text import as_printed, clean_line, fold_aligned, is_cjk
+from pipeline.normalize.text import as_printed, clean_line, fold_aligned
 
 _DASHES = "-‐‑‒–—―－"
 _BEFORE_DASH = re.compile(rf"^([A-Za-z0-9\s]+?)\s*[{_DASHES}]")
@@ -39,30 +39,3 @@ def split_project(text: str, min_code_length: int = 6) -> tuple[str | None, str]
             if code.isalnum() and _is_code(code, min_code_length):
                 return code, clean_line(printed[m.end() :])
     return None, clean_line(printed)
-
-
-# A unit code before 单位名称, matched in the folded copy (［ → [, （ → (, － → -): two or more
-# digits in brackets, `[015001]某某局`, `【015001】某某局`, `[066]某某局`; or three or more digits
-# and a dash or a space, `820001-某某局`, `813－某某局`, `820001 某某局`.
-_BRACKETED_CODE = re.compile(r"^[\[【〔(]\s*\d{2,}\s*[\]】〕)]\s*")
-_SEPARATED_CODE = re.compile(rf"^\d{{3,}}(?:\s*[{_DASHES}]\s*|\s+)")
-# After digits and a space or dash these make the digits a date or a count, not a code (`2024 年度`).
-_NOT_AFTER_CODE = frozenset("年月日号届级期个名人次")
-
-
-def clean_unit_name(text: str) -> str:
-    """单位名称 as printed on one line, without a unit code before it: `820001-某某局`,
-    `[015001]某某局`, `【015001】某某局`, `813-某某局`, `820001 某某局` → `某某局`.
-
-    The code goes only when a name in Chinese follows it; digits that belong to the name stay
-    (`2024年…`, `2024 年度…`, `第一中学`, `2024-2025学年…`).
-    """
-    printed = as_printed(text).strip()
-    folded = fold_aligned(printed)
-    m = _BRACKETED_CODE.match(folded)
-    if m is None:
-        m = _SEPARATED_CODE.match(folded)
-        if m and printed[m.end() : m.end() + 1] in _NOT_AFTER_CODE:
-            m = None
-    rest = printed[m.end() :] if m else ""
-    return clean_line(rest if rest and is_cjk(rest[0]) else printed)

@@ -13,7 +13,7 @@ from pipeline.model import Indicator, RawRow
 from pipeline.normalize import normalize_row
 from pipeline.normalize.cells import OPERATOR_SPELLINGS, parse_operator, parse_weight, split_core
 from pipeline.normalize.levels import KNOWN_NAMES, SYNONYMS, canonical_level
-from pipeline.normalize.project import clean_unit_name, split_project
+from pipeline.normalize.project import split_project
 from pipeline.normalize.text import clean_cell, clean_line, compact, is_cjk, tight
 
 HAN = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
@@ -282,23 +282,3 @@ def test_unknown_level_names_stay_as_printed(name: str, numbering: str, notes: l
     printed = numbering + name + "".join(notes)
     if name not in KNOWN_NAMES and canonical_level(name) == name:  # not known, not a synonym, not 产出 …
         assert canonical_level(printed) == printed
-
-
-@given(st.data(), st.from_regex(r"\A[0-9]{3,8}\Z"), st.text(HAN, min_size=1, max_size=12), st.sampled_from(
-    ["{c}-{n}", "{c}－{n}", "{c}—{n}", "{c} {n}", "[{c}]{n}", "【{c}】{n}", "［{c}］{n}"]
-))  # fmt: skip
-def test_unit_code_round_trip(data: st.DataObject, code: str, name: str, shape: str) -> None:
-    printed = shape.format(c=code, n=name)
-    if name[0] in "年月日号届级期个名人次" and not shape.startswith(("[", "【", "［")):
-        return  # `2024 年…`: digits before 年 are a date, not a code
-    assert clean_unit_name(printed) == name
-    assert clean_unit_name(name) == name
-
-
-@given(st.text(PRINTED))
-def test_unit_names_are_printed_text(s: str) -> None:
-    """Only a leading code is taken off: the rest comes back as printed, and taking it off twice
-    changes nothing more than once (`[066]813-某局` loses both codes, one at a time)."""
-    out = clean_unit_name(s)
-    assert s.endswith(out)
-    assert clean_unit_name(clean_unit_name(out)) == clean_unit_name(out)
