@@ -39,11 +39,12 @@ FAMILIES = sorted({t["layout"] for t in TRUTHS.values()})
 
 
 def truth_rows(truth: dict[str, Any]) -> list[dict[str, Any]]:
-    """The truth as export records, the fields a truth carries for its kind included."""
+    """The truth as export records, the fields a truth carries for its kind included; a project's own
+    unit where a document holds several (the acceptance measure knows only the document's)."""
     rows = []
     for p in truth["projects"]:
         for i in p["indicators"]:
-            row = {"unit_name": truth["unit_name"], "budget_year": truth["budget_year"], "project_code": p["code"],
+            row = {"unit_name": p.get("unit_name") or truth["unit_name"], "budget_year": truth["budget_year"], "project_code": p["code"],
                    "project_name": p["name"], "goal": p["goal"], "level1": i["level1"], "level2": i["level2"],
                    "level3": i["level3"], "core": i["core"], "operator": i["operator"], "target": i["target"],
                    "target_this_year": i["target_this_year"], "measure_unit": i["unit"], "weight": i["weight"],
