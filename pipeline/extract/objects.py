@@ -25,6 +25,7 @@ class Glyph(NamedTuple):
     x1: float
     bottom: float
     turn: int = 0  # reading direction as seen: 0 left→right, 1 upwards (90° ccw), 3 downwards, 2 upside down
+    conf: float | None = None  # recognition confidence (0–1) when read from an image; None from a text layer
 
 
 class Edge(NamedTuple):

@@ -1,0 +1,174 @@
+"""Scanned pages → the same `PageObjects` the digital reader gets from a text layer.
+
+`read_scanned_page` renders the page (image.py), levels it and turns it upright (orient.py),
+finds its ruling lines (rules.py) and from them the tables' cells (pipeline.extract.cells, as for
+a digital page), cuts each cell's text lines and the lines outside the tables by projection
+(lines.py), reads the lines with the recognition model only (recognize.py), reads operators by
+shape and corrects against closed vocabularies (operators.py, vocabulary.py), and returns glyphs
+(one per character, `conf` set) and edges in points of the upright page. The row reader then
+reads a scanned table exactly like a printed one. `needs_image` (route.py) tells which pages
+need this.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pypdfium2 as pdfium
+
+from pipeline.extract.grid import Table, find_tables
+from pipeline.extract.objects import Glyph, PageObjects
+from pipeline.scan.dedupe import same_ink
+from pipeline.scan.glyphs import line_glyphs
+from pipeline.scan.image import PageImage, ScanLimitError, render_page
+from pipeline.scan.lines import Segment, segments, typical_height
+from pipeline.scan.operators import read_operator
+from pipeline.scan.orient import deskew, estimate_skew, flip_score, lies_on_side, turn
+from pipeline.scan.recognize import Reading, recognizer
+from pipeline.scan.route import needs_image
+from pipeline.scan.rules import Rules, find_rules, text_ink
+from pipeline.scan.settings import DEFAULT, ScanSettings
+from pipeline.scan.vocabulary import correct
+
+__all__ = ["ScanLimitError", "ScanSettings", "ScannedPage", "needs_image", "read_scanned_page"]
+
+
+@dataclass(frozen=True)
+class ScannedPage:
+    objects: PageObjects  # glyphs and edges in points of the upright, level page
+    rotation: int  # clockwise quarter turn applied to make the page upright: 0, 90, 180 or 270
+    skew: float  # degrees the content stood turned counter-clockwise on the scan (corrected)
+    dpi: float  # resolution the page was read at
+    lines: int  # text lines recognised
+    min_conf: float | None  # the lowest line confidence on the page (None: no text)
+    mean_conf: float | None
+    seconds: float  # CPU seconds (process time) spent on the page
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class _Layout:
+    grey: np.ndarray
+    rules: Rules
+    tables: list[Table]
+    crops: list[np.ndarray]
+    boxes: list[tuple[int, int, int, int]]  # x0, top, x1, bottom in px of each crop's ink
+
+
+def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) -> ScannedPage:
+    """Read an image-only page into glyphs and ruling edges (see the module's docstring)."""
+    started = time.process_time()
+    image = render_page(page, settings)
+    notes = ["page rendered below its scan's resolution (size limit)"] if image.downscaled else []
+    angle = estimate_skew(image.grey, settings)
+    grey = deskew(image.grey, angle) if abs(angle) >= settings.min_skew else image.grey
+    rules = find_rules(grey, image.scale, settings)
+    rotation = 0
+    if lies_on_side(rules.h_count, rules.v_count):
+        rotation = 90
+        grey = turn(grey, 90)
+        rules = find_rules(grey, image.scale, settings)
+    layout = _layout(grey, rules, image, settings)
+    rec = recognizer(
+        settings.rec_threads, settings.rec_height, settings.rec_batch, settings.rec_batch_columns
+    )
+    probes = _probes(layout.crops, settings.flip_probe_lines)
+    known: dict[int, Reading] = {}
+    if probes:
+        both = rec([layout.crops[i] for i in probes] + [layout.crops[i][::-1, ::-1] for i in probes])
+        upright, flipped = both[: len(probes)], both[len(probes) :]
+        if flip_score([r.conf for r in upright], [r.conf for r in flipped]) > 0.1:
+            rotation = (rotation + 180) % 360
+            grey = turn(grey, 180)
+            rules = find_rules(grey, image.scale, settings)
+            layout = _layout(grey, rules, image, settings)
+        else:
+            known = dict(zip(probes, upright, strict=True))
+    source = same_ink(layout.crops, settings.same_ink_tolerance)
+    rest = [i for i in range(len(layout.crops)) if i not in known and source[i] == i]
+    readings = [Reading("", 0.0, (), ())] * len(layout.crops)
+    for i, reading in known.items():
+        readings[i] = reading
+    for i, reading in zip(rest, rec([layout.crops[i] for i in rest]), strict=True):
+        readings[i] = reading
+    for i, j in enumerate(source):
+        if j != i and i not in known:
+            readings[i] = readings[j]
+    glyphs = _glyphs(layout, readings, image.scale, settings)
+    height_px, width_px = grey.shape
+    objects = PageObjects(width_px / image.scale, height_px / image.scale, glyphs, rules.edges)
+    confs = [r.conf for r in readings if r.text]
+    return ScannedPage(
+        objects=objects,
+        rotation=rotation,
+        skew=-angle if abs(angle) >= settings.min_skew else 0.0,
+        dpi=image.scale * 72.0,
+        lines=len(confs),
+        min_conf=min(confs) if confs else None,
+        mean_conf=float(np.mean(confs)) if confs else None,
+        seconds=time.process_time() - started,
+        notes=tuple(notes),
+    )
+
+
+def _probes(crops: list[np.ndarray], count: int) -> list[int]:
+    """A few lines of ordinary length (a word or two to a short phrase) to tell which way is up."""
+    ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
+    fit = sorted((i for i, r in enumerate(ratios) if 2.5 <= r <= 7.0), key=lambda i: -ratios[i])
+    return fit[:count]
+
+
+def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSettings) -> _Layout:
+    """The tables' cells and every text segment to read, inside cells and outside the tables."""
+    scale = image.scale
+    tables = find_tables(rules.edges, settings.cell_snap_pt)
+    text, rule_zone = text_ink(rules, settings)
+    h, w = text.shape
+    cell_boxes: list[tuple[int, int, int, int]] = []
+    for table in tables:
+        for c in table.cells:
+            x0, top = max(0, int(c.x0 * scale) + 1), max(0, int(c.top * scale) + 1)
+            x1, bottom = min(w, int(np.ceil(c.x1 * scale))), min(h, int(np.ceil(c.bottom * scale)))
+            if x1 > x0 and bottom > top:
+                cell_boxes.append((x0, top, x1, bottom))
+    outside = text.copy()
+    for table in tables:
+        x0, top, x1, bottom = table.bbox
+        outside[
+            max(0, int(top * scale) - 2) : int(bottom * scale) + 3,
+            max(0, int(x0 * scale) - 2) : int(x1 * scale) + 3,
+        ] = 0
+    line_height = typical_height(text, cell_boxes, settings) or None
+    found: list[Segment] = []
+    for x0, top, x1, bottom in cell_boxes:
+        for s in segments(text[top:bottom, x0:x1], settings, line_height, split=True):
+            found.append(Segment(s.x0 + x0, s.top + top, s.x1 + x0, s.bottom + top))
+    found.extend(segments(outside, settings, line_height, split=True))
+    clean = grey.copy()
+    clean[rule_zone > 0] = 255
+    pad = settings.line_pad_px
+    crops, boxes = [], []
+    for s in found:
+        crop = clean[max(0, s.top - pad) : s.bottom + pad, max(0, s.x0 - pad) : s.x1 + pad]
+        crops.append(crop)
+        boxes.append((s.x0, s.top, s.x1, s.bottom))
+    return _Layout(grey, rules, tables, crops, boxes)
+
+
+def _glyphs(layout: _Layout, readings: list[Reading], scale: float, settings: ScanSettings) -> list[Glyph]:
+    glyphs: list[Glyph] = []
+    for crop, box, reading in zip(layout.crops, layout.boxes, readings, strict=True):
+        text, conf = reading.text.strip(), reading.conf
+        if not text:
+            continue
+        operator = read_operator(crop, text, settings)
+        if operator is not None:
+            text, conf = operator
+        text, conf = correct(text, conf)
+        x0, top, x1, bottom = (v / scale for v in box)
+        glyphs.extend(
+            line_glyphs(text, (x0, top, x1, bottom), conf, settings.cjk_advance, settings.narrow_advance)
+        )
+    return glyphs

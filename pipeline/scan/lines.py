@@ -1,0 +1,83 @@
+"""Text lines inside a box of the page image, found by projection.
+
+Inside a cell the rows holding ink form bands (a text line each); a band's columns holding ink
+give its extent, split where a gap wider than `segment_gap_em` line heights opens (two fields on
+one line above a table: `预算年度：2025      单位：万元`). Bands split by a glyph's own white
+(二, 三, a line of ＝) are joined again when together they are no taller than a line.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from pipeline.scan.settings import ScanSettings
+
+
+class Segment(NamedTuple):
+    """A run of text on one line, in pixels of the page image (x1, bottom exclusive)."""
+
+    x0: int
+    top: int
+    x1: int
+    bottom: int
+
+
+def _runs(profile: np.ndarray, max_gap: int) -> list[tuple[int, int]]:
+    """[start, end) runs of non-zero entries, runs separated by at most max_gap zeros joined."""
+    on = np.flatnonzero(profile)
+    if not len(on):
+        return []
+    breaks = np.flatnonzero(np.diff(on) > max_gap + 1)
+    starts = np.concatenate(([on[0]], on[breaks + 1]))
+    ends = np.concatenate((on[breaks], [on[-1]])) + 1
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def bands(
+    mask: np.ndarray, settings: ScanSettings, line_height: float | None = None
+) -> list[tuple[int, int]]:
+    """Text-line bands [top, bottom) of a box's ink (rows), fragments of one line joined."""
+    rows = np.count_nonzero(mask, axis=1)
+    found = _runs(rows, settings.line_gap_px)
+    if line_height and len(found) > 1:
+        joined = [found[0]]
+        for top, bottom in found[1:]:
+            ptop, pbottom = joined[-1]
+            if top - pbottom <= 0.45 * line_height and bottom - ptop <= 1.15 * line_height:
+                joined[-1] = (ptop, bottom)
+            else:
+                joined.append((top, bottom))
+        found = joined
+    return [(t, b) for t, b in found if int(rows[t:b].sum()) >= settings.min_ink_px**2]
+
+
+def segments(
+    mask: np.ndarray, settings: ScanSettings, line_height: float | None = None, split: bool = True
+) -> list[Segment]:
+    """The text segments of a box (mask cropped to it), in the box's pixels, top to bottom."""
+    out: list[Segment] = []
+    for top, bottom in bands(mask, settings, line_height):
+        cols = np.count_nonzero(mask[top:bottom], axis=0)
+        gap = int(settings.segment_gap_em * (bottom - top)) if split else mask.shape[1]
+        for x0, x1 in _runs(cols, max(1, gap)):
+            part = mask[top:bottom, x0:x1]
+            rows = np.flatnonzero(np.count_nonzero(part, axis=1))
+            if not len(rows) or np.count_nonzero(part) < settings.min_ink_px**2:
+                continue
+            out.append(Segment(x0, top + int(rows[0]), x1, top + int(rows[-1]) + 1))
+    return out
+
+
+def typical_height(mask: np.ndarray, boxes: list[tuple[int, int, int, int]], settings: ScanSettings) -> float:
+    """The median height of the text bands in these boxes (px): one line of body text."""
+    heights = []
+    for x0, top, x1, bottom in boxes:
+        for t, b in bands(mask[top:bottom, x0:x1], settings):
+            heights.append(b - t)
+    if not heights:
+        return 0.0
+    heights.sort()
+    upper = heights[len(heights) // 4 :]  # a line of 二 or of dots is lower than a line of text
+    return float(np.median(upper))

@@ -1,0 +1,119 @@
+"""Text-line recognition with the PP-OCRv4 recognition model that ships inside rapidocr_onnxruntime.
+
+Only the recognition model runs: the lines come from the page's own geometry (cells, projection),
+so no detection pass over the whole page is needed. The model and its character list (stored in
+the .onnx file's metadata) load once per process; onnxruntime runs single-threaded by default, so
+CPU-seconds are honest and worker processes scale. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from importlib import resources
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+MODEL = "ch_PP-OCRv4_rec_infer.onnx"
+_STRIDE = 8  # input columns per output step of the model
+_lock = threading.Lock()
+
+
+class Reading(NamedTuple):
+    text: str
+    conf: float  # mean probability of the characters read (0 when nothing was read)
+    probs: tuple[float, ...]  # one per character of text
+    steps: tuple[float, ...]  # each character's centre, as a share (0..1) of the crop's width
+
+
+class Recognizer:
+    """One onnxruntime session of the recognition model and its character list."""
+
+    def __init__(self, threads: int = 1, height: int = 48, batch: int = 16, batch_columns: int = 640) -> None:
+        path = resources.files("rapidocr_onnxruntime") / "models" / MODEL
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 4
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        providers = ["CPUExecutionProvider"]
+        if "CUDAExecutionProvider" in ort.get_available_providers():
+            providers.insert(0, "CUDAExecutionProvider")
+        with resources.as_file(path) as model:
+            self.session = ort.InferenceSession(str(model), sess_options=options, providers=providers)
+        meta = self.session.get_modelmeta().custom_metadata_map
+        self.chars = ["", *meta["character"].splitlines(), " "]  # CTC blank first, space last
+        self.height = height
+        self.batch = batch
+        self.batch_columns = batch_columns  # wider batches run slower per column (cache)
+        self.input = self.session.get_inputs()[0].name
+
+    def __call__(self, crops: list[np.ndarray]) -> list[Reading]:
+        """Read grey (H×W uint8) line crops; the result keeps the crops' order."""
+        out: list[Reading] = [Reading("", 0.0, (), ())] * len(crops)
+        if not crops:
+            return out
+        widths = [self._width(c) for c in crops]
+        order = sorted(range(len(crops)), key=lambda i: widths[i])
+        start = 0
+        while start < len(order):
+            # a batch of similar widths, capped in pixels so one long line does not pad many short ones
+            end = start + 1
+            while (
+                end < len(order)
+                and end - start < self.batch
+                and widths[order[end]] * (end - start + 1) <= self.batch_columns
+            ):
+                end += 1
+            part = order[start:end]
+            width = max(widths[i] for i in part)
+            batch = np.zeros((len(part), 3, self.height, width), dtype=np.float32)
+            for row, i in enumerate(part):
+                image = cv2.resize(crops[i], (widths[i], self.height), interpolation=cv2.INTER_AREA
+                                   if crops[i].shape[0] > self.height else cv2.INTER_LINEAR)  # fmt: skip
+                batch[row, :, :, : widths[i]] = image.astype(np.float32) / 127.5 - 1.0
+            with _lock if self.session.get_providers()[0] != "CPUExecutionProvider" else _null:
+                preds = self.session.run(None, {self.input: batch})[0]
+            for row, i in enumerate(part):
+                out[i] = self._decode(preds[row], widths[i])
+            start = end
+        return out
+
+    def _width(self, crop: np.ndarray) -> int:
+        h, w = crop.shape[:2]
+        return max(_STRIDE, int(np.ceil(self.height * w / max(1, h))))
+
+    def _decode(self, pred: np.ndarray, width: int) -> Reading:
+        steps = min(pred.shape[0], int(np.ceil(width / _STRIDE)) + 1)
+        pred = pred[:steps]
+        index = pred.argmax(axis=1)
+        prob = pred[np.arange(steps), index]
+        keep = index != 0
+        keep[1:] &= index[1:] != index[:-1]
+        positions = np.nonzero(keep)[0]
+        if not len(positions):
+            return Reading("", 0.0, (), ())
+        text = "".join(self.chars[k] for k in index[positions])
+        probs = tuple(float(p) for p in prob[positions])
+        centres = tuple(min(1.0, (p + 0.5) * _STRIDE / width) for p in positions)
+        return Reading(text, float(np.mean(probs)), probs, centres)
+
+
+class _Null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_null = _Null()
+
+
+@lru_cache(maxsize=4)
+def recognizer(threads: int = 1, height: int = 48, batch: int = 16, batch_columns: int = 640) -> Recognizer:
+    """The process's recognizer for these settings (the model loads once)."""
+    return Recognizer(threads, height, batch, batch_columns)

@@ -1,0 +1,60 @@
+"""Every tolerance of the scanned-page reader, in one frozen dataclass.
+
+Lengths are in points (1/72 inch) unless the name says px; the reader converts them with the
+page image's own resolution, so the same settings serve a 150-dpi and a 300-dpi scan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    # --- image (image.py)
+    default_dpi: float = 200.0  # when the page holds no image to take the resolution from
+    min_dpi: float = 150.0  # a stored image coarser than this is rendered up to it
+    max_dpi: float = 300.0  # and a finer one down to this
+    max_side_px: int = 5000  # the rendered page's longer side never exceeds this (downscaled)
+    max_image_pixels: int = 150_000_000  # a stored image larger than this is refused, not decoded
+    seal_red_margin: int = 60  # colour scans: red exceeding green and blue by this is a seal's ink
+
+    # --- orientation and skew (orient.py)
+    max_skew: float = 5.0  # degrees searched either way
+    skew_step: float = 0.25  # coarse search step, degrees
+    skew_fine_step: float = 0.05  # fine search step around the coarse best, degrees
+    skew_work_px: int = 900  # the skew search runs on the page scaled to this longer side
+    min_skew: float = 0.08  # a skew smaller than this is left alone (no resampling)
+    flip_probe_lines: int = 6  # text lines recognised both ways to tell 0° from 180°
+
+    # --- binarisation and ruling lines (rules.py)
+    binarize_block_pt: float = 14.0  # adaptive threshold's neighbourhood
+    binarize_offset: int = 18  # grey levels under the neighbourhood mean that count as ink
+    rule_min_length_pt: float = 20.0  # a straight run at least this long is a rule, not a stroke
+    rule_seed_length_pt: float = 10.0  # runs shorter than this are text before gaps are closed
+    rule_gap_pt: float = 3.0  # a broken rule's gaps up to this are closed
+    rule_max_thickness_pt: float = 4.0  # a thicker straight band is a filled area, not a rule
+    streak_margin_pt: float = 24.0  # a rule running this far past the table on both ends is a streak
+    cell_snap_pt: float = 3.0  # rules this close are one (scanned rules wobble by a pixel or two)
+
+    # --- text lines (lines.py)
+    min_ink_px: int = 3  # a band or blob thinner than this is noise
+    line_gap_px: int = 1  # rows of ink separated by at most this many empty rows are one line
+    segment_gap_em: float = 1.6  # outside tables, a gap this many line heights wide splits a line
+    line_pad_px: int = 4  # white margin kept around a line crop
+    rule_clearance_px: int = 2  # ink this close to a ruling line belongs to the rule
+
+    # --- recognition (recognize.py)
+    rec_height: int = 48  # the model's input height
+    rec_batch: int = 16  # line crops recognised in one call (sorted by width first)
+    rec_batch_columns: int = 640  # and at most this many input columns in all (wider runs slower)
+    rec_threads: int = 1  # onnxruntime intra-op threads: CPU-seconds stay honest, workers scale
+    same_ink_tolerance: float = 0.04  # crops whose ink differs by at most this share are read once
+    cjk_advance: float = 1.0  # a CJK character's width in line heights
+    narrow_advance: float = 0.55  # an ASCII character's width in line heights
+
+    # --- operators and vocabulary (operators.py, vocabulary.py)
+    operator_match: float = 0.55  # a shape correlating at least this well with a template is that operator
+
+
+DEFAULT = ScanSettings()
