@@ -26,6 +26,7 @@ from pipeline.scan.image import PageImage, ScanLimitError, render_page
 from pipeline.scan.lines import Segment, segments, typical_height
 from pipeline.scan.operators import read_operator
 from pipeline.scan.orient import deskew, estimate_skew, flip_score, lies_on_side, turn
+from pipeline.scan.punctuation import fix_widths
 from pipeline.scan.recognize import Reading, recognizer
 from pipeline.scan.route import needs_image
 from pipeline.scan.rules import Rules, find_rules, text_ink
@@ -55,6 +56,7 @@ class _Layout:
     tables: list[Table]
     crops: list[np.ndarray]
     boxes: list[tuple[int, int, int, int]]  # x0, top, x1, bottom in px of each crop's ink
+    line_height: float  # px: a line of body text (0 when the page has none)
 
 
 def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) -> ScannedPage:
@@ -154,19 +156,19 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
         crop = clean[max(0, s.top - pad) : s.bottom + pad, max(0, s.x0 - pad) : s.x1 + pad]
         crops.append(crop)
         boxes.append((s.x0, s.top, s.x1, s.bottom))
-    return _Layout(grey, rules, tables, crops, boxes)
+    return _Layout(grey, rules, tables, crops, boxes, line_height or 0.0)
 
 
 def _glyphs(layout: _Layout, readings: list[Reading], scale: float, settings: ScanSettings) -> list[Glyph]:
     glyphs: list[Glyph] = []
     for crop, box, reading in zip(layout.crops, layout.boxes, readings, strict=True):
-        text, conf = reading.text.strip(), reading.conf
+        shaped = read_operator(crop, reading, layout.line_height)
+        if shaped is not None:
+            reading = shaped
+        reading = fix_widths(crop, reading, layout.line_height, settings.full_width_gap_em)
+        text, conf = correct(reading.text.strip(), reading.conf)
         if not text:
             continue
-        operator = read_operator(crop, text, settings)
-        if operator is not None:
-            text, conf = operator
-        text, conf = correct(text, conf)
         x0, top, x1, bottom = (v / scale for v in box)
         glyphs.extend(
             line_glyphs(text, (x0, top, x1, bottom), conf, settings.cjk_advance, settings.narrow_advance)

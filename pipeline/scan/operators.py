@@ -1,11 +1,153 @@
-"""Placeholder: operators by shape (filled in below)."""
+"""Comparison operators and lone dashes read by their shape.
+
+The recognition model reads `≥` as M or N, `≤` as S or nothing, `<=` as ^Ⅱ, and a lone `-` as
+nothing. These marks are simple figures, so they are read here from the line crop's connected
+components: a bar (`-`), two equal bars close together (`=`), a chevron open to one side (`<`,
+`>`), a chevron over a bar (`≤`, `≥`). Only the start of a line is read this way (an operator
+column's cell, or a value printed with its operator: `≥95%`, `>=21933人`); the recognised
+characters standing over the figures give way to them.
+"""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import cv2
 import numpy as np
 
-from pipeline.scan.settings import ScanSettings
+from pipeline.scan.recognize import Reading
+
+SHAPE_CONF = 0.95  # how sure a figure read by shape is
 
 
-def read_operator(crop: np.ndarray, text: str, settings: ScanSettings) -> tuple[str, float] | None:
+class _Blob(NamedTuple):
+    x0: int
+    top: int
+    x1: int
+    bottom: int
+    mask: np.ndarray  # the component's own pixels in its box
+
+    @property
+    def w(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def h(self) -> int:
+        return self.bottom - self.top
+
+
+def _blobs(crop: np.ndarray) -> list[_Blob]:
+    ink = (crop < 150).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    out = []
+    for k in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[k])
+        if area < 3:
+            continue
+        out.append(_Blob(x, y, x + w, y + h, labels[y : y + h, x : x + w] == k))
+    return sorted(out, key=lambda b: b.x0)
+
+
+def _clusters(blobs: list[_Blob]) -> list[list[_Blob]]:
+    """Blobs standing over one another (the two bars of =, a chevron over its bar): one figure."""
+    groups: list[list[_Blob]] = []
+    for b in blobs:
+        if groups:
+            g = groups[-1]
+            x0, x1 = min(o.x0 for o in g), max(o.x1 for o in g)
+            overlap = min(x1, b.x1) - max(x0, b.x0)
+            if overlap > 0.3 * min(b.w, x1 - x0):
+                g.append(b)
+                continue
+        groups.append([b])
+    return groups
+
+
+def _bar(b: _Blob, em: float) -> bool:
+    return b.w >= 2.2 * b.h and b.h <= 0.22 * em
+
+
+def _chevron(b: _Blob, em: float) -> str | None:
+    """'<' or '>' for a chevron, else None.
+
+    Its open side holds two arms' ends (ink at the top and the bottom, none in the middle); its
+    closed side, the apex (ink only around the middle). A digit 1 or 2 fails one or the other.
+    """
+    if not (0.22 * em <= b.h <= 0.8 * em and 0.22 * em <= b.w <= 0.8 * em and b.w >= 0.6 * b.h):
+        return None
+    quarter = max(1, b.w // 4)
+    left, right = b.mask[:, :quarter], b.mask[:, -quarter:]
+    if _open_side(left) and _apex(right):
+        return ">"
+    if _open_side(right) and _apex(left):
+        return "<"
     return None
+
+
+def _open_side(side: np.ndarray) -> bool:
+    rows = side.any(axis=1)
+    h = len(rows)
+    third = max(1, h // 3)
+    return bool(
+        rows[:third].any() and rows[-third:].any() and not rows[int(0.4 * h) : int(np.ceil(0.6 * h))].any()
+    )
+
+
+def _apex(side: np.ndarray) -> bool:
+    rows = np.flatnonzero(side.any(axis=1))
+    h = side.shape[0]
+    return bool(len(rows)) and rows[0] >= 0.2 * h and rows[-1] <= 0.8 * h
+
+
+def _figure(group: list[_Blob], em: float) -> str | None:
+    parts = sorted(group, key=lambda b: b.top)
+    if len(parts) == 1:
+        b = parts[0]
+        if _bar(b, em):
+            return "-" if b.w <= 0.6 * em else None
+        return _chevron(b, em)
+    if len(parts) == 2:
+        upper, lower = parts
+        gap = lower.top - upper.bottom
+        if _bar(upper, em) and _bar(lower, em):
+            ratio = min(upper.w, lower.w) / max(upper.w, lower.w)
+            aligned = abs(upper.x0 - lower.x0) <= 0.1 * em + 1
+            return "=" if ratio >= 0.88 and aligned and 0 < gap <= 0.45 * em else None
+        if _bar(lower, em) or (lower.w >= 2.0 * lower.h and lower.h <= 0.3 * em):
+            shape = _chevron(upper, em)
+            if shape and lower.w >= 0.6 * upper.w and gap <= 0.35 * em:
+                return "≥" if shape == ">" else "≤"
+    return None
+
+
+def read_operator(crop: np.ndarray, reading: Reading, em: float) -> Reading | None:
+    """The reading with the operator figures at the line's start read by shape; None when there are none."""
+    blobs = _blobs(crop)
+    if not blobs or em <= 0:
+        return None
+    groups = _clusters(blobs)
+    prefix = ""
+    end = 0
+    for group in groups[:2]:
+        figure = _figure(group, em)
+        if figure is None or (figure == "-" and prefix):
+            break
+        prefix += figure
+        end = max(b.x1 for b in group)
+    if not prefix:
+        return None
+    if prefix == "-" and len(groups) > 1:
+        return None  # a dash before more text is the recogniser's to read (-5%, 2024-2025)
+    if len(groups) > len(prefix) and _figure(groups[len(prefix)], em) in ("<", ">"):
+        return None  # 《 or a run of chevrons: not an operator
+    width = crop.shape[1]
+    kept = [
+        (ch, p, s)
+        for ch, p, s in zip(reading.text, reading.probs, reading.steps, strict=True)
+        if s * width > end + 0.1 * em
+    ]
+    probs = [p for _, p, _ in kept]
+    conf = min(SHAPE_CONF, float(np.mean(probs))) if probs else SHAPE_CONF
+    text = prefix + "".join(ch for ch, _, _ in kept)
+    steps = tuple(end / 2 / width for _ in prefix) + tuple(s for _, _, s in kept)
+    return Reading(text, conf, tuple(SHAPE_CONF for _ in prefix) + tuple(probs), steps)

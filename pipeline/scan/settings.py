@@ -53,7 +53,8 @@ class ScanSettings:
     cjk_advance: float = 1.0  # a CJK character's width in line heights
     narrow_advance: float = 0.55  # an ASCII character's width in line heights
 
-    # --- operators and vocabulary (operators.py, vocabulary.py)
+    # --- operators, punctuation and vocabulary (operators.py, punctuation.py, vocabulary.py)
+    full_width_gap_em: float = 0.45  # white beside a mark wider than this: a full-width mark (，not ,)
     operator_match: float = 0.55  # a shape correlating at least this well with a template is that operator
 
 

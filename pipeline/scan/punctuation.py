@@ -1,0 +1,51 @@
+"""Half-width or full-width punctuation, told by the white around the mark.
+
+The recogniser reads `,` and `，` (`:` and `：`, `(` and `（` …) as whichever its training saw
+more often, but the CONTRACT keeps text as printed. A full-width mark sits in a whole em box —
+its white reaches half an em or more beside it — where a half-width one stands close between its
+neighbours. A mark at either end of its line has only one neighbour and keeps the recogniser's
+reading.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.scan.recognize import Reading
+
+PAIRS = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}
+_NARROW = {wide: narrow for narrow, wide in PAIRS.items()}
+
+
+def _runs(columns: np.ndarray) -> list[tuple[int, int]]:
+    on = np.flatnonzero(columns)
+    if not len(on):
+        return []
+    breaks = np.flatnonzero(np.diff(on) > 1)
+    starts = np.concatenate(([on[0]], on[breaks + 1]))
+    ends = np.concatenate((on[breaks], [on[-1]])) + 1
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def fix_widths(crop: np.ndarray, reading: Reading, em: float, full_width_gap: float = 0.45) -> Reading:
+    """The reading with each mark's width (half or full) as its surrounding white shows."""
+    if em <= 0 or not any(ch in PAIRS or ch in _NARROW for ch in reading.text):
+        return reading
+    runs = _runs((crop < 150).any(axis=0))
+    if len(runs) < 3:
+        return reading
+    width = crop.shape[1]
+    chars = list(reading.text)
+    for k, (ch, step) in enumerate(zip(reading.text, reading.steps, strict=True)):
+        if ch not in PAIRS and ch not in _NARROW:
+            continue
+        centre = step * width
+        r = min(range(len(runs)), key=lambda i: 0 if runs[i][0] <= centre < runs[i][1] else
+                min(abs(runs[i][0] - centre), abs(runs[i][1] - centre)))  # fmt: skip
+        if r == 0 or r == len(runs) - 1:
+            continue
+        white = (runs[r][0] - runs[r - 1][1]) + (runs[r + 1][0] - runs[r][1])
+        wide = white > full_width_gap * em
+        chars[k] = PAIRS.get(ch, ch) if wide else _NARROW.get(ch, ch)
+    text = "".join(chars)
+    return reading if text == reading.text else reading._replace(text=text)
