@@ -71,10 +71,14 @@ def _chevron(b: _Blob, em: float) -> str | None:
     """'<' or '>' for a chevron, else None.
 
     Its open side holds two arms' ends (ink at the top and the bottom, none in the middle); its
-    closed side, the apex (ink only around the middle). A digit 1 or 2 fails one or the other.
+    closed side, the apex (ink only around the middle); and it is the same upside down. A digit
+    1, 2 or 4 fails one or the other.
     """
     if not (0.22 * em <= b.h <= 0.8 * em and 0.22 * em <= b.w <= 0.8 * em and b.w >= 0.6 * b.h):
         return None
+    mirrored = b.mask[::-1]
+    if np.count_nonzero(b.mask & mirrored) < 0.5 * np.count_nonzero(b.mask | mirrored):
+        return None  # a chevron is the same upside down; a 4 or a 7 is not
     quarter = max(1, b.w // 4)
     left, right = b.mask[:, :quarter], b.mask[:, -quarter:]
     if _open_side(left) and _apex(right):
@@ -141,10 +145,11 @@ def read_operator(crop: np.ndarray, reading: Reading, em: float) -> Reading | No
     if len(groups) > len(prefix) and _figure(groups[len(prefix)], em) in ("<", ">"):
         return None  # 《 or a run of chevrons: not an operator
     width = crop.shape[1]
+    whole = len(groups) == len(prefix)  # the line is nothing but figures
     kept = [
         (ch, p, s)
         for ch, p, s in zip(reading.text, reading.probs, reading.steps, strict=True)
-        if s * width > end + 0.1 * em
+        if not whole and s * width > end + 0.1 * em
     ]
     probs = [p for _, p, _ in kept]
     conf = min(SHAPE_CONF, float(np.mean(probs))) if probs else SHAPE_CONF

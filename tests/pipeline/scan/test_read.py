@@ -1,0 +1,90 @@
+"""read_scanned_page on image-only copies of digital fixture pages: the same cells, the same text."""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from pipeline.scan import ScanLimitError, ScanSettings, read_scanned_page
+from tests.pipeline.scan.pages import (
+    compare,
+    digital_objects,
+    huge_image_pdf,
+    image_pdf,
+    page_image,
+    scan_bytes,
+)
+
+GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "golden"
+GRID = str(GOLDEN / "layout-disclosure-grid")
+PAGES = [
+    (f"{GRID}/grid-2022-odd-cells.pdf", 0),
+    (f"{GRID}/grid-2023-portrait.pdf", 0),
+    (str(GOLDEN / "layout-unit-before-operator" / "ubo-2023.pdf"), 0),
+]
+AGREEMENT = 0.99
+
+
+@cache
+def _image(path: str, index: int) -> Image.Image:
+    return page_image(path, index)
+
+
+@pytest.mark.parametrize(("path", "index"), PAGES, ids=lambda v: str(v).rsplit("/", 1)[-1])
+def test_scanned_copy_reads_like_the_digital_page(path: str, index: int) -> None:
+    scanned = scan_bytes(image_pdf(_image(path, index)))
+    result = compare(digital_objects(path, index), scanned.objects)
+    assert result.matched == result.cells, "every digital cell has a scanned cell with the same box"
+    assert result.same_text >= AGREEMENT * result.cells, result.wrong
+    assert scanned.rotation == 0 and scanned.skew == 0.0
+    assert all(g.conf is not None and 0.0 <= g.conf <= 1.0 for g in scanned.objects.glyphs)
+    print(f"{path}: {result.same_text}/{result.cells} cells, {scanned.seconds:.2f} CPU-s")
+
+
+@pytest.mark.parametrize(
+    ("name", "turn"),
+    [("on its side", lambda im: im.rotate(90, expand=True)),  # counter-clockwise: turned back clockwise ("upside down", lambda im: im.rotate(180)),
+     ("skewed 3°", lambda im: im.rotate(3, fillcolor=255, resample=Image.BILINEAR))],
+)  # fmt: skip
+def test_turned_and_skewed_copies_read_the_same(name: str, turn) -> None:
+    path, index = PAGES[0]
+    scanned = scan_bytes(image_pdf(turn(_image(path, index))))
+    result = compare(digital_objects(path, index), scanned.objects)
+    assert result.matched == result.cells
+    assert result.same_text >= AGREEMENT * result.cells, result.wrong
+    expected = {"on its side": 90, "upside down": 180, "skewed 3°": 0}[name]
+    assert scanned.rotation == expected
+    if name == "skewed 3°":
+        assert scanned.skew == pytest.approx(3.0, abs=0.1)
+
+
+def test_blank_page_gives_nothing() -> None:
+    scanned = scan_bytes(image_pdf(Image.new("L", (1654, 2339), 255)))
+    assert scanned.objects.glyphs == [] and scanned.objects.edges == []
+    assert scanned.min_conf is None
+
+
+def test_huge_image_is_refused_fast() -> None:
+    data = huge_image_pdf(20_000, 20_000)
+    started = time.perf_counter()
+    with pytest.raises(ScanLimitError, match="Mpx"):
+        scan_bytes(data)
+    assert time.perf_counter() - started < 2.0
+
+
+def test_large_page_is_rendered_smaller_with_a_note() -> None:
+    data = huge_image_pdf(6_000, 8_000)  # 48 Mpx: within the limit, above max_side_px at its dpi
+    pdf = pdfium.PdfDocument(data)
+    try:
+        started = time.process_time()
+        scanned = read_scanned_page(pdf[0], ScanSettings(max_side_px=1200, max_dpi=1000))
+    finally:
+        pdf.close()
+    assert scanned.dpi <= 1200 / 842 * 72 + 0.01
+    assert any("size limit" in note for note in scanned.notes)
+    assert time.process_time() - started < 5.0
