@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
@@ -12,6 +13,7 @@ from pipeline.extract.grid import fill_cells, find_tables
 from pipeline.extract.objects import PageObjects, read_page
 from pipeline.scan import ScannedPage, read_scanned_page
 from pipeline.scan.settings import DEFAULT, ScanSettings
+from tests.fixtures.bombs import build_pdf, stream
 
 
 def page_image(path: str, index: int, dpi: float = 200.0) -> Image.Image:
@@ -82,39 +84,24 @@ def compare(digital: PageObjects, scanned: PageObjects, tolerance: float = 3.0) 
 def huge_image_pdf(width_px: int, height_px: int) -> bytes:
     """A one-page PDF whose only content is a bitonal image of the given size (zeros, Flate).
 
-    Written by hand, row block by row block, so that the test itself never holds the image.
+    Compressed row block by row block, so that the test itself never holds the image.
     """
-    import zlib
-
     packer = zlib.compressobj(9)
     row = bytes((width_px + 7) // 8)
-    block = row * 512
-    chunks = []
-    for start in range(0, height_px, 512):
-        chunks.append(packer.compress(block if start + 512 <= height_px else row * (height_px - start)))
+    chunks = [packer.compress(row * min(512, height_px - start)) for start in range(0, height_px, 512)]
     chunks.append(packer.flush())
-    stream = b"".join(chunks)
-    content = b"q 595 0 0 842 0 0 cm /Im0 Do Q"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 4 0 R >> >> "
-        b"/Contents 5 0 R >>",
-        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
-        b"/BitsPerComponent 1 /Decode [1 0] /Filter /FlateDecode /Length %d >>\nstream\n"
-        % (width_px, height_px, len(stream))
-        + stream
-        + b"\nendstream",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    image = b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray " % (
+        width_px,
+        height_px,
+    )
+    image += b"/BitsPerComponent 1 /Decode [1 0] /Filter /FlateDecode "
+    return build_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            b"/Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>",
+            stream(b"".join(chunks), image),
+            stream(b"q 595 0 0 842 0 0 cm /Im0 Do Q"),
+        ]
+    )
