@@ -98,7 +98,10 @@ def project_bands(cells: list[Cell]) -> list[tuple[float, float]]:
     `项目名称：…` across the grid, or a `项目名称 | …` pair. One grid then holds many projects."""
     bands: list[tuple[float, float]] = []
     for cell in cells:
-        inline = _line_pairs(cell.text.strip())
+        text = cell.text
+        if len(text) > 16 and ":" not in text and "：" not in text:
+            continue  # data: neither a short label nor a `label：value` line
+        inline = _line_pairs(text.strip())
         label = inline[0][0] if inline else (cell.text if is_info_label(cell.text) else "")
         found = info_field(label) if label else None
         if found is None or found[0] not in ("project", "project_code"):
@@ -224,12 +227,16 @@ def _looks_like_title(line: str) -> bool:
 # --------------------------------------------------------------------------- totals
 
 
+_TOTAL_INITIALS = frozenset("总合自综评等绩")  # 总分 合计 自评得分 综合得分 评价结论 等级 绩效等级
+
+
 def read_totals(cells: list[Cell], score_span: tuple[float, float] | None) -> tuple[str, str]:
     """(总分, 评价结论) from the cells under a grid: the number in the 得分 column of the 总分 line
     (else its last number), and the text beside 评价结论."""
     total = conclusion = ""
     filled = [c for c in cells if c.text.strip()]
-    for label in sorted(filled, key=lambda c: (c.top, c.x0)):
+    labels = [c for c in filled if c.text.lstrip()[:1] in _TOTAL_INITIALS]  # cheap: most cells are data
+    for label in sorted(labels, key=lambda c: (c.top, c.x0)):
         if is_total_label(label.text) and not total:
             right = sorted(
                 (c for c in filled if c.x0 >= label.x1 - 1 and _same_band(label, c)), key=lambda c: c.x0

@@ -13,6 +13,8 @@ understood are named, so the document's notes can say what was left out.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from pipeline.extract.grid import Cell, Table
@@ -83,7 +85,7 @@ class Grid:
 
 def find_grids(table: Table, min_hits: int) -> list[Grid]:
     """Every indicator grid of the table, top to bottom (a repeated header starts another)."""
-    meanings = {id(c): header_meaning(c.text) for c in table.cells}
+    meanings = _Meanings()
     level_tops = sorted({round(c.top, 1) for c in table.cells if _key(meanings, c) in LEVELS})
     grids: list[Grid] = []
     for y in level_tops:
@@ -95,12 +97,41 @@ def find_grids(table: Table, min_hits: int) -> list[Grid]:
     return grids
 
 
-def _key(meanings: dict[int, Meaning | None], cell: Cell) -> str | None:
-    m = meanings[id(cell)]
+class _Meanings(dict[int, "Meaning | None"]):
+    """Header meanings of cells, looked up once each and only when asked: most cells are data."""
+
+    def of(self, cell: Cell) -> Meaning | None:
+        found = self.get(id(cell), _UNSET)
+        if found is _UNSET:
+            found = self[id(cell)] = _meaning(cell.text)
+        return found  # type: ignore[return-value]
+
+
+_UNSET = object()
+_ARTEFACT = re.compile("[\u2e80-\u2fdf\uf900-\ufaff]")  # Kangxi radicals, compatibility ideographs
+_HINTS = ("级", "指标", "标准", "单位", "项目", "目标", "值", "权重", "分", "性质", "符号", "率", "原因", "说明",
+          "解释", "备注", "名称", "代码", "编码", "金额", "预算", "资金", "计量", "度量", "实际", "完成", "符", "方向")  # fmt: skip
+
+
+def _meaning(text: str) -> Meaning | None:
+    """A header word has at most a few words and names one of the header vocabulary's roots."""
+    if len(text) > 30:
+        return None
+    if not any(h in text for h in _HINTS):
+        if not _ARTEFACT.search(text):
+            return None
+        folded = unicodedata.normalize("NFKC", text)  # ⽬标 (a Kangxi radical) reads 目标
+        if not any(h in folded for h in _HINTS):
+            return None
+    return header_meaning(text)
+
+
+def _key(meanings: _Meanings, cell: Cell) -> str | None:
+    m = meanings.of(cell)
     return m.key if m else None
 
 
-def _grid_at(cells: list[Cell], y: float, meanings: dict[int, Meaning | None], min_hits: int) -> Grid | None:
+def _grid_at(cells: list[Cell], y: float, meanings: _Meanings, min_hits: int) -> Grid | None:
     levels = [c for c in cells if abs(c.top - y) <= _TOL and _key(meanings, c) in LEVELS]
     bottom = max(c.bottom for c in levels)
     while True:  # level cells of lower header rows (一级 above, 二级/三级 under a group) belong too
@@ -110,7 +141,7 @@ def _grid_at(cells: list[Cell], y: float, meanings: dict[int, Meaning | None], m
             break
         bottom = deepest
     line = y + 2 * _TOL
-    spanning = [c for c in cells if c.top <= line and line <= c.bottom <= bottom + _TOL and meanings[id(c)]]
+    spanning = [c for c in cells if c.top <= line and line <= c.bottom <= bottom + _TOL and meanings.of(c)]
     top = _extend_up(cells, min(c.top for c in spanning), meanings)
     in_header = [c for c in cells if c.top >= top - _TOL and c.bottom <= bottom + _TOL]
     keys = {k for c in in_header if (k := _key(meanings, c))}
@@ -125,7 +156,7 @@ def _grid_at(cells: list[Cell], y: float, meanings: dict[int, Meaning | None], m
     return Grid(tuple(columns), top, bottom, period, tuple(unknown), frozenset(c.key for c in columns))
 
 
-def _extend_up(cells: list[Cell], top: float, meanings: dict[int, Meaning | None]) -> float:
+def _extend_up(cells: list[Cell], top: float, meanings: _Meanings) -> float:
     """Header rows above the first one found: a band of nothing but header words (绩效指标, 中期目标)."""
     while True:
         band = [c for c in cells if abs(c.bottom - top) <= _TOL]
@@ -150,13 +181,13 @@ def _side_period(cells: list[Cell]) -> str | None:
     return None
 
 
-def _columns(header: list[Cell], meanings: dict[int, Meaning | None]) -> tuple[list[Column], list[str]]:
+def _columns(header: list[Cell], meanings: _Meanings) -> tuple[list[Column], list[str]]:
     leaves = [c for c in header if not any(_under(o, c) for o in header if o is not c)]
     leaves.sort(key=lambda c: c.x0)
     found: list[tuple[Column, int]] = []
     unknown: list[str] = []
     for leaf in leaves:
-        meaning = meanings[id(leaf)]
+        meaning = meanings.of(leaf)
         if meaning is None:
             if clean(leaf.text):
                 unknown.append(clean(leaf.text))

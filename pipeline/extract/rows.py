@@ -82,22 +82,23 @@ def page_rows(
         return []
     found.sort(key=lambda item: (item[0], item[1]))
     first_top = min(c.top for c in found[0][2].values())
+    refs: dict[tuple[str, int], CellRef] = {}  # a merged cell gives the same reference to every row
+
+    def ref(key: str, c: Cell) -> CellRef:
+        made = refs.get((key, id(c)))
+        if made is None:
+            at_bottom = c.bottom >= table_bottom - 1.0
+            made = refs[(key, id(c))] = CellRef(
+                c.text,
+                (page, numbers[id(c)]),
+                c.top <= first_top + 1.0,
+                at_bottom,
+                key in _MAY_CUT and at_bottom and ends_short(c),
+            )
+        return made
+
     return [
-        GridRow(
-            page,
-            {
-                key: CellRef(
-                    c.text,
-                    (page, numbers[id(c)]),
-                    c.top <= first_top + 1.0,
-                    c.bottom >= table_bottom - 1.0,
-                    key in _MAY_CUT and c.bottom >= table_bottom - 1.0 and ends_short(c),
-                )
-                for key, c in row.items()
-            },
-            period,
-            facts,
-        )
+        GridRow(page, {key: ref(key, c) for key, c in row.items()}, period, facts)
         for _, _, row, period in found
     ]
 
@@ -159,6 +160,13 @@ def _is_noise(texts: list[str], row_text: str, row: dict[str, Cell], side_by_sid
         return True
     if side_by_side and not clean(row_text):
         return True
-    labels = sum(1 for t in texts if (m := exact_meaning(t)) is not None and m.key is not None)
-    row_meaning = exact_meaning(row_text)
-    return labels >= 2 or (row_meaning is not None and row_meaning.key is not None)
+    labels = sum(1 for t in texts if _names_a_column(t))
+    return labels >= 2 or _names_a_column(row_text)
+
+
+def _names_a_column(text: str) -> bool:
+    """A header word repeated as data (rule P2); long texts are data, looked up no further."""
+    if len(text) > 16:
+        return False
+    meaning = exact_meaning(text)
+    return meaning is not None and meaning.key is not None

@@ -136,3 +136,11 @@ def test_a_repeated_header_starts_a_second_grid() -> None:
         + row(60, ["产出指标", "数量指标", "b", "2"])
     )
     assert [g.bottom for g in find_grids(Table(cells), 3)] == [20, 60]
+
+
+def test_every_header_word_passes_the_cheap_filter() -> None:
+    """Cells are only looked up when they carry a hint: no header word of the vocabulary may lack one."""
+    from pipeline.extract.grids import _HINTS
+    from pipeline.extract.vocabulary import _EXACT
+
+    assert [k for k in _EXACT if not any(h in k for h in _HINTS)] == []
