@@ -166,7 +166,8 @@ def _glyphs(layout: _Layout, readings: list[Reading], scale: float, settings: Sc
         if shaped is not None:
             reading = shaped
         reading = fix_widths(crop, reading, layout.line_height, settings.full_width_gap_em)
-        text, conf = correct(reading.text.strip(), reading.conf)
+        text, conf = correct(reading.text, reading.conf, reading.probs, settings.vocabulary_doubt)
+        text = text.strip()
         if not text:
             continue
         x0, top, x1, bottom = (v / scale for v in box)

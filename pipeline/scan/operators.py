@@ -3,7 +3,7 @@
 The recognition model reads `≥` as M or N, `≤` as S or nothing, `<=` as ^Ⅱ, and a lone `-` as
 nothing. These marks are simple figures, so they are read here from the line crop's connected
 components: a bar (`-`), two equal bars close together (`=`), a chevron open to one side (`<`,
-`>`), a chevron over a bar (`≤`, `≥`). Only the start of a line is read this way (an operator
+`>`), a chevron over a bar (`≤`, `≥`) or two (`≦`, `≧`); two bars a full em wide are `＝`. Only the start of a line is read this way (an operator
 column's cell, or a value printed with its operator: `≥95%`, `>=21933人`); the recognised
 characters standing over the figures give way to them.
 """
@@ -103,8 +103,27 @@ def _apex(side: np.ndarray) -> bool:
     return bool(len(rows)) and rows[0] >= 0.2 * h and rows[-1] <= 0.8 * h
 
 
+def _without_bar(b: _Blob) -> _Blob | None:
+    """The blob above a bar fused to its foot (a ≥ whose arm touches its bar), or None."""
+    fill = b.mask.sum(axis=1)
+    k = b.h
+    while k > 0 and fill[k - 1] >= 0.8 * b.w:
+        k -= 1
+    if k == b.h or k < 0.4 * b.h:
+        return None
+    rows = np.flatnonzero(fill[:k])
+    if not len(rows):
+        return None
+    k = int(rows[-1]) + 1
+    return _Blob(b.x0, b.top, b.x1, b.top + k, b.mask[:k])
+
+
 def _figure(group: list[_Blob], em: float) -> str | None:
     parts = sorted(group, key=lambda b: b.top)
+    upper = _without_bar(parts[0]) if not _bar(parts[0], em) else None
+    if upper is not None and _chevron(upper, em) and all(_bar(p, em) for p in parts[1:]) and len(parts) <= 2:
+        shape = _chevron(upper, em)
+        return ("≥" if shape == ">" else "≤") if len(parts) == 1 else ("≧" if shape == ">" else "≦")
     if len(parts) == 1:
         b = parts[0]
         if _bar(b, em):
@@ -116,11 +135,17 @@ def _figure(group: list[_Blob], em: float) -> str | None:
         if _bar(upper, em) and _bar(lower, em):
             ratio = min(upper.w, lower.w) / max(upper.w, lower.w)
             aligned = abs(upper.x0 - lower.x0) <= 0.1 * em + 1
-            return "=" if ratio >= 0.88 and aligned and 0 < gap <= 0.45 * em else None
+            if ratio >= 0.88 and aligned and 0 < gap <= 0.45 * em:
+                return "＝" if upper.w > 0.7 * em else "="
+            return None
         if _bar(lower, em) or (lower.w >= 2.0 * lower.h and lower.h <= 0.3 * em):
             shape = _chevron(upper, em)
             if shape and lower.w >= 0.6 * upper.w and gap <= 0.35 * em:
                 return "≥" if shape == ">" else "≤"
+    if len(parts) == 3 and _bar(parts[1], em) and _bar(parts[2], em):
+        shape = _chevron(parts[0], em)
+        if shape and parts[1].top - parts[0].bottom <= 0.35 * em:
+            return "≧" if shape == ">" else "≦"
     return None
 
 

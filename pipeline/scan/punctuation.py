@@ -4,7 +4,7 @@ The recogniser reads `,` and `，` (`:` and `：`, `(` and `（` …) as whichev
 more often, but the CONTRACT keeps text as printed. A full-width mark sits in a whole em box —
 its white reaches half an em or more beside it — where a half-width one stands close between its
 neighbours. A mark at either end of its line has only one neighbour and keeps the recogniser's
-reading.
+reading, except that a closing bracket follows its opening one.
 """
 
 from __future__ import annotations
@@ -47,5 +47,17 @@ def fix_widths(crop: np.ndarray, reading: Reading, em: float, full_width_gap: fl
         white = (runs[r][0] - runs[r - 1][1]) + (runs[r + 1][0] - runs[r][1])
         wide = white > full_width_gap * em
         chars[k] = PAIRS.get(ch, ch) if wide else _NARROW.get(ch, ch)
+    _pair_brackets(chars)
     text = "".join(chars)
     return reading if text == reading.text else reading._replace(text=text)
+
+
+def _pair_brackets(chars: list[str]) -> None:
+    """A closing bracket takes the width of the opening one before it (its own white is cut off at a line's end)."""
+    opening: str | None = None
+    for k, ch in enumerate(chars):
+        if ch in "(（":
+            opening = ch
+        elif ch in ")）" and opening is not None:
+            chars[k] = ")" if opening == "(" else "）"
+            opening = None

@@ -53,11 +53,50 @@ def _line_mask(ink: np.ndarray, scale: float, settings: ScanSettings, horizontal
     return cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel(length))
 
 
+def _connectors(
+    ink: np.ndarray, across: np.ndarray, scale: float, settings: ScanSettings, horizontal: bool
+) -> np.ndarray:
+    """Rules too short for the long kernel that run from one perpendicular rule to another.
+
+    A row 14 pt high has vertical rules 14 pt long, as short as a large character's stroke;
+    a stroke, though, never reaches a rule at both of its ends.
+    """
+    length = _px(settings.rule_short_length_pt, scale)
+    shape = (length, 1) if horizontal else (1, length)
+    mask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, shape))
+    out = np.zeros_like(mask)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    reach = max(2, _px(1.0, scale))
+    thick = settings.rule_max_thickness_pt * scale
+    height, width = ink.shape
+    for x, y, w, h, area in stats[1:]:
+        along = w if horizontal else h
+        if area / max(1, along) > thick:
+            continue
+        if horizontal:
+            ends = (
+                across[y : y + h, max(0, x - reach) : x + reach],
+                across[y : y + h, x + w - reach : min(width, x + w + reach)],
+            )
+        else:
+            ends = (
+                across[max(0, y - reach) : y + reach, x : x + w],
+                across[y + h - reach : min(height, y + h + reach), x : x + w],
+            )
+        if all(e.any() for e in ends):
+            out[y : y + h, x : x + w] = mask[y : y + h, x : x + w]
+    return out
+
+
 def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT) -> Rules:
     ink = binarize(grey, scale, settings)
     height, width = ink.shape
     h_mask = _line_mask(ink, scale, settings, horizontal=True)
     v_mask = _line_mask(ink, scale, settings, horizontal=False)
+    short_v = _connectors(ink, h_mask, scale, settings, horizontal=False)
+    short_h = _connectors(ink, v_mask, scale, settings, horizontal=True)
+    v_mask = cv2.bitwise_or(v_mask, short_v)
+    h_mask = cv2.bitwise_or(h_mask, short_h)
     thick = settings.rule_max_thickness_pt * scale
     margin = settings.streak_margin_pt * scale
     edges: list[Edge] = []

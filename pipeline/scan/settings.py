@@ -31,6 +31,7 @@ class ScanSettings:
     binarize_block_pt: float = 14.0  # adaptive threshold's neighbourhood
     binarize_offset: int = 18  # grey levels under the neighbourhood mean that count as ink
     rule_min_length_pt: float = 20.0  # a straight run at least this long is a rule, not a stroke
+    rule_short_length_pt: float = 6.0  # a shorter rule counts when it runs from one rule to another
     rule_seed_length_pt: float = 10.0  # runs shorter than this are text before gaps are closed
     rule_gap_pt: float = 3.0  # a broken rule's gaps up to this are closed
     rule_max_thickness_pt: float = 4.0  # a thicker straight band is a filled area, not a rule
@@ -55,7 +56,7 @@ class ScanSettings:
 
     # --- operators, punctuation and vocabulary (operators.py, punctuation.py, vocabulary.py)
     full_width_gap_em: float = 0.45  # white beside a mark wider than this: a full-width mark (，not ,)
-    operator_match: float = 0.55  # a shape correlating at least this well with a template is that operator
+    vocabulary_doubt: float = 0.8  # a character read with less probability may be corrected to a known name
 
 
 DEFAULT = ScanSettings()

@@ -1,7 +1,61 @@
-"""Placeholder."""
+"""Recognition errors corrected where a closed vocabulary leaves one reading only.
+
+- A dash: the model reads a printed `—` as the ideograph 一; alone in a line (an empty value)
+  or between digits (2023—2025) it is the dash.
+- Numbers: O/o read inside a number, or right after an operator, are 0; l/I are 1.
+- A project code (`[0-9A-Z]{6,}-` at a line's start): O → 0 and I → 1 inside it.
+- Level names (一级/二级指标, pipeline.normalize.levels): a line one character away from exactly
+  one known name (same length) is that name, when that character is one the recogniser doubted.
+The confidence is never raised: a corrected line keeps the recogniser's own.
+"""
 
 from __future__ import annotations
 
+import re
+from functools import cache
 
-def correct(text: str, conf: float) -> tuple[str, float]:
-    return text, conf
+from pipeline.normalize.levels import KNOWN_NAMES, SYNONYMS
+
+OPERATORS = "≥≤<>=＝"
+_DIGIT_LIKE = {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1"}
+_IN_NUMBER = re.compile(r"(?<=[0-9.,])[Oo〇lI|]+|[Oo〇lI|]+(?=[0-9.,%])|(?<=[≥≤<>=＝])[Oo〇lI|]+")
+_CODE = re.compile(r"^[0-9A-Z]{6,}(?=-)")
+_DASH_BETWEEN_DIGITS = re.compile(r"(?<=\d)一(?=\d)")
+
+
+@cache
+def _names() -> tuple[str, ...]:
+    return tuple(sorted(KNOWN_NAMES | set(SYNONYMS)))
+
+
+def _level_name(text: str, probs: tuple[float, ...], doubt: float) -> str | None:
+    if text in KNOWN_NAMES or text in SYNONYMS or not 4 <= len(text) <= 12 or len(probs) != len(text):
+        return None
+    near = [
+        n for n in _names() if len(n) == len(text) and sum(a != b for a, b in zip(n, text, strict=True)) == 1
+    ]
+    if len(near) != 1:
+        return None
+    k = next(i for i, (a, b) in enumerate(zip(near[0], text, strict=True)) if a != b)
+    return near[0] if probs[k] < doubt else None  # only where the recogniser itself was unsure
+
+
+def correct(text: str, conf: float, probs: tuple[float, ...] = (), doubt: float = 0.8) -> tuple[str, float]:
+    """The line's text corrected where the vocabulary is unambiguous, and its confidence.
+
+    `probs` (one per character) let a level name replace a character the recogniser doubted
+    (probability under `doubt`); a wrapped name's second line (意度指标) stays as read.
+    """
+    if not text:
+        return text, conf
+    if text == "一":
+        return "—", conf
+    fixed = _DASH_BETWEEN_DIGITS.sub("—", text)
+    fixed = _IN_NUMBER.sub(lambda m: "".join(_DIGIT_LIKE[c] for c in m.group()), fixed)
+    code = _CODE.match(fixed.replace("O", "0").replace("I", "1"))
+    if code and any(c.isdigit() for c in fixed[: code.end()]):
+        fixed = code.group() + fixed[code.end() :]
+    name = _level_name(fixed, probs, doubt)
+    if name is not None:
+        fixed = name
+    return fixed, conf
