@@ -99,10 +99,11 @@ def project_bands(cells: list[Cell]) -> list[tuple[float, float]]:
     bands: list[tuple[float, float]] = []
     for cell in cells:
         text = cell.text
-        if len(text) > 16 and ":" not in text and "：" not in text:
+        colon = ":" in text or "：" in text
+        if not colon and len(text) > 12:
             continue  # data: neither a short label nor a `label：value` line
-        inline = _line_pairs(text.strip())
-        label = inline[0][0] if inline else (cell.text if is_info_label(cell.text) else "")
+        inline = _line_pairs(text.strip()) if colon else []
+        label = inline[0][0] if inline else (text if is_info_label(text) else "")
         found = info_field(label) if label else None
         if found is None or found[0] not in ("project", "project_code"):
             continue

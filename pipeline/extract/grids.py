@@ -113,15 +113,17 @@ _HINTS = ("级", "指标", "标准", "单位", "项目", "目标", "值", "权�
           "解释", "备注", "名称", "代码", "编码", "金额", "预算", "资金", "计量", "度量", "实际", "完成", "符", "方向")  # fmt: skip
 
 
+_HINT = re.compile("|".join(_HINTS))
+
+
 def _meaning(text: str) -> Meaning | None:
     """A header word has at most a few words and names one of the header vocabulary's roots."""
     if len(text) > 30:
         return None
-    if not any(h in text for h in _HINTS):
+    if not _HINT.search(text):
         if not _ARTEFACT.search(text):
             return None
-        folded = unicodedata.normalize("NFKC", text)  # ⽬标 (a Kangxi radical) reads 目标
-        if not any(h in folded for h in _HINTS):
+        if not _HINT.search(unicodedata.normalize("NFKC", text)):  # ⽬标 (a Kangxi radical) reads 目标
             return None
     return header_meaning(text)
 
