@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.normalize.cells import split_embedded_operator
 from pipeline.normalize.text import compact
@@ -31,6 +32,7 @@ class Quantity:
         return self.numbers[0] if len(self.numbers) == 1 else None
 
 
+@lru_cache(maxsize=8192)  # pure, and many rules ask for the same values: parse each once
 def quantity(value: str) -> Quantity:
     op, rest = split_embedded_operator(value)
     matches = list(NUMBER.finditer(rest))
