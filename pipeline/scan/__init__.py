@@ -93,8 +93,14 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
     readings = [Reading("", 0.0, (), ())] * len(layout.crops)
     for i, reading in known.items():
         readings[i] = reading
-    for i, reading in zip(rest, rec([layout.crops[i] for i in rest]), strict=True):
+    for i, reading in zip(rest, rec([layout.crops[i] for i in rest], settings.rec_fast_height), strict=True):
         readings[i] = reading
+    doubted = [
+        i for i in rest if not readings[i].probs or min(readings[i].probs) < settings.rec_recheck_below
+    ]
+    for i, reading in zip(doubted, rec([layout.crops[i] for i in doubted]), strict=True):
+        if reading.text and (not readings[i].text or reading.conf >= readings[i].conf):
+            readings[i] = reading  # read again at the model's full height, the surer reading kept
     for i, j in enumerate(source):
         if j != i and i not in known:
             readings[i] = readings[j]
@@ -145,7 +151,14 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
     line_height = typical_height(text, cell_boxes, settings) or None
     found: list[Segment] = []
     for x0, top, x1, bottom in cell_boxes:
+        edge = settings.rule_clearance_px + 3
         for s in segments(text[top:bottom, x0:x1], settings, line_height, split=True):
+            if (
+                line_height
+                and s.bottom - s.top < 0.4 * line_height
+                and (s.top <= edge or s.bottom >= bottom - top - edge)
+            ):
+                continue  # the cut-off foot or head of a line that a rule clips (a spreadsheet's overflow)
             found.append(Segment(s.x0 + x0, s.top + top, s.x1 + x0, s.bottom + top))
     found.extend(segments(outside, settings, line_height, split=True))
     clean = grey.copy()

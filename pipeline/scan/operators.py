@@ -3,7 +3,8 @@
 The recognition model reads `≥` as M or N, `≤` as S or nothing, `<=` as ^Ⅱ, and a lone `-` as
 nothing. These marks are simple figures, so they are read here from the line crop's connected
 components: a bar (`-`), two equal bars close together (`=`), a chevron open to one side (`<`,
-`>`), a chevron over a bar (`≤`, `≥`) or two (`≦`, `≧`); two bars a full em wide are `＝`. Only the start of a line is read this way (an operator
+`>`), a chevron over a bar (`≤`, `≥`) or two (`≦`, `≧`); two bars a full em wide are `＝`; a long bar alone
+in its line is the dash `—` that tables print for an empty value. Only the start of a line is read this way (an operator
 column's cell, or a value printed with its operator: `≥95%`, `>=21933人`); the recognised
 characters standing over the figures give way to them.
 """
@@ -76,8 +77,7 @@ def _chevron(b: _Blob, em: float) -> str | None:
     """
     if not (0.22 * em <= b.h <= 0.8 * em and 0.22 * em <= b.w <= 0.8 * em and b.w >= 0.6 * b.h):
         return None
-    mirrored = b.mask[::-1]
-    if np.count_nonzero(b.mask & mirrored) < 0.5 * np.count_nonzero(b.mask | mirrored):
+    if not _symmetric(b.mask):
         return None  # a chevron is the same upside down; a 4 or a 7 is not
     quarter = max(1, b.w // 4)
     left, right = b.mask[:, :quarter], b.mask[:, -quarter:]
@@ -86,6 +86,17 @@ def _chevron(b: _Blob, em: float) -> str | None:
     if _open_side(right) and _apex(left):
         return "<"
     return None
+
+
+def _symmetric(mask: np.ndarray) -> bool:
+    """The mask matches itself turned upside down, give or take a row (a stray pixel at one tip)."""
+    mirrored = mask[::-1]
+    for shift in (0, 1, -1):
+        a = mask[max(0, shift) : len(mask) + min(0, shift)]
+        b = mirrored[max(0, -shift) : len(mask) + min(0, -shift)]
+        if np.count_nonzero(a & b) >= 0.5 * np.count_nonzero(a | b):
+            return True
+    return False
 
 
 def _open_side(side: np.ndarray) -> bool:
@@ -151,8 +162,10 @@ def _figure(group: list[_Blob], em: float) -> str | None:
 
 def read_operator(crop: np.ndarray, reading: Reading, em: float) -> Reading | None:
     """The reading with the operator figures at the line's start read by shape; None when there are none."""
-    blobs = _blobs(crop)
-    if not blobs or em <= 0:
+    if em <= 0:
+        return None
+    blobs = _blobs(crop[:, : int(3.5 * em)])  # two figures and the start of what follows
+    if not blobs:
         return None
     groups = _clusters(blobs)
     prefix = ""
@@ -163,14 +176,17 @@ def read_operator(crop: np.ndarray, reading: Reading, em: float) -> Reading | No
             break
         prefix += figure
         end = max(b.x1 for b in group)
+    whole = not (crop[:, end + 1 :] < 150).any()  # the line is nothing but these figures
     if not prefix:
+        alone = len(blobs) == 1 and not (crop[:, int(3.5 * em) :] < 150).any()
+        if alone and _bar(blobs[0], em) and blobs[0].w <= 1.5 * em:
+            return Reading("—", SHAPE_CONF, (SHAPE_CONF,), (0.5,))
         return None
-    if prefix == "-" and len(groups) > 1:
+    if prefix == "-" and not whole:
         return None  # a dash before more text is the recogniser's to read (-5%, 2024-2025)
     if len(groups) > len(prefix) and _figure(groups[len(prefix)], em) in ("<", ">"):
         return None  # 《 or a run of chevrons: not an operator
     width = crop.shape[1]
-    whole = len(groups) == len(prefix)  # the line is nothing but figures
     kept = [
         (ch, p, s)
         for ch, p, s in zip(reading.text, reading.probs, reading.steps, strict=True)

@@ -9,6 +9,8 @@ reading, except that a closing bracket follows its opening one.
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 
 from pipeline.scan.recognize import Reading
@@ -48,6 +50,8 @@ def fix_widths(crop: np.ndarray, reading: Reading, em: float, full_width_gap: fl
         wide = white > full_width_gap * em
         chars[k] = PAIRS.get(ch, ch) if wide else _NARROW.get(ch, ch)
     _pair_brackets(chars)
+    if len(chars) > 1 and chars[-1] == "." and unicodedata.east_asian_width(chars[-2]) in ("W", "F"):
+        chars[-1] = "。"  # a full stop after Chinese text (the recogniser's . for a small 。)
     text = "".join(chars)
     return reading if text == reading.text else reading._replace(text=text)
 

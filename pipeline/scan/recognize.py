@@ -51,12 +51,13 @@ class Recognizer:
         self.batch_columns = batch_columns  # wider batches run slower per column (cache)
         self.input = self.session.get_inputs()[0].name
 
-    def __call__(self, crops: list[np.ndarray]) -> list[Reading]:
-        """Read grey (H×W uint8) line crops; the result keeps the crops' order."""
+    def __call__(self, crops: list[np.ndarray], height: int | None = None) -> list[Reading]:
+        """Read grey (H×W uint8) line crops, scaled to `height` px (the model's 48 by default); in order."""
+        height = height or self.height
         out: list[Reading] = [Reading("", 0.0, (), ())] * len(crops)
         if not crops:
             return out
-        widths = [self._width(c) for c in crops]
+        widths = [self._width(c, height) for c in crops]
         order = sorted(range(len(crops)), key=lambda i: widths[i])
         start = 0
         while start < len(order):
@@ -70,10 +71,10 @@ class Recognizer:
                 end += 1
             part = order[start:end]
             width = max(widths[i] for i in part)
-            batch = np.zeros((len(part), 3, self.height, width), dtype=np.float32)
+            batch = np.zeros((len(part), 3, height, width), dtype=np.float32)
             for row, i in enumerate(part):
-                image = cv2.resize(crops[i], (widths[i], self.height), interpolation=cv2.INTER_AREA
-                                   if crops[i].shape[0] > self.height else cv2.INTER_LINEAR)  # fmt: skip
+                image = cv2.resize(crops[i], (widths[i], height), interpolation=cv2.INTER_AREA
+                                   if crops[i].shape[0] > height else cv2.INTER_LINEAR)  # fmt: skip
                 batch[row, :, :, : widths[i]] = image.astype(np.float32) / 127.5 - 1.0
             with _lock if self.session.get_providers()[0] != "CPUExecutionProvider" else _null:
                 preds = self.session.run(None, {self.input: batch})[0]
@@ -82,9 +83,9 @@ class Recognizer:
             start = end
         return out
 
-    def _width(self, crop: np.ndarray) -> int:
+    def _width(self, crop: np.ndarray, height: int) -> int:
         h, w = crop.shape[:2]
-        return max(_STRIDE, int(np.ceil(self.height * w / max(1, h))))
+        return max(_STRIDE, int(np.ceil(height * w / max(1, h))))
 
     def _decode(self, pred: np.ndarray, width: int) -> Reading:
         steps = min(pred.shape[0], int(np.ceil(width / _STRIDE)) + 1)

@@ -47,6 +47,8 @@ class ScanSettings:
 
     # --- recognition (recognize.py)
     rec_height: int = 48  # the model's input height
+    rec_fast_height: int = 40  # every line is read first at this height (about 20 % cheaper) …
+    rec_recheck_below: float = 0.9  # … and read again at rec_height when a character scored under this
     rec_batch: int = 16  # line crops recognised in one call (sorted by width first)
     rec_batch_columns: int = 640  # and at most this many input columns in all (wider runs slower)
     rec_threads: int = 1  # onnxruntime intra-op threads: CPU-seconds stay honest, workers scale
