@@ -79,15 +79,17 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
     probes = _probes(layout.crops, settings.flip_probe_lines)
     known: dict[int, Reading] = {}
     if probes:
-        both = rec([layout.crops[i] for i in probes] + [layout.crops[i][::-1, ::-1] for i in probes])
-        upright, flipped = both[: len(probes)], both[len(probes) :]
-        if flip_score([r.conf for r in upright], [r.conf for r in flipped]) > 0.1:
-            rotation = (rotation + 180) % 360
-            grey = turn(grey, 180)
-            rules = find_rules(grey, image.scale, settings)
-            layout = _layout(grey, rules, image, settings)
-        else:
-            known = dict(zip(probes, upright, strict=True))
+        upright = rec([layout.crops[i] for i in probes], settings.rec_fast_height)
+        known = dict(zip(probes, upright, strict=True))
+        if np.mean([r.conf for r in upright]) < settings.flip_check_below:
+            # the lines read poorly: perhaps the page is upside down
+            flipped = rec([layout.crops[i][::-1, ::-1] for i in probes], settings.rec_fast_height)
+            if flip_score([r.conf for r in upright], [r.conf for r in flipped]) > 0.1:
+                rotation = (rotation + 180) % 360
+                grey = turn(grey, 180)
+                rules = find_rules(grey, image.scale, settings)
+                layout = _layout(grey, rules, image, settings)
+                known = {}
     source = same_ink(layout.crops, settings.same_ink_tolerance)
     rest = [i for i in range(len(layout.crops)) if i not in known and source[i] == i]
     readings = [Reading("", 0.0, (), ())] * len(layout.crops)
@@ -96,13 +98,15 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
     for i, reading in zip(rest, rec([layout.crops[i] for i in rest], settings.rec_fast_height), strict=True):
         readings[i] = reading
     doubted = [
-        i for i in rest if not readings[i].probs or min(readings[i].probs) < settings.rec_recheck_below
+        i
+        for i in range(len(layout.crops))
+        if source[i] == i and (not readings[i].probs or min(readings[i].probs) < settings.rec_recheck_below)
     ]
     for i, reading in zip(doubted, rec([layout.crops[i] for i in doubted]), strict=True):
         if reading.text and (not readings[i].text or reading.conf >= readings[i].conf):
             readings[i] = reading  # read again at the model's full height, the surer reading kept
     for i, j in enumerate(source):
-        if j != i and i not in known:
+        if j != i:
             readings[i] = readings[j]
     glyphs = _glyphs(layout, readings, image.scale, settings)
     height_px, width_px = grey.shape

@@ -26,6 +26,7 @@ class ScanSettings:
     skew_work_px: int = 900  # the skew search runs on the page scaled to this longer side
     min_skew: float = 0.08  # a skew smaller than this is left alone (no resampling)
     flip_probe_lines: int = 6  # text lines recognised both ways to tell 0° from 180°
+    flip_check_below: float = 0.9  # … only when they read upright with less mean confidence than this
 
     # --- binarisation and ruling lines (rules.py)
     binarize_block_pt: float = 14.0  # adaptive threshold's neighbourhood
