@@ -31,6 +31,10 @@ def _runs(columns: np.ndarray) -> list[tuple[int, int]]:
 
 def fix_widths(crop: np.ndarray, reading: Reading, em: float, full_width_gap: float = 0.45) -> Reading:
     """The reading with each mark's width (half or full) as its surrounding white shows."""
+    text = reading.text
+    if len(text) > 1 and text[-1] == "." and unicodedata.east_asian_width(text[-2]) in ("W", "F"):
+        # a full stop after Chinese text: the recogniser's . for 。
+        reading = reading._replace(text=text[:-1] + "。")
     if em <= 0 or not any(ch in PAIRS or ch in _NARROW for ch in reading.text):
         return reading
     runs = _runs((crop < 150).any(axis=0))
@@ -50,8 +54,6 @@ def fix_widths(crop: np.ndarray, reading: Reading, em: float, full_width_gap: fl
         wide = white > full_width_gap * em
         chars[k] = PAIRS.get(ch, ch) if wide else _NARROW.get(ch, ch)
     _pair_brackets(chars)
-    if len(chars) > 1 and chars[-1] == "." and unicodedata.east_asian_width(chars[-2]) in ("W", "F"):
-        chars[-1] = "。"  # a full stop after Chinese text (the recogniser's . for a small 。)
     text = "".join(chars)
     return reading if text == reading.text else reading._replace(text=text)
 
