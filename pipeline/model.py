@@ -57,6 +57,7 @@ class RawRow:
     page: int  # 1-based page the row stands on
     cells: dict[str, str]  # column key -> text ('' when the cell is empty)
     period: str = ANNUAL  # `midterm` for a 中期/长期 column group printed beside the annual one
+    confidence: float | None = None  # lowest OCR confidence among its cells; None: read from a text layer
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pipeline.scan.settings import ScanSettings
     from pipeline.validate.profile import Profile
 
 
 @dataclass(frozen=True)
 class ExtractSettings:
+    read_scans: bool = True  # read image-only pages (and scanners' invisible text layers) from the image
+    scan: ScanSettings | None = None  # the image reader's tolerances (None: pipeline.scan's defaults)
     dedupe_tolerance: float = 2.0  # pt: a glyph drawn again within half of this is fake bold
     snap_tolerance: float = 2.5  # pt: ruling lines this close are one line (cells inset 1 pt apart)
     min_header_hits: int = 3  # header cells that must be recognised to accept a table

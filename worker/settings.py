@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import make_url
 
 from db.engine import DEFAULT_DATABASE_URL, driver_url, redact
-from pipeline.settings import PipelineSettings, ValidateSettings
+from pipeline.settings import ExtractSettings, PipelineSettings, ValidateSettings
 from pipeline.validate.profile import Profile, ProfileError, load_profile
 
 DEFAULT_STORE = "./jixiao-store"
@@ -43,6 +43,7 @@ class Settings:
     store: Path  # the content-addressed folder of received PDFs (absolute)
     profile_name: str  # a shipped validation profile or a city TOML's path
     max_file_mb: int  # MiB read of any one input file or zip member; a bigger one is not received
+    read_scans: bool  # read image-only pages (scans) by OCR; off: such documents fail as scans
     # limits per document
     soft_time_limit: int  # seconds, then the document fails with that reason (both modes)
     hard_time_limit: int  # seconds, then the worker process is killed (broker mode)
@@ -76,6 +77,7 @@ class Settings:
             store=Path(_text(env, "JIXIAO_STORE") or DEFAULT_STORE).absolute(),
             profile_name=_profile(_text(env, "JIXIAO_PROFILE") or "national"),
             max_file_mb=_int(env, "JIXIAO_MAX_FILE_MB", 512, minimum=1),
+            read_scans=_int(env, "JIXIAO_OCR", 1, minimum=0) > 0,
             soft_time_limit=soft,
             hard_time_limit=hard,
             visibility_timeout=_int(env, "JIXIAO_VISIBILITY_TIMEOUT", hard + 600, minimum=hard + 1),
@@ -115,7 +117,10 @@ class Settings:
 
     def pipeline(self) -> PipelineSettings:
         """What `pipeline.run.process` needs; the profile travels by name (it crosses processes)."""
-        return PipelineSettings(validate=ValidateSettings(profile=self.profile_name))
+        return PipelineSettings(
+            extract=ExtractSettings(read_scans=self.read_scans),
+            validate=ValidateSettings(profile=self.profile_name),
+        )
 
     def child_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """The environment for a process of ours started from this one (`jixiao work`): the same
@@ -127,6 +132,7 @@ class Settings:
             JIXIAO_PROFILE=self.profile_name,
             JIXIAO_SOFT_TIME_LIMIT=str(self.soft_time_limit),
             JIXIAO_MAX_PARSE_MB=str(self.max_parse_mb),
+            JIXIAO_OCR="1" if self.read_scans else "0",
         )
         return env
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
@@ -31,7 +32,7 @@ from pipeline.extract.grid import Cell, Table, fill_cells, find_tables, line_tex
 from pipeline.extract.grids import Grid, find_grids
 from pipeline.extract.header import page_header_fields
 from pipeline.extract.kinds import is_title, table_kind
-from pipeline.extract.objects import Glyph, read_page
+from pipeline.extract.objects import Glyph, PageObjects, read_page
 from pipeline.extract.pdf import open_pdf
 from pipeline.extract.rows import CellRef, GridRow, continues, page_rows
 from pipeline.extract.stitch import stitch
@@ -61,19 +62,26 @@ class _Scan:
     # an info block left at a page's foot, its grid on the next page: (cells, lines)
     carry: tuple[list[Cell], list[str]] = ((), ())  # type: ignore[assignment]
     notes: list[str] = field(default_factory=list)
-    textless: list[int] = field(default_factory=list)  # pages without a text layer (scans)
+    textless: list[int] = field(default_factory=list)  # image-only pages read as nothing (scans off)
+    ocr: list[int] = field(default_factory=list)  # pages read from their image
+    scanned: Mapping[int, PageObjects] = field(default_factory=dict)  # read already (a page task)
     cover_year: str | None = None  # "2025年…预算" on a page before the table: the last resort
     early: dict[str, str] = field(default_factory=dict)  # 预算年度… printed on a page before the table's
 
 
 def extract(
-    data: bytes, settings: ExtractSettings | None = None, progress: Progress = no_progress
+    data: bytes,
+    settings: ExtractSettings | None = None,
+    progress: Progress = no_progress,
+    scanned: Mapping[int, PageObjects] | None = None,
 ) -> Extraction:
+    """`scanned`: pages (1-based) already read from their images, e.g. by page tasks on other
+    workers (`read_scanned`); any other page that needs its image is read here."""
     settings = settings or ExtractSettings()
     pdf = open_pdf(data)
     try:
         n_pages = len(pdf)
-        scan = _Scan()
+        scan = _Scan(scanned=scanned or {})
         for index in range(n_pages):
             page = pdf[index]
             try:
@@ -87,11 +95,15 @@ def extract(
         pdf.close()
     if not scan.rows and scan.textless and len(scan.textless) == n_pages:
         raise ScannedPdfError(
-            f"scanned PDF: none of its {n_pages} pages has a text layer; "
-            "OCR of scans is not supported yet — ask the unit for the system-exported PDF"
+            f"scanned PDF: none of its {n_pages} pages has a text layer and reading scans is "
+            "switched off (JIXIAO_OCR=0)"
         )
     if scan.textless:
-        scan.notes.append(f"pages without a text layer (scans?) skipped: {_ranges(scan.textless)}")
+        scan.notes.append(
+            f"pages without a text layer skipped (reading scans is off): {_ranges(scan.textless)}"
+        )
+    if scan.ocr:
+        scan.notes.append(f"pages read from their images (scans): {_ranges(scan.ocr)}")
     if scan.unknown:
         left_out = ", ".join(f"{label} (page {_ranges(pages)})" for label, pages in scan.unknown.items())
         scan.notes.append(f"columns not understood, left out of the rows: {left_out}")
@@ -105,13 +117,54 @@ def extract(
         unit_name=scan.header.get("unit_name") or scan.early.get("unit_name"),
         projects=tuple(stitch(scan.rows)),
         notes=tuple(scan.notes),
+        ocr_pages=len(scan.ocr),
     )
 
 
+def pages_to_scan(data: bytes) -> list[int]:
+    """The 1-based pages of a PDF that are read from their images: what page tasks fan out over."""
+    from pipeline.scan import needs_image  # pipeline.scan reads pipeline.extract's modules
+
+    pdf = open_pdf(data)
+    try:
+        out = []
+        for index in range(len(pdf)):
+            page = pdf[index]
+            try:
+                if needs_image(page, read_page(page)):
+                    out.append(index + 1)
+            finally:
+                page.close()
+        return out
+    finally:
+        pdf.close()
+
+
+def read_scanned(data: bytes, number: int, settings: ExtractSettings | None = None) -> PageObjects:
+    """One page (1-based) read from its image: a page task's whole work."""
+    pdf = open_pdf(data)
+    try:
+        page = pdf[number - 1]
+        try:
+            return _read_image(page, settings or ExtractSettings())
+        finally:
+            page.close()
+    finally:
+        pdf.close()
+
+
+def _read_image(page: pdfium.PdfPage, settings: ExtractSettings) -> PageObjects:
+    from pipeline.scan import read_scanned_page
+    from pipeline.scan.settings import DEFAULT
+
+    return read_scanned_page(page, settings.scan or DEFAULT).objects
+
+
 def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, scan: _Scan) -> None:
-    objs = read_page(page)
+    objs = _page_objects(page, number, settings, scan)
     if not objs.glyphs:
-        scan.textless.append(number)  # an image-only page: the OCR reader will take these
+        if settings.read_scans is False:
+            scan.textless.append(number)
         return
     tables = find_tables(objs.edges, settings.snap_tolerance)
     outside = take_spill(tables, fill_cells(tables, objs.glyphs, settings.dedupe_tolerance), objs.height)
@@ -134,6 +187,22 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
         scan.notes.append(
             f"page {number}: indicator headers without ruling lines (borderless tables are not read)"
         )
+
+
+def _page_objects(page: pdfium.PdfPage, number: int, settings: ExtractSettings, scan: _Scan) -> PageObjects:
+    """The page's glyphs and rules: from its text layer, or from its image when it is a scan."""
+    if number in scan.scanned:
+        scan.ocr.append(number)
+        return scan.scanned[number]
+    objs = read_page(page)
+    if not settings.read_scans:
+        return objs
+    from pipeline.scan import needs_image  # pipeline.scan reads extract's modules: imported late
+
+    if not needs_image(page, objs):
+        return objs
+    scan.ocr.append(number)
+    return _read_image(page, settings)
 
 
 @dataclass

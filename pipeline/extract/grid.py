@@ -30,6 +30,11 @@ class Cell:
         """Read once the cell is filled (see `fill_cells`)."""
         return join_lines(self.glyphs)
 
+    @cached_property
+    def confidence(self) -> float | None:
+        """The lowest recognition confidence of its glyphs when read from an image; None for a text layer."""
+        return min((g.conf for g in self.glyphs if g.conf is not None), default=None)
+
 
 @dataclass
 class Table:

@@ -9,6 +9,7 @@ bottom of the page's table: the stitcher needs that to continue a project across
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pipeline.extract.context import Facts
@@ -37,6 +38,7 @@ class GridRow:
     cells: dict[str, CellRef]
     period: str = ANNUAL
     facts: Facts | None = None  # the grid's surroundings (info block, table kind, totals)
+    confidence: float | None = None  # the lowest OCR confidence among its cells; None: a text layer
 
     def text(self, key: str) -> str:
         ref = self.cells.get(key)
@@ -98,9 +100,14 @@ def page_rows(
         return made
 
     return [
-        GridRow(page, {key: ref(key, c) for key, c in row.items()}, period, facts)
+        GridRow(page, {key: ref(key, c) for key, c in row.items()}, period, facts, _lowest(row.values()))
         for _, _, row, period in found
     ]
+
+
+def _lowest(cells: Iterable[Cell]) -> float | None:
+    """The lowest OCR confidence among a row's cells; None when it was read from a text layer."""
+    return min((c.confidence for c in cells if c.confidence is not None), default=None)
 
 
 _MAY_CUT = ("project", "goal")  # merged texts long enough to be cut by a page break

@@ -58,6 +58,7 @@ def normalize_row(row: RawRow) -> Indicator:
         period=row.period,
         actual=or_none(tight(cell("actual", ""))),
         score=parse_weight(cell("score", "")),
+        ocr_confidence=None if row.confidence is None else round(row.confidence, 4),
     )
 
 

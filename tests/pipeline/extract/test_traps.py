@@ -13,6 +13,7 @@ import pytest
 from pipeline.errors import ScannedPdfError
 from pipeline.extract import extract
 from pipeline.normalize import normalize
+from pipeline.settings import ExtractSettings
 from tests.fixtures.render import RenderOptions, render_pdf
 from tests.fixtures.truths import Truth, random_truth, seed_truth
 
@@ -98,16 +99,26 @@ def nfkc(text: str | None) -> str:
     return unicodedata.normalize("NFKC", text or "")
 
 
-def test_image_only_pdf_fails_as_a_scan() -> None:
+def image_only_pdf() -> bytes:
     from fpdf import FPDF
     from PIL import Image
 
     pdf = FPDF(unit="pt", format="A4")
     for _ in range(2):
         pdf.add_page()
-        pdf.image(Image.new("L", (200, 100), 200), x=50, y=50, w=400)
-    with pytest.raises(ScannedPdfError, match="OCR"):
-        extract(bytes(pdf.output()))
+        pdf.image(Image.new("L", (827, 1169), 235), x=0, y=0, w=595.28, h=841.89)  # a blank scan
+    return bytes(pdf.output())
+
+
+def test_an_image_only_pdf_is_read_from_its_images() -> None:
+    extraction = extract(image_only_pdf())
+    assert extraction.ocr_pages == 2 and not extraction.projects
+    assert any("read from their images" in note for note in extraction.notes)
+
+
+def test_with_scans_off_an_image_only_pdf_fails_as_a_scan() -> None:
+    with pytest.raises(ScannedPdfError, match="JIXIAO_OCR=0"):
+        extract(image_only_pdf(), ExtractSettings(read_scans=False))
 
 
 def test_budget_year_falls_back_to_the_cover_page() -> None:
