@@ -296,7 +296,7 @@ def _in(column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool
 
 
 # the indicator columns read back into `pipeline.model.Indicator` (all but its raw cells)
-_INDICATOR_FIELDS = tuple(f.name for f in fields(model.Indicator) if f.name != "raw")
+_INDICATOR_FIELDS = tuple(f.name for f in fields(model.Indicator) if f.name not in ("raw", "ocr_cells"))
 
 
 def _load(

@@ -49,6 +49,8 @@ Severity = Literal["error", "warning", "info"]
 
 # --------------------------------------------------------------------------- extract
 
+OcrCell = tuple[float, tuple[float, float, float, float]]  # confidence, box (x0, top, x1, bottom) in pt
+
 
 @dataclass(frozen=True)
 class RawRow:
@@ -58,6 +60,9 @@ class RawRow:
     cells: dict[str, str]  # column key -> text ('' when the cell is empty)
     period: str = ANNUAL  # `midterm` for a 中期/长期 column group printed beside the annual one
     confidence: float | None = None  # lowest OCR confidence among its cells; None: read from a text layer
+    ocr: dict[str, OcrCell] = field(
+        default_factory=dict
+    )  # column key → confidence and box, read from an image
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,7 @@ class Indicator:
     actual: str | None = None  # 实际完成值 of a self-evaluation, as printed
     score: float | None = None  # 得分 of a self-evaluation row
     ocr_confidence: float | None = None  # lowest OCR confidence among the row's cells; None: text layer
+    ocr_cells: dict[str, OcrCell] = field(default_factory=dict, compare=False)  # for O1: which cell, where
 
 
 @dataclass(frozen=True)

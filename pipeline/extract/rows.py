@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.extract.context import Facts
 from pipeline.extract.grid import Cell, Table, lines_of
 from pipeline.extract.grids import Column, Grid
 from pipeline.extract.header import clean
 from pipeline.extract.vocabulary import exact_meaning
-from pipeline.model import ANNUAL
+from pipeline.model import ANNUAL, OcrCell
 
 _TOTAL_WORDS = ("合计", "总计", "小计", "总分")
 _PLACEHOLDER = frozenset({"", "…", "……", "...", "......", "-", "—", "/"})
@@ -39,6 +39,7 @@ class GridRow:
     period: str = ANNUAL
     facts: Facts | None = None  # the grid's surroundings (info block, table kind, totals)
     confidence: float | None = None  # the lowest OCR confidence among its cells; None: a text layer
+    ocr: dict[str, OcrCell] = field(default_factory=dict)  # column key → its cell's confidence and box
 
     def text(self, key: str) -> str:
         ref = self.cells.get(key)
@@ -100,7 +101,18 @@ def page_rows(
         return made
 
     return [
-        GridRow(page, {key: ref(key, c) for key, c in row.items()}, period, facts, _lowest(row.values()))
+        GridRow(
+            page,
+            {key: ref(key, c) for key, c in row.items()},
+            period,
+            facts,
+            _lowest(row.values()),
+            {
+                k: (c.confidence, (c.x0, c.top, c.x1, c.bottom))
+                for k, c in row.items()
+                if c.confidence is not None
+            },
+        )
         for _, _, row, period in found
     ]
 

@@ -59,7 +59,7 @@ class _Value:
         return self
 
 
-_Row = tuple[int, dict[str, str], dict[str, _Value], str, float | None]
+_Row = tuple[int, dict[str, str], dict[str, _Value], str, GridRow]
 
 
 @dataclass
@@ -87,7 +87,7 @@ def stitch(rows: Iterable[GridRow]) -> list[RawProject]:
         if not any(text.strip() for text in own.values()):
             continue  # only merged text cut off onto this page: it continued the values above
         block.rows.append(
-            (row.page, own, {k: values[k] for k in MERGED if k in row.cells}, row.period, row.confidence)
+            (row.page, own, {k: values[k] for k in MERGED if k in row.cells}, row.period, row)
         )
     return [_project(block) for block in blocks if block.rows]
 
@@ -182,8 +182,8 @@ def _next_value(value: _Value | None, ref: CellRef, key: str, new_project: bool)
 
 def _project(block: _Block) -> RawProject:
     rows = tuple(
-        RawRow(page, {**own, **{k: v.text for k, v in merged.items()}}, period, confidence)
-        for page, own, merged, period, confidence in block.rows
+        RawRow(page, {**own, **{k: v.text for k, v in merged.items()}}, period, grid.confidence, grid.ocr)
+        for page, own, merged, period, grid in block.rows
     )
     merged = block.rows[0][2]
     kind = next((f.table_kind for f in block.facts if f.table_kind), PROJECT_TARGET)

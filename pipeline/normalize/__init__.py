@@ -59,6 +59,7 @@ def normalize_row(row: RawRow) -> Indicator:
         actual=or_none(tight(cell("actual", ""))),
         score=parse_weight(cell("score", "")),
         ocr_confidence=None if row.confidence is None else round(row.confidence, 4),
+        ocr_cells=dict(row.ocr),
     )
 
 
