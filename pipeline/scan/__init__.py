@@ -29,7 +29,7 @@ from pipeline.scan.orient import deskew, estimate_skew, flip_score, lies_on_side
 from pipeline.scan.punctuation import fix_widths
 from pipeline.scan.recognize import Reading, recognizer
 from pipeline.scan.route import needs_image
-from pipeline.scan.rules import Rules, find_rules, text_ink
+from pipeline.scan.rules import Rules, find_rules, mend_streaks, text_ink
 from pipeline.scan.settings import DEFAULT, ScanSettings
 from pipeline.scan.vocabulary import correct
 
@@ -165,7 +165,7 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
                 continue  # the cut-off foot or head of a line that a rule clips (a spreadsheet's overflow)
             found.append(Segment(s.x0 + x0, s.top + top, s.x1 + x0, s.bottom + top))
     found.extend(segments(outside, settings, line_height, split=True))
-    clean = grey.copy()
+    clean = mend_streaks(grey.copy(), rules)
     clean[rule_zone > 0] = 255
     pad = settings.line_pad_px
     crops, boxes = [], []

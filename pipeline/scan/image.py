@@ -97,11 +97,17 @@ def render_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) -> PageI
 
 
 def wipe_seals(bgr: np.ndarray, margin: int) -> np.ndarray:
-    """Grey image of a BGR scan with red ink (seals, red stamps) turned to paper white."""
+    """Grey image of a BGR scan, red ink (seals, red stamps) seen through a red filter.
+
+    Where a pixel is reddish its red channel stands for it: red ink is bright there (paper),
+    black print under a seal (ink on ink: dark in every channel) stays black, and the seal's pale
+    halo goes with it. Elsewhere the ordinary grey value.
+    """
     b, g, r = (bgr[:, :, i].astype(np.int16) for i in range(3))
     grey = cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2GRAY)
     red = (r - np.maximum(g, b)) > margin
     if red.any():
         grey = grey.copy()
-        grey[red] = 255
+        through = bgr[:, :, 2][red]
+        grey[red] = np.where(through >= 150, 255, through)  # red ink is paper; ink under it stays
     return grey

@@ -26,6 +26,7 @@ class Rules(NamedTuple):
     edges: list[Edge]  # in points
     h_count: int  # rules found each way (a table has more rows than columns: orientation)
     v_count: int
+    streaks: tuple[np.ndarray, np.ndarray]  # uint8 0/255: scanner streaks across, and down the page
 
 
 def binarize(grey: np.ndarray, scale: float, settings: ScanSettings) -> np.ndarray:
@@ -101,6 +102,7 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
     margin = settings.streak_margin_pt * scale
     edges: list[Edge] = []
     counts = []
+    streaks = (np.zeros_like(ink), np.zeros_like(ink))
     for mask, horizontal in ((h_mask, True), (v_mask, False)):
         n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         found = 0
@@ -111,7 +113,9 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
                 continue  # a filled band (a dark header, a shadow), not a line
             lo, hi, extent = (x, x + w, width) if horizontal else (y, y + h, height)
             if lo <= margin / 4 and hi >= extent - margin / 4:
-                mask[y : y + h, x : x + w][mask[y : y + h, x : x + w] > 0] = 0
+                box = (slice(y, y + h), slice(x, x + w))
+                streaks[0 if horizontal else 1][box] |= mask[box]
+                mask[box] = 0
                 continue  # edge to edge: a scanner streak
             found += 1
             if horizontal:
@@ -121,13 +125,31 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
                 mid = (x + w / 2) / scale
                 edges.append(Edge("v", mid, y / scale, mid, (y + h) / scale))
         counts.append(found)
-    return Rules(ink, h_mask, v_mask, edges, counts[0], counts[1])
+    return Rules(ink, h_mask, v_mask, edges, counts[0], counts[1], streaks)
+
+
+def mend_streaks(grey: np.ndarray, rules: Rules) -> np.ndarray:
+    """`grey` with each streak's pixels taken from beside the streak (the lighter side): text
+    strokes crossing it stay whole, the streak itself goes. Changes `grey` in place."""
+    for streak, axis in zip(rules.streaks, (0, 1), strict=True):
+        if not streak.any():
+            continue
+        wide = cv2.dilate(streak, np.ones((3, 1) if axis == 0 else (1, 3), np.uint8)) > 0
+        reach = 5  # px: past a streak's width and the dilation
+        before = np.roll(grey, reach, axis=axis)
+        after = np.roll(grey, -reach, axis=axis)
+        grey[wide] = np.maximum(before[wide], after[wide])
+    return grey
 
 
 def text_ink(rules: Rules, settings: ScanSettings) -> tuple[np.ndarray, np.ndarray]:
-    """The ink that is not a rule, and the rules widened by the clearance (to paint white in crops)."""
+    """The ink that is not a rule nor a streak, and the rules widened by the clearance (to paint white in crops)."""
     lines = cv2.bitwise_or(rules.horizontal, rules.vertical)
     r = settings.rule_clearance_px
     if r > 0:
         lines = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * r + 1, 2 * r + 1)))
-    return cv2.bitwise_and(rules.ink, cv2.bitwise_not(lines)), lines
+    text = cv2.bitwise_and(rules.ink, cv2.bitwise_not(lines))
+    for streak in rules.streaks:
+        if streak.any():
+            text = cv2.bitwise_and(text, cv2.bitwise_not(cv2.dilate(streak, np.ones((3, 3), np.uint8))))
+    return text, lines

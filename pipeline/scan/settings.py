@@ -17,7 +17,7 @@ class ScanSettings:
     max_dpi: float = 300.0  # and a finer one down to this
     max_side_px: int = 5000  # the rendered page's longer side never exceeds this (downscaled)
     max_image_pixels: int = 150_000_000  # a stored image larger than this is refused, not decoded
-    seal_red_margin: int = 60  # colour scans: red exceeding green and blue by this is a seal's ink
+    seal_red_margin: int = 20  # colour scans: red exceeding green and blue by this is a seal's ink
 
     # --- orientation and skew (orient.py)
     max_skew: float = 5.0  # degrees searched either way

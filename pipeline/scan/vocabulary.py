@@ -50,6 +50,8 @@ def correct(text: str, conf: float, probs: tuple[float, ...] = (), doubt: float 
         return text, conf
     if text == "一":
         return "—", conf
+    if text in ("o", "O", "〇"):
+        return "0", conf  # a value cell's lone zero
     fixed = _DASH_BETWEEN_DIGITS.sub("—", text)
     fixed = _IN_NUMBER.sub(lambda m: "".join(_DIGIT_LIKE[c] for c in m.group()), fixed)
     code = _CODE.match(fixed.replace("O", "0").replace("I", "1"))

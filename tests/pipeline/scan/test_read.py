@@ -88,3 +88,29 @@ def test_large_page_is_rendered_smaller_with_a_note() -> None:
     assert scanned.dpi <= 1200 / 842 * 72 + 0.01
     assert any("size limit" in note for note in scanned.notes)
     assert time.process_time() - started < 5.0
+
+
+def _colour_with_seal_and_streak(image: Image.Image) -> Image.Image:
+    """A colour scan of the page: a red seal stamped over cells (ink on ink: multiplied), a grey
+    scanner streak down it."""
+    from PIL import ImageChops, ImageDraw
+
+    colour = image.convert("RGB")
+    seal = Image.new("RGB", colour.size, (255, 255, 255))
+    draw = ImageDraw.Draw(seal)
+    w, h = colour.size
+    cx, cy, r = int(w * 0.35), int(h * 0.45), 150
+    draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(220, 30, 30), width=9)
+    draw.regular_polygon((cx, cy, 45), 5, fill=(220, 30, 30))
+    colour = ImageChops.multiply(colour, seal)
+    draw = ImageDraw.Draw(colour)
+    draw.line((int(w * 0.67), 0, int(w * 0.67), h), fill=(120, 120, 120), width=3)  # between two rules
+    return colour
+
+
+def test_red_seal_and_scanner_streak_are_not_read() -> None:
+    path, index = PAGES[0]
+    scanned = scan_bytes(image_pdf(_colour_with_seal_and_streak(_image(path, index))))
+    result = compare(digital_objects(path, index), scanned.objects)
+    assert result.matched == result.cells, result.wrong
+    assert result.same_text >= AGREEMENT * result.cells, result.wrong
