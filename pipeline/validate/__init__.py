@@ -3,7 +3,9 @@
 Every rule is in the registry `RULES` (`pipeline.validate.rules`), declared with `@rule(...)`.
 Implemented per document (`run_rules`, `validate`): S1–S10, V1–V9 (+ V10, a local addition: a
 本年绩效指标值 looser than the 绩效指标值), D1–D5, W1–W5, P1, P3, P5, Y5 (qualitative-only
-projects, which needs no other document) and, on 自评表 only, E1–E6. Across documents
+projects, which needs no other document), O1–O2 (values read from scans under the profile's
+`ocr_confidence`; rows read from a text layer are never judged by them) and, on 自评表 only,
+E1–E6. Across documents
 (`run_across`, for the caller that holds many documents: the database): Y1–Y4 of
 `pipeline.validate.across`, scope ``unit`` or ``all_units``.
 

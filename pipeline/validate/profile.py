@@ -36,7 +36,7 @@ def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
 class Profile:
     name: str = "national"
     description: str = ""
-    select: tuple[str, ...] = ("ALL",)  # rule ids or group letters (S V D W E P Y) or ALL
+    select: tuple[str, ...] = ("ALL",)  # rule ids or group letters (S V D W E P Y O) or ALL
     ignore: tuple[str, ...] = ()
     # hierarchy (rules.md §1.2, S3/S7/S10)
     hierarchy: Hierarchy = "either"  # which canonical tree 二级 must fit: 88号, 101号 or either
@@ -60,6 +60,8 @@ class Profile:
     template_min_indicators: int = 3  # Y3 compares indicator sets of at least this size
     outlier_min_samples: int = 5  # Y4
     outlier_iqr_factor: float = 1.5  # Y4
+    # values read from scans (§2.8b, O1/O2): a cell read by OCR under this confidence is checked by a person
+    ocr_confidence: float = 0.90
     # severity overrides: "W4" = "warning" (every outcome of the rule) or "S5.benefit" (one outcome)
     severity: Mapping[str, Severity] = field(default_factory=lambda: _frozen({}), hash=False)
 
@@ -101,6 +103,7 @@ _LAYOUT: dict[str, dict[str, str]] = {
         "outlier_min_samples": "outlier_min_samples",
         "outlier_iqr_factor": "outlier_iqr_factor",
     },
+    "scan": {"ocr_confidence": "ocr_confidence"},
     "severity": {},  # free keys: rule ids
 }
 
@@ -189,6 +192,11 @@ def _convert(fname: str, key: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ProfileError(f"{key} must be an integer")
         return value
+    if fname == "ocr_confidence":
+        number = _number(key, value)
+        if not 0.0 <= number <= 1.0:
+            raise ProfileError(f"{key} must be a confidence between 0 and 1, not {value!r}")
+        return number
     if isinstance(default, float):
         return _number(key, value)
     if not isinstance(value, str):

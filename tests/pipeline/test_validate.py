@@ -24,6 +24,8 @@ IMPLEMENTED = (
     "P3",
     "P5",
     *(f"Y{i}" for i in range(1, 6)),
+    "O1",
+    "O2",
 )
 
 
