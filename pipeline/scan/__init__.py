@@ -57,6 +57,8 @@ class _Layout:
     crops: list[np.ndarray]
     boxes: list[tuple[int, int, int, int]]  # x0, top, x1, bottom in px of each crop's ink
     line_height: float  # px: a line of body text (0 when the page has none)
+    turns: list[int]  # per crop: 0 read across, 1 set at 90° (crop turned to read across)
+    choices: list[tuple[list[int], list[int]]]  # crops of a narrow cell read both ways: (across, turned)
 
 
 def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) -> ScannedPage:
@@ -108,6 +110,10 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
     for i, j in enumerate(source):
         if j != i:
             readings[i] = readings[j]
+    for across, turned in layout.choices:
+        worse = across if _mean_conf(readings, turned) > _mean_conf(readings, across) else turned
+        for i in worse:
+            readings[i] = Reading("", 0.0, (), ())
     glyphs = _glyphs(layout, readings, image.scale, settings)
     height_px, width_px = grey.shape
     objects = PageObjects(width_px / image.scale, height_px / image.scale, glyphs, rules.edges)
@@ -123,6 +129,12 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
         seconds=time.process_time() - started,
         notes=tuple(notes),
     )
+
+
+def _mean_conf(readings: list[Reading], indices: list[int]) -> float:
+    """Mean character probability over these crops' readings (0 when nothing was read)."""
+    probs = [p for i in indices for p in readings[i].probs]
+    return float(np.mean(probs)) if probs else 0.0
 
 
 def _probes(crops: list[np.ndarray], count: int) -> list[int]:
@@ -154,8 +166,10 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
         ] = 0
     line_height = typical_height(text, cell_boxes, settings) or None
     found: list[Segment] = []
+    choices: list[tuple[list[int], list[int]]] = []  # a narrow cell read as stacked lines, or as turned ones
     for x0, top, x1, bottom in cell_boxes:
         edge = settings.rule_clearance_px + 3
+        first = len(found)
         for s in segments(text[top:bottom, x0:x1], settings, line_height, split=True):
             if (
                 line_height
@@ -164,21 +178,73 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
             ):
                 continue  # the cut-off foot or head of a line that a rule clips (a spreadsheet's overflow)
             found.append(Segment(s.x0 + x0, s.top + top, s.x1 + x0, s.bottom + top))
+        ink = _ink_box(found[first:])
+        if ink is not None and line_height:
+            turned = _columns(text, ink, line_height)
+            if isinstance(turned[0], _Upright):
+                choices.append(
+                    (list(range(first, len(found))), list(range(len(found), len(found) + len(turned))))
+                )
+                found.extend(turned)
     found.extend(segments(outside, settings, line_height, split=True))
     clean = mend_streaks(grey.copy(), rules)
     clean[rule_zone > 0] = 255
     pad = settings.line_pad_px
-    crops, boxes = [], []
+    crops, boxes, turns = [], [], []
     for s in found:
         crop = clean[max(0, s.top - pad) : s.bottom + pad, max(0, s.x0 - pad) : s.x1 + pad]
-        crops.append(crop)
+        turned = isinstance(s, _Upright)
+        crops.append(turn(crop, 90) if turned else crop)  # set at 90° reading upwards: turned to read across
         boxes.append((s.x0, s.top, s.x1, s.bottom))
-    return _Layout(grey, rules, tables, crops, boxes, line_height or 0.0)
+        turns.append(1 if turned else 0)
+    return _Layout(grey, rules, tables, crops, boxes, line_height or 0.0, turns, choices)
+
+
+def _ink_box(found: list[Segment]) -> Segment | None:
+    if not found:
+        return None
+    return Segment(
+        min(s.x0 for s in found),
+        min(s.top for s in found),
+        max(s.x1 for s in found),
+        max(s.bottom for s in found),
+    )
+
+
+class _Upright(Segment):
+    """A line set at 90° in a narrow cell (Calc's rotated 一级指标): it reads up or down the page."""
+
+
+def _columns(text: np.ndarray, s: Segment, line_height: float) -> list[Segment]:
+    """The segment, or the lines of text set at 90° it holds (a tall, narrow block)."""
+    if s.bottom - s.top < 1.8 * line_height or s.x1 - s.x0 > 1.5 * line_height:
+        return [s]
+    cols = np.count_nonzero(text[s.top : s.bottom, s.x0 : s.x1], axis=0)
+    on = np.flatnonzero(cols)
+    if not len(on):
+        return [s]
+    runs, start = [], on[0]
+    for a, b in zip(on[:-1], on[1:], strict=True):
+        if b - a > 2:
+            runs.append([start, a + 1])
+            start = b
+    runs.append([start, on[-1] + 1])
+    # a character's own white (三, 服 turned) splits a line: runs narrower than a line join a neighbour
+    while len(runs) > 1:
+        k = min(range(len(runs)), key=lambda i: runs[i][1] - runs[i][0])
+        if runs[k][1] - runs[k][0] >= 0.6 * line_height:
+            break
+        gap_left = runs[k][0] - runs[k - 1][1] if k > 0 else None
+        gap_right = runs[k + 1][0] - runs[k][1] if k + 1 < len(runs) else None
+        j = k - 1 if gap_right is None or (gap_left is not None and gap_left <= gap_right) else k + 1
+        a, b = min(k, j), max(k, j)
+        runs[a : b + 1] = [[runs[a][0], runs[b][1]]]
+    return [_Upright(s.x0 + a, s.top, s.x0 + b, s.bottom) for a, b in runs]
 
 
 def _glyphs(layout: _Layout, readings: list[Reading], scale: float, settings: ScanSettings) -> list[Glyph]:
     glyphs: list[Glyph] = []
-    for crop, box, reading in zip(layout.crops, layout.boxes, readings, strict=True):
+    for crop, box, reading, turned in zip(layout.crops, layout.boxes, readings, layout.turns, strict=True):
         shaped = read_operator(crop, reading, layout.line_height)
         if shaped is not None:
             reading = shaped
@@ -188,6 +254,16 @@ def _glyphs(layout: _Layout, readings: list[Reading], scale: float, settings: Sc
         if not text:
             continue
         x0, top, x1, bottom = (v / scale for v in box)
+        if turned:
+            across = line_glyphs(
+                text, (top, x0, bottom, x1), conf, settings.cjk_advance, settings.narrow_advance
+            )
+            # reads upwards: the first character at the foot (grid._upright's frame, turned back)
+            glyphs.extend(
+                Glyph(g.text, g.top, top + bottom - g.x1, g.bottom, top + bottom - g.x0, 1, g.conf)
+                for g in across
+            )
+            continue
         glyphs.extend(
             line_glyphs(text, (x0, top, x1, bottom), conf, settings.cjk_advance, settings.narrow_advance)
         )
