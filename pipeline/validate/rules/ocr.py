@@ -160,7 +160,8 @@ def o2_operator_undecided(ctx: RowContext) -> Iterator[Finding]:
     column_op = parse_operator(printed_op) if printed_op.strip() else None
     embedded = quantity(value).operator if value else None
     if column_op is not None and column_op != "定性":
-        place = where_on_page(ind.page, op_cell[1]) if op_cell else f"第{ind.page}页"
+        shown = op_cell or value_cell  # the cell to look at: the operator's, else the value's
+        place = where_on_page(ind.page, shown[1]) if shown else f"第{ind.page}页"
         if embedded is not None and embedded != column_op:
             yield ctx.finding(
                 "disagree", operator=column_op, column=column, value=value, embedded=embedded, place=place
