@@ -114,7 +114,10 @@ class EvaluationSummary:
 
 
 _DETAIL_FIELDS = tuple(f.name for f in fields(FindingDetail))
-_EVALUATION_ROW_FIELDS = tuple(f.name for f in fields(model.Indicator) if f.name != "raw")
+# the record's fields the indicators table stores (`ocr_cells` is not stored; `raw` is not needed)
+_EVALUATION_ROW_FIELDS = tuple(
+    f.name for f in fields(model.Indicator) if f.name != "raw" and f.name in Indicator.__table__.columns
+)
 
 
 def _finding_statement(
