@@ -69,29 +69,26 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
     angle = estimate_skew(image.grey, settings)
     grey = deskew(image.grey, angle) if abs(angle) >= settings.min_skew else image.grey
     rules = find_rules(grey, image.scale, settings)
-    rotation = 0
-    if lies_on_side(rules.h_count, rules.v_count):
-        rotation = 90
-        grey = turn(grey, 90)
-        rules = find_rules(grey, image.scale, settings)
-    layout = _layout(grey, rules, image, settings)
     rec = recognizer(
         settings.rec_threads, settings.rec_height, settings.rec_batch, settings.rec_batch_columns
     )
-    probes = _probes(layout.crops, settings.flip_probe_lines)
-    known: dict[int, Reading] = {}
-    if probes:
-        upright = rec([layout.crops[i] for i in probes], settings.rec_fast_height)
-        known = dict(zip(probes, upright, strict=True))
-        if np.mean([r.conf for r in upright]) < settings.flip_check_below:
-            # the lines read poorly: perhaps the page is upside down
-            flipped = rec([layout.crops[i][::-1, ::-1] for i in probes], settings.rec_fast_height)
-            if flip_score([r.conf for r in upright], [r.conf for r in flipped]) > 0.1:
-                rotation = (rotation + 180) % 360
-                grey = turn(grey, 180)
-                rules = find_rules(grey, image.scale, settings)
-                layout = _layout(grey, rules, image, settings)
-                known = {}
+    first = 90 if lies_on_side(rules.h_count, rules.v_count) else 0
+    quarters = [first, 90 - first] if 0.6 * rules.h_count <= rules.v_count else [first]
+    best: tuple[float, int, np.ndarray, Rules, _Layout, dict[int, Reading]] | None = None
+    for quarter in quarters:
+        g = turn(grey, quarter)
+        r = rules if quarter == 0 else find_rules(g, image.scale, settings)
+        lay = _layout(g, r, image, settings)
+        score, flip, known = _read_probes(rec, lay, settings)
+        if flip:
+            g = turn(g, 180)
+            r = find_rules(g, image.scale, settings)
+            lay = _layout(g, r, image, settings)
+        if best is None or score > best[0]:
+            best = (score, (quarter + (180 if flip else 0)) % 360, g, r, lay, known)
+        if score >= settings.flip_check_below:
+            break  # the lines read well this way up: no need to try the other
+    _, rotation, grey, rules, layout, known = best  # type: ignore[misc]
     source = same_ink(layout.crops, settings.same_ink_tolerance)
     rest = [i for i in range(len(layout.crops)) if i not in known and source[i] == i]
     readings = [Reading("", 0.0, (), ())] * len(layout.crops)
@@ -131,16 +128,43 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
     )
 
 
+def _read_probes(
+    rec: object, layout: _Layout, settings: ScanSettings
+) -> tuple[float, bool, dict[int, Reading]]:
+    """How well a few lines read this way up, whether they read better turned half round, and
+    their readings (reusable when the page is not turned)."""
+    probes = _probes(layout, settings.flip_probe_lines)
+    if not probes:
+        return 0.0, False, {}
+    upright = rec([layout.crops[i] for i in probes], settings.rec_fast_height)  # type: ignore[operator]
+    up = float(np.mean([r.conf for r in upright]))
+    if up >= settings.flip_check_below:
+        return up, False, dict(zip(probes, upright, strict=True))
+    # the lines read poorly: perhaps the page is upside down
+    flipped = rec([layout.crops[i][::-1, ::-1] for i in probes], settings.rec_fast_height)  # type: ignore[operator]
+    if flip_score([r.conf for r in upright], [r.conf for r in flipped]) > 0.1:
+        return float(np.mean([r.conf for r in flipped])), True, {}
+    return up, False, dict(zip(probes, upright, strict=True))
+
+
 def _mean_conf(readings: list[Reading], indices: list[int]) -> float:
     """Mean character probability over these crops' readings (0 when nothing was read)."""
     probs = [p for i in indices for p in readings[i].probs]
     return float(np.mean(probs)) if probs else 0.0
 
 
-def _probes(crops: list[np.ndarray], count: int) -> list[int]:
-    """A few lines of ordinary length (a word or two to a short phrase) to tell which way is up."""
-    ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
-    fit = sorted((i for i, r in enumerate(ratios) if 2.5 <= r <= 7.0), key=lambda i: -ratios[i])
+def _probes(layout: _Layout, count: int) -> list[int]:
+    """A few lines of ordinary length (a word or two to a short phrase) to tell which way is up.
+
+    Lines read across only: a narrow cell's turned candidates would read well on a page lying on its side.
+    """
+    chosen = {i for pair in layout.choices for part in pair for i in part}
+    ratios = {
+        i: c.shape[1] / max(1, c.shape[0])
+        for i, c in enumerate(layout.crops)
+        if not layout.turns[i] and i not in chosen
+    }
+    fit = sorted((i for i, r in ratios.items() if 2.5 <= r <= 7.0), key=lambda i: -ratios[i])
     return fit[:count]
 
 

@@ -26,6 +26,10 @@ PAGES = [
     (f"{GRID}/grid-2022-odd-cells.pdf", 0),
     (f"{GRID}/grid-2023-portrait.pdf", 0),
     (str(GOLDEN / "layout-unit-before-operator" / "ubo-2023.pdf"), 0),
+    # 14 columns, few rows: its vertical rules outnumber its horizontal ones, yet it stands upright
+    (str(GOLDEN / "layout-unit-code" / "unit-code-2022-no-repeat.pdf"), 0),
+    # 一级/二级 names set at 90° in narrow cells
+    (str(GOLDEN / "calc-format" / "calcfmt-rotate90-levels.pdf"), 2),
 ]
 AGREEMENT = 0.99
 
