@@ -118,7 +118,7 @@ def _without_bar(b: _Blob) -> _Blob | None:
     """The blob above a bar fused to its foot (a ≥ whose arm touches its bar), or None."""
     fill = b.mask.sum(axis=1)
     k = b.h
-    while k > 0 and fill[k - 1] >= 0.8 * b.w:
+    while k > 0 and fill[k - 1] >= 0.6 * b.w:
         k -= 1
     if k == b.h or k < 0.4 * b.h:
         return None
