@@ -9,6 +9,12 @@ A project's weights are "right" when no W1 (weight missing or negative) or W2 (t
 error is reported on it. An indicator is quantified when its 指标性质 is a comparison
 (=, ≥, ≤, >, <): 定性 rows and rows with no operator are not.
 
+Scans: a row read by OCR has `indicators.ocr_confidence` (NULL: read from a text layer), a
+document `ocr_pages`; O1 (a cell under the profile's confidence threshold) and O2 (an operator
+the image did not decide) findings name the page and the cell's box in their message
+(`FindingDetail.cell_box`). `unit_summaries` counts per unit and year the rows read by OCR, the
+lowest confidence and the O1/O2 findings; `scan_summaries` the same per document read from images.
+
 `evaluation_summaries` reads the stored self-evaluations (projects of a 自评表 kind, their
 `evaluation` JSON and their rows' 实际完成值 / 得分) and judges them with the helpers of
 `pipeline.validate.rules.evaluation`, the ones rules E1–E6 use: whether a row met its target,
@@ -29,8 +35,10 @@ from db.models import SCOPE_CROSS, Document, Finding, Indicator, Project
 from db.queries import FINDING_KEYS
 from pipeline import model
 from pipeline.validate.rules.evaluation import execution_rate, grade_of, met, named_grade, total_line
+from pipeline.validate.rules.ocr import cell_box
 
 WEIGHT_RULES: tuple[str, ...] = ("W1", "W2")
+LOW_CELL_RULE, OPERATOR_RULE = "O1", "O2"  # rules.md §2.8b: values read from scans
 QUALITATIVE = "定性"
 _STREAM_BATCH = 1000
 
@@ -59,6 +67,14 @@ class FindingDetail:
     def cross(self) -> bool:
         return self.scope == SCOPE_CROSS
 
+    @property
+    def cell_box(self) -> tuple[int, int, int, int] | None:
+        """An O finding's cell on its page: (x0, top, x1, bottom) in points; None for other rules."""
+        if not self.rule.startswith("O"):
+            return None
+        found = cell_box(self.message)
+        return found[1] if found else None
+
 
 @dataclass(frozen=True)
 class UnitSummary:
@@ -74,6 +90,10 @@ class UnitSummary:
     errors: int
     warnings: int
     infos: int
+    ocr_rows: int = 0  # indicators read from page images (OCR)
+    ocr_lowest: float | None = None  # the lowest confidence among them
+    low_cells: int = 0  # O1 findings: cells read under the profile's threshold
+    undecided_operators: int = 0  # O2 findings
 
     @property
     def quantified_share(self) -> float | None:
@@ -111,6 +131,25 @@ class EvaluationSummary:
     @property
     def unjudged(self) -> int:
         return self.indicators - self.met - self.not_met
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """One document with rows read from page images, as the report's 扫描件 sheet shows it."""
+
+    unit_name: str | None
+    budget_year: int | None
+    document_sha256: str
+    source_name: str | None
+    store_path: str | None
+    pages: int | None
+    ocr_pages: int  # pages read from their images
+    indicators: int
+    ocr_rows: int  # indicators read by OCR
+    lowest: float | None  # the lowest row confidence
+    lowest_page: int | None  # the page of the row with the lowest confidence
+    low_cells: int  # O1 findings
+    undecided_operators: int  # O2 findings
 
 
 _DETAIL_FIELDS = tuple(f.name for f in fields(FindingDetail))
@@ -198,6 +237,7 @@ def unit_summaries(
     """One `UnitSummary` per (unit, year) with projects or findings, by unit then year."""
     unit = func.coalesce(Project.unit_name, Document.unit_name)
     quantified = case((and_(Indicator.operator.is_not(None), Indicator.operator != QUALITATIVE), 1), else_=0)
+    scanned = case((Indicator.ocr_confidence.is_not(None), 1), else_=0)
     projects = (
         select(
             Project.document_id,
@@ -208,6 +248,8 @@ def unit_summaries(
             Document.budget_year,
             func.count(Indicator.id).label("indicators"),
             func.coalesce(func.sum(quantified), 0).label("quantified"),
+            func.coalesce(func.sum(scanned), 0).label("ocr_rows"),
+            func.min(Indicator.ocr_confidence).label("ocr_lowest"),
         )
         .select_from(Project)
         .join(Document, Project.document_id == Document.id)
@@ -238,6 +280,10 @@ def unit_summaries(
             "error": 0,
             "warning": 0,
             "info": 0,
+            "ocr_rows": 0,
+            "ocr_lowest": None,
+            LOW_CELL_RULE: 0,
+            OPERATOR_RULE: 0,
         }  # fmt: skip
     )
     # per document: (ordinal, code, page, key) of its projects, to place weight findings
@@ -250,11 +296,18 @@ def unit_summaries(
             f["projects"] += 1
             f["indicators"] += p.indicators
             f["quantified"] += int(p.quantified)
+            f["ocr_rows"] += int(p.ocr_rows)
+            if p.ocr_lowest is not None:
+                f["ocr_lowest"] = (
+                    p.ocr_lowest if f["ocr_lowest"] is None else min(f["ocr_lowest"], p.ocr_lowest)
+                )
             layout[p.document_id].append((p.ordinal, p.code, p.page, key))
         statement = _finding_statement(unit_name=unit_name, year=year)
         for row in conn.execution_options(yield_per=_STREAM_BATCH).execute(statement):
             key = (row.unit_name, row.budget_year)
             figures[key][row.severity] += 1
+            if row.rule in (LOW_CELL_RULE, OPERATOR_RULE):
+                figures[key][row.rule] += 1
             if row.rule in WEIGHT_RULES and row.severity == "error" and row.document_id is not None:
                 placed = _project_of(layout.get(row.document_id, []), row.project_code, row.page)
                 if placed is not None:
@@ -271,6 +324,10 @@ def unit_summaries(
             errors=f["error"],
             warnings=f["warning"],
             infos=f["info"],
+            ocr_rows=f["ocr_rows"],
+            ocr_lowest=f["ocr_lowest"],
+            low_cells=f[LOW_CELL_RULE],
+            undecided_operators=f[OPERATOR_RULE],
         )
         for key, f in sorted(figures.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or 0))
     ]
@@ -374,6 +431,97 @@ def evaluation_summaries(
                 met=judged.count(True),
                 not_met=judged.count(False),
                 row_scores=sum(scores) if scores else None,
+            )
+        )
+    out.sort(key=lambda e: (e.unit_name or "", e.budget_year or 0))  # stable: document order within
+    return out
+
+
+def scan_summaries(
+    engine: Engine, unit_name: str | None = None, year: int | None = None
+) -> list[ScanSummary]:
+    """Every stored document of the unit/year (None: all) that read pages from their images or
+    holds rows read by OCR, by unit, year and document; a document's unit is its header's, else
+    its first project's (as `jixiao documents` shows it)."""
+    first_unit = (
+        select(Project.unit_name)
+        .where(Project.document_id == Document.id, Project.unit_name.is_not(None))
+        .order_by(Project.ordinal)
+        .limit(1)
+        .correlate(Document)
+        .scalar_subquery()
+    )
+    unit = func.coalesce(Document.unit_name, first_unit)
+    scanned = case((Indicator.ocr_confidence.is_not(None), 1), else_=0)
+    documents = (
+        select(
+            Document.id,
+            Document.sha256,
+            Document.source_name,
+            Document.store_path,
+            Document.pages,
+            Document.ocr_pages,
+            Document.budget_year,
+            unit.label("unit_name"),
+            func.count(Indicator.id).label("indicators"),
+            func.coalesce(func.sum(scanned), 0).label("ocr_rows"),
+            func.min(Indicator.ocr_confidence).label("lowest"),
+        )
+        .select_from(Document)
+        .outerjoin(Indicator, Indicator.document_id == Document.id)
+        .group_by(Document.id)
+        .order_by(Document.id)
+    )
+    if unit_name is not None:
+        # a document whose projects name the unit, as the findings' filter reads it
+        documents = documents.where(
+            select(Project.id)
+            .where(
+                Project.document_id == Document.id,
+                func.coalesce(Project.unit_name, Document.unit_name) == unit_name,
+            )
+            .exists()
+        )
+    if year is not None:
+        documents = documents.where(Document.budget_year == year)
+    out: list[ScanSummary] = []
+    with engine.connect() as conn:
+        found = [d for d in conn.execute(documents) if (d.ocr_pages or 0) > 0 or d.ocr_rows]
+        counts: dict[tuple[int, str], int] = defaultdict(int)
+        lowest_page: dict[int, int] = {}
+        ids = [d.id for d in found]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            statement = (
+                select(Finding.document_id, Finding.rule, func.count(Finding.id))
+                .where(Finding.document_id.in_(chunk), Finding.rule.in_((LOW_CELL_RULE, OPERATOR_RULE)))
+                .group_by(Finding.document_id, Finding.rule)
+            )
+            for document_id, rule_id, n in conn.execute(statement):
+                counts[(document_id, rule_id)] = n
+            pages = (
+                select(Indicator.document_id, Indicator.page, Indicator.ocr_confidence)
+                .where(Indicator.document_id.in_(chunk), Indicator.ocr_confidence.is_not(None))
+                .order_by(Indicator.document_id, Indicator.ocr_confidence, Indicator.page)
+            )
+            for document_id, page, _ in conn.execute(pages):
+                lowest_page.setdefault(document_id, page)
+    for d in found:
+        out.append(
+            ScanSummary(
+                unit_name=d.unit_name,
+                budget_year=d.budget_year,
+                document_sha256=d.sha256,
+                source_name=d.source_name,
+                store_path=d.store_path,
+                pages=d.pages,
+                ocr_pages=d.ocr_pages or 0,
+                indicators=d.indicators,
+                ocr_rows=int(d.ocr_rows),
+                lowest=d.lowest,
+                lowest_page=lowest_page.get(d.id),
+                low_cells=counts[(d.id, LOW_CELL_RULE)],
+                undecided_operators=counts[(d.id, OPERATOR_RULE)],
             )
         )
     out.sort(key=lambda e: (e.unit_name or "", e.budget_year or 0))  # stable: document order within

@@ -1,14 +1,19 @@
 """`jixiao report`: the findings report for a finance bureau, as an Excel workbook or an HTML page.
 
-Four tables, the same in both formats:
+Six tables, the same in both formats:
 - 汇总 — per unit and year: files, projects, indicators, errors, warnings, hints, the share of
-  quantified indicators and the share of projects whose weights are right (`db.reporting`);
-- 问题清单 — every finding, with links to the stored PDF at its page;
+  quantified indicators and the share of projects whose weights are right (`db.reporting`); the
+  rows read from scans (OCR), their lowest confidence, and the O1 (low-confidence cells) and O2
+  (operators the image did not decide) findings;
+- 问题清单 — every finding, with links to the stored PDF at its page; an O finding also gives the
+  cell's box on the page, in points (x0, top, x1, bottom from the page's top left);
 - 跨年度 — the cross-document findings (Y1–Y4) with the document each one was compared with;
 - 自评情况 — per unit and year, each stored self-evaluation (a project's or a department's): 总分,
   评价结论 and the grades it and the 总分 stand for, the budget execution rate (computed, and as
   printed), indicators met / not met / not judged, the sum of the row scores
   (`db.reporting.evaluation_summaries`);
+- 扫描件 — each document read from page images: pages read so, rows read by OCR, the lowest
+  confidence and the page it is on (linked), O1/O2 findings (`db.reporting.scan_summaries`);
 - 规则说明 — every rule of the registry (`pipeline.validate.RULES`, Y1–Y4 and E1–E6 included): id,
   group, the tables it judges, severity, what it checks and its basis.
 
@@ -33,10 +38,12 @@ from sqlalchemy import Engine
 from db.reporting import (
     EvaluationSummary,
     FindingDetail,
+    ScanSummary,
     UnitSummary,
     document_paths,
     evaluation_summaries,
     finding_details,
+    scan_summaries,
     unit_summaries,
 )
 from jixiao.export import display_width, xlsx_value
@@ -63,6 +70,7 @@ KIND_LABELS = {
     "project_evaluation": "项目自评表",
     "department_evaluation": "部门整体自评表",
 }
+CONFIDENCE = "0.000"  # number format of an OCR confidence (0–1)
 MAX_WIDTH = 60
 MIN_WIDTH = 6
 WIDTH_SAMPLE = 500
@@ -103,6 +111,7 @@ class ReportCounts:
     cross: int
     by_severity: dict[str, int]
     evaluations: int = 0  # self-evaluations listed
+    scans: int = 0  # documents read from page images
 
 
 # --------------------------------------------------------------------------- building
@@ -116,11 +125,13 @@ def build_tables(
     related = {r["sha256"] for d in details if d.cross for r in (d.subject or {}).get("related", [])}
     paths = document_paths(engine, related)
     evaluations = evaluation_summaries(engine, unit_name=unit_name, year=year)
+    scans = scan_summaries(engine, unit_name=unit_name, year=year)
     tables = [
         _summary(summaries),
         _findings(details),
         _cross([d for d in details if d.cross], paths),
         _evaluations(evaluations),
+        _scans(scans),
         _rules(Counter(d.rule for d in details)),
     ]
     counts = ReportCounts(
@@ -129,6 +140,7 @@ def build_tables(
         cross=sum(d.cross for d in details),
         by_severity=dict(Counter(d.severity for d in details)),
         evaluations=len(evaluations),
+        scans=len(scans),
     )
     return tables, counts
 
@@ -161,6 +173,10 @@ def _summary(summaries: Sequence[UnitSummary]) -> Table:
             Column("定量指标占比", "0.0%"),
             Column("权重合规项目数"),
             Column("权重合规项目占比", "0.0%"),
+            Column("扫描识别行数"),
+            Column("最低识别置信度", CONFIDENCE),
+            Column("低置信度单元格(O1)"),
+            Column("运算符待核(O2)"),
         ),
     )
     for s in summaries:
@@ -178,6 +194,10 @@ def _summary(summaries: Sequence[UnitSummary]) -> Table:
                 s.quantified_share,
                 s.weights_ok,
                 s.weights_ok_share,
+                s.ocr_rows,
+                s.ocr_lowest,
+                s.low_cells,
+                s.undecided_operators,
             ]
         )
     return table
@@ -201,6 +221,7 @@ def _findings(details: Iterable[FindingDetail]) -> Table:
             Column("页码"),
             Column("项目内行号"),
             Column("问题说明", wrap=True),
+            Column("单元格位置(磅)"),
             Column("文件名"),
             Column("文件SHA-256", width=68),
             Column("类别"),
@@ -208,6 +229,7 @@ def _findings(details: Iterable[FindingDetail]) -> Table:
     )
     for d in details:
         link = pdf_link(d.store_path, d.page)
+        box = d.cell_box
         table.rows.append(
             [
                 SEVERITY_LABELS.get(d.severity, d.severity),
@@ -220,6 +242,7 @@ def _findings(details: Iterable[FindingDetail]) -> Table:
                 Link(d.page, link) if d.page else None,
                 _row_number(d.row),
                 d.message,
+                Link(box_text(box), link) if box else None,
                 Link(d.source_name, link),
                 d.document_sha256,
                 "跨文件" if d.cross else "本文件",
@@ -322,6 +345,51 @@ def _evaluations(evaluations: Iterable[EvaluationSummary]) -> Table:
                 e.row_scores,
                 Link(e.source_name, link),
                 Link(e.page, link) if e.page else None,
+            ]
+        )
+    return table
+
+
+def box_text(box: tuple[int, int, int, int]) -> str:
+    """A cell's box as the 问题清单 shows it: ``x0, top – x1, bottom`` in points from the page's top left."""
+    x0, top, x1, bottom = box
+    return f"({x0}, {top})–({x1}, {bottom})"
+
+
+def _scans(scans: Iterable[ScanSummary]) -> Table:
+    table = Table(
+        "扫描件",
+        (
+            Column("单位名称"),
+            Column("预算年度"),
+            Column("文件名"),
+            Column("页数"),
+            Column("扫描页数"),
+            Column("指标数"),
+            Column("扫描识别行数"),
+            Column("最低识别置信度", CONFIDENCE),
+            Column("最低置信度所在页"),
+            Column("低置信度单元格(O1)"),
+            Column("运算符待核(O2)"),
+            Column("文件SHA-256", width=68),
+        ),
+    )
+    for s in scans:
+        link = pdf_link(s.store_path, s.lowest_page)
+        table.rows.append(
+            [
+                _label(s.unit_name, "（未识别单位）"),
+                s.budget_year,
+                Link(s.source_name, link),
+                s.pages,
+                s.ocr_pages,
+                s.indicators,
+                s.ocr_rows,
+                s.lowest,
+                Link(s.lowest_page, link) if s.lowest_page else None,
+                s.low_cells,
+                s.undecided_operators,
+                s.document_sha256,
             ]
         )
     return table
@@ -485,6 +553,8 @@ def _html_cell(value: Any, column: Column) -> str:
         shown = ""
     elif column.number_format == "0.0%" and isinstance(text, float):
         shown = f"{text:.1%}"
+    elif column.number_format == CONFIDENCE and isinstance(text, float):
+        shown = f"{text:.3f}"
     else:
         shown = html.escape(str(text))
     if isinstance(value, Link) and value.url and shown:

@@ -25,7 +25,7 @@ from tests.db.factories import sha
 
 UNIT = "拉萨市信访局本级"
 OTHER = "拉萨市财政局本级"
-SHEETS = ["汇总", "问题清单", "跨年度", "自评情况", "规则说明"]
+SHEETS = ["汇总", "问题清单", "跨年度", "自评情况", "扫描件", "规则说明"]
 SEVERITY = {"错误": "error", "警告": "warning", "提示": "info"}
 
 
