@@ -189,14 +189,18 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
         )
 
 
+_SCAN_COVER = 0.3  # a page without text whose images cover less than this has nothing to read
+_TEXT_UNDER_SCAN = 0.5  # a page with text is looked at further only under an image this large
+
+
 def _page_objects(page: pdfium.PdfPage, number: int, settings: ExtractSettings, scan: _Scan) -> PageObjects:
     """The page's glyphs and rules: from its text layer, or from its image when it is a scan."""
     if number in scan.scanned:
         scan.ocr.append(number)
         return scan.scanned[number]
     objs = read_page(page)
-    if not settings.read_scans:
-        return objs
+    if not settings.read_scans or objs.image_cover < (_SCAN_COVER if not objs.glyphs else _TEXT_UNDER_SCAN):
+        return objs  # no image large enough to be a scan: the text layer (or nothing) is the page
     from pipeline.scan import needs_image  # pipeline.scan reads extract's modules: imported late
 
     if not needs_image(page, objs):

@@ -43,6 +43,7 @@ class PageObjects(NamedTuple):
     height: float
     glyphs: list[Glyph]
     edges: list[Edge]
+    image_cover: float = 0.0  # share of the page's area under images (a scan covers most of it)
 
 
 Transform = Callable[[float, float], tuple[float, float]]
@@ -60,8 +61,10 @@ def read_page(page: pdfium.PdfPage) -> PageObjects:
     if rotation in (90, 270):
         width, height = height, width
     glyphs = list(_glyphs(page, to_display))
-    edges = list(_edges(page, to_display))
-    return PageObjects(width, height, glyphs, edges)
+    images: list[float] = []
+    edges = list(_edges(page, to_display, images))
+    cover = min(1.0, sum(images) / max(1.0, width * height))
+    return PageObjects(width, height, glyphs, edges, cover)
 
 
 def _display_transform(x0: float, y0: float, w: float, h: float, rotation: int) -> Transform:
@@ -210,11 +213,14 @@ def _codes(raw: object, count: int) -> list[int]:
 # --------------------------------------------------------------------------- edges
 
 
-def _edges(page: pdfium.PdfPage, to_display: Transform) -> Iterator[Edge]:
-    yield from _object_edges(page.raw, None, to_display)
+def _edges(page: pdfium.PdfPage, to_display: Transform, images: list[float]) -> Iterator[Edge]:
+    yield from _object_edges(page.raw, None, to_display, images)
 
 
-def _object_edges(page_raw: object, form: object | None, to_display: Transform) -> Iterator[Edge]:
+def _object_edges(
+    page_raw: object, form: object | None, to_display: Transform, images: list[float]
+) -> Iterator[Edge]:
+    """Rules of the page's paths; the area of each image found on the way goes into `images`."""
     if form is None:
         count = pdfium_c.FPDFPage_CountObjects(page_raw)
         get = lambda i: pdfium_c.FPDFPage_GetObject(page_raw, i)  # noqa: E731
@@ -227,7 +233,16 @@ def _object_edges(page_raw: object, form: object | None, to_display: Transform) 
         if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
             yield from _path_edges(obj, to_display)
         elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
-            yield from _object_edges(page_raw, obj, to_display)
+            yield from _object_edges(page_raw, obj, to_display, images)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            images.append(_area(obj))
+
+
+def _area(obj: object) -> float:
+    left, low, right, high = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    if not pdfium_c.FPDFPageObj_GetBounds(obj, left, low, right, high):
+        return 0.0
+    return max(0.0, right.value - left.value) * max(0.0, high.value - low.value)
 
 
 def _path_edges(obj: object, to_display: Transform) -> Iterator[Edge]:
