@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """One machine, no Docker: start Celery workers, beat and Flower against local Redis and PostgreSQL.
 
-    deploy/run-local start  [--workers N] [--concurrency C] [--no-beat] [--no-flower] [--wait]
+    deploy/run-local start  [--workers N] [--concurrency C] [--queues Q,…] [--prefix P]
+                            [--no-beat] [--no-flower] [--wait]
     deploy/run-local status
     deploy/run-local stop   [--timeout S]
 
 Configuration comes from the environment (see deploy/.env.example; `--env-file FILE` reads
 one): JIXIAO_BROKER_URL, JIXIAO_DATABASE_URL, JIXIAO_STORE, FLOWER_BASIC_AUTH (user:password,
 required for Flower), FLOWER_PORT (5555), JIXIAO_FLOWER_MAX_TASKS (10000).
+
+Workers consume the documents' queue `jixiao` and the scanned pages' queue `ocr` (`--queues`,
+JIXIAO_WORKER_QUEUES): `--queues ocr --prefix ocr` on a machine of OCR workers, `--queues jixiao`
+on one that should leave scanned pages to them. Workers are named PREFIX1@host, PREFIX2@host….
 
 Every service runs in a session of its own; its PID is written to RUN_DIR/<name>.pid and its
 output to RUN_DIR/<name>.log (RUN_DIR: --run-dir, $JIXIAO_RUN_DIR, or ./jixiao-run). `start`
@@ -38,6 +43,7 @@ FLOWER_COLUMNS = "name,uuid,state,kwargs,result,received,started,runtime,retries
 # gossip would make every worker consume every other worker's task events; mingle only syncs
 # revoked ids at start-up. Neither serves this product; both cost start-up time and CPU.
 WORKER_FLAGS = ("--without-gossip", "--without-mingle")
+QUEUES = "jixiao,ocr"  # worker.celeryconfig.QUEUES: documents, and scanned pages read one per task
 
 
 @dataclass(frozen=True)
@@ -51,14 +57,16 @@ def services(args: argparse.Namespace, env: Mapping[str, str]) -> list[Service]:
     run_dir = Path(args.run_dir)
     out = [
         Service(
-            f"worker-{i}",
+            f"worker-{args.prefix}{i}" if args.prefix != "w" else f"worker-{i}",
             [
                 *celery,
                 "worker",
                 "-n",
-                f"w{i}@%h",
+                f"{args.prefix}{i}@%h",
                 "-c",
                 str(args.concurrency),
+                "-Q",
+                args.queues,
                 *WORKER_FLAGS,
                 "--loglevel",
                 args.loglevel,
@@ -170,7 +178,7 @@ def start(args: argparse.Namespace) -> int:
 def wait_ready(args: argparse.Namespace, env: Mapping[str, str], run_dir: Path) -> int:
     """Until every worker answers a ping and Flower its API (or --wait-timeout passes)."""
     deadline = time.monotonic() + args.wait_timeout
-    expected = {f"w{i}@{socket.gethostname()}" for i in range(1, args.workers + 1)}
+    expected = {f"{args.prefix}{i}@{socket.gethostname()}" for i in range(1, args.workers + 1)}
     os.environ.update({k: v for k, v in env.items() if k.startswith("JIXIAO_")})
     sys.path.insert(0, str(ROOT))
     from worker.app import app
@@ -275,6 +283,12 @@ def main(argv: list[str] | None = None) -> int:
     p_start = sub.add_parser("start", help="start what is not running")
     p_start.add_argument("--workers", type=int, default=int(os.environ.get("JIXIAO_WORKERS", "2")))
     p_start.add_argument("--concurrency", type=int, default=int(os.environ.get("JIXIAO_CONCURRENCY", "1")))
+    p_start.add_argument(
+        "--queues",
+        default=os.environ.get("JIXIAO_WORKER_QUEUES", QUEUES),
+        help=f"queues the workers consume, comma-separated (default {QUEUES})",
+    )
+    p_start.add_argument("--prefix", default="w", help="worker names: PREFIX1@host, PREFIX2@host…")
     p_start.add_argument("--no-beat", dest="beat", action="store_false")
     p_start.add_argument("--no-flower", dest="flower", action="store_false")
     p_start.add_argument("--loglevel", default="INFO")

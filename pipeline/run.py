@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pipeline.extract import extract
+from pipeline.extract.objects import PageObjects
 from pipeline.model import Document, Extraction, Finding
 from pipeline.normalize import normalize
 from pipeline.progress import Progress, no_progress
@@ -26,13 +28,20 @@ class Outcome:
 
 
 def process(
-    data: bytes, settings: PipelineSettings | None = None, progress: Progress = no_progress
+    data: bytes,
+    settings: PipelineSettings | None = None,
+    progress: Progress = no_progress,
+    scanned: Mapping[int, PageObjects] | None = None,
 ) -> Outcome:
-    """extract → normalize → validate. Raises `pipeline.errors.PipelineError` on bad input."""
+    """extract → normalize → validate. Raises `pipeline.errors.PipelineError` on bad input.
+
+    `scanned`: pages (1-based) already read from their images elsewhere (page tasks, the
+    in-process pool); `pipeline.extract.extract` reads any other page that needs its image.
+    """
     settings = settings or PipelineSettings()
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    extraction = extract(data, settings.extract, progress)
+    extraction = extract(data, settings.extract, progress, scanned)
     timings["extract"] = time.perf_counter() - t
     t = time.perf_counter()
     document = normalize(extraction, settings.normalize)

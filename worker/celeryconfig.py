@@ -18,8 +18,15 @@ from zoneinfo import ZoneInfo
 from worker.settings import Settings
 
 QUEUE = "jixiao"  # the documents' queue; `worker.recovery` reads it to see what is waiting
+# scanned pages read from their images, one task per page: a worker started with `-Q ocr` takes
+# only those, one with `-Q jixiao` none of them; a worker without -Q takes both queues
+OCR_QUEUE = "ocr"
+QUEUES = (QUEUE, OCR_QUEUE)
 
 PROCESS_TASK = "jixiao.process_document"
+SCAN_TASK = "jixiao.scan_page"  # one page of a scanned document (kwargs sha256, page)
+ASSEMBLE_TASK = "jixiao.assemble_document"  # a scanned document once its pages are read
+DOCUMENT_TASKS = (PROCESS_TASK, SCAN_TASK, ASSEMBLE_TASK)  # each carries its document's sha256
 RECONCILE_TASK = "jixiao.reconcile"
 REPROCESS_TASK = "jixiao.reprocess_outdated"
 OUTLIERS_TASK = "jixiao.refresh_outliers"
@@ -68,10 +75,14 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     """The `app.conf` mapping."""
+    from kombu import Queue
+
     return {
         "broker_url": settings.celery_broker_url,
         "result_backend": settings.result_backend,
         "task_default_queue": QUEUE,
+        "task_queues": [Queue(name, routing_key=name) for name in QUEUES],
+        "task_routes": {SCAN_TASK: {"queue": OCR_QUEUE, "routing_key": OCR_QUEUE}},
         "task_serializer": "json",
         "result_serializer": "json",
         "accept_content": ["json"],

@@ -13,14 +13,21 @@ already final (a redelivered or duplicated message then does nothing), and `save
 replaces the document's rows in one transaction, so a document run twice leaves one copy.
 Transient errors (a database or broker connection) are raised, never recorded: the caller
 retries them.
+
+Scanned pages can be read elsewhere first: with `scatter`, a document that has pages to read
+from their images (`worker.pages.pages_to_scan`) stops after the claim with status
+`scanning` and the list of those pages; each is read by `read_page_image` (a Celery page task,
+a job of the in-process pool), and the document then runs this same path again with
+`scanned=` those pages. A page that cannot be read fails its document with the page's reason.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -36,15 +43,19 @@ from db.results import Rows, rows_of, save_rows
 from db.status import Status
 from pipeline import PIPELINE_VERSION
 from pipeline.errors import PipelineError
+from pipeline.extract import read_scanned
+from pipeline.extract.objects import PageObjects
 from pipeline.progress import Progress, no_progress
 from pipeline.run import Outcome, process
 from pipeline.settings import PipelineSettings
+from worker.pages import Encoded, encode, pages_to_scan
 from worker.transient import is_transient
 
 MAX_MESSAGE = 500  # characters of an unexpected exception's text kept in the error column
 
 Processor = Callable[..., Outcome]  # the signature of `pipeline.run.process`
 Admit = Callable[[], str | None]  # after the claim: None to go on, or why the document must fail now
+PageReader = Callable[..., PageObjects]  # the signature of `pipeline.extract.read_scanned`
 
 
 class Stage(StrEnum):
@@ -55,10 +66,12 @@ class Stage(StrEnum):
     NORMALIZE = "normalize"
     VALIDATE = "validate"
     STORE = "store"
+    SCAN = "scan"  # waiting for its pages read from their images by page tasks
 
 
 PIPELINE_STAGES = (Stage.EXTRACT, Stage.NORMALIZE, Stage.VALIDATE, Stage.STORE)
 SKIPPED = "skipped"  # the document was final already (or became final under our feet)
+SCANNING = "scanning"  # claimed; its scanned pages are to be read first (`Result.scan`), then it runs again
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,7 @@ class Computed:
     pages: int = 0
     error: str | None = None
     stage: str | None = None  # where a failure happened
+    scan: tuple[int, ...] = ()  # nothing computed yet: these pages are to be read from their images first
 
 
 @dataclass(frozen=True)
@@ -86,9 +100,36 @@ class Result:
     indicators: int = 0
     error: str | None = None
     stage: str | None = None  # where a failure happened
+    scan: tuple[int, ...] | None = None  # status `scanning`: the pages to read from their images
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class PageRead:
+    """One page read from its image (`read_page_image`), or why it could not be: plain data."""
+
+    sha256: str
+    page: int
+    objects: PageObjects | None = None
+    error: str | None = None  # the document fails with this reason
+    cpu: float = 0.0  # CPU seconds the reading took
+    pid: int = 0  # the process that read it
+
+    def as_dict(self) -> dict[str, Any]:
+        """For a task result: the objects as nested lists (`worker.pages.encode`)."""
+        objects: Encoded | None = None if self.objects is None else encode(self.objects)
+        return {"page": self.page, "objects": objects, "error": self.error, "cpu": self.cpu, "pid": self.pid}
+
+
+def scan_timings(reads: Sequence[PageRead]) -> dict[str, float]:
+    """What the document's timings say of its pages read elsewhere: their CPU, by how many processes."""
+    return {
+        "scan_cpu": round(sum(r.cpu for r in reads), 6),
+        "scan_pages": float(len(reads)),
+        "scan_processes": float(len({r.pid for r in reads})),
+    }
 
 
 # --------------------------------------------------------------------------- the path
@@ -107,10 +148,18 @@ def run_document(
     alarm: bool = False,
     memory_mb: int = 0,
     lease: float | None = None,
+    scatter: bool = False,
+    scanned: Mapping[int, PageObjects] | None = None,
+    timings: Mapping[str, float] | None = None,
 ) -> Result:
     """Claim (held for `lease` seconds: past the limit that kills a stuck parse), compute,
     write, in this process. Raises only transient errors (the document then
     stays `running` and the caller tries again later).
+
+    With `scatter`, a document with pages to read from their images (none of them in
+    `scanned`) stays claimed and returns status `scanning` with those pages (`Result.scan`):
+    the caller has them read (`read_page_image`) and runs the document again with `scanned=`.
+    `timings` join the document's own (`scan_timings`).
 
     `time_limit` is what the failure message names; who enforces it is the caller's choice:
     Celery's soft limit, or with `alarm` this process's own (the in-process runner's pool).
@@ -137,9 +186,15 @@ def run_document(
             processor=processor,
             alarm=alarm,
             memory_mb=memory_mb,
+            scatter=scatter,
+            scanned=scanned,
+            timings=timings,
         )
     except Superseded:
         return Result(sha256, SKIPPED)
+    if computed.scan:
+        stages.enter(Stage.SCAN)
+        return Result(sha256, SCANNING, scan=computed.scan)
     stages.enter(Stage.STORE)
     return write(engine, computed)
 
@@ -154,11 +209,16 @@ def compute(
     processor: Processor = process,
     alarm: bool = False,
     memory_mb: int = 0,
+    scatter: bool = False,
+    scanned: Mapping[int, PageObjects] | None = None,
+    timings: Mapping[str, float] | None = None,
 ) -> Computed:
     """Bytes → pipeline → a classified outcome. Raises only transient errors and `Superseded`.
 
     With `alarm`, the time limit is enforced here (SIGALRM in this process's main thread);
-    otherwise it is only named in the reason when the caller's own limit fires.
+    otherwise it is only named in the reason when the caller's own limit fires. With
+    `scatter` (and scans read at all), a document with pages to read from their images that
+    `scanned` does not hold yet computes nothing: `Computed.scan` names those pages.
     """
     stages = progress if isinstance(progress, Stages) else Stages(progress)
     try:
@@ -170,19 +230,63 @@ def compute(
     started = time.process_time()
     try:
         with _alarm(time_limit if alarm else 0.0):
-            outcome = processor(data, settings, stages)
+            if scatter and settings.extract.read_scans:
+                left = tuple(n for n in pages_to_scan(data) if n not in (scanned or {}))
+                if left:
+                    return Computed(sha256, scan=left)
+            if scanned:
+                outcome = processor(data, settings, stages, scanned=scanned)
+            else:
+                outcome = processor(data, settings, stages)
     except Superseded:
         raise
     except BaseException as exc:
         if not isinstance(exc, Exception | DocumentTimeout) or is_transient(exc):
             raise
         return Computed(sha256, error=failure_reason(exc, time_limit, memory_mb), stage=stages.current)
-    timings = dict(outcome.timings)
+    timings = {**outcome.timings, **(timings or {})}
     # CPU seconds of the pipeline itself, without the progress reports made from inside it:
-    # what a worker spends on top of this is the cost of running it (bench/broker.py reads it)
-    timings["parse_cpu"] = round(time.process_time() - started - stages.cpu, 6)
+    # what a worker spends on top of this is the cost of running it (bench/broker.py reads it);
+    # pages read from their images elsewhere count in it too
+    own = time.process_time() - started - stages.cpu
+    timings["parse_cpu"] = round(own + timings.get("scan_cpu", 0.0), 6)
     rows = rows_of(outcome.document, outcome.findings, PIPELINE_VERSION, timings)
     return Computed(sha256, rows=rows, pages=outcome.extraction.pages)
+
+
+def read_page_image(
+    sha256: str,
+    page: int,
+    *,
+    store_dir: Path,
+    settings: PipelineSettings,
+    time_limit: float,
+    recorded: Path | None = None,
+    alarm: bool = False,
+    memory_mb: int = 0,
+    reader: PageReader = read_scanned,
+) -> PageRead:
+    """One page of a stored document read from its image: a page task's whole work.
+
+    Never raises for a bad page: its reason (`page N: …`, worded as a document's would be)
+    fails the document when it is assembled. Raises only transient errors.
+    """
+    try:
+        data = read_stored_copy(sha256, store_dir, recorded)
+    except OSError as exc:
+        return PageRead(sha256, page, error=f"stored copy unreadable: {exc.strerror or exc}", pid=os.getpid())
+    except MissingCopyError as exc:
+        return PageRead(sha256, page, error=str(exc), pid=os.getpid())
+    started = time.process_time()
+    try:
+        with _alarm(time_limit if alarm else 0.0):
+            objects = reader(data, page, settings.extract)
+    except BaseException as exc:
+        if not isinstance(exc, Exception | DocumentTimeout) or is_transient(exc):
+            raise
+        reason = f"page {page}: {failure_reason(exc, time_limit, memory_mb)}"
+        return PageRead(sha256, page, error=reason, cpu=time.process_time() - started, pid=os.getpid())
+    return PageRead(sha256, page, objects, cpu=round(time.process_time() - started, 6), pid=os.getpid())
 
 
 def write(engine: Engine, computed: Computed) -> Result:

@@ -14,6 +14,14 @@ run past the time limit (the alarm in the pool process interrupts Python code, n
 code). So a PDF bomb ends as its document's `failed` reason and the batch goes on:
 memory → "needed more than N MB while parsing" (a MemoryError inside, or pdfium aborting the
 process), time → "parsing took longer than the time limit per document".
+
+A scanned document's pages are spread over the pool: its first run stops after the claim
+with the pages to read from their images (`worker.document.SCANNING`); each page becomes a
+job of its own (`read_page_image`) for whichever process is free, and once all are read the
+document runs again with them (`scanned=`), so a 40-page scan on two processes takes about
+half the time of one. A page that cannot be read, or whose process is killed past the time
+limit, fails its document with that reason; a process that dies reading a page makes its
+document a suspect like any other (re-run alone, pages and all).
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import connection
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -34,17 +42,22 @@ from sqlalchemy import Engine
 
 from db import across, transitions
 from db.status import Status
+from pipeline.extract.objects import PageObjects
 from pipeline.run import process
 from pipeline.settings import PipelineSettings
 from worker import runtime
 from worker.document import (
+    SCANNING,
     Computed,
+    PageRead,
     Processor,
     Result,
     Stage,
     describe_unexpected,
     memory_reason,
+    read_page_image,
     run_document,
+    scan_timings,
     timeout_reason,
     write,
 )
@@ -100,7 +113,8 @@ def run(
     raised in its pool process); a pool process still busy `kill_after(settings)` seconds into a
     document is killed from here. Each pool process may use `settings.max_parse_mb` MB.
     """
-    workers = max(1, min(workers or usable_cores(), len(jobs)))
+    # processes start only as work comes (one document may become many page jobs)
+    workers = max(1, workers or usable_cores())
     task = _Task(
         engine.url.render_as_string(hide_password=False),  # the pool writes where `engine` does
         settings.pipeline(),
@@ -109,6 +123,7 @@ def run(
         processor,
         settings.max_parse_mb,
         kill_after(settings) + HOLD,
+        scatter=processor is process and settings.read_scans,
     )
     runner = _Runner(engine, jobs, listener)
     pending = list(jobs)
@@ -143,6 +158,39 @@ def usable_cores() -> int:
 
 
 @dataclass(frozen=True)
+class _Page:
+    """One page of a scanned document, to be read from its image by a pool process."""
+
+    job: Job
+    page: int
+
+
+@dataclass(frozen=True)
+class _Assemble:
+    """A scanned document with its pages read: the one path again, `scanned=` those pages."""
+
+    job: Job
+    scanned: dict[int, PageObjects]
+    timings: dict[str, float]
+
+
+Item = Job | _Page | _Assemble  # what a pool process is handed
+
+
+def _job_of(item: Item) -> Job:
+    return item if isinstance(item, Job) else item.job
+
+
+@dataclass
+class _Gather:
+    """A scanned document's pages while they are read."""
+
+    job: Job
+    waiting: set[int]
+    reads: list[PageRead] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class _Task:
     """What a pool process needs to run one job; plain data, so it pickles."""
 
@@ -153,12 +201,25 @@ class _Task:
     processor: Processor
     memory_mb: int = 0  # the cap each pool process runs under (0: none)
     lease: float | None = None  # seconds a claimed document is held: past the kill
+    scatter: bool = False  # a document's scanned pages become jobs of their own
 
-    def __call__(self, job: Job) -> Result:
+    def __call__(self, item: Item) -> Result | PageRead:
         """Runs in a pool process: the one path, the soft time limit enforced here."""
+        if isinstance(item, _Page):
+            return read_page_image(
+                item.job.sha256,
+                item.page,
+                store_dir=self.store,
+                settings=self.pipeline,
+                time_limit=self.time_limit,
+                recorded=Path(item.job.store_path) if item.job.store_path else None,
+                alarm=True,
+                memory_mb=self.memory_mb,
+            )
+        assembled = item if isinstance(item, _Assemble) else None
         return run_document(
             runtime.engine_for(self.database_url),
-            job.sha256,
+            _job_of(item).sha256,
             store_dir=self.store,
             settings=self.pipeline,
             time_limit=self.time_limit,
@@ -166,6 +227,9 @@ class _Task:
             alarm=True,
             memory_mb=self.memory_mb,
             lease=self.lease,
+            scatter=self.scatter and assembled is None,
+            scanned=assembled.scanned if assembled else None,
+            timings=assembled.timings if assembled else None,
         )
 
 
@@ -181,6 +245,7 @@ class _Runner:
         self.in_flight: dict[str, Job] = {}  # handed to the pool and not yet reported
         self.unfinished = {job.sha256 for job in jobs}  # held by this run until reported
         self.renewed = time.monotonic()
+        self.scans: dict[str, _Gather] = {}  # scanned documents whose pages are being read
 
     def keep_hold(self) -> None:
         """Renew this run's hold on its unfinished documents, every `RENEW_EVERY` seconds, so
@@ -207,6 +272,37 @@ class _Runner:
     def fail(self, job: Job, reason: str, stage: str) -> None:
         """What a pool process could not record itself (it died, or lost the database)."""
         self.finish(job, write(self.engine, Computed(job.sha256, error=reason, stage=stage)))
+
+    def scatter(self, job: Job, pages: Sequence[int], pending: list[Item]) -> None:
+        """A scanned document's pages become jobs, next in line (popped from the end, in page order)."""
+        self.scans[job.sha256] = _Gather(job, set(pages))
+        pending.extend(_Page(job, n) for n in reversed(pages))
+
+    def page_read(self, item: _Page, read: PageRead, pending: list[Item]) -> None:
+        gather = self.scans.get(item.job.sha256)
+        if gather is None:
+            return  # its document failed already, or is a suspect to be run again
+        if read.error is not None:
+            self.page_lost(item, read.error, pending)
+            return
+        gather.reads.append(read)
+        gather.waiting.discard(item.page)
+        if not gather.waiting:
+            del self.scans[item.job.sha256]
+            scanned = {r.page: r.objects for r in gather.reads if r.objects is not None}
+            pending.append(_Assemble(item.job, scanned, scan_timings(gather.reads)))
+
+    def page_lost(self, item: _Page, reason: str, pending: list[Item]) -> None:
+        """A page that could not be read fails its document (once), with the page's reason."""
+        if self.drop_scan(item.job.sha256, pending):
+            self.fail(item.job, reason, Stage.EXTRACT)
+
+    def drop_scan(self, sha256: str, pending: list[Item]) -> bool:
+        """Forget a scanned document's pages (those waiting, and the answers still to come)."""
+        if self.scans.pop(sha256, None) is None:
+            return False
+        pending[:] = [i for i in pending if not (isinstance(i, _Page) and i.job.sha256 == sha256)]
+        return True
 
     def release_unfinished(self) -> None:
         """Interrupted (Ctrl-C, an error): documents still `running` go back to the queue."""
@@ -260,12 +356,12 @@ class _Worker:
         self.process: BaseProcess = context.Process(target=_serve, args=(theirs, task), daemon=True)
         self.process.start()
         theirs.close()
-        self.job: Job | None = None
+        self.job: Item | None = None
         self.started = 0.0
 
-    def give(self, job: Job) -> None:
-        self.job, self.started = job, time.monotonic()
-        self.conn.send(job)
+    def give(self, item: Item) -> None:
+        self.job, self.started = item, time.monotonic()
+        self.conn.send(item)
 
     def outcome(self) -> tuple[str, Result | str | int | None]:
         """After `conn` or the process's sentinel became ready: ("result", Result),
@@ -299,7 +395,7 @@ class _Worker:
 
 def _run_pool(
     runner: _Runner,
-    pending: list[Job],
+    pending: list[Item],
     workers: int,
     task: _Task,
     deadline: float,
@@ -323,10 +419,10 @@ def _run_pool(
                 if worker is None:
                     worker = _Worker(context, task)
                     started.append(worker)
-                job = pending.pop()
-                runner.in_flight[job.sha256] = job
+                item = pending.pop()
+                runner.in_flight[_job_of(item).sha256] = _job_of(item)
                 busy.append(worker)
-                worker.give(job)
+                worker.give(item)
             runner.keep_hold()
             now = time.monotonic()
             wake = min(min(w.started for w in busy) + deadline - now, RENEW_EVERY)
@@ -334,8 +430,9 @@ def _run_pool(
                 connection.wait([w.conn for w in busy] + [w.process.sentinel for w in busy], max(0, wake))
             )
             for worker in list(busy):
-                job = worker.job
-                assert job is not None
+                item = worker.job
+                assert item is not None
+                job = _job_of(item)
                 if worker.conn in ready or worker.process.sentinel in ready:
                     what, value = worker.outcome()
                 elif time.monotonic() - worker.started >= deadline:
@@ -349,21 +446,33 @@ def _run_pool(
                         worker.stop()  # the next suspect gets a fresh process
                     else:
                         idle.append(worker)
-                if what == "result":
+                page = item if isinstance(item, _Page) else None
+                if what == "result" and isinstance(value, PageRead) and page is not None:
+                    runner.page_read(page, value, pending)
+                elif what == "result":
                     assert isinstance(value, Result)
-                    runner.finish(job, value)
+                    if value.status == SCANNING:
+                        runner.scatter(job, value.scan or (), pending)
+                    else:
+                        runner.finish(job, value)
                 elif what == "error":
-                    runner.fail(job, str(value), Stage.STORE)
+                    if page is not None:
+                        runner.page_lost(page, f"page {page.page}: {value}", pending)
+                    else:
+                        runner.fail(job, str(value), Stage.STORE)
                 elif what == "killed":
-                    runner.fail(job, timeout_reason(deadline), Stage.EXTRACT)
+                    if page is not None:
+                        runner.page_lost(page, f"page {page.page}: {timeout_reason(deadline)}", pending)
+                    else:
+                        runner.fail(job, timeout_reason(deadline), Stage.EXTRACT)
                 elif last_try:
-                    runner.fail(
-                        job,
-                        death_reason(value if isinstance(value, int) else None, task.memory_mb),
-                        Stage.EXTRACT,
-                    )
-                else:
-                    suspects.append(job)
+                    why = death_reason(value if isinstance(value, int) else None, task.memory_mb)
+                    if page is not None:
+                        runner.page_lost(page, f"page {page.page}: {why}", pending)
+                    else:
+                        runner.fail(job, why, Stage.EXTRACT)
+                elif page is None or runner.drop_scan(job.sha256, pending):
+                    suspects.append(job)  # a page's death makes its whole document the suspect
     finally:
         _wind_down(busy, deadline)  # on an interrupt: documents started finish, none is handed out
         for worker in started:

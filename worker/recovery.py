@@ -28,7 +28,7 @@ from db.models import utcnow
 from db.status import FINAL, PENDING, Status
 from pipeline import PIPELINE_VERSION
 from worker import runtime
-from worker.celeryconfig import PROCESS_TASK, QUEUE
+from worker.celeryconfig import DOCUMENT_TASKS, QUEUES
 
 ORPHAN_GRACE = 5.0  # seconds: an unacknowledged message younger than this may still be on its way to a worker
 
@@ -128,7 +128,7 @@ def _held_by_workers(app: Celery, workers: list[str], timeout: float) -> tuple[s
         for entries in (ask() or {}).values():
             for entry in entries or []:
                 request = entry.get("request", entry)  # `scheduled` wraps the request
-                if request.get("name") not in (None, PROCESS_TASK):
+                if request.get("name") is not None and request.get("name") not in DOCUMENT_TASKS:
                     continue
                 if request.get("id"):
                     ids.add(request["id"])
@@ -139,8 +139,8 @@ def _held_by_workers(app: Celery, workers: list[str], timeout: float) -> tuple[s
 
 
 def _queued_messages(client: Any, channel: Any) -> Iterator[dict[str, Any]]:
-    """Every message waiting in the documents' queue (each priority sub-queue)."""
-    names = {channel._q_for_pri(QUEUE, pri) for pri in channel.priority_steps}
+    """Every message waiting in the documents' queue and the page tasks' (each priority sub-queue)."""
+    names = {channel._q_for_pri(queue, pri) for queue in QUEUES for pri in channel.priority_steps}
     for name in sorted(names):
         for value in client.lrange(name, 0, -1):
             try:
@@ -152,7 +152,7 @@ def _queued_messages(client: Any, channel: Any) -> Iterator[dict[str, Any]]:
 def _document_of(raw: dict[str, Any]) -> tuple[str | None, str | None]:
     """(sha256, task id) of a raw kombu message, or (None, …) when it is not a document task."""
     headers = raw.get("headers") or {}
-    if headers.get("task") != PROCESS_TASK:
+    if headers.get("task") not in DOCUMENT_TASKS:
         return None, headers.get("id")
     try:
         body = raw["body"]

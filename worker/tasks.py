@@ -19,9 +19,10 @@ import logging
 import random
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, Protocol
 
-from celery import Task, signals
+from celery import Task, chord, group, signals
 from celery.exceptions import TimeLimitExceeded, WorkerLostError
 from celery.worker.request import Request
 
@@ -31,8 +32,27 @@ from db.engine import migrate, redact
 from db.status import FINAL, Status
 from worker import runtime
 from worker.app import app, settings
-from worker.celeryconfig import OUTLIERS_TASK, PROCESS_TASK, RECONCILE_TASK, REFRESH_TASK, REPROCESS_TASK
-from worker.document import Result, Stage, memory_reason, run_document, timeout_reason
+from worker.celeryconfig import (
+    ASSEMBLE_TASK,
+    OUTLIERS_TASK,
+    PROCESS_TASK,
+    RECONCILE_TASK,
+    REFRESH_TASK,
+    REPROCESS_TASK,
+    SCAN_TASK,
+)
+from worker.document import (
+    SCANNING,
+    PageRead,
+    Result,
+    Stage,
+    memory_reason,
+    read_page_image,
+    run_document,
+    scan_timings,
+    timeout_reason,
+)
+from worker.pages import decode
 from worker.receive import HOLD
 from worker.transient import is_transient
 
@@ -118,12 +138,68 @@ def process_document(
     `source_name`, `unit_name` and `budget_year` are labels for the operator (Flower): the
     unit and year are known only after extraction, so they are None on a first ingest and
     filled when a document is retried or reprocessed.
+
+    A document with pages to read from their images (and JIXIAO_OCR on) is not parsed here:
+    its pages go out as `jixiao.scan_page` tasks on the `ocr` queue, in parallel, with
+    `jixiao.assemble_document` as the chord's callback, which runs this same path with them.
     """
+    labels = {"source_name": source_name, "unit_name": unit_name, "budget_year": budget_year}
+    # page tasks need a result backend for their chord: without one, the document reads its own pages
+    scatter = settings.read_scans and not settings.result_backend.startswith("disabled")
+    return _run_document(self, sha256, labels, scatter=scatter)
+
+
+@app.task(bind=True, base=DocumentTask, name=ASSEMBLE_TASK, throws=(DocumentFailed,), max_retries=MAX_RETRIES)
+def assemble_document(
+    self: Task,
+    pages: list[dict[str, Any]],
+    sha256: str,
+    source_name: str | None = None,
+    unit_name: str | None = None,
+    budget_year: int | None = None,
+) -> dict[str, Any]:
+    """The chord callback of a scanned document: `pages` are its `scan_page` results; the
+    document runs the one path with them (`scanned=`), or fails with the first page's reason."""
+    reads = sorted((_page_read(sha256, value) for value in pages), key=lambda r: r.page)
+    refusal = next((r.error for r in reads if r.error), None)
+    scanned = {r.page: r.objects for r in reads if r.objects is not None}
+    labels = {"source_name": source_name, "unit_name": unit_name, "budget_year": budget_year}
+    return _run_document(self, sha256, labels, scanned=scanned, refusal=refusal, timings=scan_timings(reads))
+
+
+def _page_read(sha256: str, value: dict[str, Any]) -> PageRead:
+    objects = value.get("objects")
+    return PageRead(
+        sha256,
+        int(value["page"]),
+        None if objects is None else decode(objects),
+        value.get("error"),
+        float(value.get("cpu") or 0.0),
+        int(value.get("pid") or 0),
+    )
+
+
+def _run_document(
+    task: Task,
+    sha256: str,
+    labels: dict[str, Any],
+    *,
+    scatter: bool = False,
+    scanned: dict[int, Any] | None = None,
+    refusal: str | None = None,
+    timings: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """The document tasks' body: `run_document` with the attempt count, retries of passing
+    errors, the unit-rule refresh, and the page tasks sent out for a document with scans."""
+    self = task
+    source_name = labels.get("source_name")
     counter = runtime.attempts(settings.result_backend)
     counted = False
 
     def admit() -> str | None:
         nonlocal counted
+        if refusal is not None:
+            return refusal  # a page could not be read: the document fails with its reason
         n = counter.begin(sha256)
         counted = n > 0
         if n > settings.max_attempts:
@@ -151,27 +227,109 @@ def process_document(
             admit=admit,
             lease=settings.hard_time_limit + HOLD,  # past Celery's kill: then an ingest may resume it
             memory_mb=settings.max_parse_mb,  # this pool process's cap (`_cap_memory`)
+            scatter=scatter,
+            scanned=scanned,
+            timings=timings,
         )
+        if result.status == SCANNING:
+            send_pages(sha256, result.scan or (), labels)
+            if counted:  # handing the pages out is not an attempt that died: the assembly counts its own
+                counted = False
+                _best_effort(counter.undo, sha256)
+            return result.as_dict()
         if result.status != Status.FAILED:
             # Y1–Y3 for this document's (unit, year) and the year after; also on a skipped
             # delivery, so a retry after a lost connection still files them. Y4 (over the whole
             # database) is left to `refresh_outliers` and to the end of a followed batch.
             schedule_refresh(sha256)
     except Exception as exc:
-        if not is_transient(exc):
-            raise
-        if counted:
-            _best_effort(counter.undo, sha256)
-        if self.request.retries >= MAX_RETRIES:
-            _give_up(sha256, exc)
-            raise
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+        _retry_passing(self, sha256, exc, undo=(lambda: counter.undo(sha256)) if counted else None)
+        raise
 
     if result.status in FINAL:
         _best_effort(counter.forget, sha256)
     if result.status == Status.FAILED:
         raise DocumentFailed(f"{source_name or sha256}: {result.error}")
     return result.as_dict()
+
+
+def send_pages(sha256: str, pages: Iterable[int], labels: dict[str, Any]) -> Any:
+    """A chord: one `jixiao.scan_page` per page (the `ocr` queue), then `jixiao.assemble_document`
+    with their results. Only the SHA-256 and the page number travel: each page task reads the
+    PDF from the store, and returns the page's glyphs and rules (a few KB to a few hundred)."""
+    pages = list(pages)
+    header = group(
+        scan_page.signature(
+            kwargs={"sha256": sha256, "page": n, "source_name": labels.get("source_name")},
+            kwargsrepr=kwargs_repr({"sha256": sha256, "page": n, "source_name": labels.get("source_name")}),
+            argsrepr="()",
+            immutable=True,
+        )
+        for n in pages
+    )
+    kwargs = {"sha256": sha256, **labels}
+    callback = assemble_document.signature(
+        kwargs=kwargs, kwargsrepr=kwargs_repr(kwargs), argsrepr=f"(<{len(pages)} page(s) read>,)"
+    )
+    return chord(header)(callback)
+
+
+@app.task(bind=True, base=DocumentTask, name=SCAN_TASK, max_retries=MAX_RETRIES)
+def scan_page(self: Task, sha256: str, page: int, source_name: str | None = None) -> dict[str, Any]:
+    """One page of a scanned document read from its image (`worker.document.read_page_image`),
+    on the `ocr` queue. Returns the page's objects (`worker.pages.encode`) or its reason; the
+    document's assembling task decides. Renews the document's hold while the pages are read."""
+    from db import queries, transitions
+
+    counter = runtime.attempts(settings.result_backend)
+    key = f"{sha256}:page:{page}"
+    counted = False
+    try:
+        engine = runtime.engine()
+        ref = queries.find_document(engine, sha256)
+        if ref is None or ref.status in FINAL:  # finished by another delivery: nothing to read
+            return PageRead(sha256, page, error="document already final").as_dict()
+        transitions.renew(engine, [sha256], settings.hard_time_limit + HOLD)
+        n = counter.begin(key)
+        counted = n > 0
+        if n > settings.max_attempts:
+            why = (
+                memory_reason(settings.max_parse_mb)
+                if settings.max_parse_mb and counter.last_death(sha256) == "SIGABRT"
+                else "a crash, or out of memory"
+            )
+            read = PageRead(
+                sha256, page, error=f"page {page}: the worker process died {n - 1} times reading it ({why})"
+            )
+        else:
+            read = read_page_image(
+                sha256,
+                page,
+                store_dir=settings.store,
+                settings=settings.pipeline(),
+                time_limit=settings.soft_time_limit,  # Celery's soft limit enforces it, per page
+                recorded=Path(ref.store_path) if ref.store_path else None,
+                memory_mb=settings.max_parse_mb,
+            )
+    except Exception as exc:
+        _retry_passing(self, sha256, exc, undo=(lambda: counter.undo(key)) if counted else None)
+        raise
+    _best_effort(counter.forget, key)
+    return read.as_dict()
+
+
+def _retry_passing(task: Task, sha256: str, exc: Exception, undo: Any = None) -> None:
+    """In a task's `except`: a passing error is retried with backoff (after `undo`, its attempt
+    uncounted), and after `MAX_RETRIES` fails the document; returns for any other error, which
+    the caller re-raises."""
+    if not is_transient(exc):
+        return
+    if undo is not None:
+        _best_effort(undo)
+    if task.request.retries >= MAX_RETRIES:
+        _give_up(sha256, exc)
+        raise exc
+    raise task.retry(exc=exc, countdown=backoff(task.request.retries)) from exc
 
 
 def schedule_refresh(sha256: str, send: Any = None) -> list[Pair]:
@@ -368,6 +526,7 @@ def _cap_memory(**_: Any) -> None:
 __all__ = [
     "DocumentFailed",
     "ProgressReporter",
+    "assemble_document",
     "Result",
     "backoff",
     "enqueue",
@@ -376,4 +535,6 @@ __all__ = [
     "reconcile_sweep",
     "refresh_outliers",
     "reprocess_outdated",
+    "scan_page",
+    "send_pages",
 ]
