@@ -24,23 +24,25 @@ from pipeline.extract import pages_to_scan as extract_pages_to_scan
 from pipeline.extract.objects import Edge, Glyph, PageObjects
 from pipeline.extract.pdf import open_pdf
 
-Encoded = list[Any]  # [width, height, [glyph fields…], [edge fields…]]
+Encoded = list[Any]  # PageObjects' fields in order, glyphs and edges as lists of their fields
+_ROWS = {"glyphs": Glyph, "edges": Edge}  # the fields that hold lists of named tuples
 
 
 def encode(objects: PageObjects) -> Encoded:
-    """PageObjects → nested lists of plain values (JSON as it is)."""
+    """PageObjects → nested lists of plain values (JSON as it is), whatever fields it grows."""
     return [
-        objects.width,
-        objects.height,
-        [list(g) for g in objects.glyphs],
-        [list(e) for e in objects.edges],
+        [list(row) for row in value] if name in _ROWS else value
+        for name, value in zip(PageObjects._fields, objects, strict=True)
     ]
 
 
 def decode(value: Sequence[Any]) -> PageObjects:
     """The inverse of `encode` (also of its JSON round trip)."""
-    width, height, glyphs, edges = value
-    return PageObjects(float(width), float(height), [Glyph(*g) for g in glyphs], [Edge(*e) for e in edges])
+    fields = [
+        [_ROWS[name](*row) for row in item] if name in _ROWS else item
+        for name, item in zip(PageObjects._fields, value, strict=False)
+    ]
+    return PageObjects(*fields)
 
 
 def decode_pages(pages: Mapping[int | str, Sequence[Any]]) -> dict[int, PageObjects]:
