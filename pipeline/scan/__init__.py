@@ -59,6 +59,7 @@ class _Layout:
     line_height: float  # px: a line of body text (0 when the page has none)
     turns: list[int]  # per crop: 0 read across, 1 set at 90° (crop turned to read across)
     choices: list[tuple[list[int], list[int]]]  # crops of a narrow cell read both ways: (across, turned)
+    cells: list[list[int]]  # crop indices of each cell's lines
 
 
 def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) -> ScannedPage:
@@ -191,6 +192,7 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
     line_height = typical_height(text, cell_boxes, settings) or None
     found: list[Segment] = []
     choices: list[tuple[list[int], list[int]]] = []  # a narrow cell read as stacked lines, or as turned ones
+    cells: list[list[int]] = []  # the lines (crop indices) of each cell
     for x0, top, x1, bottom in cell_boxes:
         edge = settings.rule_clearance_px + 3
         first = len(found)
@@ -202,6 +204,7 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
             ):
                 continue  # the cut-off foot or head of a line that a rule clips (a spreadsheet's overflow)
             found.append(Segment(s.x0 + x0, s.top + top, s.x1 + x0, s.bottom + top))
+        cells.append(list(range(first, len(found))))
         ink = _ink_box(found[first:])
         if ink is not None and line_height:
             turned = _columns(text, ink, line_height)
@@ -221,7 +224,7 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
         crops.append(turn(crop, 90) if turned else crop)  # set at 90° reading upwards: turned to read across
         boxes.append((s.x0, s.top, s.x1, s.bottom))
         turns.append(1 if turned else 0)
-    return _Layout(grey, rules, tables, crops, boxes, line_height or 0.0, turns, choices)
+    return _Layout(grey, rules, tables, crops, boxes, line_height or 0.0, turns, choices, cells)
 
 
 def _ink_box(found: list[Segment]) -> Segment | None:
@@ -267,14 +270,17 @@ def _columns(text: np.ndarray, s: Segment, line_height: float) -> list[Segment]:
 
 
 def _glyphs(layout: _Layout, readings: list[Reading], scale: float, settings: ScanSettings) -> list[Glyph]:
-    glyphs: list[Glyph] = []
-    for crop, box, reading, turned in zip(layout.crops, layout.boxes, readings, layout.turns, strict=True):
+    texts: list[tuple[str, float]] = []
+    for crop, reading in zip(layout.crops, readings, strict=True):
         shaped = read_operator(crop, reading, layout.line_height)
         if shaped is not None:
             reading = shaped
         reading = fix_widths(crop, reading, layout.line_height, settings.full_width_gap_em)
         text, conf = correct(reading.text, reading.conf, reading.probs, settings.vocabulary_doubt)
-        text = text.strip()
+        texts.append((text.strip(), conf))
+    _indented_brackets(layout, texts)
+    glyphs: list[Glyph] = []
+    for box, (text, conf), turned in zip(layout.boxes, texts, layout.turns, strict=True):
         if not text:
             continue
         x0, top, x1, bottom = (v / scale for v in box)
@@ -292,3 +298,32 @@ def _glyphs(layout: _Layout, readings: list[Reading], scale: float, settings: Sc
             line_glyphs(text, (x0, top, x1, bottom), conf, settings.cjk_advance, settings.narrow_advance)
         )
     return glyphs
+
+
+def _indented_brackets(layout: _Layout, texts: list[tuple[str, float]]) -> None:
+    """A line that opens with a bracket, in a cell of left-aligned lines: a full-width （ stands half
+    an em in from the others (its ink sits in the right of its box), a half-width ( does not. Its
+    closing bracket at the line's end follows it."""
+    em = layout.line_height
+    if not em:
+        return
+    for lines in layout.cells:
+        for i in lines:
+            text, conf = texts[i]
+            if not text or text[0] not in "(（" or layout.turns[i]:
+                continue
+            starts = [
+                layout.boxes[j][0] for j in lines if j != i and texts[j][0] and texts[j][0][0] not in "(（"
+            ]
+            if not starts or max(starts) - min(starts) > 0.15 * em:
+                continue  # alone, or lines of a centred cell: nothing to measure against
+            middles = [(layout.boxes[j][0] + layout.boxes[j][2]) / 2 for j in lines]
+            if max(middles) - min(middles) <= 0.2 * em and abs(layout.boxes[i][0] - min(starts)) > 0.15 * em:
+                continue  # centred lines of different lengths
+            indent = layout.boxes[i][0] - min(starts)
+            wide = indent >= 0.3 * em
+            opening, closing = ("（", "）") if wide else ("(", ")")
+            text = opening + text[1:]
+            if text.endswith((")", "）")) and text.count("(") + text.count("（") == 1:
+                text = text[:-1] + closing
+            texts[i] = (text, conf)
