@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import pypdfium2 as pdfium
 
@@ -65,6 +66,8 @@ class _Layout:
 def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) -> ScannedPage:
     """Read an image-only page into glyphs and ruling edges (see the module's docstring)."""
     started = time.process_time()
+    if cv2.getNumThreads() != settings.cv_threads:
+        cv2.setNumThreads(settings.cv_threads)  # one thread per worker process, like onnxruntime's
     image = render_page(page, settings)
     notes = ["page rendered below its scan's resolution (size limit)"] if image.downscaled else []
     angle = estimate_skew(image.grey, settings)

@@ -53,6 +53,7 @@ class ScanSettings:
     rec_batch: int = 16  # line crops recognised in one call (sorted by width first)
     rec_batch_columns: int = 640  # and at most this many input columns in all (wider runs slower)
     rec_threads: int = 1  # onnxruntime intra-op threads: CPU-seconds stay honest, workers scale
+    cv_threads: int = 1  # OpenCV's threads (set for the process when a page is read)
     same_ink_tolerance: float = 0.04  # crops whose ink differs by at most this share are read once
     cjk_advance: float = 1.0  # a CJK character's width in line heights
     narrow_advance: float = 0.55  # an ASCII character's width in line heights
