@@ -21,6 +21,7 @@ rounded to whole points, in that fixed form so that a report can point at it (`c
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 
@@ -80,7 +81,8 @@ def _quoted(text: str) -> str:
 
 
 def _fmt(confidence: float) -> str:
-    return f"{confidence:.3f}"
+    """Three decimals, rounded down: a confidence under the threshold never reads as reaching it."""
+    return f"{math.floor(confidence * 1000 + 1e-9) / 1000:.3f}"
 
 
 def _low(cell: OcrCell | None, threshold: float) -> bool:
@@ -99,8 +101,8 @@ def o1_low_confidence(ctx: ProjectContext) -> Iterator[Finding]:
     threshold = ctx.profile.ocr_confidence
     seen: set[tuple[int, str, tuple[int, ...]]] = set()
     for row, ind in enumerate(ctx.project.indicators):
-        if ind.ocr_confidence is None or ind.ocr_confidence >= threshold:
-            continue  # a text-layer row, or none of its cells is low
+        if ind.ocr_confidence is None:
+            continue  # read from a text layer (its row confidence is rounded: the cells decide)
         for key, (confidence, box) in sorted(ind.ocr_cells.items(), key=lambda kv: _ORDER.get(kv[0], 99)):
             if confidence >= threshold:
                 continue

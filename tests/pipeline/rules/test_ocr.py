@@ -101,6 +101,13 @@ def test_o1_quiet_on_a_near_miss() -> None:
     assert not fires(scan_doc(0, low={"target": 0.90}), "O1")  # at the threshold is not under it
     assert not fires(scan_doc(0, low={"target": 0.9001}), "O1")
     assert fires(scan_doc(0, low={"target": 0.8999}), "O1")
+    # the row's confidence is rounded to 4 places (0.89996 → 0.9): the cell's own decides
+    rounded = scan_doc(0, low={"target": 0.89996})
+    rounded = document(
+        project(replace(rounded.projects[0].indicators[0], ocr_confidence=0.9), *good_rows()[1:])
+    )
+    (f,) = findings(rounded, "O1")
+    assert "置信度0.899低于0.9" in f.message  # rounded down: never shown as reaching the threshold
 
 
 def test_text_layer_rows_never_trigger_o_rules() -> None:
