@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pypdfium2 as pdfium
 
@@ -321,7 +321,7 @@ def _with_fields(rows: list[GridRow], grid: Grid, facts: Facts, ident: tuple[int
         key: CellRef(text, (ident[0], ident[1] - i), False, False)
         for i, (key, text) in enumerate(extra.items())
     }
-    return [GridRow(r.page, {**r.cells, **refs}, r.period, r.facts) for r in rows]
+    return [replace(r, cells={**r.cells, **refs}) for r in rows]
 
 
 def _by_project_lines(
