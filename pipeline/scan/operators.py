@@ -38,7 +38,9 @@ class _Blob(NamedTuple):
 
 
 def _blobs(crop: np.ndarray) -> list[_Blob]:
-    ink = (crop < 150).astype(np.uint8)
+    darkest = int(crop.min()) if crop.size else 255
+    threshold = 150 if darkest < 100 else darkest + (255 - darkest) * 3 // 10  # hairlines print grey (═)
+    ink = (crop < threshold).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     out = []
     for k in range(1, n):
