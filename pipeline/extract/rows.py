@@ -177,10 +177,18 @@ def _is_noise(texts: list[str], row_text: str, row: dict[str, Cell], side_by_sid
     own = [clean(row[k].text) for k in _OWN if k in row]
     if any(own) and all(t in _PLACEHOLDER for t in own) and clean(row_text) in _PLACEHOLDER:
         return True
-    if side_by_side and not clean(row_text):
-        return True
+    if side_by_side and _is_blank(row_text):
+        return True  # the other period's side of the row is empty (or holds only a scan's specks)
     labels = sum(1 for t in texts if _names_a_column(t))
     return labels >= 2 or _names_a_column(row_text)
+
+
+_SPECKS = frozenset(".·:：,，。、'\"`-_~")
+
+
+def _is_blank(text: str) -> bool:
+    """Nothing but dots and commas: what a photocopy's specks read as in an empty cell."""
+    return all(ch in _SPECKS for ch in clean(text))
 
 
 def _names_a_column(text: str) -> bool:
