@@ -290,6 +290,7 @@ def scan_page(self: Task, sha256: str, page: int, source_name: str | None = None
         if ref is None or ref.status in FINAL:  # finished by another delivery: nothing to read
             return PageRead(sha256, page, error="document already final").as_dict()
         transitions.renew(engine, [sha256], settings.hard_time_limit + HOLD)
+        transitions.set_stage(engine, sha256, Stage.SCAN)  # fresh `updated_at`: a sweep leaves it be
         n = counter.begin(key)
         counted = n > 0
         if n > settings.max_attempts:

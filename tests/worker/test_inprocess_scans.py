@@ -32,7 +32,10 @@ def test_page_objects_travel_as_plain_lists_and_come_back_equal() -> None:
     import json
 
     from pipeline.extract import read_scanned
+    from pipeline.scan.route import COVERED, SCAN_COVERAGE
+    from worker.pages import SCAN_COVER, TEXT_UNDER_SCAN
 
+    assert (SCAN_COVER, TEXT_UNDER_SCAN) == (SCAN_COVERAGE, COVERED)  # the router's, kept in step
     data = SCAN.read_bytes()
     assert pages_to_scan(data) == [1, 2]
     assert pages_to_scan(DIGITAL.read_bytes()) == []
