@@ -180,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     archive = long_scan(args.archive)
     long_pdfs = sorted(archive.rglob("*.pdf"))
     print(f"long scan: {', '.join(p.name for p in long_pdfs)} ({archive})")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} before the runs (shared with other work)"
+    )
     if args.serial:
         for label, paths in (("mild scans", sorted(args.mild.rglob("*.pdf"))), ("long scan", long_pdfs)):
             pages, cpu, wall = serial(paths)
@@ -194,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             for n in counts:
                 run = measure(mode, n, archive, port, Path(tmp) / f"{mode}-{n}")
                 runs.append(run)
+                print(f"  (load average {os.getloadavg()[0]:.2f} after this run)")
                 spread = (
                     f"pages read by {run.processes} process(es), document {run.status}" if run.status else ""
                 )
