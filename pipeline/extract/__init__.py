@@ -168,7 +168,8 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
         return
     tables = find_tables(objs.edges, settings.snap_tolerance)
     outside = take_spill(tables, fill_cells(tables, objs.glyphs, settings.dedupe_tolerance), objs.height)
-    page = _Page(number, outside, context=list(scan.carry[0]), context_lines=list(scan.carry[1]))
+    scanned = bool(scan.ocr) and scan.ocr[-1] == number
+    page = _Page(number, outside, scanned, context=list(scan.carry[0]), context_lines=list(scan.carry[1]))
     scan.carry = ([], [])
     for index, table in enumerate(tables):
         page.read_table(table, index, settings, scan)
@@ -215,6 +216,7 @@ class _Page:
 
     number: int
     outside: list[Glyph]
+    scanned: bool = False  # read from the page's image: rows carry OCR confidences
     found: bool = False
     above_from: float = 0.0  # the previous table's foot: text between it and the next is that one's
     context: list[Cell] = field(default_factory=list)  # tables of info or budget cells since the last grid
@@ -237,7 +239,7 @@ class _Page:
                 grid, ident = scan.grid, (self.number, -1 - 10 * index * 50)
                 facts = self._facts(grid, self.context, self.context_lines + lines, scan)
                 facts.total, facts.conclusion = read_totals(table.cells, _score_span(grid))
-                rows = page_rows(table.cells, numbers, self.number, grid, facts)
+                rows = page_rows(table.cells, numbers, self.number, grid, facts, self.scanned)
                 if self.context or self.context_lines:
                     rows = _with_fields(rows, grid, facts, ident)
                 self._emit(rows, scan)
@@ -266,7 +268,7 @@ class _Page:
                 _read_page_header(lines, titles, scan)
             ident = (self.number, -1 - 10 * (index * 50 + i))
             for part, part_facts, part_ident in _by_project_lines(data, facts, ident):
-                rows = page_rows(part, numbers, self.number, grid, part_facts)
+                rows = page_rows(part, numbers, self.number, grid, part_facts, self.scanned)
                 self._emit(_with_fields(rows, grid, part_facts, part_ident), scan)
             for label in grid.unknown:
                 scan.unknown.setdefault(label, [])

@@ -55,11 +55,16 @@ def continues(table: Table, grid: Grid, tolerance: float = 3.0) -> bool:
 
 
 def page_rows(
-    cells: list[Cell], numbers: dict[int, int], page: int, grid: Grid, facts: Facts | None = None
+    cells: list[Cell],
+    numbers: dict[int, int],
+    page: int,
+    grid: Grid,
+    facts: Facts | None = None,
+    scanned: bool = False,
 ) -> list[GridRow]:
     """The grid's data rows among `cells` (those under its header), 合计 rows and repeated headers
     dropped; with mid-term and annual columns side by side, each printed row gives one row per
-    period, left to right."""
+    period, left to right. Rows of a `scanned` page carry their cells' OCR confidences."""
     if not cells:
         return []
     table_bottom = max(c.bottom for c in cells)
@@ -100,6 +105,11 @@ def page_rows(
             )
         return made
 
+    if not scanned:  # a text layer: no confidences to look for
+        return [
+            GridRow(page, {key: ref(key, c) for key, c in row.items()}, period, facts)
+            for _, _, row, period in found
+        ]
     return [
         GridRow(
             page,

@@ -86,9 +86,7 @@ def stitch(rows: Iterable[GridRow]) -> list[RawProject]:
         own = {k: ref.text for k, ref in row.cells.items() if k not in MERGED}
         if not any(text.strip() for text in own.values()):
             continue  # only merged text cut off onto this page: it continued the values above
-        block.rows.append(
-            (row.page, own, {k: values[k] for k in MERGED if k in row.cells}, row.period, row)
-        )
+        block.rows.append((row.page, own, {k: values[k] for k in MERGED if k in row.cells}, row.period, row))
     return [_project(block) for block in blocks if block.rows]
 
 
