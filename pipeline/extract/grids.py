@@ -86,7 +86,9 @@ class Grid:
 def find_grids(table: Table, min_hits: int) -> list[Grid]:
     """Every indicator grid of the table, top to bottom (a repeated header starts another)."""
     meanings = _Meanings()
-    level_tops = sorted({round(c.top, 1) for c in table.cells if _key(meanings, c) in LEVELS})
+    level_tops = sorted(
+        {round(c.top, 1) for c in table.cells if _LEVEL_HINT.search(c.text) and _key(meanings, c) in LEVELS}
+    )
     grids: list[Grid] = []
     for y in level_tops:
         if grids and y < grids[-1].bottom - _TOL:
@@ -114,6 +116,7 @@ _HINTS = ("级", "指标", "标准", "单位", "项目", "目标", "值", "权�
 
 
 _HINT = re.compile("|".join(_HINTS))
+_LEVEL_HINT = re.compile("级|指标|标准|[\u2e80-\u2fdf]")  # every level word has one (or a Kangxi look-alike)
 
 
 def _meaning(text: str) -> Meaning | None:

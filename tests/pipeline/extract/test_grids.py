@@ -144,3 +144,10 @@ def test_every_header_word_passes_the_cheap_filter() -> None:
     from pipeline.extract.vocabulary import _EXACT
 
     assert [k for k in _EXACT if not any(h in k for h in _HINTS)] == []
+
+
+def test_every_level_word_passes_the_level_filter() -> None:
+    from pipeline.extract.grids import _LEVEL_HINT
+    from pipeline.extract.vocabulary import _EXACT, LEVELS
+
+    assert [k for k, m in _EXACT.items() if m.key in LEVELS and not _LEVEL_HINT.search(k)] == []
