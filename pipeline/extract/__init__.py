@@ -353,7 +353,9 @@ def _score_span(grid: Grid | None) -> tuple[float, float] | None:
 
 def _note_unread_levels(table: Table, number: int, scan: _Scan) -> None:
     """A table naming indicator levels without the columns a grid needs: never a silent no_table."""
-    labels = [c.text for c in table.cells if (m := header_meaning(c.text)) and m.key in LEVELS]
+    labels = [
+        c.text for c in table.cells if "级" in c.text and (m := header_meaning(c.text)) and m.key in LEVELS
+    ]
     if labels:
         scan.notes.append(
             f"page {number}: a table names indicator levels ({'、'.join(sorted(set(labels)))}) "

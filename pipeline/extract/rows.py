@@ -90,13 +90,14 @@ def page_rows(
         return []
     found.sort(key=lambda item: (item[0], item[1]))
     first_top = min(c.top for c in found[0][2].values())
-    refs: dict[tuple[str, int], CellRef] = {}  # a merged cell gives the same reference to every row
+    refs: dict[object, CellRef] = {}  # a merged cell gives the same reference to every row
 
     def ref(key: str, c: Cell) -> CellRef:
-        made = refs.get((key, id(c)))
+        slot = (key, id(c)) if key in _MAY_CUT else id(c)  # only project/goal refs depend on the key
+        made = refs.get(slot)
         if made is None:
             at_bottom = c.bottom >= table_bottom - 1.0
-            made = refs[(key, id(c))] = CellRef(
+            made = refs[slot] = CellRef(
                 c.text,
                 (page, numbers[id(c)]),
                 c.top <= first_top + 1.0,
