@@ -267,7 +267,7 @@ class _Page:
                 titles = [c.text for c in above if c.text.strip()]
                 _read_page_header(lines, titles, scan)
             ident = (self.number, -1 - 10 * (index * 50 + i))
-            for part, part_facts, part_ident in _by_project_lines(data, facts, ident):
+            for part, part_facts, part_ident in _by_project_lines(data, facts, ident, grid):
                 rows = page_rows(part, numbers, self.number, grid, part_facts, self.scanned)
                 self._emit(_with_fields(rows, grid, part_facts, part_ident), scan)
             for label in grid.unknown:
@@ -327,12 +327,15 @@ def _with_fields(rows: list[GridRow], grid: Grid, facts: Facts, ident: tuple[int
 
 
 def _by_project_lines(
-    data: list[Cell], facts: Facts, ident: tuple[int, int]
+    data: list[Cell], facts: Facts, ident: tuple[int, int], grid: Grid
 ) -> list[tuple[list[Cell], Facts, tuple[int, int]]]:
     """A grid's data cells, cut where a line inside the grid names the next project (项目名称：…);
-    each part with the facts its line gives. Most grids have no such line: one part."""
+    each part with the facts its line gives. Most grids have no such line: one part; a grid with
+    a 项目名称 column never has one."""
+    if "project" in grid.keys:
+        return [(data, facts, ident)]
     bands = project_bands(data)
-    if not bands:
+    if not bands:  # the usual grid
         return [(data, facts, ident)]
     cuts = [top for top, _ in bands] + [float("inf")]
     parts = [([c for c in data if c.top < cuts[0] - 1.5], facts, ident)]
