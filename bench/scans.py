@@ -198,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
                 run = measure(mode, n, archive, port, Path(tmp) / f"{mode}-{n}")
                 runs.append(run)
                 print(f"  (load average {os.getloadavg()[0]:.2f} after this run)")
+                if not run.pages:
+                    print(f"{mode:9} {n} worker(s): no pages read, document {run.status or 'not stored'}")
+                    continue
                 spread = (
                     f"pages read by {run.processes} process(es), document {run.status}" if run.status else ""
                 )
