@@ -131,7 +131,9 @@ def pages_to_scan(data: bytes) -> list[int]:
         for index in range(len(pdf)):
             page = pdf[index]
             try:
-                if needs_image(page, read_page(page)):
+                objs = read_page(page)
+                cover = _SCAN_COVER if not objs.glyphs else _TEXT_UNDER_SCAN
+                if objs.image_cover >= cover and needs_image(page, objs):
                     out.append(index + 1)
             finally:
                 page.close()
