@@ -2,8 +2,8 @@
 
 `read_scanned_page` renders the page (image.py), levels it and turns it upright (orient.py),
 finds its ruling lines (rules.py) and from them the tables' cells (pipeline.extract.cells, as for
-a digital page), cuts each cell's text lines and the lines outside the tables by projection
-(lines.py), reads the lines with the recognition model only (recognize.py), reads operators by
+a digital page), drops toner specks (specks.py), cuts each cell's text lines and the lines
+outside the tables by projection (lines.py), reads the lines with the recognition model only (recognize.py), reads operators by
 shape and corrects against closed vocabularies (operators.py, vocabulary.py), and returns glyphs
 (one per character, `conf` set) and edges in points of the upright page. The row reader then
 reads a scanned table exactly like a printed one. `needs_image` (route.py) tells which pages
@@ -32,6 +32,7 @@ from pipeline.scan.recognize import Reading, recognizer
 from pipeline.scan.route import needs_image
 from pipeline.scan.rules import Rules, find_rules, mend_streaks, text_ink
 from pipeline.scan.settings import DEFAULT, ScanSettings
+from pipeline.scan.specks import specks
 from pipeline.scan.vocabulary import correct
 
 __all__ = ["ScanLimitError", "ScanSettings", "ScannedPage", "needs_image", "read_scanned_page"]
@@ -185,6 +186,9 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
             x1, bottom = min(w, int(np.ceil(c.x1 * scale))), min(h, int(np.ceil(c.bottom * scale)))
             if x1 > x0 and bottom > top:
                 cell_boxes.append((x0, top, x1, bottom))
+    line_height = typical_height(text, cell_boxes, settings) or None
+    dots = specks(text, line_height or 0.0, settings.speck_size_em, settings.speck_reach_em)
+    text[dots > 0] = 0
     outside = text.copy()
     for table in tables:
         x0, top, x1, bottom = table.bbox
@@ -192,7 +196,6 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
             max(0, int(top * scale) - 2) : int(bottom * scale) + 3,
             max(0, int(x0 * scale) - 2) : int(x1 * scale) + 3,
         ] = 0
-    line_height = typical_height(text, cell_boxes, settings) or None
     found: list[Segment] = []
     choices: list[tuple[list[int], list[int]]] = []  # a narrow cell read as stacked lines, or as turned ones
     cells: list[list[int]] = []  # the lines (crop indices) of each cell
@@ -219,6 +222,7 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
     found.extend(segments(outside, settings, line_height, split=True))
     clean = mend_streaks(grey.copy(), rules)
     clean[rule_zone > 0] = 255
+    clean[cv2.dilate(dots, np.ones((3, 3), np.uint8)) > 0] = 255
     pad = settings.line_pad_px
     crops, boxes, turns = [], [], []
     for s in found:
@@ -283,6 +287,12 @@ def _glyphs(layout: _Layout, readings: list[Reading], scale: float, settings: Sc
         text, conf = correct(reading.text, reading.conf, reading.probs, settings.vocabulary_doubt)
         texts.append((text.strip(), conf))
     _indented_brackets(layout, texts)
+    in_cells = {i for lines in layout.cells for i in lines} | {
+        i for pair in layout.choices for part in pair for i in part
+    }
+    for i, (text, conf) in enumerate(texts):
+        if i not in in_cells and text and not any(ch.isalnum() for ch in text):
+            texts[i] = ("", conf)  # outside the tables, marks alone (a pen's stroke read as —) say nothing
     glyphs: list[Glyph] = []
     for box, (text, conf), turned in zip(layout.boxes, texts, layout.turns, strict=True):
         if not text:

@@ -31,10 +31,17 @@ class ScanSettings:
     # --- binarisation and ruling lines (rules.py)
     binarize_block_pt: float = 14.0  # adaptive threshold's neighbourhood
     binarize_offset: int = 18  # grey levels under the neighbourhood mean that count as ink
+    faint_reach_pt: float = 2.0  # a rule is looked for against the paper this far across it …
+    faint_contrast: int = 30  # … and is ink where it is this many grey levels darker
     rule_min_length_pt: float = 20.0  # a straight run at least this long is a rule, not a stroke
     rule_short_length_pt: float = 6.0  # a shorter rule counts when it runs from one rule to another
     rule_seed_length_pt: float = 10.0  # runs shorter than this are text before gaps are closed
-    rule_gap_pt: float = 3.0  # a broken rule's gaps up to this are closed
+    rule_gap_pt: float = 3.0  # a run's gaps up to this are closed before pieces are measured
+    rule_piece_length_pt: float = 3.0  # a shorter run continuing a rule across its breaks is part of it
+    rule_bridge_pt: float = 6.0  # collinear pieces this close are one broken rule (a poor copy's gaps)
+    rule_collinear_pt: float = 0.7  # … when their centres lie this close across the line
+    rule_meet_pt: float = 1.5  # a rule meets or crosses a rule the other way within this
+    rule_alone_share: float = 0.3  # a line this share of the page long is a rule even when it meets no other
     rule_max_thickness_pt: float = 4.0  # a thicker straight band is a filled area, not a rule
     streak_margin_pt: float = 24.0  # a rule running this far past the table on both ends is a streak
     cell_snap_pt: float = 3.0  # rules this close are one (scanned rules wobble by a pixel or two)
@@ -45,6 +52,8 @@ class ScanSettings:
     segment_gap_em: float = 1.6  # outside tables, a gap this many line heights wide splits a line
     line_pad_px: int = 4  # white margin kept around a line crop
     rule_clearance_px: int = 2  # ink this close to a ruling line belongs to the rule
+    speck_size_em: float = 0.25  # a mark no larger than this many line heights each way …
+    speck_reach_em: float = 0.35  # … with no other ink this near is a toner speck (specks.py)
 
     # --- recognition (recognize.py)
     rec_height: int = 48  # the model's input height

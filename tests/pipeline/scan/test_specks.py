@@ -1,0 +1,44 @@
+"""Toner specks are told from punctuation by where they stand (pipeline/scan/specks.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.scan.specks import specks
+
+EM = 26  # px: a line of text
+
+
+def page() -> np.ndarray:
+    ink = np.zeros((200, 400), np.uint8)
+    ink[50:76, 100:126] = 255  # a character
+    ink[50:76, 130:156] = 255  # and the next
+    return ink
+
+
+def test_a_lone_dot_is_a_speck_and_a_full_stop_is_not() -> None:
+    ink = page()
+    ink[150:153, 300:303] = 255  # far from any text: a speck
+    ink[72:76, 160:164] = 255  # just after the last character: a full stop
+    found = specks(ink, EM)
+    assert found[150:153, 300:303].all()
+    assert not found[72:76, 160:164].any()
+    assert not found[50:76, 100:156].any()
+
+
+def test_a_dash_alone_in_a_cell_stays() -> None:
+    ink = page()
+    ink[150:154, 300:306] = 255  # a short dash (6 × 4 px), far from text
+    assert not specks(ink, EM).any()
+
+
+def test_punctuation_opening_a_wrapped_line_stays() -> None:
+    ink = page()
+    ink[68:76, 80:84] = 255  # a comma (taller than wide) half an em before the line
+    ink[58:61, 70:73] = 255  # a colon's two dots
+    ink[70:73, 70:73] = 255
+    ink[58:61, 40:43] = 255  # a round dot with no partner: a speck
+    found = specks(ink, EM)
+    assert not found[68:76, 80:84].any()
+    assert not found[58:73, 70:73].any()
+    assert found[58:61, 40:43].all()
