@@ -19,9 +19,10 @@ PROJECTS = [
 ]  # fmt: skip
 
 
-def grid(pdf: FPDF, top: float, rows: list[tuple[str, ...]]) -> float:
+def grid(pdf: FPDF, top: float, rows: list[tuple[str, ...]], header: bool = True) -> float:
+    """Ruled rows of the columns in WIDTHS from `top`, the header first; the y under them."""
     y = top
-    for cells in [tuple(HEADER), *rows]:
+    for cells in [tuple(HEADER), *rows] if header else rows:
         x = 40.0
         for text, width in zip(cells, WIDTHS, strict=True):
             pdf.rect(x, y, width, 18)
@@ -115,27 +116,12 @@ def grid_with_project_lines() -> bytes:
     pdf.add_page()
     pdf.set_xy(300, 20)
     pdf.cell(200, 14, "2025年项目支出绩效目标表")
-    y, width = 50.0, sum(WIDTHS)
-    x = 40.0
-    for text, w in zip(HEADER, WIDTHS, strict=True):
-        pdf.rect(x, y, w, 18)
-        pdf.set_xy(x + 2, y + 4)
-        pdf.cell(w - 4, 10, text)
-        x += w
-    y += 18
+    y, width = grid(pdf, 50.0, []), sum(WIDTHS)
     for name, goal, rows in PROJECTS:
         pdf.rect(40, y, width, 18)
         pdf.set_xy(42, y + 4)
         pdf.cell(width - 4, 10, f"项目名称：{name}    绩效目标：{goal}")
-        y += 18
-        for cells in rows:
-            x = 40.0
-            for text, w in zip(cells, WIDTHS, strict=True):
-                pdf.rect(x, y, w, 18)
-                pdf.set_xy(x + 2, y + 4)
-                pdf.cell(w - 4, 10, text)
-                x += w
-            y += 18
+        y = grid(pdf, y + 18, rows, header=False)
     return bytes(pdf.output())
 
 
