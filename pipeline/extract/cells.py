@@ -77,27 +77,42 @@ def _touching_groups(edges: list[Edge]) -> list[list[Edge]]:
 
 
 def _closing_rules(group: list[Edge]) -> list[Edge]:
-    """Rules along the ends of the vertical rules, where a producer may have left them out.
+    """Rules along the ends of the rules the other way, where a producer or a scan left them out.
 
     Calc draws no rule under a merged cell that a page break cuts: the cell is open at the page
     foot. The vertical rules still end there, so the table's edge is known; the stitcher then
-    sees the cell reach the foot and continues it on the next page.
+    sees the cell reach the foot and continues it on the next page. Likewise a table printed
+    without its right-hand frame (or a scan that lost it) still has its row rules ending together:
+    the last column is closed there.
     """
-    vertical = [e for e in group if e.orientation == "v"]
     rules = []
-    for y, ends in (
-        (
-            min(e.top for e in vertical),
-            [e for e in vertical if e.top <= min(v.top for v in vertical) + _TOUCH],
-        ),
-        (
-            max(e.bottom for e in vertical),
-            [e for e in vertical if e.bottom >= max(v.bottom for v in vertical) - _TOUCH],
-        ),
-    ):
-        if len(ends) >= 2:
-            rules.append(Edge("h", min(e.x0 for e in ends), y, max(e.x0 for e in ends), y))
+    for ends_of, other in (("v", "h"), ("h", "v")):
+        lines = [e for e in group if e.orientation == ends_of]
+        for start in (_low, _high):
+            edge = start(lines)
+            ends = [e for e in lines if abs(start([e]) - edge) <= _TOUCH]
+            if len(ends) < 2:
+                continue
+            across = [_at(e) for e in ends]
+            if other == "h":
+                rules.append(Edge("h", min(across), edge, max(across), edge))
+            else:
+                rules.append(Edge("v", edge, min(across), edge, max(across)))
     return rules
+
+
+def _low(lines: list[Edge]) -> float:
+    """Where these rules start along their length: the least top of vertical rules, x0 of horizontal ones."""
+    return min(e.top if e.orientation == "v" else e.x0 for e in lines)
+
+
+def _high(lines: list[Edge]) -> float:
+    return max(e.bottom if e.orientation == "v" else e.x1 for e in lines)
+
+
+def _at(e: Edge) -> float:
+    """A rule's position across its length."""
+    return e.x0 if e.orientation == "v" else e.top
 
 
 def _has_grid(group: list[Edge]) -> bool:
