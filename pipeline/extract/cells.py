@@ -26,7 +26,7 @@ _TOUCH = 2.0  # pt: rules closer than this touch
 
 def find_cells(edges: list[Edge], snap: float = 2.0) -> list[list[BBox]]:
     """Cells of every table on the page, one list per table, tables top to bottom."""
-    merged = _merge(edges, snap)
+    merged = _without_spurs(_merge(edges, snap))
     tables = []
     for group in _touching_groups(merged):
         cells = _cells(group + _closing_rules(group))
@@ -47,6 +47,33 @@ def _merge(edges: list[Edge], snap: float) -> list[Edge]:
     ]  # fmt: skip
     merged = plumber_table.merge_edges(objs, snap, snap, snap, snap)
     return [Edge(o["orientation"], o["x0"], o["top"], o["x1"], o["bottom"]) for o in merged]
+
+
+def _without_spurs(edges: list[Edge]) -> list[Edge]:
+    """The rules less any spur: a line meeting at most one rule the other way, with no collinear piece.
+
+    A table's rule runs from one rule to another. On a dark copy the strokes of a line of text
+    (`23年12月` set against its cell's rule) run together into a short line that meets only the rule
+    it touches; kept, it would cut its cell in two and lose it. A real rule broken by a poor
+    copy keeps its pieces: each has a collinear partner.
+    """
+    by_way: dict[str, list[Edge]] = {"h": [], "v": []}
+    for e in edges:
+        by_way[e.orientation].append(e)
+    kept = []
+    for e in edges:
+        others = by_way["v" if e.orientation == "h" else "h"]
+        meets = sum(1 for o in others if _crosses(e, o))
+        collinear = any(o is not e and abs(_at(o) - _at(e)) <= _TOUCH for o in by_way[e.orientation])
+        if meets >= 2 or collinear:
+            kept.append(e)
+    return kept
+
+
+def _crosses(e: Edge, o: Edge) -> bool:
+    """Whether two rules running opposite ways meet or cross (within the touch distance)."""
+    h, v = (e, o) if e.orientation == "h" else (o, e)
+    return h.x0 - _TOUCH <= v.x0 <= h.x1 + _TOUCH and v.top - _TOUCH <= h.top <= v.bottom + _TOUCH
 
 
 def _touching_groups(edges: list[Edge]) -> list[list[Edge]]:

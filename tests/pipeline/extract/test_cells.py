@@ -50,3 +50,17 @@ def test_one_row_rule_running_past_the_others_adds_no_column() -> None:
     edges = _grid(XS, YS)
     edges[1] = Edge("h", XS[0], YS[1], 480.0, YS[1])
     assert len(_cells(edges)) == 9
+
+
+def test_a_spur_of_text_strokes_against_a_rule_does_not_cut_its_cell() -> None:
+    """A dark copy runs a line's strokes (`23年12月`) into a short line touching one rule only."""
+    edges = _grid(XS, YS) + [Edge("h", XS[1], 118.0, XS[1] + 100.0, 118.0)]
+    assert _cells(edges) == _cells(_grid(XS, YS))
+
+
+def test_a_rule_broken_in_two_pieces_still_divides_its_rows() -> None:
+    """Each piece of a poor copy's broken rule touches one rule, but the pieces are collinear."""
+    xs = XS[:3]
+    edges = [e for e in _grid(xs, YS) if not (e.orientation == "h" and e.top == YS[1])]
+    edges += [Edge("h", xs[0], YS[1], 90.0, YS[1]), Edge("h", 110.0, YS[1], xs[2], YS[1])]
+    assert _cells(edges) == _cells(_grid(xs, YS))
