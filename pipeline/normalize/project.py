@@ -3,7 +3,9 @@
 
 The code is the 一体化 project code (e.g. 54000021R000000005055): a run of ASCII letters and digits
 before the first dash (-, －, —, –) or, when there is no dash, before the first space. Wrapped
-lines and OCR spaces may fall inside the code, so whitespace is removed from the code run.
+lines and OCR spaces may fall inside the code, so whitespace is removed from the code run. A scan
+may lose the thin dash altogether: a run of full length (GLUED_CODE_LENGTH) running straight into
+the name's first Chinese character is a code too.
 
 The split is found in a folded copy (full-width digits and dashes read as ASCII), so the code is
 ASCII; the name is cut out of the printed text and keeps its full-width punctuation.
@@ -18,6 +20,8 @@ from pipeline.normalize.text import as_printed, clean_line, fold_aligned
 _DASHES = "-‐‑‒–—―－"
 _BEFORE_DASH = re.compile(rf"^([A-Za-z0-9\s]+?)\s*[{_DASHES}]")
 _BEFORE_SPACE = re.compile(r"^([A-Za-z0-9]+)\s+(?=\S)")
+_GLUED = re.compile(r"^([A-Za-z0-9]+)(?=[\u3400-\u9fff])")
+GLUED_CODE_LENGTH = 15  # 一体化 codes run 20–21 characters; "2025年…" or "G318国道…" are names
 
 
 def _is_code(candidate: str, min_length: int) -> bool:
@@ -32,10 +36,11 @@ def split_project(text: str, min_code_length: int = 6) -> tuple[str | None, str]
     """
     printed = as_printed(text).strip()
     folded = fold_aligned(printed)  # same length: a span of `folded` is the same span of `printed`
-    for pattern in (_BEFORE_DASH, _BEFORE_SPACE):
+    for pattern, least in ((_BEFORE_DASH, min_code_length), (_BEFORE_SPACE, min_code_length),
+                           (_GLUED, max(min_code_length, GLUED_CODE_LENGTH))):  # fmt: skip
         m = pattern.match(folded)
         if m:
             code = re.sub(r"\s+", "", m.group(1))
-            if code.isalnum() and _is_code(code, min_code_length):
+            if code.isalnum() and _is_code(code, least):
                 return code, clean_line(printed[m.end() :])
     return None, clean_line(printed)

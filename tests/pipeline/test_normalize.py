@@ -95,6 +95,10 @@ def test_goal_and_name_are_one_line() -> None:
         ("LED-灯具采购", None, "LED-灯具采购"),  # too short, no digit
         ("ABCDEFG-灯具采购", None, "ABCDEFG-灯具采购"),  # no digit
         ("2025年工作经费", None, "2025年工作经费"),  # no separator after the run
+        ("54250020Y000000194158福利费", "54250020Y000000194158", "福利费"),  # a scan lost the dash
+        ("54040019068016597049妇女儿童维权工作经费", "54040019068016597049", "妇女儿童维权工作经费"),
+        ("G318国道养护经费", None, "G318国道养护经费"),  # a short run glued to the name is the name's
+        ("20250101专项工作经费", None, "20250101专项工作经费"),
         ("工资性支出", None, "工资性支出"),
     ],
 )
