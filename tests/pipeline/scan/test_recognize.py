@@ -1,0 +1,61 @@
+"""The recogniser's session: provider choice, and the folded model computing what the shipped one does."""
+
+from __future__ import annotations
+
+from collections import Counter
+from importlib import resources
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from pipeline.scan.fold import encode, fold, parse
+from pipeline.scan.recognize import MODEL, providers
+
+
+def test_cpu_alone_by_default() -> None:
+    assert providers(["CPUExecutionProvider"]) == ["CPUExecutionProvider"]
+    assert providers(["AzureExecutionProvider", "CPUExecutionProvider"]) == ["CPUExecutionProvider"]
+
+
+def test_cuda_first_when_offered() -> None:
+    available = ["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"]
+    assert providers(available) == ["CUDAExecutionProvider", "CPUExecutionProvider"]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> bytes:
+    return (resources.files("rapidocr_onnxruntime") / "models" / MODEL).read_bytes()
+
+
+def test_wire_format_round_trip(shipped: bytes) -> None:
+    assert encode(parse(shipped)) == shipped
+
+
+def test_folded_model_computes_the_same(shipped: bytes) -> None:
+    folded = fold(shipped)
+    assert folded != shipped  # the affine tails and hard-swishes were found
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.log_severity_level = 4
+    a = ort.InferenceSession(shipped, options, providers=["CPUExecutionProvider"])
+    b = ort.InferenceSession(folded, options, providers=["CPUExecutionProvider"])
+    assert a.get_modelmeta().custom_metadata_map == b.get_modelmeta().custom_metadata_map
+    x = np.random.default_rng(7).uniform(-1, 1, (2, 3, 40, 160)).astype(np.float32)
+    ya, yb = a.run(None, {"x": x})[0], b.run(None, {"x": x})[0]
+    assert np.abs(ya - yb).max() < 1e-4
+    assert (ya.argmax(axis=2) == yb.argmax(axis=2)).all()
+    assert _ops(folded)["Div"] < _ops(shipped)["Div"]
+    assert _ops(folded)["HardSigmoid"] > 0
+
+
+def _ops(model: bytes) -> Counter[str]:
+    """How many nodes of each op the model's graph holds (ModelProto.graph = 7, GraphProto.node =
+    1, NodeProto.op_type = 4)."""
+    graph = next(v for n, _, v in parse(model) if n == 7)
+    nodes = [parse(v) for n, _, v in parse(graph) if n == 1]
+    return Counter(next(v.decode() for n, _, v in node if n == 4) for node in nodes)
+
+
+def test_fold_leaves_a_foreign_model_alone() -> None:
+    assert fold(b"") == b""
