@@ -42,3 +42,14 @@ def test_punctuation_opening_a_wrapped_line_stays() -> None:
     assert not found[68:76, 80:84].any()
     assert not found[58:73, 70:73].any()
     assert found[58:61, 40:43].all()
+
+
+def test_a_square_comma_on_the_line_foot_half_an_em_away_stays() -> None:
+    """At 150 dpi a full-width comma is a square blob, half an em from either neighbour."""
+    ink = page()
+    ink[72:76, 169:173] = 255  # on the foot, 13 px (half an em) after the last character
+    ink[50:76, 186:212] = 255  # and the line goes on after it
+    ink[40:44, 169:173] = 255  # the same blob above the line's middle: a speck
+    found = specks(ink, EM)
+    assert not found[72:76, 169:173].any()
+    assert found[40:44, 169:173].all()
