@@ -27,7 +27,7 @@ from pipeline.scan.image import PageImage, ScanLimitError, render_page
 from pipeline.scan.lines import Segment, segments, typical_height
 from pipeline.scan.operators import read_operator
 from pipeline.scan.orient import deskew, estimate_skew, flip_score, lies_on_side, turn
-from pipeline.scan.punctuation import fix_widths, middle_dots
+from pipeline.scan.punctuation import colons, fix_widths, middle_dots
 from pipeline.scan.recognize import Reading, recognizer
 from pipeline.scan.route import needs_image
 from pipeline.scan.rules import Rules, find_rules, mend_streaks, text_ink
@@ -284,6 +284,7 @@ def _glyphs(layout: _Layout, readings: list[Reading], scale: float, settings: Sc
             reading = shaped
         reading = fix_widths(crop, reading, layout.line_height, settings.full_width_gap_em)
         reading = middle_dots(crop, reading, layout.line_height)
+        reading = colons(crop, reading)
         text, conf = correct(reading.text, reading.conf, reading.probs, settings.vocabulary_doubt)
         texts.append((text.strip(), conf))
     _indented_brackets(layout, texts)

@@ -69,6 +69,40 @@ def _pair_brackets(chars: list[str]) -> None:
             opening = None
 
 
+_COLON_OR_SEMICOLON = {":": (":", ";"), ";": (":", ";"), "：": ("：", "；"), "；": ("：", "；")}
+
+
+def colons(crop: np.ndarray, reading: Reading) -> Reading:
+    """The reading with `：` and `；` told apart by their lower mark: a colon's two dots are alike, a
+    semicolon's lower mark is a comma, taller than the dot above it. The recogniser confuses them
+    on coarse scans (目标2；… read 目标2：…). A mark touching its neighbours keeps its reading."""
+    if not any(ch in _COLON_OR_SEMICOLON for ch in reading.text):
+        return reading
+    ink = crop < 150
+    runs = _runs(ink.any(axis=0))
+    width = crop.shape[1]
+    chars = list(reading.text)
+    for k, (ch, step) in enumerate(zip(reading.text, reading.steps, strict=True)):
+        if ch not in _COLON_OR_SEMICOLON:
+            continue
+        centre = step * width
+        inside = [r for r in runs if r[0] - 1 <= centre < r[1] + 1]
+        if len(inside) != 1:
+            continue
+        a, b = inside[0]
+        marks = _runs(ink[:, a:b].any(axis=1))
+        if len(marks) != 2:
+            continue
+        upper, lower = (m[1] - m[0] for m in marks)
+        colon, semicolon = _COLON_OR_SEMICOLON[ch]
+        if lower >= 1.6 * upper and lower - upper >= 2:
+            chars[k] = semicolon
+        elif lower <= 1.25 * upper:
+            chars[k] = colon
+    text = "".join(chars)
+    return reading if text == reading.text else reading._replace(text=text)
+
+
 def middle_dots(crop: np.ndarray, reading: Reading, em: float) -> Reading:
     """The reading with the middle dots the model leaves out (元/人·天): a small mark at half the
     line's height that no recognised character stands on."""

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pipeline.scan.operators import read_operator
-from pipeline.scan.punctuation import fix_widths
+from pipeline.scan.punctuation import colons, fix_widths
 from pipeline.scan.recognize import Reading
 
 EM = 28  # px: one line of text
@@ -91,3 +91,18 @@ def test_full_width_comma_told_by_its_white() -> None:
     cv2.rectangle(tight, (27, 24), (28, 30), 0, -1)
     reading = Reading("a，b", 0.9, (0.9, 0.9, 0.9), (14 / 120, 27 / 120, 42 / 120))
     assert fix_widths(tight, reading, EM).text == "a,b"
+
+
+@pytest.mark.parametrize(
+    ("lower", "read", "expected"),
+    [(4, "内：目", "内；目"), (2, "内；目", "内：目"), (4, "a:b", "a;b"), (3, "内：目", "内：目")],
+)
+def test_colon_and_semicolon_told_by_the_lower_mark(lower: int, read: str, expected: str) -> None:
+    """Two dots alike: a colon. A lower mark twice the dot's height: a semicolon's comma. Between: as read."""
+    img = _canvas(120)
+    for x in (4, 60):
+        cv2.rectangle(img, (x, 8), (x + 18, 28), 0, -1)
+    cv2.rectangle(img, (40, 14), (41, 15), 0, -1)  # the upper dot: 2 px high
+    cv2.rectangle(img, (40, 28 - lower + 1), (41, 28), 0, -1)
+    reading = Reading(read, 0.9, (0.9, 0.9, 0.9), (13 / 120, 40 / 120, 70 / 120))
+    assert colons(img, reading).text == expected
