@@ -26,7 +26,7 @@ import numpy as np
 _MODEL_GRAPH = 7
 _GRAPH_NODE = 1
 _NODE_INPUT, _NODE_OUTPUT, _NODE_NAME, _NODE_OP, _NODE_ATTR = 1, 2, 3, 4, 5
-_ATTR_NAME, _ATTR_F, _ATTR_T, _ATTR_TYPE = 1, 2, 5, 20
+_ATTR_NAME, _ATTR_F, _ATTR_S, _ATTR_T, _ATTR_INTS, _ATTR_TYPE = 1, 2, 4, 5, 8, 20
 _ATTR_FLOAT, _ATTR_TENSOR = 1, 4
 _TENSOR_DIMS, _TENSOR_TYPE, _TENSOR_RAW = 1, 2, 9
 _FLOAT = 1  # TensorProto.FLOAT
@@ -169,60 +169,107 @@ def fold(model: bytes) -> bytes:
 
 def _fold_nodes(nodes: list[_Node]) -> list[_Node]:
     consts = {n.outputs[0]: v for n in nodes if n.op == "Constant" and (v := _constant_value(n)) is not None}
+    for step in (_conv_then_affine, _hard_swish, _affine_then_pointwise):
+        nodes = step(nodes, consts, _users(nodes))
+    used = {name for n in nodes for name in n.inputs}
+    return [n for n in nodes if n.op != "Constant" or n.outputs[0] in used]
+
+
+def _users(nodes: list[_Node]) -> dict[str, list[_Node]]:
     users: dict[str, list[_Node]] = {}
     for n in nodes:
         for name in n.inputs:
             users.setdefault(name, []).append(n)
+    return users
 
-    def sole(name: str, op: str) -> _Node | None:
-        found = users.get(name, [])
-        return found[0] if len(found) == 1 and found[0].op == op else None
 
-    def scalar(node: _Node, other_than: str) -> float | None:
-        if len(node.inputs) != 2:
-            return None
-        name = node.inputs[1] if node.inputs[0] == other_than else node.inputs[0]
-        value = consts.get(name)
-        return float(value.reshape(-1)[0]) if value is not None and value.size == 1 else None
+def _sole(users: dict[str, list[_Node]], name: str, op: str) -> _Node | None:
+    """The one node reading `name`, when there is only one and it is an `op`."""
+    found = users.get(name, [])
+    return found[0] if len(found) == 1 and found[0].op == op else None
 
+
+def _operand(consts: dict[str, np.ndarray], node: _Node | None, other_than: str) -> float | None:
+    """A binary node's scalar constant operand (the input that is not `other_than`), else None."""
+    if node is None or len(node.inputs) != 2 or other_than not in node.inputs:
+        return None
+    return _scalar_of(consts, node.inputs[1] if node.inputs[0] == other_than else node.inputs[0])
+
+
+def _affine(
+    consts: dict[str, np.ndarray], users: dict[str, list[_Node]], name: str
+) -> tuple[_Node, _Node, float, float] | None:
+    """`name` → Mul by a scalar a → Add of a scalar b, each the only reader: (mul, add, a, b)."""
+    mul = _sole(users, name, "Mul")
+    a = _operand(consts, mul, name)
+    add = _sole(users, mul.outputs[0], "Add") if mul is not None and a is not None else None
+    b = _operand(consts, add, mul.outputs[0]) if mul is not None else None
+    if mul is None or add is None or a is None or b is None:
+        return None
+    return mul, add, a, b
+
+
+def _conv_weights(consts: dict[str, np.ndarray], conv: _Node) -> tuple[np.ndarray, np.ndarray] | None:
+    if len(conv.inputs) not in (2, 3) or conv.inputs[1] not in consts:
+        return None
+    weight = consts[conv.inputs[1]]
+    bias = consts.get(conv.inputs[2]) if len(conv.inputs) == 3 else np.zeros(weight.shape[0], np.float32)
+    return None if bias is None else (weight, bias)
+
+
+def _set_weights(
+    consts: dict[str, np.ndarray], conv: _Node, weight: np.ndarray, bias: np.ndarray
+) -> list[_Node]:
+    """New Constant nodes holding the conv's new weights and bias, the conv pointed at them."""
+    w_name, b_name = f"fold/{conv.outputs[0]}/W", f"fold/{conv.outputs[0]}/B"
+    while w_name in consts:
+        w_name, b_name = w_name + "'", b_name + "'"
+    consts[w_name], consts[b_name] = weight, bias
+    conv.inputs = [conv.inputs[0], w_name, b_name]
+    return [_constant(w_name, weight), _constant(b_name, bias)]
+
+
+def _conv_then_affine(
+    nodes: list[_Node], consts: dict[str, np.ndarray], users: dict[str, list[_Node]]
+) -> list[_Node]:
+    """Conv → Mul a → Add b: one Conv with weights a·W, bias a·B + b."""
+    out: list[_Node] = []
     dropped: set[int] = set()
-    before: dict[int, list[_Node]] = {}  # new nodes placed before a kept node
-    replaced: dict[int, list[_Node]] = {}  # a dropped node's place taken by these
     for n in nodes:
-        if n.op == "Conv" and len(n.inputs) in (2, 3) and n.inputs[1] in consts:
-            mul = sole(n.outputs[0], "Mul")
-            a = scalar(mul, n.outputs[0]) if mul else None
-            add = sole(mul.outputs[0], "Add") if mul and a is not None else None
-            b = scalar(add, mul.outputs[0]) if add and mul else None
-            if add is None or b is None or a is None:
-                continue
-            weight = consts[n.inputs[1]]
-            bias = consts.get(n.inputs[2]) if len(n.inputs) == 3 else np.zeros(weight.shape[0], np.float32)
-            if bias is None:
-                continue
-            w_name, b_name = f"fold/{n.outputs[0]}/W", f"fold/{n.outputs[0]}/B"
-            before[id(n)] = [
-                _constant(w_name, weight * np.float32(a)),
-                _constant(b_name, bias * np.float32(a) + np.float32(b)),
-            ]
-            n.inputs = [n.inputs[0], w_name, b_name]
+        found = _affine(consts, users, n.outputs[0]) if n.op == "Conv" else None
+        params = _conv_weights(consts, n) if found else None
+        if found and params:
+            mul, add, a, b = found
+            weight, bias = params
+            out += _set_weights(consts, n, weight * np.float32(a), bias * np.float32(a) + np.float32(b))
             n.outputs = [add.outputs[0]]
             dropped.update((id(mul), id(add)))
+        if id(n) not in dropped:
+            out.append(n)
+    return out
+
+
+def _hard_swish(
+    nodes: list[_Node], consts: dict[str, np.ndarray], users: dict[str, list[_Node]]
+) -> list[_Node]:
+    """Add 3 → Clip 0..6 → Mul x → Div 6 (hard-swish spelt out): x · HardSigmoid(x; 1/6, ½)."""
+    replaced: dict[int, list[_Node]] = {}
+    dropped: set[int] = set()
     for n in nodes:
-        if n.op != "Add" or id(n) in dropped or scalar(n, n.inputs[0]) != 3.0:
+        if n.op != "Add" or not n.inputs or _operand(consts, n, n.inputs[0]) != 3.0:
             continue
         x = n.inputs[0]
-        clip = sole(n.outputs[0], "Clip")
+        clip = _sole(users, n.outputs[0], "Clip")
         if (
             clip is None
             or len(clip.inputs) != 3
             or [_scalar_of(consts, i) for i in clip.inputs[1:]] != [0.0, 6.0]
         ):
             continue
-        mul = sole(clip.outputs[0], "Mul")
+        mul = _sole(users, clip.outputs[0], "Mul")
         if mul is None or sorted(mul.inputs) != sorted([x, clip.outputs[0]]):
             continue
-        div = sole(mul.outputs[0], "Div")
+        div = _sole(users, mul.outputs[0], "Div")
         if div is None or div.inputs[0] != mul.outputs[0] or _scalar_of(consts, div.inputs[1]) != 6.0:
             continue
         gate = f"fold/{div.outputs[0]}/gate"
@@ -233,12 +280,79 @@ def _fold_nodes(nodes: list[_Node]) -> list[_Node]:
         dropped.update((id(n), id(clip), id(mul), id(div)))
     out: list[_Node] = []
     for n in nodes:
-        out.extend(before.get(id(n), []))
         out.extend(replaced.get(id(n), []))
         if id(n) not in dropped:
             out.append(n)
-    used = {name for n in out for name in n.inputs}
-    return [n for n in out if n.op != "Constant" or n.outputs[0] in used]
+    return out
+
+
+def _affine_then_pointwise(
+    nodes: list[_Node], consts: dict[str, np.ndarray], users: dict[str, list[_Node]]
+) -> list[_Node]:
+    """Mul c → Add d → a 1×1 Conv without padding: the Conv with weights c·W, bias B + d·ΣW.
+
+    Only a 1×1 unpadded convolution: a wider one pads the shifted input with zeros, not with d."""
+    before: dict[int, list[_Node]] = {}
+    dropped: set[int] = set()
+    for n in nodes:
+        if n.op != "Mul" or len(n.inputs) != 2 or id(n) in dropped:
+            continue
+        x = next((i for i in n.inputs if i not in consts), None)
+        c = _operand(consts, n, x) if x is not None else None
+        add = _sole(users, n.outputs[0], "Add")
+        d = _operand(consts, add, n.outputs[0])
+        conv = _sole(users, add.outputs[0], "Conv") if add is not None else None
+        params = _conv_weights(consts, conv) if conv is not None and add is not None else None
+        if x is None or c is None or d is None or conv is None or params is None or add is None:
+            continue
+        weight, bias = params
+        if (
+            weight.ndim != 4
+            or weight.shape[2:] != (1, 1)
+            or conv.inputs[0] != add.outputs[0]
+            or not _unpadded(conv)
+        ):
+            continue
+        new_bias = bias + np.float32(d) * weight.sum(axis=(1, 2, 3), dtype=np.float64).astype(np.float32)
+        before[id(conv)] = _set_weights(consts, conv, weight * np.float32(c), new_bias)
+        conv.inputs[0] = x
+        dropped.update((id(n), id(add)))
+    out: list[_Node] = []
+    for n in nodes:
+        out.extend(before.get(id(n), []))
+        if id(n) not in dropped:
+            out.append(n)
+    return out
+
+
+def _unpadded(conv: _Node) -> bool:
+    """No `pads` but zeros, no `auto_pad` but NOTSET/VALID (AttributeProto: ints = 8, s = 4)."""
+    for number, _, attr in conv.fields:
+        if number != _NODE_ATTR:
+            continue
+        parts = parse(attr)  # type: ignore[arg-type]
+        name = next((v for n, _, v in parts if n == _ATTR_NAME), b"")
+        if name == b"pads":
+            values = [v for n, _, v in parts if n == _ATTR_INTS]
+            ints: list[int] = []
+            for v in values:
+                ints += [v] if isinstance(v, int) else _packed(v)
+            if any(ints):
+                return False
+        if name == b"auto_pad" and next((v for n, _, v in parts if n == _ATTR_S), b"NOTSET") not in (
+            b"NOTSET",
+            b"VALID",
+        ):
+            return False
+    return True
+
+
+def _packed(buf: bytes) -> list[int]:
+    out, pos = [], 0
+    while pos < len(buf):
+        value, pos = _varint(buf, pos)
+        out.append(value)
+    return out
 
 
 def _scalar_of(consts: dict[str, np.ndarray], name: str) -> float | None:
