@@ -8,8 +8,16 @@ runs whose gaps are at most `rule_bridge_pt` are one broken line, continued at i
 short runs between two breaks, but never past a rule the other way. A line counts as a rule when
 it is long enough and meets or crosses a rule the other way (a table's rows and columns share
 their rules), or runs alone over a good share of the page with no text crowding it: a bold
-stroke, or a line of character tops run together, stands free in its cell. A straight line that
-runs from one edge of the page to the other is a scanner streak, not a rule.
+stroke, or a line of character tops run together, stands free in its cell.
+
+A scanner streak is no rule. It is a straight line across the page, but a bitonal copy breaks it
+wherever it is light and the deskew may slant it a little, so it is found as collinear pieces
+(any gap between them) that span most of the page and run on well past the table's outer rules,
+where a table's own rules end (or from one edge of the page to the other). Inside the table it
+stays a rule only between two rules the other way where a real rule lies under it: no text runs
+across it there, and it is clearly darker (or, bitonal, wider) than where it runs alone. Its
+pixels are handed on (`Rules.streaks`) to be mended, not read; a line that met only a streak
+(a row of characters' bars it crosses) is no rule either.
 """
 
 from __future__ import annotations
@@ -184,12 +192,13 @@ def _hugged(ink: np.ndarray, c: _Chain, scale: float, horizontal: bool) -> bool:
 
 def _lines(
     ink: np.ndarray, ink_h: np.ndarray, ink_v: np.ndarray, scale: float, settings: ScanSettings
-) -> list[tuple[np.ndarray, np.ndarray, list[_Chain]]]:
+) -> list[tuple[np.ndarray, np.ndarray, list[_Chain], list[_Chain]]]:
     """Horizontal and vertical rules: lines at least `rule_min_length_pt` long (gaps bridged) that
     meet or cross a line the other way, or run on alone over `rule_alone_share` of the page with
     no text crowding one side (a frame's line; the tops of a line of characters run together are
     not one). A bold stroke, or a line of strokes run together, stands free in its cell.
-    Each way: the long runs' labels, the short runs, the lines."""
+    Each way: the long runs' labels, the short runs, the rules, and every line however short
+    (a scanner streak's pieces)."""
     raw = [_chains(ink, scale, settings, horizontal) for ink, horizontal in ((ink_h, True), (ink_v, False))]
     length = settings.rule_min_length_pt * scale
     reach = settings.rule_meet_pt * scale
@@ -204,23 +213,30 @@ def _lines(
             if hi - lo >= length:  # a rule already: a stroke or two run together is not continued
                 _extend(chain, along, spans[1 - k], tolerance, bridge, reach)
         done = [_finish(c) for c in chains]
-        found.append((labels, short, [c for c in done if c.hi - c.lo >= length]))
-    out = []
-    for k, (labels, short, chains) in enumerate(found):
-        others = found[1 - k][2]
-        keep = [
-            c
-            for c in chains
-            if any(
-                c.lo - reach <= o.at <= c.hi + reach and o.lo - reach <= c.at <= o.hi + reach for o in others
-            )
-            or (
-                c.hi - c.lo >= settings.rule_alone_share * ink.shape[1 - k]
-                and not _hugged(ink, c, scale, k == 0)
-            )
-        ]
-        out.append((labels, short, keep))
-    return out
+        found.append((labels, short, [c for c in done if c.hi - c.lo >= length], done))
+    return [
+        (
+            labels,
+            short,
+            [c for c in chains if _stands(c, found[1 - k][2], ink, scale, settings, k == 0)],
+            every,
+        )
+        for k, (labels, short, chains, every) in enumerate(found)
+    ]
+
+
+def _stands(
+    c: _Chain, others: list[_Chain], ink: np.ndarray, scale: float, settings: ScanSettings, horizontal: bool
+) -> bool:
+    """The line is a rule: it meets or crosses one of these lines the other way, or runs on alone
+    over `rule_alone_share` of the page with no text crowding it (see `_lines`)."""
+    reach = settings.rule_meet_pt * scale
+    return any(
+        c.lo - reach <= o.at <= c.hi + reach and o.lo - reach <= c.at <= o.hi + reach for o in others
+    ) or (
+        c.hi - c.lo >= settings.rule_alone_share * ink.shape[1 if horizontal else 0]
+        and not _hugged(ink, c, scale, horizontal)
+    )
 
 
 def _draw(labels: np.ndarray, short: np.ndarray, chains: list[_Chain], horizontal: bool) -> np.ndarray:
@@ -295,28 +311,267 @@ def faint_lines(grey: np.ndarray, scale: float, settings: ScanSettings, horizont
     return cv2.compare(grey, paper, cv2.CMP_LT)
 
 
+def _collinear(chains: list[_Chain], drift: float) -> list[list[int]]:
+    """The chains that lie on one straight line however far apart along it (indices): a scanner
+    streak breaks into pieces wherever it is too light for the threshold (a bitonal copy), and
+    the deskew may slant it by a few px over the page. Centres within `drift` across are one line."""
+    order = sorted(range(len(chains)), key=lambda i: chains[i].at)
+    groups: list[list[int]] = []
+    for i in order:
+        if groups and chains[i].at - chains[groups[-1][0]].at <= drift:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
+def _frame(line: list[_Chain], others: list[_Chain], reach: float) -> tuple[float, float] | None:
+    """The outermost rules the other way that the line meets or crosses (px along it), if any."""
+    at = sum(c.at for c in line) / len(line)
+    met = [o.at for o in others if o.lo - reach <= at <= o.hi + reach]
+    return (min(met), max(met)) if met else None
+
+
+def _open_ends(
+    line: list[_Chain], rules: list[_Chain], extent: int, snap: float, edge: float
+) -> tuple[bool, bool]:
+    """Whether each end of the line may count as running past a table: not where another rule
+    this way ends too (a table open at its sides, with no rules down them, still ends its rows
+    together), unless the end lies at the page's edge (streaks run to it, all of them)."""
+    ids = {id(c) for c in line}
+    rest = [r for r in rules if id(r) not in ids]
+    lo, hi = min(c.lo for c in line), max(c.hi for c in line)
+    return (
+        lo <= edge or not any(abs(r.lo - lo) <= snap for r in rest),
+        hi >= extent - edge or not any(abs(r.hi - hi) <= snap for r in rest),
+    )
+
+
+def _outside(
+    line: list[_Chain], frame: tuple[float, float] | None, reach: float, ends: tuple[bool, bool]
+) -> float:
+    """How long the line's pieces run past its frame (px, at its open ends together): a table's
+    rules end at its outermost rules, a streak goes on across the margins."""
+    if frame is None:  # it crosses no table: all of it, unless it is one of several rules ending together
+        return float(sum(c.hi - c.lo for c in line)) if all(ends) else 0.0
+    lo, hi = frame[0] - reach, frame[1] + reach
+    return float(
+        sum(
+            (max(0.0, min(c.hi, lo) - c.lo) if ends[0] else 0.0)
+            + (max(0.0, c.hi - max(c.lo, hi)) if ends[1] else 0.0)
+            for c in line
+        )
+    )
+
+
+def _inside_rows(
+    line: list[_Chain], frame: tuple[float, float], junctions: list[float], skip: int, length: int
+) -> np.ndarray:
+    """The rows (px along the line) of its pieces inside the frame, less those of the rules it
+    meets or crosses there (their ink is no text, and a junction is dark whatever lies under it)."""
+    lo, hi = max(0, int(frame[0])), min(length, int(frame[1]) + 1)
+    free = np.zeros(length, bool)
+    for c in line:
+        free[max(lo, c.lo) : min(hi, c.hi)] = True
+    for at in junctions:
+        free[max(0, int(at) - skip) : int(at) + skip + 1] = False
+    return np.flatnonzero(free)
+
+
+def _outside_rows(line: list[_Chain], frame: tuple[float, float], length: int) -> np.ndarray:
+    """The rows (px along the line) of its pieces past the frame."""
+    lo, hi = max(0, int(frame[0])), min(length, int(frame[1]) + 1)
+    free = np.zeros(length, bool)
+    for c in line:
+        free[c.lo : c.hi] = True
+    free[lo:hi] = False
+    return np.flatnonzero(free)
+
+
+def _sides(
+    plane: np.ndarray, line: list[_Chain], rows: np.ndarray, near: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each of these rows (px along the line), whether ink lies within `near` px before the
+    line and after it. `plane` has the line along its rows (a horizontal line's ink transposed)."""
+    width = plane.shape[1]
+    top, bottom = min(c.top for c in line) - 1, max(c.bottom for c in line) + 1
+    before = plane[rows, max(0, top - near) : max(0, top)].any(axis=1)
+    after = plane[rows, min(width, bottom) : min(width, bottom + near)].any(axis=1)
+    return before, after
+
+
+def _profile(
+    grey: np.ndarray, ink: np.ndarray, line: list[_Chain], rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Along these rows, the line's darkest grey and its width in ink pixels."""
+    top, bottom = max(0, min(c.top for c in line) - 1), max(c.bottom for c in line) + 1
+    return grey[rows, top:bottom].min(axis=1), np.count_nonzero(ink[rows, top:bottom], axis=1)
+
+
+def _clear(ink: np.ndarray, line: list[_Chain], rows: np.ndarray, near: int) -> np.ndarray:
+    """Those of these rows with no ink beside the line (text crossing it or standing close would
+    count as the line's own darkness and width)."""
+    before, after = _sides(ink, line, rows, near)
+    return rows[~before & ~after]
+
+
+def _kept_stretches(
+    grey: np.ndarray, ink: np.ndarray, line: list[_Chain], stops: list[float], inside: np.ndarray,
+    alone: np.ndarray, scale: float, settings: ScanSettings,
+) -> list[tuple[float, float]]:  # fmt: skip
+    """The stretches between two rules the other way (`stops`, px along) where the streak lies on
+    a real rule: no text runs across it there, and along nearly all of it the line is clearly
+    darker than where it runs alone past the table (`alone`: those rows; a streak is light grey,
+    a rule black) or, where the streak itself is black (a bitonal scan), clearly wider. A table's
+    rule often stops at a column the streak runs on across, so each stretch is judged apart.
+    `grey` and `ink` have the line along their rows."""
+    near, crossing = _px(settings.streak_text_pt, scale), _px(settings.streak_crossing_pt, scale)
+    dark, wide = (float(np.median(v)) for v in _profile(grey, ink, line, alone))
+    bitonal = dark < settings.streak_rule_contrast
+    kept: list[tuple[float, float]] = []
+    for a, b in zip(stops, stops[1:], strict=False):
+        rows = inside[(inside > a) & (inside < b)]
+        if not len(rows):
+            continue
+        before, after = _sides(ink, line, rows, near)
+        if np.count_nonzero(before & after) >= crossing:
+            continue  # it runs through text here
+        clear = rows[~before & ~after]
+        if len(clear) < 0.5 * len(rows):
+            continue
+        darkest, width = _profile(grey, ink, line, clear)
+        if bitonal:
+            ruled = width >= wide + _px(settings.streak_rule_wider_pt, scale)
+        else:
+            ruled = darkest <= dark - settings.streak_rule_contrast
+        if np.count_nonzero(ruled) >= settings.streak_rule_share * len(clear):
+            if kept and kept[-1][1] >= a:
+                kept[-1] = (kept[-1][0], b)
+            else:
+                kept.append((a, b))
+    return kept
+
+
+class _Streak(NamedTuple):
+    chains: list[_Chain]  # every piece of the line
+    keep: list[tuple[float, float]]  # px along: the stretches that stay rules (real rules under the streak)
+
+
+def _streak_lines(
+    found: list[tuple[np.ndarray, np.ndarray, list[_Chain], list[_Chain]]],
+    grey: np.ndarray, ink: np.ndarray, scale: float, settings: ScanSettings,
+) -> list[list[_Streak]]:  # fmt: skip
+    """Each way, the scanner streaks: straight lines whose collinear pieces (any gap between them)
+    span `streak_span_share` of the page, mostly inked, and run `streak_margin_pt` (both ends
+    together) past the outermost rules the other way that they cross: a table's rules end there,
+    a streak runs on across the margins. Where a real rule lies under a streak, between two rules
+    the other way, that stretch stays a rule (`_kept_stretches`)."""
+    reach = settings.rule_meet_pt * scale
+    drift = max(1.5, settings.streak_drift_pt * scale)
+    margin = settings.streak_margin_pt * scale
+    near = _px(settings.streak_text_pt, scale)
+    skip = _px(settings.rule_max_thickness_pt / 2 + settings.rule_meet_pt, scale)
+    lines = []
+    for k, (_, _, _, every) in enumerate(found):
+        extent = ink.shape[1 - k]
+        for group in _collinear(every, drift):
+            line = [every[i] for i in group]
+            span = max(c.hi for c in line) - min(c.lo for c in line)
+            inked = sum(c.hi - c.lo for c in line)  # not the like strokes of a line of characters
+            if span >= settings.streak_span_share * extent and inked >= settings.streak_ink_share * span:
+                lines.append((k, line))
+    out: list[list[_Streak]] = [[], []]
+    if not lines:
+        return out
+    snap, edge = settings.cell_snap_pt * scale, margin / 2
+    ends = [_open_ends(line, found[k][2], ink.shape[1 - k], snap, edge) for k, line in lines]
+    first = [_frame(line, found[1 - k][2], reach) for k, line in lines]
+    streaky = {n for n, (k, line) in enumerate(lines) if _outside(line, first[n], reach, ends[n]) >= margin}
+    again: set[int] = set()  # a streak the other way makes no table's frame: decide once more without those
+    for n, (k, line) in enumerate(lines):
+        gone = {id(c) for m in streaky for c in lines[m][1] if lines[m][0] != k}
+        if n in streaky or first[n] is None or not gone:
+            continue
+        frame = _frame(line, [o for o in found[1 - k][2] if id(o) not in gone], reach)
+        if frame is not None and _outside(line, frame, reach, ends[n]) >= margin:
+            again.add(n)
+    streaky |= again
+    for n in sorted(streaky):
+        k, line = lines[n]
+        gone = {id(c) for m in streaky for c in lines[m][1] if lines[m][0] != k}
+        at = sum(c.at for c in line) / len(line)
+        stops = sorted(
+            o.at for o in found[1 - k][2] if id(o) not in gone and o.lo - reach <= at <= o.hi + reach
+        )
+        keep: list[tuple[float, float]] = []
+        if stops:
+            crossed = found[1 - k][2] + [c for j, other in lines if j != k for c in other]
+            junctions = [o.at for o in crossed if o.lo - reach <= at <= o.hi + reach]
+            plane, paper = (ink, grey) if k == 1 else (ink.T, grey.T)
+            frame = (stops[0], stops[-1])
+            inside = _inside_rows(line, frame, junctions, skip, plane.shape[0])
+            alone = _clear(plane, line, _outside_rows(line, frame, plane.shape[0]), near)
+            if len(alone):
+                kept = _kept_stretches(paper, plane, line, stops, inside, alone, scale, settings)
+                keep = [(lo - reach, hi + reach) for lo, hi in kept]
+        out[k].append(_Streak(line, keep))
+    return out
+
+
+def _clip(c: _Chain, lo: float, hi: float) -> _Chain:
+    """The chain cut to [lo, hi) along (its pixels are cut when drawn)."""
+    return c._replace(lo=max(c.lo, int(lo)), hi=min(c.hi, int(np.ceil(hi))))
+
+
 def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT) -> Rules:
     ink = binarize(grey, scale, settings)
     height, width = ink.shape
     ink_h = ink | faint_lines(grey, scale, settings, True)
     ink_v = ink | faint_lines(grey, scale, settings, False)
     margin = settings.streak_margin_pt * scale
-    masks, streaks, edges, counts = [], [], [], []
-    for k, (labels, short, chains) in enumerate(_lines(ink, ink_h, ink_v, scale, settings)):
+    found = _lines(ink, ink_h, ink_v, scale, settings)
+    streak_lines = _streak_lines(found, grey, ink, scale, settings)
+    splits = []
+    for k, (_, _, chains, _) in enumerate(found):
         extent = width if k == 0 else height
-        edge_to_edge = [c.lo <= margin / 4 and c.hi >= extent - margin / 4 for c in chains]  # scanner streaks
-        rules = [c for c, streak in zip(chains, edge_to_edge, strict=True) if not streak]
-        masks.append(_draw(labels, short, rules, k == 0))
-        streaks.append(
-            _draw(labels, short, [c for c, s in zip(chains, edge_to_edge, strict=True) if s], k == 0)
-            if any(edge_to_edge)
-            else np.zeros_like(ink)
-        )
-        for c in rules:
+        gone = {id(c) for s in streak_lines[k] for c in s.chains}
+        cut = {id(c): s.keep for s in streak_lines[k] if s.keep for c in s.chains}
+        across = [c for s in streak_lines[k] for c in s.chains]
+        for c in chains:
+            if c.lo <= margin / 4 and c.hi >= extent - margin / 4 and id(c) not in gone:  # edge to edge
+                gone.add(id(c))
+                across.append(c)
+        whole = [c for c in chains if id(c) not in gone]
+        parts = [_clip(c, lo, hi) for c in chains if id(c) in cut for lo, hi in cut[id(c)]]
+        splits.append((whole, [c for c in parts if c.hi > c.lo], across))
+    if splits[0][2] or splits[1][2]:  # a line that met only a streak is none (a row of characters' bars)
+        splits = [
+            (
+                [c for c in whole if _stands(c, sum(splits[1 - k][:2], []), ink, scale, settings, k == 0)],
+                parts,
+                across,
+            )
+            for k, (whole, parts, across) in enumerate(splits)
+        ]
+    masks, streaks, edges, counts = [], [], [], []
+    for k, ((labels, short, _, _), (whole, parts, across)) in enumerate(zip(found, splits, strict=True)):
+        mask = _draw(labels, short, whole, k == 0)
+        streak = _draw(labels, short, across, k == 0) if across else np.zeros_like(ink)
+        s_view, m_view = (streak, mask) if k == 0 else (streak.T, mask.T)
+        for c in parts:  # a rule a streak lies on: its stretch inside the table stays a rule
+            box = (slice(max(0, c.top - 1), c.bottom + 1), slice(c.lo, c.hi))
+            m_view[box] |= s_view[box]
+            s_view[box] = 0
+        masks.append(mask)
+        streaks.append(streak)
+        for c in whole + parts:
             lo, hi, at = c.lo / scale, c.hi / scale, c.at / scale
             edges.append(Edge("h", lo, at, hi, at) if k == 0 else Edge("v", at, lo, at, hi))
-        counts.append(len(rules))
+        counts.append(len(whole) + len(parts))
     h_mask, v_mask = masks
+    if streaks[0].any() or streaks[1].any():  # a streak's piece between two rules is no short rule
+        gone = cv2.dilate(cv2.bitwise_or(*streaks), np.ones((3, 3), np.uint8))
+        ink_h, ink_v = cv2.subtract(ink_h, gone), cv2.subtract(ink_v, gone)
     short_v, v_boxes = _connectors(ink_v, h_mask, scale, settings, horizontal=False, own=v_mask)
     short_h, h_boxes = _connectors(ink_h, v_mask, scale, settings, horizontal=True, own=h_mask)
     for x, y, w, h in h_boxes:
@@ -339,16 +594,26 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
 
 
 def mend_streaks(grey: np.ndarray, rules: Rules) -> np.ndarray:
-    """`grey` with each streak's pixels taken from beside the streak (the lighter side): text
-    strokes crossing it stay whole, the streak itself goes. Changes `grey` in place."""
+    """`grey` with each streak's pixels filled in from just beside the streak (the mean of both
+    sides, or the one side off the streak): a text stroke crossing it stays whole, one ending at
+    it or running along it is not cut off, and the streak itself goes. Changes `grey` in place."""
     for streak, axis in zip(rules.streaks, (0, 1), strict=True):
         if not streak.any():
             continue
         wide = cv2.dilate(streak, np.ones((3, 1) if axis == 0 else (1, 3), np.uint8)) > 0
-        reach = 5  # px: past a streak's width and the dilation
-        before = np.roll(grey, reach, axis=axis)
-        after = np.roll(grey, -reach, axis=axis)
-        grey[wide] = np.maximum(before[wide], after[wide])
+        filled = np.zeros_like(wide)
+        for reach in (2, 3, 5):  # px: past half the widened streak, for streaks 1 to 3 px wide
+            before, after = np.roll(grey, reach, axis=axis), np.roll(grey, -reach, axis=axis)
+            ok_before, ok_after = ~np.roll(wide, reach, axis=axis), ~np.roll(wide, -reach, axis=axis)
+            both = wide & ~filled & ok_before & ok_after
+            grey[both] = ((before[both].astype(np.uint16) + after[both]) // 2).astype(np.uint8)
+            filled |= both
+            for ok, side in ((ok_before, before), (ok_after, after)):
+                one = wide & ~filled & ok
+                grey[one] = side[one]
+                filled |= one
+        rest = wide & ~filled
+        grey[rest] = np.maximum(np.roll(grey, 5, axis=axis), np.roll(grey, -5, axis=axis))[rest]
     return grey
 
 

@@ -43,7 +43,15 @@ class ScanSettings:
     rule_meet_pt: float = 1.5  # a rule meets or crosses a rule the other way within this
     rule_alone_share: float = 0.3  # a line this share of the page long is a rule even when it meets no other
     rule_max_thickness_pt: float = 4.0  # a thicker straight band is a filled area, not a rule
-    streak_margin_pt: float = 24.0  # a rule running this far past the table on both ends is a streak
+    streak_margin_pt: float = 24.0  # a line running this far past a table's outer rules is a streak …
+    streak_span_share: float = 0.5  # … when its collinear pieces (any gap) span this share of the page
+    streak_ink_share: float = 0.5  # … and are inked along this share of that span
+    streak_drift_pt: float = 1.5  # a streak's pieces lie this close across it (slant, deskew)
+    streak_text_pt: float = 1.0  # ink this close on both sides of a streak inside a table …
+    streak_crossing_pt: float = 4.0  # … along this much of a stretch between two rules: no rule under it
+    streak_rule_contrast: int = 60  # a streak this much darker inside the table lies on a rule …
+    streak_rule_wider_pt: float = 0.6  # … or, where it is black itself (bitonal), this much wider …
+    streak_rule_share: float = 0.8  # … along this share of a stretch between two rules
     cell_snap_pt: float = 3.0  # rules this close are one (scanned rules wobble by a pixel or two)
 
     # --- text lines (lines.py)

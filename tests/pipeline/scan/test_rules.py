@@ -1,0 +1,152 @@
+"""Ruling lines from synthetic page images: scanner streaks are no rules, the table's rules stay."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.scan.rules import find_rules, mend_streaks
+
+SCALE = 2.0  # px per point (144 dpi)
+HEIGHT, WIDTH = 1000, 1400  # px
+TOP, BOTTOM = 150, 550  # px: the table's frame
+COLUMNS = (100, 300, 600, 900, 1300)  # px: its vertical rules
+ROWS = (150, 230, 310, 390, 470, 550)  # px: its horizontal rules
+
+
+def _page(rule: int = 2) -> np.ndarray:
+    """A white page with a ruled table (black rules `rule` px wide)."""
+    page = np.full((HEIGHT, WIDTH), 245, np.uint8)
+    for x in COLUMNS:
+        page[TOP : BOTTOM + rule, x : x + rule] = 20
+    for y in ROWS:
+        page[y : y + rule, COLUMNS[0] : COLUMNS[-1] + rule] = 20
+    return page
+
+
+def _glyph(page: np.ndarray, x: int, y: int, size: int = 22) -> None:
+    """A character-like mark: three bars across and one down (strokes 2 px)."""
+    for dy in (0, size // 2, size - 2):
+        page[y + dy : y + dy + 2, x : x + size] = 25
+    page[y : y + size, x + size // 3 : x + size // 3 + 2] = 25
+
+
+def _text(page: np.ndarray, columns: tuple[int, ...]) -> None:
+    """A line of six characters in each cell of these columns (left-aligned, padded)."""
+    for left in columns:
+        for top, bottom in zip(ROWS, ROWS[1:], strict=False):
+            y = (top + bottom) // 2 - 11
+            for n in range(6):
+                _glyph(page, left + 12 + 28 * n, y)
+
+
+def _streak(
+    page: np.ndarray, x: float, slant: float, level: int, width: int, gaps: tuple[tuple[int, int], ...] = ()
+) -> None:
+    """A scanner streak down the page from `x` (px) to `x + slant`, drawn over what is there
+    (`level` grey, `width` px), missing along `gaps` (y ranges: too light for a bitonal copy)."""
+    for y in range(40, HEIGHT - 60):
+        if any(a <= y < b for a, b in gaps):
+            continue
+        at = int(round(x + slant * y / HEIGHT))
+        page[y, at : at + width] = np.minimum(page[y, at : at + width], level)
+
+
+def _verticals(rules) -> list[tuple[float, float, float]]:
+    return sorted((e.x0, e.top, e.bottom) for e in rules.edges if e.orientation == "v")
+
+
+def _horizontals(rules) -> list[float]:
+    return sorted(e.top for e in rules.edges if e.orientation == "h")
+
+
+def _assert_table(rules, rule: int = 2) -> None:
+    """Every rule of the table found, from one end of the table to the other, and no other."""
+    verticals = _verticals(rules)
+    assert len(verticals) == len(COLUMNS), verticals
+    for (x, top, bottom), column in zip(verticals, COLUMNS, strict=True):
+        assert abs(x * SCALE - (column + rule / 2)) <= 2, verticals
+        assert abs(top * SCALE - TOP) <= 3 and abs(bottom * SCALE - BOTTOM - rule) <= 3, verticals
+    horizontals = _horizontals(rules)
+    assert len(horizontals) == len(ROWS), horizontals
+    for y, row in zip(horizontals, ROWS, strict=True):
+        assert abs(y * SCALE - (row + rule / 2)) <= 2, horizontals
+
+
+def test_table_alone() -> None:
+    page = _page()
+    _text(page, COLUMNS[:-1])
+    _assert_table(find_rules(page, SCALE))
+
+
+def test_broken_slanted_bitonal_streak_through_a_column_is_no_rule() -> None:
+    """A black streak, 2 px wide, broken wherever it was too light (gaps far longer than a rule's
+    breaks), slanted 3 px over the page, through the text of a column: no vertical edge there."""
+    page = _page()
+    _text(page, COLUMNS[:-1])
+    gaps = ((120, 200), (330, 380), (600, 680), (800, 830))
+    _streak(page, 380, 3, 0, 2, gaps)
+    rules = find_rules(page, SCALE)
+    _assert_table(rules)
+    assert rules.streaks[1][400:900, 375:390].any()  # handed on: text crossed by it is mended
+    mended = mend_streaks(page.copy(), rules)
+    assert mended[700:780, 375:390].min() > 200  # past the table: paper again
+
+
+def test_light_streak_through_an_empty_column_is_no_rule() -> None:
+    """A light grey streak through a column with no text in it (no text crossing gives it away):
+    it runs on far past the table, so it is a streak all along."""
+    page = _page()
+    _text(page, COLUMNS[:2])
+    _streak(page, 760, -2, 170, 1)
+    _assert_table(find_rules(page, SCALE))
+
+
+def test_streak_on_a_rule_keeps_the_rule() -> None:
+    """A grey streak lying on a column rule: the rule stays, from the table's top to its bottom
+    (not on past it with the streak), and the streak's stretches past the table are streak."""
+    page = _page(rule=3)
+    _text(page, COLUMNS[:-1])
+    _streak(page, 600, 1, 170, 2)
+    rules = find_rules(page, SCALE)
+    _assert_table(rules, rule=3)
+    assert rules.streaks[1][600:900, 598:606].any()
+    assert not rules.streaks[1][TOP + 10 : BOTTOM - 10, 598:606].any()
+
+
+def test_bitonal_streak_on_a_rule_keeps_the_rule() -> None:
+    """The same in a bitonal scan (the streak as black as the rule): the rule is wider."""
+    page = _page(rule=4)
+    _text(page, COLUMNS[:-1])
+    _streak(page, 901, 0, 0, 2, ((60, 100),))
+    page = np.where(page < 128, 0, 255).astype(np.uint8)
+    _assert_table(find_rules(page, SCALE), rule=4)
+
+
+def test_horizontal_streak_across_a_table_is_no_rule() -> None:
+    """A streak across the page between two row rules, through the cells' text."""
+    page = _page()
+    _text(page, COLUMNS[:-1])
+    y = (ROWS[1] + ROWS[2]) // 2
+    for x in range(30, WIDTH - 40):
+        if not 640 <= x < 720:  # broken
+            page[y + x * 2 // WIDTH, x] = min(page[y + x * 2 // WIDTH, x], 150)
+    _assert_table(find_rules(page, SCALE))
+
+
+def test_tables_open_at_the_sides_keep_their_rules() -> None:
+    """Rules only across (a three-line table), or rows running on past the outer columns: a
+    table's rules all end together, a streak's end is its own."""
+    page = np.full((HEIGHT, WIDTH), 245, np.uint8)
+    for y in (150, 190, 500):
+        page[y : y + 2, 100:1300] = 20
+    _text(page, COLUMNS[:-1])
+    found = sorted(e.top * SCALE for e in find_rules(page, SCALE).edges)
+    assert len(found) == 3 and all(abs(y - r) <= 1.5 for y, r in zip(found, (151, 191, 501), strict=True)), (
+        found
+    )
+    page = _page()
+    for y in ROWS:
+        page[y : y + 2, 40:1360] = 20
+    rules = find_rules(page, SCALE)
+    assert len(_horizontals(rules)) == len(ROWS) and len(_verticals(rules)) == len(COLUMNS)
+    assert all(e.x1 - e.x0 > 640 for e in rules.edges if e.orientation == "h")
