@@ -106,3 +106,13 @@ def test_colon_and_semicolon_told_by_the_lower_mark(lower: int, read: str, expec
     cv2.rectangle(img, (40, 28 - lower + 1), (41, 28), 0, -1)
     reading = Reading(read, 0.9, (0.9, 0.9, 0.9), (13 / 120, 40 / 120, 70 / 120))
     assert colons(img, reading).text == expected
+
+
+def test_equals_at_150_dpi_bars_a_pixel_apart() -> None:
+    """A small = scanned grey at 150 dpi: its bars 8 and 7 px long (the scan's rounding), still =."""
+    em = 16
+    img = np.full((15, 18), 240, np.uint8)
+    img[4:6, 5:13] = 140
+    img[7:9, 5:12] = 150
+    shaped = read_operator(img, _reading("", 18), em)
+    assert shaped is not None and shaped.text == "="
