@@ -241,11 +241,18 @@ def _stands(
 
 def _draw(labels: np.ndarray, short: np.ndarray, chains: list[_Chain], horizontal: bool) -> np.ndarray:
     """uint8 0/255: the pixels of these lines, their gaps filled."""
+    mask = np.zeros(labels.shape, np.uint8)
+    along, runs = (mask, short) if horizontal else (mask.T, short.T)
+    if not chains:
+        return mask
     lookup = np.zeros(int(labels.max()) + 1, bool)
     for c in chains:
         lookup[list(c.labels)] = True
-    mask = np.where(lookup[labels], 255, 0).astype(np.uint8)
-    along, runs = (mask, short) if horizontal else (mask.T, short.T)
+    box = (  # only where the lines lie (a streak is a narrow band of the page)
+        slice(min(c.top for c in chains), max(c.bottom for c in chains)),
+        slice(min(c.lo for c in chains), max(c.hi for c in chains)),
+    )
+    along[box] = np.where(lookup[(labels if horizontal else labels.T)[box]], 255, 0)
     for c in chains:
         for lo, hi, top, bottom in c.shorts:
             along[top:bottom, lo:hi] |= runs[top:bottom, lo:hi]
