@@ -94,6 +94,7 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
         if score >= settings.flip_check_below:
             break  # the lines read well this way up: no need to try the other
     _, rotation, grey, rules, layout, known = best  # type: ignore[misc]
+    known = {**known, **_by_shape(layout)}
     source = same_ink(layout.crops, settings.same_ink_tolerance)
     rest = [i for i in range(len(layout.crops)) if i not in known and source[i] == i]
     readings = [Reading("", 0.0, (), ())] * len(layout.crops)
@@ -104,7 +105,9 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
     doubted = [
         i
         for i in range(len(layout.crops))
-        if source[i] == i and (not readings[i].probs or min(readings[i].probs) < settings.rec_recheck_below)
+        if source[i] == i
+        and i not in known
+        and (not readings[i].probs or min(readings[i].probs) < settings.rec_recheck_below)
     ]
     for i, reading in zip(doubted, rec([layout.crops[i] for i in doubted]), strict=True):
         if reading.text and (not readings[i].text or reading.conf >= readings[i].conf):
@@ -150,6 +153,28 @@ def _read_probes(
     if flip_score([r.conf for r in upright], [r.conf for r in flipped]) > 0.1:
         return float(np.mean([r.conf for r in flipped])), True, {}
     return up, False, dict(zip(probes, upright, strict=True))
+
+
+def _by_shape(layout: _Layout) -> dict[int, Reading]:
+    """Readings of the crops that hold nothing but operator figures or a lone dash (≥, ＝, —).
+
+    `read_operator` reads such a line wholly by shape and drops whatever the recogniser said, so
+    they need not be recognised at all — and they are the lines the recogniser doubts most (≥ read
+    as V or 1), each of which would be read a second time at full height. A crop is wholly figures
+    when a character the recogniser might have placed at its right end is dropped by
+    `read_operator`. Lines of a narrow cell read two ways keep both readings (their confidences
+    are compared)."""
+    em = layout.line_height
+    chosen = {i for pair in layout.choices for part in pair for i in part}
+    probe = Reading("?", 1.0, (1.0,), (1.0,))
+    found: dict[int, Reading] = {}
+    for i, crop in enumerate(layout.crops):
+        if layout.turns[i] or i in chosen:
+            continue
+        shaped = read_operator(crop, probe, em)
+        if shaped is not None and "?" not in shaped.text:
+            found[i] = shaped
+    return found
 
 
 def _mean_conf(readings: list[Reading], indices: list[int]) -> float:
