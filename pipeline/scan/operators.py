@@ -19,6 +19,9 @@ import numpy as np
 from pipeline.scan.recognize import Reading
 
 SHAPE_CONF = 0.95  # how sure a figure read by shape is
+# figures with a bar: all a lighter cut may read (a bare chevron there may be a 1 or a 3 of a
+# small font, a lone bar a stroke of anything)
+_BARRED = "≥≤≧≦=＝"
 
 
 class _Blob(NamedTuple):
@@ -37,9 +40,24 @@ class _Blob(NamedTuple):
         return self.bottom - self.top
 
 
-def _blobs(crop: np.ndarray) -> list[_Blob]:
-    darkest = int(crop.min()) if crop.size else 255
-    threshold = 150 if darkest < 100 else darkest + (255 - darkest) * 3 // 10  # hairlines print grey (═)
+def _thresholds(crop: np.ndarray) -> list[int]:
+    """Grey levels to cut the figures' ink at, the first one first.
+
+    A figure drawn in hairlines prints grey (═ at 200 dpi), so the cut follows the crop's darkest
+    ink. At 150 dpi a ≥ is a few pixels, each stroke thinner than one: a single cut splits its
+    chevron or its bar, the next one lighter keeps them whole. The lighter cuts serve only where the
+    first reads no figure, and only for figures with a bar (_BARRED).
+    """
+    if not crop.size:
+        return [150]
+    darkest = int(crop.min())
+    paper = int(np.percentile(crop, 90))
+    first = 150 if darkest < 100 else darkest + (255 - darkest) * 3 // 10
+    lighter = [darkest + (paper - darkest) * k // 10 for k in (4, 5)]
+    return [first, *(t for t in lighter if t > first)]
+
+
+def _blobs(crop: np.ndarray, threshold: int) -> list[_Blob]:
     ink = (crop < threshold).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     out = []
@@ -168,14 +186,8 @@ def _figure(group: list[_Blob], em: float) -> str | None:
     return None
 
 
-def read_operator(crop: np.ndarray, reading: Reading, em: float) -> Reading | None:
-    """The reading with the operator figures at the line's start read by shape; None when there are none."""
-    if em <= 0:
-        return None
-    blobs = _blobs(crop[:, : int(3.5 * em)])  # two figures and the start of what follows
-    if not blobs:
-        return None
-    groups = _clusters(blobs)
+def _prefix(groups: list[list[_Blob]], em: float) -> tuple[str, int]:
+    """The figures the line starts with (at most two, a dash only first) and where they end, px."""
     prefix = ""
     end = 0
     for group in groups[:2]:
@@ -184,6 +196,26 @@ def read_operator(crop: np.ndarray, reading: Reading, em: float) -> Reading | No
             break
         prefix += figure
         end = max(b.x1 for b in group)
+    return prefix, end
+
+
+def read_operator(crop: np.ndarray, reading: Reading, em: float) -> Reading | None:
+    """The reading with the operator figures at the line's start read by shape; None when there are none."""
+    if em <= 0:
+        return None
+    head = crop[:, : int(3.5 * em)]  # two figures and the start of what follows
+    first, *lighter = _thresholds(head)
+    blobs = _blobs(head, first)
+    if not blobs:
+        return None
+    groups = _clusters(blobs)
+    prefix, end = _prefix(groups, em)
+    for threshold in lighter if not prefix else ():
+        again = _clusters(_blobs(head, threshold))
+        found, stop = _prefix(again, em)
+        if found and all(ch in _BARRED for ch in found):
+            groups, prefix, end = again, found, stop
+            break
     whole = not (crop[:, end + 1 :] < 150).any()  # the line is nothing but these figures
     if not prefix:
         alone = len(blobs) == 1 and not (crop[:, int(3.5 * em) :] < 150).any()

@@ -116,3 +116,50 @@ def test_equals_at_150_dpi_bars_a_pixel_apart() -> None:
     img[7:9, 5:12] = 150
     shaped = read_operator(img, _reading("", 18), em)
     assert shaped is not None and shaped.text == "="
+
+
+# a ≥ and a 3 as a 150-dpi grey scan prints them at 7–9 pt (em 14 px), pixel for pixel
+_SMALL_GE = [
+    [236, 216, 198, 214, 227, 233, 240, 245, 245, 243, 242],
+    [235, 193, 134, 122, 136, 177, 216, 232, 230, 231, 243],
+    [252, 236, 194, 182, 171, 136, 114, 135, 183, 222, 235],
+    [241, 250, 241, 237, 204, 197, 170, 129, 106, 131, 190],
+    [242, 237, 213, 212, 202, 168, 125, 100, 112, 161, 219],
+    [250, 227, 175, 148, 121, 137, 163, 191, 217, 233, 239],
+    [231, 198, 146, 147, 191, 204, 220, 233, 241, 242, 241],
+    [240, 211, 181, 189, 194, 199, 200, 198, 198, 210, 229],
+    [234, 193, 142, 113, 114, 120, 119, 114, 119, 153, 201],
+    [243, 227, 204, 192, 202, 206, 206, 200, 199, 212, 233],
+]
+_SMALL_3 = [
+    [238, 242, 243, 229, 217, 222, 232, 233, 236, 239],
+    [243, 221, 185, 153, 134, 141, 164, 200, 228, 237],
+    [239, 182, 130, 142, 165, 153, 124, 142, 203, 234],
+    [237, 193, 169, 199, 228, 212, 151, 121, 184, 231],
+    [231, 223, 224, 222, 229, 216, 158, 127, 189, 235],
+    [238, 243, 235, 195, 161, 139, 122, 158, 214, 237],
+    [245, 243, 230, 194, 152, 125, 114, 141, 197, 230],
+    [238, 230, 234, 228, 204, 183, 150, 113, 167, 225],
+    [228, 204, 212, 236, 240, 231, 187, 118, 160, 223],
+    [222, 167, 151, 193, 226, 219, 169, 110, 162, 225],
+    [231, 177, 135, 138, 140, 132, 129, 146, 197, 232],
+    [243, 220, 194, 172, 153, 159, 179, 209, 229, 237],
+]
+
+
+def _small(pixels: list[list[int]]) -> np.ndarray:
+    img = np.full((19, 18), 242, np.uint8)
+    figure = np.array(pixels, np.uint8)
+    img[4 : 4 + figure.shape[0], 3 : 3 + figure.shape[1]] = figure
+    return img
+
+
+def test_small_grey_ge_read_at_a_lighter_cut() -> None:
+    """Its strokes thinner than a pixel: the first cut breaks the chevron, a lighter one keeps it."""
+    shaped = read_operator(_small(_SMALL_GE), _reading("N", 18), 14)
+    assert shaped is not None and shaped.text == "≥"
+
+
+def test_small_grey_digit_is_no_chevron_at_a_lighter_cut() -> None:
+    """A lighter cut reads barred figures only: a small 3 looks like > there."""
+    assert read_operator(_small(_SMALL_3), _reading("3", 18), 14) is None
