@@ -66,13 +66,17 @@ def specks(
 def _on_foot(
     text: np.ndarray, mark: np.ndarray, x: int, y: int, w: int, h: int, along: int, line_height: float
 ) -> bool:
-    """The mark's foot is the foot of the other ink on its rows (within 0.15 of a line), and that
-    ink rises at least 0.45 of a line above its top (digits, %): punctuation set on the line, not a speck beside
-    it. Every other mark counts, small ones too (at 150 dpi the strokes of 资 fall apart into blobs)."""
+    """The mark stands between characters (ink on both sides within `along`), its foot is the foot
+    of that ink (within 0.15 of a line), and the ink rises at least 0.45 of a line above its top
+    (digits, %): punctuation set inside a line, not a speck beside it or past a line's end. Every
+    other mark counts, small ones too (at 150 dpi the strokes of 资 fall apart into blobs)."""
     foot = y + h
     top = max(0, int(foot - 1.2 * line_height))
     rows_, cols_ = slice(top, foot + int(0.15 * line_height) + 1), slice(max(0, x - along), x + w + along)
     band = (text[rows_, cols_] > 0) & ~mark[rows_, cols_]
+    left = min(along, x)
+    if not band[:, :left].any() or not band[:, left + w :].any():
+        return False
     rows = np.flatnonzero(band.any(axis=1))
     if not len(rows):
         return False
