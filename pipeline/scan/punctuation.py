@@ -103,9 +103,23 @@ def colons(crop: np.ndarray, reading: Reading) -> Reading:
     return reading if text == reading.text else reading._replace(text=text)
 
 
+def _long(window: np.ndarray) -> bool:
+    """A small mark's ink (cut halfway between its darkest and the paper) at least twice as wide
+    as high: a hyphen. A middle dot is round. At 150 dpi a hyphen's thin ends print light grey, so
+    the usual cut keeps only its middle pixels, as small as a dot."""
+    darkest, paper = int(window.min()), int(np.percentile(window, 90))
+    ink = window < (darkest + paper) // 2
+    cols, rows = np.flatnonzero(ink.any(axis=0)), np.flatnonzero(ink.any(axis=1))
+    if not len(cols):
+        return False
+    return bool(cols[-1] - cols[0] + 1 >= 2 * (rows[-1] - rows[0] + 1))
+
+
 def middle_dots(crop: np.ndarray, reading: Reading, em: float) -> Reading:
     """The reading with the middle dots the model leaves out (元/人·天): a small mark at half the
-    line's height that no recognised character stands on."""
+    line's height that no recognised character stands on. A long one is a hyphen it left out
+    (94-住房公积金). Either stands between letters or digits only, never beside another mark: a
+    piece of a hyphen the model read, a speck beside a colon."""
     if em <= 0 or len(reading.text) < 2:
         return reading
     ink = crop < 150
@@ -132,7 +146,10 @@ def middle_dots(crop: np.ndarray, reading: Reading, em: float) -> Reading:
         k = sum(1 for c in centres if c < a)
         if k == 0 or k == len(centres):
             continue
-        text.insert(k, "·")
+        if not (text[k - 1].isalnum() and text[k].isalnum()):
+            continue  # beside a mark: a piece of the dash read there (232097-西藏, a 150-dpi hyphen broken), a speck
+        window = crop[max(0, marks[0] - 2) : marks[-1] + 3, runs[r - 1][1] : runs[r + 1][0]]
+        text.insert(k, "-" if _long(window) else "·")
         probs.insert(k, min(probs[k - 1], probs[k]))
         steps.insert(k, (a + b) / 2 / width)
         centres.insert(k, (a + b) / 2)

@@ -1,0 +1,40 @@
+"""Punctuation read by its shape and place: middle dots, hyphens the model left out."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.scan.punctuation import middle_dots
+from pipeline.scan.recognize import Reading
+
+EM = 16  # px: one line of text at 150 dpi
+
+
+def _line() -> tuple[np.ndarray, Reading]:
+    """Two characters an em wide and 0.6 em apart, read as '94' … '住' with nothing between."""
+    img = np.full((EM + 8, 60), 240, np.uint8)
+    img[4:20, 4:20] = 60
+    img[4:20, 30:46] = 60
+    return img, Reading("4住", 0.9, (0.9, 0.9), (12 / 60, 38 / 60))
+
+
+def test_round_mark_between_characters_is_a_middle_dot() -> None:
+    img, reading = _line()
+    img[11:13, 24:26] = 80
+    assert middle_dots(img, reading, EM).text == "4·住"
+
+
+def test_long_grey_mark_is_the_hyphen_left_out() -> None:
+    """Its ends print light at 150 dpi: the usual cut sees a 2 px dot, its whole ink is a bar."""
+    img, reading = _line()
+    img[11:13, 23:28] = 175
+    img[11:13, 24:26] = 135
+    assert middle_dots(img, reading, EM).text == "4-住"
+
+
+def test_no_dot_beside_a_dash_the_model_read() -> None:
+    """A 150-dpi hyphen breaks; its loose piece stands beside the '-' the model read."""
+    img, reading = _line()
+    img[11:13, 24:26] = 80
+    reading = Reading("4-住", 0.9, (0.9, 0.9, 0.9), (12 / 60, 21 / 60, 38 / 60))
+    assert middle_dots(img, reading, EM).text == "4-住"
