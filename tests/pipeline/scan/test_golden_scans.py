@@ -46,11 +46,10 @@ BAD = {
     p.stem: json.loads(p.read_text(encoding="utf-8"))
     for p in sorted((GOLDEN / "truth" / "scan-bad").glob("*.json"))
 }
-# Documents that do not find every truth row yet, with the row recall they reach (measured
-# 2026-12-04); what they reach may not fall. Everything else must find every row.
-SHORT_OF_ROWS = {
-    "hard-g4-300-streaks-unit-code": 0.68,
-}
+# Documents that do not find every truth row yet, with the row recall they reach; what they reach
+# may not fall. Everything else must find every row. (Empty since 2026-12-05: the G4 streak scan
+# that was short now finds all 22 rows.)
+SHORT_OF_ROWS: dict[str, float] = {}
 
 
 @cache
@@ -126,21 +125,7 @@ def test_row_recall_per_document(name: str) -> None:
         assert tally.row_recall < 1.0, f"{name} now finds every row: take it out of SHORT_OF_ROWS"
 
 
-# Known short of the issue's floor today (strict: the test fails once the family reaches it, so the
-# mark is taken off then). scan-hard read 0.92 on 2026-12-04: streaks lying on rules, bitonal G4
-# and a scanner's wrong OCR layer at 150 dpi are the open work of issue 10.
-BELOW_FLOOR = {"scan-hard": "issue 10 open: the hard family reads 0.92 of fields, the floor is 0.97"}
-
-
-@pytest.mark.parametrize(
-    "family",
-    [
-        pytest.param(
-            f, marks=[pytest.mark.xfail(strict=True, reason=BELOW_FLOOR[f])] if f in BELOW_FLOOR else []
-        )
-        for f in sorted(FLOORS)
-    ],
-)
+@pytest.mark.parametrize("family", sorted(FLOORS))
 def test_acceptance_per_family(family: str, capsys: pytest.CaptureFixture[str]) -> None:
     """The issue's floors: strict field accuracy ≥ FLOORS[family], every truth row found."""
     report = scored((family,))
