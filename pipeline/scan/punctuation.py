@@ -14,6 +14,7 @@ import unicodedata
 import numpy as np
 
 from pipeline.scan.recognize import Reading
+from pipeline.scan.settings import DEFAULT
 
 PAIRS = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}
 _NARROW = {wide: narrow for narrow, wide in PAIRS.items()}
@@ -115,11 +116,25 @@ def _long(window: np.ndarray) -> bool:
     return bool(cols[-1] - cols[0] + 1 >= 2 * (rows[-1] - rows[0] + 1))
 
 
-def middle_dots(crop: np.ndarray, reading: Reading, em: float) -> Reading:
+def _clear(ink: np.ndarray, a: int, b: int, rows: np.ndarray, em: float) -> bool:
+    """No other ink within `reach` px either side of columns a…b, along the mark's own rows (and
+    middle_dot_band_em above and below). Over the whole line a foot of 人 reaches under the dot of 人·天."""
+    pad = int(DEFAULT.middle_dot_band_em * em)
+    band = ink[max(0, rows[0] - pad) : rows[-1] + pad + 1]
+    left = np.flatnonzero(band[:, :a].any(axis=0))
+    right = np.flatnonzero(band[:, b:].any(axis=0))
+    reach = 0.12 * em
+    return (not len(left) or a - 1 - left[-1] >= reach) and (not len(right) or right[0] >= reach)
+
+
+def middle_dots(
+    crop: np.ndarray, reading: Reading, em: float, max_chars: int = DEFAULT.middle_dot_max_chars
+) -> Reading:
     """The reading with the middle dots the model leaves out (元/人·天): a small mark at half the
     line's height that no recognised character stands on. A long one is a hyphen it left out
-    (94-住房公积金). Either stands between letters or digits only, never beside another mark: a
-    piece of a hyphen the model read, a speck beside a colon."""
+    (94-住房公积金) after a code or a number. Either stands between letters or digits only, never
+    beside another mark (a piece of a hyphen the model read, a speck beside a colon), and a dot
+    only in a line of at most `max_chars` characters: in running text it is a speck."""
     if em <= 0 or len(reading.text) < 2:
         return reading
     ink = crop < 150
@@ -133,9 +148,9 @@ def middle_dots(crop: np.ndarray, reading: Reading, em: float) -> Reading:
     text, probs, steps = list(reading.text), list(reading.probs), list(reading.steps)
     for r in range(1, len(runs) - 1):
         a, b = runs[r]
-        if b - a > 0.2 * em or min(a - runs[r - 1][1], runs[r + 1][0] - b) < 0.12 * em:
-            continue  # too big, or too close to a neighbour: part of a character (忄, 心)
         marks = np.flatnonzero(ink[:, a:b].any(axis=1))
+        if b - a > 0.2 * em or not _clear(ink, a, b, marks, em):
+            continue  # too big, or too close to a neighbour: part of a character (忄, 心)
         mid = (marks[0] + marks[-1]) / 2
         if marks[-1] - marks[0] > 0.2 * em or not top + 0.3 * (bottom - top) <= mid <= top + 0.7 * (
             bottom - top
@@ -149,7 +164,15 @@ def middle_dots(crop: np.ndarray, reading: Reading, em: float) -> Reading:
         if not (text[k - 1].isalnum() and text[k].isalnum()):
             continue  # beside a mark: a piece of the dash read there (232097-西藏, a 150-dpi hyphen broken), a speck
         window = crop[max(0, marks[0] - 2) : marks[-1] + 3, runs[r - 1][1] : runs[r + 1][0]]
-        text.insert(k, "-" if _long(window) else "·")
+        if _long(window):
+            if not text[k - 1].isascii():
+                continue  # a hyphen follows a code or a number (94-住房公积金, 2024-2025)
+            mark = "-"
+        elif len(reading.text) <= max_chars and not (text[k - 1].isascii() or text[k].isascii()):
+            mark = "·"
+        else:
+            continue  # running text, or beside a digit: a speck (a dot stands between words, 元/人·天)
+        text.insert(k, mark)
         probs.insert(k, min(probs[k - 1], probs[k]))
         steps.insert(k, (a + b) / 2 / width)
         centres.insert(k, (a + b) / 2)

@@ -19,9 +19,10 @@ def _line() -> tuple[np.ndarray, Reading]:
 
 
 def test_round_mark_between_characters_is_a_middle_dot() -> None:
-    img, reading = _line()
+    img, _ = _line()
     img[11:13, 24:26] = 80
-    assert middle_dots(img, reading, EM).text == "4·住"
+    reading = Reading("人天", 0.9, (0.9, 0.9), (12 / 60, 38 / 60))
+    assert middle_dots(img, reading, EM).text == "人·天"
 
 
 def test_long_grey_mark_is_the_hyphen_left_out() -> None:
@@ -38,3 +39,21 @@ def test_no_dot_beside_a_dash_the_model_read() -> None:
     img[11:13, 24:26] = 80
     reading = Reading("4-住", 0.9, (0.9, 0.9, 0.9), (12 / 60, 21 / 60, 38 / 60))
     assert middle_dots(img, reading, EM).text == "4-住"
+
+
+def test_dot_in_running_text_is_a_speck() -> None:
+    img, _ = _line()
+    img[11:13, 24:26] = 80
+    reading = Reading(
+        "根据文件精神本次申请预算", 0.9, (0.9,) * 12, (12 / 60, *(38 / 60 + k / 600 for k in range(11)))
+    )
+    assert "·" not in middle_dots(img, reading, EM).text
+
+
+def test_a_foot_below_the_dot_does_not_hide_it() -> None:
+    """人's right foot reaches under the dot of 人·天, near its columns but far below it."""
+    img, _ = _line()
+    img[11:13, 24:26] = 80
+    img[18:20, 20:23] = 60  # the foot: 1 px from the dot's columns, 5 px below it
+    reading = Reading("人天", 0.9, (0.9, 0.9), (12 / 60, 38 / 60))
+    assert middle_dots(img, reading, EM).text == "人·天"
