@@ -236,9 +236,10 @@ class _Page:
         numbers = {id(c): index * 100_000 + n for n, c in enumerate(table.cells)}
         grids = find_grids(table, settings.min_header_hits)
         if not grids:
-            if scan.grid is not None and continues(table, scan.grid):
+            continued = continues(table, scan.grid) if scan.grid is not None else None
+            if continued is not None:
                 # the grid goes on without its header; an info block before it starts a project
-                grid, ident = scan.grid, (self.number, -1 - 10 * index * 50)
+                grid, ident = continued, (self.number, -1 - 10 * index * 50)
                 facts = self._facts(grid, self.context, self.context_lines + lines, scan)
                 facts.total, facts.conclusion = read_totals(table.cells, _score_span(grid))
                 rows = page_rows(table.cells, numbers, self.number, grid, facts, self.scanned)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pipeline.extract.context import Facts
 from pipeline.extract.grid import Cell, Table, lines_of
@@ -46,12 +46,30 @@ class GridRow:
         return ref.text if ref else ""
 
 
-def continues(table: Table, grid: Grid, tolerance: float = 3.0) -> bool:
-    """A headerless table whose column boundaries match the previous page's header."""
+def continues(table: Table, grid: Grid, tolerance: float = 3.0, max_shift: float = 72.0) -> Grid | None:
+    """The previous page's header for a headerless table whose column boundaries match it: as it
+    stands, or moved sideways as a whole by up to `max_shift` (a scanned page lies on the glass a
+    little off where the printer put the page before it). None when the columns do not match."""
     edges = sorted({round(c.x0, 1) for c in table.cells} | {round(c.x1, 1) for c in table.cells})
     wanted = [x for col in grid.columns for x in (col.x0, col.x1)]
-    hits = sum(any(abs(x - e) <= tolerance for e in edges) for x in wanted)
-    return hits >= 0.8 * len(wanted)
+    if not wanted:
+        return None
+
+    def hits(dx: float) -> int:
+        return sum(any(abs(x + dx - e) <= tolerance for e in edges) for x in wanted)
+
+    if hits(0.0) >= 0.8 * len(wanted):
+        return grid
+    shifts = {round(e - x, 1) for e in edges for x in wanted if abs(e - x) <= max_shift}
+    best = max(shifts, key=lambda dx: (hits(dx), -abs(dx)), default=None)
+    if best is None or hits(best) < 0.8 * len(wanted):
+        return None
+    return shifted(grid, best)
+
+
+def shifted(grid: Grid, dx: float) -> Grid:
+    """The grid with every column moved `dx` points sideways."""
+    return replace(grid, columns=tuple(replace(c, x0=c.x0 + dx, x1=c.x1 + dx) for c in grid.columns))
 
 
 def page_rows(
