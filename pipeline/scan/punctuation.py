@@ -73,15 +73,34 @@ def _pair_brackets(chars: list[str]) -> None:
 _COLON_OR_SEMICOLON = {":": (":", ";"), ";": (":", ";"), "：": ("：", "；"), "；": ("：", "；")}
 
 
+def _pure_black(crop: np.ndarray) -> bool:
+    """A bitonal scan's crop: its ink mostly pure black. There a 150-dpi dot and a comma's head are
+    both a few black pixels, and their ink's weight tells them apart no better than their height."""
+    ink = crop[crop < 150]
+    return bool(len(ink)) and float(np.mean(ink <= 10)) > 0.01
+
+
+def _weights(crop: np.ndarray, a: int, b: int, marks: list[tuple[int, int]]) -> tuple[float, float]:
+    """The ink (darkness under grey 200) of the upper and the lower mark in columns a…b, a column's
+    margin either side: a grey scan keeps a comma's faint tail that a cut at 150 loses."""
+    part = crop[:, max(0, a - 1) : b + 1].astype(np.float32)
+    dark = np.clip(200 - part, 0, None).sum(axis=1)  # paper and its light noise weigh nothing
+    split = (marks[0][1] + marks[1][0]) // 2
+    return float(dark[:split].sum()), float(dark[split:].sum())
+
+
 def colons(crop: np.ndarray, reading: Reading) -> Reading:
     """The reading with `：` and `；` told apart by their lower mark: a colon's two dots are alike, a
-    semicolon's lower mark is a comma, taller than the dot above it. The recogniser confuses them
-    on coarse scans (目标2；… read 目标2：…). A mark touching its neighbours keeps its reading."""
-    if not any(ch in _COLON_OR_SEMICOLON for ch in reading.text):
+    semicolon's lower mark is a comma, taller than the dot above it and, on a grey scan, heavier
+    (≥ 1.45× its ink, or ≥ 1.35× and taller). The recogniser confuses them on coarse scans
+    (目标2；… read 目标2：…). A mark touching its neighbours, or alone in its line, keeps its reading,
+    and so does one whose measures disagree."""
+    if len(reading.text) < 2 or not any(ch in _COLON_OR_SEMICOLON for ch in reading.text):
         return reading
     ink = crop < 150
     runs = _runs(ink.any(axis=0))
     width = crop.shape[1]
+    grey = not _pure_black(crop)
     chars = list(reading.text)
     for k, (ch, step) in enumerate(zip(reading.text, reading.steps, strict=True)):
         if ch not in _COLON_OR_SEMICOLON:
@@ -95,10 +114,14 @@ def colons(crop: np.ndarray, reading: Reading) -> Reading:
         if len(marks) != 2:
             continue
         upper, lower = (m[1] - m[0] for m in marks)
+        above, below = _weights(crop, a, b, marks)
+        heavier = below / max(above, 1.0)
         colon, semicolon = _COLON_OR_SEMICOLON[ch]
         if lower >= 1.6 * upper and lower - upper >= 2:
             chars[k] = semicolon
-        elif lower <= 1.25 * upper:
+        elif grey and (heavier >= 1.45 or (heavier >= 1.35 and lower > upper)):
+            chars[k] = semicolon
+        elif lower <= 1.25 * upper and heavier <= 1.25:
             chars[k] = colon
     text = "".join(chars)
     return reading if text == reading.text else reading._replace(text=text)

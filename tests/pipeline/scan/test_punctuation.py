@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.scan.punctuation import middle_dots
+from pipeline.scan.punctuation import colons, middle_dots
 from pipeline.scan.recognize import Reading
 
 EM = 16  # px: one line of text at 150 dpi
@@ -57,3 +57,28 @@ def test_a_foot_below_the_dot_does_not_hide_it() -> None:
     img[18:20, 20:23] = 60  # the foot: 1 px from the dot's columns, 5 px below it
     reading = Reading("人天", 0.9, (0.9, 0.9), (12 / 60, 38 / 60))
     assert middle_dots(img, reading, EM).text == "人·天"
+
+
+def _colon_line(lower: list[list[int]]) -> tuple[np.ndarray, Reading]:
+    """内？目 on a 150-dpi grey scan: an upper dot of 2×2 px, and the lower mark given."""
+    img = np.full((EM + 8, 60), 240, np.uint8)
+    img[4:20, 4:20] = 90
+    img[4:20, 30:46] = 90
+    img[9:11, 24:26] = 120
+    mark = np.array(lower, np.uint8)
+    img[16 : 16 + mark.shape[0], 24 : 24 + mark.shape[1]] = mark
+    return img, Reading("内：目", 0.9, (0.9, 0.9, 0.9), (12 / 60, 25 / 60, 38 / 60))
+
+
+def test_semicolon_told_by_its_comma_s_weight_on_grey() -> None:
+    """Its comma's tail prints too light for the cut at 150: the two marks look alike in height,
+    but the lower one holds half as much ink again."""
+    img, reading = _colon_line([[100, 110], [90, 100], [150, 170], [170, 190]])
+    assert colons(img, reading).text == "内；目"
+
+
+def test_colon_s_two_grey_dots_alike() -> None:
+    """Read ； but its two dots weigh the same: a colon."""
+    img, reading = _colon_line([[120, 120], [120, 120]])
+    reading = Reading("内；目", 0.9, (0.9, 0.9, 0.9), (12 / 60, 25 / 60, 38 / 60))
+    assert colons(img, reading).text == "内：目"
