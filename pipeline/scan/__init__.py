@@ -25,6 +25,7 @@ from pipeline.scan.dedupe import same_ink
 from pipeline.scan.glyphs import line_glyphs
 from pipeline.scan.image import PageImage, ScanLimitError, render_page
 from pipeline.scan.lines import Segment, segments, typical_height
+from pipeline.scan.margins import without_giants
 from pipeline.scan.operators import read_operator
 from pipeline.scan.orient import deskew, estimate_skew, flip_score, lies_on_side, turn
 from pipeline.scan.punctuation import colons, fix_widths, middle_dots
@@ -94,7 +95,8 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
         if score >= settings.flip_check_below:
             break  # the lines read well this way up: no need to try the other
     _, rotation, grey, rules, layout, known = best  # type: ignore[misc]
-    known = {**known, **_by_shape(layout)}
+    shapes = _by_shape(layout)
+    known = {**known, **shapes}
     source = same_ink(layout.crops, settings.same_ink_tolerance)
     rest = [i for i in range(len(layout.crops)) if i not in known and source[i] == i]
     readings = [Reading("", 0.0, (), ())] * len(layout.crops)
@@ -119,7 +121,7 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
         worse = across if _mean_conf(readings, turned) > _mean_conf(readings, across) else turned
         for i in worse:
             readings[i] = Reading("", 0.0, (), ())
-    glyphs = _glyphs(layout, readings, image.scale, settings)
+    glyphs = _glyphs(layout, readings, image.scale, settings, shapes)
     height_px, width_px = grey.shape
     objects = PageObjects(width_px / image.scale, height_px / image.scale, glyphs, rules.edges)
     confs = [r.conf for r in readings if r.text]
@@ -163,13 +165,14 @@ def _by_shape(layout: _Layout) -> dict[int, Reading]:
     as V or 1), each of which would be read a second time at full height. A crop is wholly figures
     when a character the recogniser might have placed at its right end is dropped by
     `read_operator`. Lines of a narrow cell read two ways keep both readings (their confidences
-    are compared)."""
+    are compared). `read_operator` looks for figures in a line's first 3.5 em only, so a line with
+    ink past that is not tried."""
     em = layout.line_height
     chosen = {i for pair in layout.choices for part in pair for i in part}
     probe = Reading("?", 1.0, (1.0,), (1.0,))
     found: dict[int, Reading] = {}
     for i, crop in enumerate(layout.crops):
-        if layout.turns[i] or i in chosen:
+        if layout.turns[i] or i in chosen or em <= 0 or (crop[:, int(3.5 * em) :] < 150).any():
             continue
         shaped = read_operator(crop, probe, em)
         if shaped is not None and "?" not in shaped.text:
@@ -244,6 +247,7 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
                     (list(range(first, len(found))), list(range(len(found), len(found) + len(turned))))
                 )
                 found.extend(turned)
+    outside = without_giants(outside, line_height or 0.0)  # a shadow's edge would join every line
     found.extend(segments(outside, settings, line_height, split=True))
     clean = mend_streaks(grey.copy(), rules)
     clean[rule_zone > 0] = 255
@@ -301,10 +305,20 @@ def _columns(text: np.ndarray, s: Segment, line_height: float) -> list[Segment]:
     return [_Upright(s.x0 + a, s.top, s.x0 + b, s.bottom) for a, b in runs]
 
 
-def _glyphs(layout: _Layout, readings: list[Reading], scale: float, settings: ScanSettings) -> list[Glyph]:
+def _glyphs(
+    layout: _Layout,
+    readings: list[Reading],
+    scale: float,
+    settings: ScanSettings,
+    shapes: dict[int, Reading] | None = None,
+) -> list[Glyph]:
+    """Each line's glyphs: operators by shape, punctuation widths, vocabulary; `shapes`: the lines
+    already read wholly by shape (`_by_shape`), not measured again."""
+    shapes = shapes or {}
     texts: list[tuple[str, float]] = []
-    for crop, reading in zip(layout.crops, readings, strict=True):
-        shaped = read_operator(crop, reading, layout.line_height)
+    for i, (crop, reading) in enumerate(zip(layout.crops, readings, strict=True)):
+        done = shapes.get(i) is reading
+        shaped = None if done else read_operator(crop, reading, layout.line_height)
         if shaped is not None:
             reading = shaped
         reading = fix_widths(crop, reading, layout.line_height, settings.full_width_gap_em)
