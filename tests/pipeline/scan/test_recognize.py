@@ -9,6 +9,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
+from pipeline.scan import _by_shape, _Layout
 from pipeline.scan.fold import encode, fold, parse
 from pipeline.scan.recognize import MODEL, providers
 
@@ -59,3 +60,20 @@ def _ops(model: bytes) -> Counter[str]:
 
 def test_fold_leaves_a_foreign_model_alone() -> None:
     assert fold(b"") == b""
+
+
+def _layout(crops: list[np.ndarray], em: float) -> _Layout:
+    n = len(crops)
+    return _Layout(np.zeros((1, 1), np.uint8), None, [], crops, [(0, 0, 1, 1)] * n, em, [0] * n, [], [])  # type: ignore[arg-type]
+
+
+def test_a_lone_dash_is_read_by_shape_not_recognised() -> None:
+    em = 22.0
+    dash = np.full((30, 40), 255, np.uint8)
+    dash[14:16, 10:30] = 0
+    text = np.full((30, 200), 255, np.uint8)
+    text[8:22, 10:20] = 0
+    text[8:22, 150:160] = 0  # ink past 3.5 em: not operator figures alone
+    found = _by_shape(_layout([dash, text], em))
+    assert set(found) == {0}
+    assert found[0].text == "—"
