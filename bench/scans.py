@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--archive", type=Path, default=None, help="folder with the long scan")
     parser.add_argument("--mild", type=Path, default=MILD, help="folder of small scans")
-    parser.add_argument("--modes", default="inprocess,broker")
+    parser.add_argument("--modes", default="inprocess,broker", help="'' for the serial figures alone")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--no-serial", dest="serial", action="store_false")
     args = parser.parse_args(argv)
@@ -191,9 +191,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{cpu / pages:.2f} CPU-s/page, {pages / wall:.2f} pages/s"
             )
     counts = [int(n) for n in args.workers.split(",")]
+    modes = [m for m in args.modes.split(",") if m]
+    if not modes:
+        return 0  # the serial figures alone: no Redis, no PostgreSQL
     runs: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp, private_redis(Path(tmp)) as port:
-        for mode in args.modes.split(","):
+        for mode in modes:
             for n in counts:
                 run = measure(mode, n, archive, port, Path(tmp) / f"{mode}-{n}")
                 runs.append(run)
@@ -210,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"(parse {run.parse / run.pages:.2f}) {spread}",
                     flush=True,
                 )
-    for mode in args.modes.split(","):
+    for mode in modes:
         walls = {r.workers: r.wall for r in runs if r.mode == mode}
         if 1 in walls and 2 in walls:
             print(
