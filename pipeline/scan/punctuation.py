@@ -2,9 +2,10 @@
 
 The recogniser reads `,` and `，` (`:` and `：`, `(` and `（` …) as whichever its training saw
 more often, but the CONTRACT keeps text as printed. A full-width mark sits in a whole em box —
-its white reaches half an em or more beside it — where a half-width one stands close between its
-neighbours. A mark at either end of its line has only one neighbour and keeps the recogniser's
-reading, except that a closing bracket follows its opening one.
+its white reaches half an em beyond the line's usual spacing — where a half-width one stands
+between its neighbours as close as the line's other characters. A mark at either end of its
+line has only one neighbour and keeps the recogniser's reading, except that a closing bracket
+follows its opening one.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pipeline.scan.settings import DEFAULT
 
 PAIRS = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}
 _NARROW = {wide: narrow for narrow, wide in PAIRS.items()}
+_WIDE_BRACKETS = "《》〈〉「」『』【】（）“”‘’"
 
 
 def _runs(columns: np.ndarray) -> list[tuple[int, int]]:
@@ -30,8 +32,27 @@ def _runs(columns: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
-def fix_widths(crop: np.ndarray, reading: Reading, em: float, full_width_gap: float = 0.45) -> Reading:
-    """The reading with each mark's width (half or full) as its surrounding white shows."""
+def _usual_gap(runs: list[tuple[int, int]], r: int) -> float:
+    """The line's usual white between two runs of ink, px, leaving out the two beside run r (the
+    mark's own): its spacing between characters (and inside them), which a half-width mark keeps
+    on either side and a full-width one exceeds. 0 in a line with no other gap to go by."""
+    gaps = [b[0] - a[1] for i, (a, b) in enumerate(zip(runs, runs[1:], strict=False)) if i not in (r - 1, r)]
+    return float(np.median(gaps)) if gaps else 0.0
+
+
+def fix_widths(
+    crop: np.ndarray,
+    reading: Reading,
+    em: float,
+    full_width_gap: float = DEFAULT.full_width_gap_em,
+    other_gap: float = DEFAULT.full_width_other_gap_em,
+) -> Reading:
+    """The reading with each mark's width (half or full) as its surrounding white shows: beyond the
+    line's usual spacing on both sides, a full-width mark has about half an em of white more (its
+    ink sits in one side of a whole em box), a half-width one little. The white alone misjudged at
+    150 dpi and with loose or proportional spacing, where a half-width comma has 0.5–0.65 em.
+    That measure is the commas'; other marks keep the white alone (more than `other_gap` em): a
+    bracket's is on one side only, a colon's beside a digit is the digit's too."""
     text = reading.text
     if len(text) > 1 and text[-1] == "." and unicodedata.east_asian_width(text[-2]) in ("W", "F"):
         # a full stop after Chinese text: the recogniser's . for 。
@@ -51,8 +72,13 @@ def fix_widths(crop: np.ndarray, reading: Reading, em: float, full_width_gap: fl
                 min(abs(runs[i][0] - centre), abs(runs[i][1] - centre)))  # fmt: skip
         if r == 0 or r == len(runs) - 1:
             continue
+        if set(reading.text[max(0, k - 1) : k] + reading.text[k + 1 : k + 2]) & set(_WIDE_BRACKETS):
+            continue  # a full-width bracket's own white stands beside it (》,《): as read
         white = (runs[r][0] - runs[r - 1][1]) + (runs[r + 1][0] - runs[r][1])
-        wide = white > full_width_gap * em
+        if ch in ",，":
+            wide = white - 2 * _usual_gap(runs, r) > full_width_gap * em
+        else:  # brackets (white on one side), colons …: the white alone, as measured against commas only
+            wide = white > other_gap * em
         chars[k] = PAIRS.get(ch, ch) if wide else _NARROW.get(ch, ch)
     _pair_brackets(chars)
     text = "".join(chars)

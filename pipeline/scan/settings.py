@@ -76,7 +76,8 @@ class ScanSettings:
     narrow_advance: float = 0.55  # an ASCII character's width in line heights
 
     # --- operators, punctuation and vocabulary (operators.py, punctuation.py, vocabulary.py)
-    full_width_gap_em: float = 0.45  # white beside a mark wider than this: a full-width mark (，not ,)
+    full_width_gap_em: float = 0.35  # white by a comma beyond the line's usual spacing: full-width (，not ,)
+    full_width_other_gap_em: float = 0.45  # white by another mark wider than this: full-width (： （ not : ()
     middle_dot_max_chars: int = 10  # a dot the model left out is put back in lines this short (人·天)
     middle_dot_band_em: float = 0.25  # … its neighbours' ink looked for this far above and below it
     vocabulary_doubt: float = 0.8  # a character read with less probability may be corrected to a known name

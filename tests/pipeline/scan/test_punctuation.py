@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.scan.punctuation import colons, middle_dots
+from pipeline.scan.punctuation import colons, fix_widths, middle_dots
 from pipeline.scan.recognize import Reading
 
 EM = 16  # px: one line of text at 150 dpi
@@ -82,3 +82,33 @@ def test_colon_s_two_grey_dots_alike() -> None:
     img, reading = _colon_line([[120, 120], [120, 120]])
     reading = Reading("内；目", 0.9, (0.9, 0.9, 0.9), (12 / 60, 25 / 60, 38 / 60))
     assert colons(img, reading).text == "内：目"
+
+
+def _spaced_line(white: tuple[int, int]) -> tuple[np.ndarray, Reading]:
+    """Six characters 13 px wide, 3 px apart (a loosely spaced 150-dpi line, em 16), a comma after
+    the third with `white` px before and after it."""
+    img = np.full((EM + 8, 140), 240, np.uint8)
+    x, xs = 4, []
+    for k in range(6):
+        img[4:20, x : x + 13] = 60
+        xs.append(x + 6)
+        x += 16
+        if k == 2:
+            comma = x - 3 + white[0]
+            img[16:21, comma : comma + 2] = 60
+            xs.append(comma + 1)
+            x = comma + 2 + white[1]
+    reading = Reading("提高质，严格执", 0.9, (0.9,) * 7, tuple(c / 140 for c in xs))
+    return img, reading
+
+
+def test_half_width_comma_in_a_loose_line() -> None:
+    """White 0.56 em about the comma (over the old 0.45), but little beyond the line's 3 px spacing:
+    a half-width comma, as printed."""
+    img, reading = _spaced_line((5, 4))
+    assert fix_widths(img, reading, EM).text == "提高质,严格执"
+
+
+def test_full_width_comma_in_a_loose_line() -> None:
+    img, reading = _spaced_line((5, 10))
+    assert fix_widths(img, reading, EM).text == "提高质，严格执"
