@@ -4,6 +4,7 @@
   or between digits (2023—2025) it is the dash.
 - Numbers: O/o read inside a number, or right after an operator, are 0; l/I are 1.
 - A project code (`[0-9A-Z]{6,}-` at a line's start): O → 0 and I → 1 inside it.
+- Stops after a number or a level name (95. 产出指标。) or alone: a speck read as . or 。, dropped.
 - Level names (一级/二级指标, pipeline.normalize.levels): a line one character away from exactly
   one known name (same length) is that name, when that character is one the recogniser doubted.
 The confidence is never raised: a corrected line keeps the recogniser's own.
@@ -21,6 +22,20 @@ _DIGIT_LIKE = {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1"}
 _IN_NUMBER = re.compile(r"(?<=[0-9.,])[Oo〇lI|]+|[Oo〇lI|]+(?=[0-9.,%])|(?<=[≥≤<>=＝])[Oo〇lI|]+")
 _CODE = re.compile(r"^[0-9A-Z]{6,}(?=-)")
 _DASH_BETWEEN_DIGITS = re.compile(r"(?<=\d)一(?=\d)")
+_TRAILING_STOPS = re.compile(r"[.。．]+$")
+_VALUE = re.compile(r"[≥≤<>=＝]?\d+(?:[.,]\d+)*%?|%")
+
+
+def _without_stops(text: str) -> str:
+    """A line of a number (95, ≥90%, %) or a level name (产出指标) without the stops after it: those
+    never end with one, so a trailing . or 。 is a speck beside the cell's text (a photocopy's
+    grain), and a line of stops alone says nothing. Running text keeps its full stop."""
+    bare = _TRAILING_STOPS.sub("", text)
+    if bare == text:
+        return text
+    if not bare or _VALUE.fullmatch(bare) or bare in KNOWN_NAMES or bare in SYNONYMS:
+        return bare
+    return text
 
 
 @cache
@@ -52,7 +67,7 @@ def correct(text: str, conf: float, probs: tuple[float, ...] = (), doubt: float 
         return "—", conf
     if text in ("o", "O", "〇"):
         return "0", conf  # a value cell's lone zero
-    fixed = _DASH_BETWEEN_DIGITS.sub("—", text)
+    fixed = _DASH_BETWEEN_DIGITS.sub("—", _without_stops(text))
     fixed = _IN_NUMBER.sub(lambda m: "".join(_DIGIT_LIKE[c] for c in m.group()), fixed)
     code = _CODE.match(fixed.replace("O", "0").replace("I", "1"))
     if code and any(c.isdigit() for c in fixed[: code.end()]):

@@ -1,0 +1,25 @@
+"""Recognition errors a closed vocabulary corrects."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.scan.vocabulary import correct
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("95.", "95"),
+        ("≥90%.", "≥90%"),
+        ("%.", "%"),
+        ("产出指标.", "产出指标"),
+        ("效益指标。", "效益指标"),
+        ("..", ""),
+        ("根据文件精神。", "根据文件精神。"),  # running text keeps its full stop
+        ("10.5", "10.5"),
+        ("元/人.", "元/人."),
+    ],
+)
+def test_a_speck_after_a_value_or_a_level_name_is_no_full_stop(read: str, expected: str) -> None:
+    assert correct(read, 0.9)[0] == expected
