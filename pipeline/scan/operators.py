@@ -199,6 +199,16 @@ def _prefix(groups: list[list[_Blob]], em: float) -> tuple[str, int]:
     return prefix, end
 
 
+def _digit_over(reading: Reading, width: int, end: int, sure: float = 0.9) -> bool:
+    """The recogniser read a digit, and was sure of it, where the figure stands (before `end` px).
+    A bare chevron has no bar to confirm it, and a small 3 or 7 passes for one; the recogniser
+    reads < and > themselves well."""
+    return any(
+        ch.isdigit() and p >= sure and s * width <= end
+        for ch, p, s in zip(reading.text, reading.probs, reading.steps, strict=True)
+    )
+
+
 def read_operator(crop: np.ndarray, reading: Reading, em: float) -> Reading | None:
     """The reading with the operator figures at the line's start read by shape; None when there are none."""
     if em <= 0:
@@ -227,6 +237,8 @@ def read_operator(crop: np.ndarray, reading: Reading, em: float) -> Reading | No
     if len(groups) > len(prefix) and _figure(groups[len(prefix)], em) in ("<", ">"):
         return None  # 《 or a run of chevrons: not an operator
     width = crop.shape[1]
+    if prefix in ("<", ">") and _digit_over(reading, width, end):
+        return None  # a bare chevron the recogniser reads as a digit: a small 3 (30 read >0)
     kept = [
         (ch, p, s)
         for ch, p, s in zip(reading.text, reading.probs, reading.steps, strict=True)

@@ -163,3 +163,12 @@ def test_small_grey_ge_read_at_a_lighter_cut() -> None:
 def test_small_grey_digit_is_no_chevron_at_a_lighter_cut() -> None:
     """A lighter cut reads barred figures only: a small 3 looks like > there."""
     assert read_operator(_small(_SMALL_3), _reading("3", 18), 14) is None
+
+
+def test_bare_chevron_the_recogniser_reads_as_a_digit_stays_a_digit() -> None:
+    """A small 3 passes the chevron test; with no bar to confirm it, the recogniser's sure 3 stands."""
+    img = _canvas(40)
+    _chevron(img, 4, right=True)
+    assert read_operator(img, Reading("3", 0.99, (0.99,), (0.25,)), EM) is None
+    shaped = read_operator(img, Reading("3", 0.6, (0.6,), (0.25,)), EM)
+    assert shaped is not None and shaped.text == ">"
