@@ -5,7 +5,10 @@ binding shadow stay paper); for rules a pixel darker than the paper just across 
 too (the faded stretches of a poor copy). Rules are built from straight runs at least a seed long
 (text strokes are mostly shorter, curves such as seals, signatures and ticks too bent): collinear
 runs whose gaps are at most `rule_bridge_pt` are one broken line, continued at its ends by the
-short runs between two breaks, but never past a rule the other way. A line counts as a rule when
+short runs between two breaks, but never past a rule the other way. A faded stretch, which a
+bitonal threshold loses whole, is bridged further (`rule_faded_pt`) across clean paper between
+lines no ink touches along (text's bars and strokes are touched by the rest of their characters),
+and a rule's faded last stretch is carried on to the table's rule it points at. A line counts as a rule when
 it is long enough and meets or crosses a rule the other way (a table's rows and columns share
 their rules), or runs alone over a good share of the page with no text crowding it: a bold
 stroke, or a line of character tops run together, stands free in its cell.
@@ -115,6 +118,159 @@ def _chains(
     return labels, chains, short_mask
 
 
+def _crossings(spans: np.ndarray, lo: int, hi: int, at: float, reach: float) -> np.ndarray:
+    """Where (px along) the lines the other way (`spans`: rows of lo, hi, at) cross or meet this one."""
+    if not len(spans):
+        return spans[:, 2]
+    hit = (spans[:, 2] >= lo - reach) & (spans[:, 2] <= hi + reach)
+    hit &= (spans[:, 0] - reach <= at) & (at <= spans[:, 1] + reach)
+    return spans[hit, 2]
+
+
+def _clean(
+    plane: np.ndarray, lo: int, hi: int, top: int, bottom: int, at: float,
+    spans: np.ndarray, scale: float, reach: float,
+) -> bool:  # fmt: skip
+    """No ink runs across the line between `lo` and `hi` (px along; `plane` has the line along its
+    rows) but where a line the other way (`spans`) crosses it: a faded stretch of a rule lies on
+    clean paper (its own leftovers on the line itself), text lined up along it has its characters
+    in between."""
+    if hi <= lo:
+        return True
+    top, bottom = max(0, top - 1), bottom + 1
+    beside = _px(1.0, scale)
+    cols = plane[max(0, top - beside) : top, lo:hi].any(axis=0)
+    cols |= plane[bottom : bottom + beside, lo:hi].any(axis=0)
+    for o_at in _crossings(spans, lo, hi, at, reach):
+        cols[max(0, int(o_at - reach) - lo) : max(0, int(o_at + reach) + 1 - lo)] = False
+    return np.count_nonzero(cols) <= 0.1 * (hi - lo)
+
+
+def _touched(plane: np.ndarray, chain: list[_Piece], spans: np.ndarray, scale: float, reach: float) -> float:
+    """The share of the line's length where ink touches it from one side, within a point (the
+    worse side), leaving out where a line the other way crosses it: the strokes hanging off a
+    line of character tops run together, or of a character's bars lined up across a row; a
+    rule has only the rules it meets. `plane` has the line along its rows."""
+    lo, hi, at = _span(chain)
+    top, bottom = min(q.top for q in chain) - 1, max(q.bottom for q in chain) + 1
+    beside = _px(1.0, scale)
+    free = np.ones(hi - lo, bool)
+    for o_at in _crossings(spans, lo, hi, at, reach):
+        free[max(0, int(o_at - reach) - lo) : max(0, int(o_at + reach) + 1 - lo)] = False
+    worst = 0.0
+    for a, b in ((max(0, top - beside), max(0, top)), (bottom, bottom + beside)):
+        cols = plane[a:b, lo:hi].any(axis=0) & free
+        worst = max(worst, np.count_nonzero(cols) / max(1, np.count_nonzero(free)))
+    return worst
+
+
+def _met(lines: np.ndarray, others: list[tuple[int, int, float]], reach: float) -> np.ndarray:
+    """Those of these lines (rows of lo, hi, at) that a line the other way meets or crosses: a
+    table's rule, not a scanner's dark edge or a streak off on its own."""
+    keep = [
+        n for n, (lo, hi, at) in enumerate(lines)
+        if any(o_lo - reach <= at <= o_hi + reach and lo - reach <= o_at <= hi + reach for o_lo, o_hi, o_at in others)
+    ]  # fmt: skip
+    return lines[keep]
+
+
+def _reach_rules(
+    chain: list[_Piece], spans: np.ndarray, lines: np.ndarray, ink: np.ndarray, scale: float,
+    settings: ScanSettings, horizontal: bool,
+) -> None:  # fmt: skip
+    """Carry a rule that meets a rule the other way on, at either end, to the next rule the
+    other way it points at, when that lies at most `rule_faded_pt` on across clean paper: the
+    faded last stretch of a poor copy's rule (a bitonal threshold loses it whole). `spans` are the
+    rules the other way (lo, hi, at) it may reach; an end at any line the other way (`lines`: a
+    merged cell's rule stops there) stays. The stretch is added as a piece of no pixels (its gap
+    is drawn)."""
+    reach = settings.rule_meet_pt * scale
+    faded = settings.rule_faded_pt * scale
+    lo, hi, at = _span(chain)
+    crossing = _crossings(spans, -(10**9), 10**9, at, reach)  # the lines it points at
+    if not ((crossing >= lo - reach) & (crossing <= hi + reach)).any():
+        return
+    plane = ink if horizontal else ink.T
+    top, bottom = min(q.top for q in chain), max(q.bottom for q in chain)
+    stops = _crossings(lines, -(10**9), 10**9, at, reach)
+    ahead = [o for o in crossing if hi + reach < o <= hi + faded]
+    if (
+        ahead
+        and not (abs(stops - hi) <= 2 * reach).any()
+        and _clean(plane, hi, int(min(ahead)), top, bottom, at, spans, scale, reach)
+    ):
+        o = int(min(ahead))
+        chain.append(_Piece(o, o + 1, chain[-1].at, chain[-1].top, chain[-1].bottom, 0))
+    behind = [o for o in crossing if lo - faded <= o < lo - reach]
+    if (
+        behind
+        and not (abs(stops - lo) <= 2 * reach).any()
+        and _clean(plane, int(max(behind)) + 1, lo, top, bottom, at, spans, scale, reach)
+    ):
+        o = int(max(behind))
+        chain.insert(0, _Piece(o, o + 1, chain[0].at, chain[0].top, chain[0].bottom, 0))
+
+
+def _join_faded(
+    chains: list[list[_Piece]], spans: np.ndarray, ink: np.ndarray, scale: float,
+    settings: ScanSettings, horizontal: bool,
+) -> list[list[_Piece]]:  # fmt: skip
+    """Collinear chains up to `rule_faded_pt` apart joined into one: a poor copy's faded stretch
+    of a rule, lost whole to a bitonal threshold. Only across clean paper (`_clean`) and where ink
+    touches neither chain along it (`_touched`: a line of character tops, a character's bars
+    lined up across a row or its strokes down successive lines of text). `spans`: the rules the
+    other way (rows of lo, hi, at) that may cross a line; `ink` the plain ink (a faded stretch
+    still ink is chained already)."""
+    faded, bridge = settings.rule_faded_pt * scale, settings.rule_bridge_pt * scale
+    if not chains or faded <= bridge:
+        return chains
+    tolerance = max(1.5, settings.rule_collinear_pt * scale)
+    reach = settings.rule_meet_pt * scale
+    plane = ink if horizontal else ink.T
+    order = sorted(range(len(chains)), key=lambda i: (chains[i][0].at, chains[i][0].lo))
+    joined: list[list[_Piece]] = []
+    hugged: dict[int, bool] = {}
+
+    def crowded(chain: list[_Piece]) -> bool:
+        key = id(chain)
+        if key not in hugged:
+            hugged[key] = _touched(plane, chain, spans, scale, reach) > settings.rule_faded_touched
+        return hugged[key]
+
+    used = [False] * len(chains)
+    for n, i in enumerate(order):
+        if used[i]:
+            continue
+        chain = list(chains[i])
+        used[i] = True
+        while True:
+            end, last = max(q.hi for q in chain), chain[-1]
+            best = None
+            for j in order[n + 1 :]:
+                other = chains[j]
+                if other[0].at - last.at > tolerance:
+                    break
+                if used[j] or abs(other[0].at - last.at) > tolerance:
+                    continue
+                gap = other[0].lo - end
+                if bridge < gap <= faded and (best is None or other[0].lo < chains[best][0].lo):
+                    best = j
+            if best is None:
+                break
+            other = chains[best]
+            lo, hi = end, other[0].lo
+            top, bottom = min(last.top, other[0].top), max(last.bottom, other[0].bottom)
+            if not _clean(plane, lo, hi, top, bottom, last.at, spans, scale, reach):
+                break
+            if crowded(chain) or crowded(other):
+                break
+            chain.extend(other)
+            used[best] = True
+        joined.append(chain)
+    joined.sort(key=lambda c: c[0].lo)
+    return joined
+
+
 def _span(chain: list[_Piece]) -> tuple[int, int, float]:
     return min(q.lo for q in chain), max(q.hi for q in chain), (chain[0].at + chain[-1].at) / 2
 
@@ -204,7 +360,20 @@ def _lines(
     reach = settings.rule_meet_pt * scale
     tolerance = max(1.5, settings.rule_collinear_pt * scale)
     bridge = settings.rule_bridge_pt * scale
+    long = [[c for c in chains if _span(c)[1] - _span(c)[0] >= length] for _, chains, _ in raw]
+    arrays = [np.array([_span(c) for c in chains], float).reshape(-1, 3) for chains in long]
+    ruled = [  # the long lines no ink touches along (a line of character bars is none): they cross
+        np.array(
+            [_span(c) for c in long[k] if _touched(ink if k == 0 else ink.T, c, arrays[1 - k], scale, reach)
+             <= settings.rule_faded_touched], float,
+        ).reshape(-1, 3)
+        for k in range(2)
+    ]  # fmt: skip
+    joined = [_join_faded(raw[k][1], ruled[1 - k], ink, scale, settings, k == 0) for k in range(2)]
+    raw = [(labels, joined[k], short) for k, (labels, _, short) in enumerate(raw)]
     spans = [[sp for sp in map(_span, chains) if sp[1] - sp[0] >= length] for _, chains, _ in raw]
+    targets = [_met(ruled[k], spans[1 - k], reach) for k in range(2)]
+    grids = [np.array(sp, float).reshape(-1, 3) for sp in spans]
     found = []
     for k, (labels, chains, short) in enumerate(raw):
         along = short if k == 0 else short.T
@@ -212,6 +381,9 @@ def _lines(
             lo, hi, _ = _span(chain)
             if hi - lo >= length:  # a rule already: a stroke or two run together is not continued
                 _extend(chain, along, spans[1 - k], tolerance, bridge, reach)
+                plane = ink if k == 0 else ink.T
+                if _touched(plane, chain, ruled[1 - k], scale, reach) <= settings.rule_faded_touched:
+                    _reach_rules(chain, targets[1 - k], grids[1 - k], ink, scale, settings, k == 0)
         done = [_finish(c) for c in chains]
         found.append((labels, short, [c for c in done if c.hi - c.lo >= length], done))
     return [

@@ -39,6 +39,8 @@ class ScanSettings:
     rule_gap_pt: float = 3.0  # a run's gaps up to this are closed before pieces are measured
     rule_piece_length_pt: float = 3.0  # a shorter run continuing a rule across its breaks is part of it
     rule_bridge_pt: float = 6.0  # collinear pieces this close are one broken rule (a poor copy's gaps)
+    rule_faded_pt: float = 45.0  # … and this close across clean paper (a faded stretch) …
+    rule_faded_touched: float = 0.05  # … where ink touches neither along more than this share (text)
     rule_collinear_pt: float = 0.7  # … when their centres lie this close across the line
     rule_meet_pt: float = 1.5  # a rule meets or crosses a rule the other way within this
     rule_alone_share: float = 0.3  # a line this share of the page long is a rule even when it meets no other

@@ -150,3 +150,19 @@ def test_tables_open_at_the_sides_keep_their_rules() -> None:
     rules = find_rules(page, SCALE)
     assert len(_horizontals(rules)) == len(ROWS) and len(_verticals(rules)) == len(COLUMNS)
     assert all(e.x1 - e.x0 > 640 for e in rules.edges if e.orientation == "h")
+
+
+def test_faded_stretches_of_a_bitonal_rule_are_bridged() -> None:
+    """A poor copy's rules faded over stretches far longer than a break (up to 15 mm), lost whole
+    to a bitonal threshold: inside a cell, across a junction, and at a rule's end by the frame.
+    Each rule is found whole all the same; the text's bars lined up along a row are no rule."""
+    page = _page()
+    _text(page, COLUMNS[:-1])
+    for y in ROWS[1:-1]:
+        page[y : y + 2, 400:470] = 245  # inside a cell (35 pt)
+        page[y : y + 2, 1230:1300] = 245  # its last stretch, up to the frame
+    page[ROWS[2] : ROWS[2] + 2, 560:640] = 245  # across a column's rule
+    page[260:340, COLUMNS[2] : COLUMNS[2] + 2] = 245  # down a column, across a row's rule
+    page[TOP + 10 : TOP + 60, COLUMNS[3] : COLUMNS[3] + 2] = 245
+    page = np.where(page < 128, 0, 255).astype(np.uint8)
+    _assert_table(find_rules(page, SCALE))
