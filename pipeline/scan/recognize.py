@@ -46,7 +46,7 @@ def providers(available: list[str]) -> list[str]:
 class Recognizer:
     """One onnxruntime session of the recognition model and its character list."""
 
-    def __init__(self, threads: int = 1, height: int = 48, batch: int = 16, batch_columns: int = 640) -> None:
+    def __init__(self, threads: int = 1, height: int = 48, batch: int = 1, batch_columns: int = 640) -> None:
         path = resources.files("rapidocr_onnxruntime") / "models" / MODEL
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -127,6 +127,6 @@ _null = _Null()
 
 
 @lru_cache(maxsize=4)
-def recognizer(threads: int = 1, height: int = 48, batch: int = 16, batch_columns: int = 640) -> Recognizer:
+def recognizer(threads: int = 1, height: int = 48, batch: int = 1, batch_columns: int = 640) -> Recognizer:
     """The process's recognizer for these settings (the model loads once)."""
     return Recognizer(threads, height, batch, batch_columns)
