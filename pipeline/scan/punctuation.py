@@ -75,9 +75,10 @@ def fix_widths(
         if set(reading.text[max(0, k - 1) : k] + reading.text[k + 1 : k + 2]) & set(_WIDE_BRACKETS):
             continue  # a full-width bracket's own white stands beside it (》,《): as read
         white = (runs[r][0] - runs[r - 1][1]) + (runs[r + 1][0] - runs[r][1])
-        if ch in ",，":
+        if ch in ",，" and len(runs) >= 0.6 * len(reading.text):
             wide = white - 2 * _usual_gap(runs, r) > full_width_gap * em
-        else:  # brackets (white on one side), colons …: the white alone, as measured against commas only
+        else:  # brackets (white on one side), colons …, or characters run together (a blurred
+            # photocopy: the few gaps left are wide ones): the white alone
             wide = white > other_gap * em
         chars[k] = PAIRS.get(ch, ch) if wide else _NARROW.get(ch, ch)
     _pair_brackets(chars)

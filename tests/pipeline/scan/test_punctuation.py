@@ -112,3 +112,17 @@ def test_half_width_comma_in_a_loose_line() -> None:
 def test_full_width_comma_in_a_loose_line() -> None:
     img, reading = _spaced_line((5, 10))
     assert fix_widths(img, reading, EM).text == "提高质，严格执"
+
+
+def test_full_width_comma_in_a_line_run_together() -> None:
+    """A blurred photocopy runs a line's characters into a few blocks: the gaps left are wide ones,
+    no measure of its spacing. A comma there is judged by its white alone (0.875 em: ，)."""
+    img = np.full((EM + 8, 260), 240, np.uint8)
+    for a, b in ((4, 60), (69, 120), (136, 190), (199, 250)):
+        img[4:20, a:b] = 60
+    img[16:21, 126:128] = 60
+    text = "保障部门正常运转发放，全面完成年度工作任务"
+    steps = tuple((4 + 12 * k) / 260 for k in range(len(text)))
+    steps = steps[:10] + (127 / 260,) + steps[11:]
+    reading = Reading(text, 0.9, (0.9,) * len(text), steps)
+    assert fix_widths(img, reading, EM).text == text
