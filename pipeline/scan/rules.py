@@ -348,13 +348,13 @@ def _hugged(ink: np.ndarray, c: _Chain, scale: float, horizontal: bool) -> bool:
 
 def _lines(
     ink: np.ndarray, ink_h: np.ndarray, ink_v: np.ndarray, scale: float, settings: ScanSettings
-) -> list[tuple[np.ndarray, np.ndarray, list[_Chain], list[_Chain]]]:
+) -> tuple[list[tuple[np.ndarray, np.ndarray, list[_Chain], list[_Chain]]], frozenset[int]]:
     """Horizontal and vertical rules: lines at least `rule_min_length_pt` long (gaps bridged) that
     meet or cross a line the other way, or run on alone over `rule_alone_share` of the page with
     no text crowding one side (a frame's line; the tops of a line of characters run together are
     not one). A bold stroke, or a line of strokes run together, stands free in its cell.
     Each way: the long runs' labels, the short runs, the rules, and every line however short
-    (a scanner streak's pieces)."""
+    (a scanner streak's pieces); and the ids of the lines with ink beside them (`_stands`)."""
     raw = [_chains(ink, scale, settings, horizontal) for ink, horizontal in ((ink_h, True), (ink_v, False))]
     length = settings.rule_min_length_pt * scale
     reach = settings.rule_meet_pt * scale
@@ -386,23 +386,54 @@ def _lines(
                     _reach_rules(chain, targets[1 - k], grids[1 - k], ink, scale, settings, k == 0)
         done = [_finish(c) for c in chains]
         found.append((labels, short, [c for c in done if c.hi - c.lo >= length], done))
+    texty = frozenset(
+        id(c) for k, (_, _, chains, _) in enumerate(found) for c in chains
+        if _beside(ink, c, scale, k == 0) >= settings.rule_text_beside
+    )  # fmt: skip
     return [
         (
             labels,
             short,
-            [c for c in chains if _stands(c, found[1 - k][2], ink, scale, settings, k == 0)],
+            [c for c in chains if _stands(c, found[1 - k][2], ink, scale, settings, k == 0, texty)],
             every,
         )
         for k, (labels, short, chains, every) in enumerate(found)
-    ]
+    ], texty
+
+
+def _beside(ink: np.ndarray, c: _Chain, scale: float, horizontal: bool) -> float:
+    """The share of the line's length with ink within a point beside it, the worse side: a line
+    run together from a line of text's strokes (its tops, or strokes lined up down successive
+    lines) has the characters' other strokes all along it; a rule only what crosses it, or a
+    cell's text set close to it."""
+    b = _px(1.0, scale)
+    plane = ink if horizontal else ink.T
+    worst = 0.0
+    for a, z in ((max(0, c.top - 1 - b), max(0, c.top - 1)), (c.bottom + 1, c.bottom + 1 + b)):
+        worst = max(worst, np.count_nonzero(plane[a:z, c.lo : c.hi].any(axis=0)) / max(1, c.hi - c.lo))
+    return worst
 
 
 def _stands(
-    c: _Chain, others: list[_Chain], ink: np.ndarray, scale: float, settings: ScanSettings, horizontal: bool
-) -> bool:
+    c: _Chain, others: list[_Chain], ink: np.ndarray, scale: float, settings: ScanSettings, horizontal: bool,
+    texty: frozenset[int] = frozenset(),
+) -> bool:  # fmt: skip
     """The line is a rule: it meets or crosses one of these lines the other way, or runs on alone
-    over `rule_alone_share` of the page with no text crowding it (see `_lines`)."""
+    over `rule_alone_share` of the page with no text crowding it (see `_lines`). A line with ink
+    beside it along much of it (`texty`, ids: `_beside`) must meet or cross two lines the other
+    way that have not: a rule with a cell's text set close to it runs between two rules, a line
+    of characters' strokes meets only others like it (or one rule its text starts by)."""
     reach = settings.rule_meet_pt * scale
+    if id(c) in texty:
+        return (
+            sum(
+                id(o) not in texty
+                and c.lo - reach <= o.at <= c.hi + reach
+                and o.lo - reach <= c.at <= o.hi + reach
+                for o in others
+            )
+            >= 2
+        )
     return any(
         c.lo - reach <= o.at <= c.hi + reach and o.lo - reach <= c.at <= o.hi + reach for o in others
     ) or (
@@ -708,7 +739,7 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
     ink_h = ink | faint_lines(grey, scale, settings, True)
     ink_v = ink | faint_lines(grey, scale, settings, False)
     margin = settings.streak_margin_pt * scale
-    found = _lines(ink, ink_h, ink_v, scale, settings)
+    found, texty = _lines(ink, ink_h, ink_v, scale, settings)
     streak_lines = _streak_lines(found, grey, ink, scale, settings)
     splits = []
     for k, (_, _, chains, _) in enumerate(found):
@@ -726,7 +757,11 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
     if splits[0][2] or splits[1][2]:  # a line that met only a streak is none (a row of characters' bars)
         splits = [
             (
-                [c for c in whole if _stands(c, sum(splits[1 - k][:2], []), ink, scale, settings, k == 0)],
+                [
+                    c
+                    for c in whole
+                    if _stands(c, sum(splits[1 - k][:2], []), ink, scale, settings, k == 0, texty)
+                ],
                 parts,
                 across,
             )

@@ -166,3 +166,20 @@ def test_faded_stretches_of_a_bitonal_rule_are_bridged() -> None:
     page[TOP + 10 : TOP + 60, COLUMNS[3] : COLUMNS[3] + 2] = 245
     page = np.where(page < 128, 0, 255).astype(np.uint8)
     _assert_table(find_rules(page, SCALE))
+
+
+def test_strokes_lined_up_down_lines_of_text_are_no_rules() -> None:
+    """Lines of dense characters above the table, set on a grid (an info block: 单位信息, 项目名称 …):
+    their strokes line up down the lines (the line gaps bridged) and their bars run together
+    along each line; those lines cross each other, but each has the characters' other strokes
+    beside it all along. No rule there; the table's rules stay."""
+    page = _page()
+    _text(page, COLUMNS[:-1])
+    for line in range(4):
+        y = 10 + 28 * line
+        for n in range(12):
+            x = 120 + 28 * n
+            for d in range(0, 22, 5):
+                page[y + d : y + d + 2, x : x + 22] = 25
+                page[y : y + 22, x + d : x + d + 2] = 25
+    _assert_table(find_rules(page, SCALE))
