@@ -17,7 +17,7 @@ import numpy as np
 from pipeline.scan.recognize import Reading
 from pipeline.scan.settings import DEFAULT
 
-PAIRS = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}
+PAIRS = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？", "/": "／"}
 _NARROW = {wide: narrow for narrow, wide in PAIRS.items()}
 _WIDE_BRACKETS = "《》〈〉「」『』【】（）“”‘’"
 

@@ -126,3 +126,14 @@ def test_full_width_comma_in_a_line_run_together() -> None:
     steps = steps[:10] + (127 / 260,) + steps[11:]
     reading = Reading(text, 0.9, (0.9,) * len(text), steps)
     assert fix_widths(img, reading, EM).text == text
+
+
+def test_a_slash_set_tight_between_characters_is_half_width() -> None:
+    """元/人 prints a half-width slash; the model reads the full-width ／ it saw more often."""
+    img = np.full((EM + 8, 60), 240, np.uint8)
+    img[4:20, 4:20] = 60  # 元
+    for k in range(12):  # a slash 4 px wide, 2 px from either neighbour
+        img[6 + k, 25 - k // 4] = 60
+    img[4:20, 28:44] = 60  # 人
+    reading = Reading("元／人", 0.9, (0.9,) * 3, (12 / 60, 23.5 / 60, 36 / 60))
+    assert fix_widths(img, reading, EM).text == "元/人"
