@@ -57,15 +57,18 @@ def _without_spurs(edges: list[Edge]) -> list[Edge]:
     it touches; kept, it would cut its cell in two and lose it. A real rule broken by a poor
     copy keeps its pieces: each has a collinear partner.
     """
-    by_way: dict[str, list[Edge]] = {"h": [], "v": []}
-    for e in edges:
-        by_way[e.orientation].append(e)
+    ways = {w: sorted((e for e in edges if e.orientation == w), key=_at) for w in ("h", "v")}
+    at = {w: [_at(e) for e in lines] for w, lines in ways.items()}
     kept = []
     for e in edges:
-        others = by_way["v" if e.orientation == "h" else "h"]
-        meets = sum(1 for o in others if _crosses(e, o))
-        collinear = any(o is not e and abs(_at(o) - _at(e)) <= _TOUCH for o in by_way[e.orientation])
-        if meets >= 2 or collinear:
+        own, other = ("h", "v") if e.orientation == "h" else ("v", "h")
+        i = bisect_left(at[own], _at(e) - _TOUCH)
+        if bisect_right(at[own], _at(e) + _TOUCH) - i > 1:  # a collinear piece (or a double rule)
+            kept.append(e)
+            continue
+        lo, hi = (e.x0, e.x1) if own == "h" else (e.top, e.bottom)
+        first, last = bisect_left(at[other], lo - _TOUCH), bisect_right(at[other], hi + _TOUCH)
+        if sum(1 for o in ways[other][first:last] if _crosses(e, o)) >= 2:
             kept.append(e)
     return kept
 
