@@ -278,12 +278,7 @@ def _hard_swish(
             _node("Mul", [x, gate], [div.outputs[0]]),
         ]
         dropped.update((id(n), id(clip), id(mul), id(div)))
-    out: list[_Node] = []
-    for n in nodes:
-        out.extend(replaced.get(id(n), []))
-        if id(n) not in dropped:
-            out.append(n)
-    return out
+    return _rebuilt(nodes, replaced, dropped)
 
 
 def _affine_then_pointwise(
@@ -317,9 +312,15 @@ def _affine_then_pointwise(
         before[id(conv)] = _set_weights(consts, conv, weight * np.float32(c), new_bias)
         conv.inputs[0] = x
         dropped.update((id(n), id(add)))
+    return _rebuilt(nodes, before, dropped)
+
+
+def _rebuilt(nodes: list[_Node], inserted: dict[int, list[_Node]], dropped: set[int]) -> list[_Node]:
+    """The graph's nodes in order, with the new nodes put before the one they stand for and the
+    folded ones left out."""
     out: list[_Node] = []
     for n in nodes:
-        out.extend(before.get(id(n), []))
+        out.extend(inserted.get(id(n), []))
         if id(n) not in dropped:
             out.append(n)
     return out
