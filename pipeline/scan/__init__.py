@@ -4,7 +4,8 @@
 finds its ruling lines (rules.py) and from them the tables' cells (pipeline.extract.cells, as for
 a digital page), drops toner specks (specks.py), cuts each cell's text lines and the lines
 outside the tables by projection (lines.py), reads the lines with the recognition model only (recognize.py), reads operators by
-shape and corrects against closed vocabularies (operators.py, vocabulary.py), and returns glyphs
+shape, puts back the square brackets it leaves out (brackets.py) and corrects against closed
+vocabularies (operators.py, vocabulary.py), and returns glyphs
 (one per character, `conf` set) and edges in points of the upright page. The row reader then
 reads a scanned table exactly like a printed one. `needs_image` (route.py) tells which pages
 need this.
@@ -21,6 +22,7 @@ import pypdfium2 as pdfium
 
 from pipeline.extract.grid import Table, find_tables
 from pipeline.extract.objects import Glyph, PageObjects
+from pipeline.scan.brackets import square_brackets
 from pipeline.scan.dedupe import same_ink
 from pipeline.scan.glyphs import line_glyphs
 from pipeline.scan.image import PageImage, ScanLimitError, render_page
@@ -323,6 +325,7 @@ def _glyphs(
             reading = shaped
         reading = fix_widths(crop, reading, layout.line_height, settings.full_width_gap_em)
         reading = middle_dots(crop, reading, layout.line_height)
+        reading = square_brackets(crop, reading, layout.line_height)
         reading = colons(crop, reading)
         text, conf = correct(reading.text, reading.conf, reading.probs, settings.vocabulary_doubt)
         texts.append((text.strip(), conf))
