@@ -4,8 +4,9 @@ The recogniser reads `,` and `，` (`:` and `：`, `(` and `（` …) as whichev
 more often, but the CONTRACT keeps text as printed. A full-width mark sits in a whole em box —
 its white reaches half an em beyond the line's usual spacing — where a half-width one stands
 between its neighbours as close as the line's other characters. A mark at either end of its
-line has only one neighbour and keeps the recogniser's reading, except that a closing bracket
-follows its opening one.
+line has only one neighbour: it takes the width the line's other marks agree on, else keeps the
+recogniser's reading, except that a closing bracket follows its opening one. Quotes likewise: the
+model reads a straight " as the curly “ or ” it saw more often.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pipeline.scan.settings import DEFAULT
 PAIRS = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？", "/": "／"}
 _NARROW = {wide: narrow for narrow, wide in PAIRS.items()}
 _WIDE_BRACKETS = "《》〈〉「」『』【】（）“”‘’"
+_QUOTES = '"“”'  # a straight quote prints half-width, curly ones (in a Chinese font) full-width
+QUOTE_TICK_EM = 0.2  # em: a quote's tick is at most this wide, and this far from its other tick
 
 
 def _runs(columns: np.ndarray) -> list[tuple[int, int]]:
@@ -57,33 +60,101 @@ def fix_widths(
     if len(text) > 1 and text[-1] == "." and unicodedata.east_asian_width(text[-2]) in ("W", "F"):
         # a full stop after Chinese text: the recogniser's . for 。
         reading = reading._replace(text=text[:-1] + "。")
-    if em <= 0 or not any(ch in PAIRS or ch in _NARROW for ch in reading.text):
+    reading = _commas_for_stops(reading)
+    if em <= 0 or not any(ch in PAIRS or ch in _NARROW or ch in _QUOTES for ch in reading.text):
         return reading
     runs = _runs((crop < 150).any(axis=0))
     if len(runs) < 3:
         return reading
     width = crop.shape[1]
     chars = list(reading.text)
+    ends: list[int] = []  # marks at the line's ends: their white is cut off
+    decided: list[bool] = []  # the width (full?) of each mark measured between neighbours
     for k, (ch, step) in enumerate(zip(reading.text, reading.steps, strict=True)):
-        if ch not in PAIRS and ch not in _NARROW:
+        if ch not in PAIRS and ch not in _NARROW and ch not in _QUOTES:
             continue
         centre = step * width
         r = min(range(len(runs)), key=lambda i: 0 if runs[i][0] <= centre < runs[i][1] else
                 min(abs(runs[i][0] - centre), abs(runs[i][1] - centre)))  # fmt: skip
-        if r == 0 or r == len(runs) - 1:
+        lo, hi = _ticks(runs, r, em) if ch in _QUOTES else (r, r)
+        if lo == 0 or hi == len(runs) - 1:
+            ends.append(k)
             continue
         if set(reading.text[max(0, k - 1) : k] + reading.text[k + 1 : k + 2]) & set(_WIDE_BRACKETS):
             continue  # a full-width bracket's own white stands beside it (》,《): as read
-        white = (runs[r][0] - runs[r - 1][1]) + (runs[r + 1][0] - runs[r][1])
-        if ch in ",，" and len(runs) >= 0.6 * len(reading.text):
+        spaced = len(runs) >= 0.6 * len(reading.text)
+        if ch in _QUOTES and not spaced:
+            continue  # a quote's white beside characters run together: no measure, as read
+        left, right = runs[lo][0] - runs[lo - 1][1], runs[hi + 1][0] - runs[hi][1]
+        white = left + right
+        if ch in ",，" + _QUOTES and spaced:
             wide = white - 2 * _usual_gap(runs, r) > full_width_gap * em
         else:  # brackets (white on one side), colons …, or characters run together (a blurred
             # photocopy: the few gaps left are wide ones): the white alone
             wide = white > other_gap * em
-        chars[k] = PAIRS.get(ch, ch) if wide else _NARROW.get(ch, ch)
+        decided.append(bool(wide))
+        chars[k] = _widened(ch, wide, left, right)
+    if decided and len(set(decided)) == 1:
+        for k in ends:  # the line's other marks agree: they show how this one was printed
+            chars[k] = _widened(chars[k], decided[0], 0, 0)
     _pair_brackets(chars)
     text = "".join(chars)
     return reading if text == reading.text else reading._replace(text=text)
+
+
+def _chinese(ch: str) -> bool:
+    return ch.isalpha() and unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def _commas_for_stops(reading: Reading) -> Reading:
+    """`.` or `．` between two Chinese characters read as a comma: no full stop of that shape stands
+    inside Chinese text (a decimal point stands between digits, 。 is a ring), but at 150 dpi a comma's
+    tail is lost and it prints a dot. Its width is measured after, like any comma's. Running text
+    only: a short line may be a unit that prints a dot (元/人.每天)."""
+    text = reading.text
+    if len(text) <= DEFAULT.middle_dot_max_chars:
+        return reading
+    chars = [
+        "，"
+        if ch in ".．" and 0 < k < len(text) - 1 and _chinese(text[k - 1]) and _chinese(text[k + 1])
+        else ch
+        for k, ch in enumerate(text)
+    ]
+    new = "".join(chars)
+    return reading if new == text else reading._replace(text=new)
+
+
+def _ticks(runs: list[tuple[int, int]], r: int, em: float) -> tuple[int, int]:
+    """The runs of a quote mark's ink, run r among them: its two ticks stand apart at 300 dpi. A
+    neighbouring run joins while it is narrow, close and the mark stays under half an em wide."""
+    lo, hi = r, r
+    narrow, close, span = QUOTE_TICK_EM * em, QUOTE_TICK_EM * em, 0.5 * em
+    while lo > 0 and runs[lo - 1][1] - runs[lo - 1][0] <= narrow and runs[lo][0] - runs[lo - 1][1] <= close:
+        if runs[hi][1] - runs[lo - 1][0] > span:
+            break
+        lo -= 1
+    while (
+        hi < len(runs) - 1
+        and runs[hi + 1][1] - runs[hi + 1][0] <= narrow
+        and runs[hi + 1][0] - runs[hi][1] <= close
+    ):
+        if runs[hi + 1][1] - runs[lo][0] > span:
+            break
+        hi += 1
+    return lo, hi
+
+
+def _widened(ch: str, wide: bool, left: int, right: int) -> str:
+    """The mark in the width found. A straight quote made full-width turns toward its text: white
+    on its left, an opening “ (its ink sits in the right of its box); else a closing ” (or, at a
+    line's end, unmeasured, as read)."""
+    if ch in _QUOTES:
+        if not wide:
+            return '"'
+        if ch != '"':
+            return ch
+        return "“" if left > right else "”" if right > left else ch
+    return PAIRS.get(ch, ch) if wide else _NARROW.get(ch, ch)
 
 
 def _pair_brackets(chars: list[str]) -> None:
@@ -96,6 +167,11 @@ def _pair_brackets(chars: list[str]) -> None:
             chars[k] = ")" if opening == "(" else "）"
             opening = None
 
+
+# a bitonal scan's comma under a semicolon's dot: taller and this much heavier than the dot (2.1 at
+# 150 dpi). A colon's lower dot, a row taller from its cut, mostly weighs 0.7–1.4 its upper one, but
+# up to 1.7 where the upper prints small; a semicolon as light as that keeps its reading
+BITONAL_SEMICOLON_WEIGHT = 1.8
 
 _COLON_OR_SEMICOLON = {":": (":", ";"), ";": (":", ";"), "：": ("：", "；"), "；": ("：", "；")}
 
@@ -119,7 +195,8 @@ def _weights(crop: np.ndarray, a: int, b: int, marks: list[tuple[int, int]]) -> 
 def colons(crop: np.ndarray, reading: Reading) -> Reading:
     """The reading with `：` and `；` told apart by their lower mark: a colon's two dots are alike, a
     semicolon's lower mark is a comma, taller than the dot above it and, on a grey scan, heavier
-    (≥ 1.45× its ink, or ≥ 1.35× and taller). The recogniser confuses them on coarse scans
+    (≥ 1.45× its ink, or ≥ 1.35× and taller; on a bitonal scan taller and
+    `BITONAL_SEMICOLON_WEIGHT`×). The recogniser confuses them on coarse scans
     (目标2；… read 目标2：…). A mark touching its neighbours, or alone in its line, keeps its reading,
     and so does one whose measures disagree."""
     if len(reading.text) < 2 or not any(ch in _COLON_OR_SEMICOLON for ch in reading.text):
@@ -147,6 +224,8 @@ def colons(crop: np.ndarray, reading: Reading) -> Reading:
         if lower >= 1.6 * upper and lower - upper >= 2:
             chars[k] = semicolon
         elif grey and (heavier >= 1.45 or (heavier >= 1.35 and lower > upper)):
+            chars[k] = semicolon
+        elif heavier >= BITONAL_SEMICOLON_WEIGHT and lower > upper:
             chars[k] = semicolon
         elif lower <= 1.25 * upper and heavier <= 1.25:
             chars[k] = colon

@@ -137,3 +137,81 @@ def test_a_slash_set_tight_between_characters_is_half_width() -> None:
     img[4:20, 28:44] = 60  # 人
     reading = Reading("元／人", 0.9, (0.9,) * 3, (12 / 60, 23.5 / 60, 36 / 60))
     assert fix_widths(img, reading, EM).text == "元/人"
+
+
+def _quoted_line(white: int) -> tuple[np.ndarray, Reading]:
+    """及"七一 at 150 dpi: characters 13 px wide, 3 px apart, a quote mark's two ticks with `white`
+    px on either side, read as the curly “ the model saw more often."""
+    img = np.full((EM + 8, 120), 240, np.uint8)
+    img[4:20, 4:17] = 60  # 及
+    img[5:9, 17 + white : 18 + white] = 60
+    img[5:9, 20 + white : 21 + white] = 60
+    x = 21 + 2 * white
+    img[4:20, x : x + 13] = 60  # 七
+    img[4:20, x + 16 : x + 29] = 60  # 一
+    reading = Reading(
+        "及“七一", 0.9, (0.9,) * 4, (10 / 120, (19 + white) / 120, (x + 6) / 120, (x + 22) / 120)
+    )
+    return img, reading
+
+
+def test_curly_quote_set_tight_is_a_straight_one() -> None:
+    """The model reads a straight " as “: set as close as the line's other characters, it is half-width."""
+    img, reading = _quoted_line(3)
+    assert fix_widths(img, reading, EM).text == '及"七一'
+
+
+def test_curly_quote_in_its_em_box_stays() -> None:
+    img, reading = _quoted_line(9)
+    assert fix_widths(img, reading, EM).text == "及“七一"
+
+
+def test_mark_at_the_line_s_end_follows_the_others() -> None:
+    """A comma ending the line has white on one side only: the line's half-width comma shows how it was printed."""
+    img, reading = _spaced_line((4, 4))
+    img[16:21, 103:105] = 60  # a comma after the last character (its ink ends at 100)
+    text, steps = reading.text + "，", (*reading.steps, 104 / 140)
+    reading = Reading(text, 0.9, (0.9,) * len(text), steps)
+    assert fix_widths(img, reading, EM).text == "提高质,严格执,"
+
+
+def test_bitonal_semicolon_told_by_its_heavier_comma() -> None:
+    """A 150-dpi bitonal scan (its ink pure black, grey only at the edges): the comma under the dot
+    is a row taller and twice its ink, where a colon's dots weigh alike."""
+    img = np.full((EM + 8, 60), 250, np.uint8)
+    img[4:20, 4:20] = 0
+    img[4:20, 30:46] = 0
+    mark = np.array(
+        [
+            [250, 170, 210, 250],
+            [170, 40, 160, 250],
+            [160, 40, 160, 250],
+            [250, 160, 210, 250],
+            [250] * 4,
+            [250] * 4,
+            [250] * 4,
+            [250] * 4,
+            [170, 130, 130, 210],
+            [80, 0, 0, 160],
+            [160, 40, 80, 200],
+            [250, 160, 200, 250],
+        ],
+        np.uint8,
+    )
+    img[8:20, 23:27] = mark
+    reading = Reading("内：目", 0.9, (0.9, 0.9, 0.9), (12 / 60, 25 / 60, 38 / 60))
+    assert colons(img, reading).text == "内；目"
+    img[16:20, 23:27] = mark[:4]  # the colon's lower dot like its upper one
+    assert colons(img, reading._replace(text="内；目")).text == "内：目"
+
+
+def test_dot_between_chinese_characters_is_a_comma() -> None:
+    """At 150 dpi a comma loses its tail: 政策.保障 is 政策,保障 (its width then measured); a short
+    line keeps the dot of a unit (元/人.每天), digits their decimal point."""
+    img = np.full((EM + 8, 40), 240, np.uint8)
+    text = "严格执行相关政策.保障工资及时"
+    reading = Reading(text, 0.9, (0.9,) * len(text), tuple(k / len(text) for k in range(len(text))))
+    assert fix_widths(img, reading, EM).text == "严格执行相关政策，保障工资及时"
+    for short in ("元/人.每天", "资金10.5万元以内及其他支出"):
+        reading = Reading(short, 0.9, (0.9,) * len(short), tuple(k / len(short) for k in range(len(short))))
+        assert fix_widths(img, reading, EM).text == short
