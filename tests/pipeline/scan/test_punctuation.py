@@ -215,3 +215,15 @@ def test_dot_between_chinese_characters_is_a_comma() -> None:
     for short in ("元/人.每天", "资金10.5万元以内及其他支出"):
         reading = Reading(short, 0.9, (0.9,) * len(short), tuple(k / len(short) for k in range(len(short))))
         assert fix_widths(img, reading, EM).text == short
+
+
+def test_faint_semicolon_read_beside_its_ink() -> None:
+    """A faint 150-dpi JPEG: the dot prints grey 150–160 (lost to the cut at 150), and the model
+    puts the mark's centre 3 px before its ink. Its parts, cut halfway to the paper, show a comma."""
+    img = np.full((EM + 9, 60), 230, np.uint8)
+    img[4:20, 4:20] = 90
+    img[4:20, 32:46] = 90
+    img[10:12, 25:27] = 152  # the dot
+    img[16:20, 25:27] = np.array([[150, 150], [115, 120], [135, 140], [160, 165]], np.uint8)  # the comma
+    reading = Reading("内：目", 0.9, (0.9, 0.9, 0.9), (12 / 60, 23 / 60, 38 / 60))
+    assert colons(img, reading).text == "内；目"
