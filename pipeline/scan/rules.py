@@ -25,6 +25,7 @@ pixels are handed on (`Rules.streaks`) to be mended, not read; a line that met o
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from typing import NamedTuple
 
 import cv2
@@ -150,11 +151,14 @@ def _touched(plane: np.ndarray, chain: list[_Piece], spans: np.ndarray, scale: f
     """The share of the line's length where ink touches it from one side, within a point (the
     worse side), leaving out where a line the other way crosses it: the strokes hanging off a
     line of character tops run together, or of a character's bars lined up across a row; a
-    rule has only the rules it meets. `plane` has the line along its rows."""
+    rule has only the rules it meets, and at its ends the rule it ends at (even one not found
+    clean: text or a photocopy's specks along that one). `plane` has the line along its rows."""
     lo, hi, at = _span(chain)
     top, bottom = min(q.top for q in chain) - 1, max(q.bottom for q in chain) + 1
     beside = _px(1.0, scale)
     free = np.ones(hi - lo, bool)
+    corner = int(2 * reach)
+    free[:corner] = free[len(free) - corner :] = False
     for o_at in _crossings(spans, lo, hi, at, reach):
         free[max(0, int(o_at - reach) - lo) : max(0, int(o_at + reach) + 1 - lo)] = False
     worst = 0.0
@@ -176,16 +180,18 @@ def _met(lines: np.ndarray, others: list[tuple[int, int, float]], reach: float) 
 
 def _reach_rules(
     chain: list[_Piece], spans: np.ndarray, lines: np.ndarray, ink: np.ndarray, scale: float,
-    settings: ScanSettings, horizontal: bool,
+    settings: ScanSettings, horizontal: bool, stubs: tuple[list[_Piece], list[float]] = ([], []),
 ) -> None:  # fmt: skip
     """Carry a rule that meets a rule the other way on, at either end, to the next rule the
     other way it points at, when that lies at most `rule_faded_pt` on across clean paper: the
     faded last stretch of a poor copy's rule (a bitonal threshold loses it whole). `spans` are the
     rules the other way (lo, hi, at) it may reach; an end at any line the other way (`lines`: a
-    merged cell's rule stops there) stays. The stretch is added as a piece of no pixels (its gap
-    is drawn)."""
+    merged cell's rule stops there) stays, unless what is left of the rule past it lies on the
+    way (`stubs`: short runs on the line, and their places across), a row's rule faded from a
+    junction on. The stretch is added as a piece of no pixels (its gap is drawn)."""
     reach = settings.rule_meet_pt * scale
     faded = settings.rule_faded_pt * scale
+    tolerance = max(1.5, settings.rule_collinear_pt * scale)
     lo, hi, at = _span(chain)
     crossing = _crossings(spans, -(10**9), 10**9, at, reach)  # the lines it points at
     if not ((crossing >= lo - reach) & (crossing <= hi + reach)).any():
@@ -193,34 +199,87 @@ def _reach_rules(
     plane = ink if horizontal else ink.T
     top, bottom = min(q.top for q in chain), max(q.bottom for q in chain)
     stops = _crossings(lines, -(10**9), 10**9, at, reach)
-    ahead = [o for o in crossing if hi + reach < o <= hi + faded]
-    if (
-        ahead
-        and not (abs(stops - hi) <= 2 * reach).any()
-        and _clean(plane, hi, int(min(ahead)), top, bottom, at, spans, scale, reach)
-    ):
-        o = int(min(ahead))
-        chain.append(_Piece(o, o + 1, chain[-1].at, chain[-1].top, chain[-1].bottom, 0))
-    behind = [o for o in crossing if lo - faded <= o < lo - reach]
-    if (
-        behind
-        and not (abs(stops - lo) <= 2 * reach).any()
-        and _clean(plane, int(max(behind)) + 1, lo, top, bottom, at, spans, scale, reach)
-    ):
-        o = int(max(behind))
-        chain.insert(0, _Piece(o, o + 1, chain[0].at, chain[0].top, chain[0].bottom, 0))
+    for sign, end in ((1, hi), (-1, lo)):
+        o = _reach_target(end, sign, crossing, stops, stubs, at, faded, reach, tolerance)
+        if o is None:
+            continue
+        a, b = (end, o) if sign > 0 else (o + 1, end)
+        if _clean(plane, a, b, top, bottom, at, spans, scale, reach):
+            ref = chain[-1] if sign > 0 else chain[0]
+            piece = _Piece(o, o + 1, ref.at, ref.top, ref.bottom, 0)
+            chain.insert(len(chain) if sign > 0 else 0, piece)
+
+
+def _reach_target(
+    end: int, sign: int, crossing: np.ndarray, stops: np.ndarray, stubs: tuple[list[_Piece], list[float]],
+    at: float, faded: float, reach: float, tolerance: float,
+) -> int | None:  # fmt: skip
+    """Where (px along) a rule's end at `end` may be carried on to (`sign`: on past its high end,
+    or back past its low end): the next rule it points at (`crossing`) within `faded`, when the
+    end is free; from an end at a line the other way (`stops`), only when what is left of the
+    rule (`stubs`: short runs on the line) lies on the way, and then to any line that stub
+    reaches too (a header's rule, text close to it, is no clean rule)."""
+    near = [int(o) for o in crossing if reach < sign * (o - end) <= faded]
+    if not (abs(stops - end) <= 2 * reach).any():
+        return min(near, key=lambda o: sign * o) if near else None
+    stones = _stones(*stubs, at, end - int(faded) - 1, end + int(faded) + 1, tolerance)
+    stones = [q for q in stones if (q.lo > end if sign > 0 else q.hi < end)]
+    near = [o for o in near if sign * (o - end) > 2 * reach]  # past the line it stops at
+    touched = [
+        int(o) for o in stops if 2 * reach < sign * (o - end) <= faded
+        and any(q.lo - 2 * reach <= o <= q.hi + 2 * reach for q in stones)
+    ]  # fmt: skip
+    ahead = sorted(near + touched, key=lambda o: sign * o)
+    if not ahead:
+        return None
+    o = ahead[0]
+    return o if any(min(end, o) - reach <= q.lo and q.hi <= max(end, o) + reach for q in stones) else None
+
+
+def _stubs(short: np.ndarray, scale: float, settings: ScanSettings, horizontal: bool) -> list[_Piece]:
+    """The thin runs of the short mask (`_chains`) as pieces, by their place across: what is left
+    of a rule between its faded stretches (a few points of it), or a character's stroke."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(short, connectivity=8)
+    if len(stats) < 2:
+        return []
+    x, y, w, h, area = stats[1:].T
+    lo, along, top, across = (x, w, y, h) if horizontal else (y, h, x, w)
+    thin = area <= settings.rule_max_thickness_pt * scale * np.maximum(1, along)
+    pieces = [
+        _Piece(int(a), int(a + n), t + c / 2, int(t), int(t + c), 0)
+        for a, n, t, c in zip(lo[thin], along[thin], top[thin], across[thin], strict=True)
+    ]
+    return sorted(pieces, key=lambda q: q.at)
+
+
+def _stones(
+    stubs: list[_Piece], ats: list[float], at: float, lo: int, hi: int, tolerance: float
+) -> list[_Piece]:
+    """The stubs (sorted by `ats`, their places across) collinear with a line at `at` that lie
+    wholly between `lo` and `hi` along it, in order along."""
+    first, last = bisect_left(ats, at - tolerance), bisect_right(ats, at + tolerance)
+    return sorted(q for q in stubs[first:last] if lo < q.lo and q.hi < hi)
+
+
+def _hops(lo: int, hi: int, stones: list[_Piece]) -> float:
+    """The longest stretch of paper from `lo` to `hi` along a line, these stubs stepped on."""
+    longest, at = 0.0, lo
+    for q in stones:
+        longest, at = max(longest, q.lo - at), max(at, q.hi)
+    return max(longest, hi - at)
 
 
 def _join_faded(
     chains: list[list[_Piece]], spans: np.ndarray, ink: np.ndarray, scale: float,
-    settings: ScanSettings, horizontal: bool,
+    settings: ScanSettings, horizontal: bool, stubs: list[_Piece] = [],  # noqa: B006 — read only
 ) -> list[list[_Piece]]:  # fmt: skip
     """Collinear chains up to `rule_faded_pt` apart joined into one: a poor copy's faded stretch
-    of a rule, lost whole to a bitonal threshold. Only across clean paper (`_clean`) and where ink
-    touches neither chain along it (`_touched`: a line of character tops, a character's bars
-    lined up across a row or its strokes down successive lines of text). `spans`: the rules the
-    other way (rows of lo, hi, at) that may cross a line; `ink` the plain ink (a faded stretch
-    still ink is chained already)."""
+    of a rule, lost whole to a bitonal threshold; further apart where what is left of the rule
+    between faded stretches (`stubs`, short runs on the line) splits the gap into stretches that
+    short. Only across clean paper (`_clean`) and where ink touches neither chain along it
+    (`_touched`: a line of character tops, a character's bars lined up across a row or its
+    strokes down successive lines of text). `spans`: the rules the other way (rows of lo, hi, at)
+    that may cross a line; `ink` the plain ink (a faded stretch still ink is chained already)."""
     faded, bridge = settings.rule_faded_pt * scale, settings.rule_bridge_pt * scale
     if not chains or faded <= bridge:
         return chains
@@ -230,6 +289,7 @@ def _join_faded(
     order = sorted(range(len(chains)), key=lambda i: (chains[i][0].at, chains[i][0].lo))
     joined: list[list[_Piece]] = []
     hugged: dict[int, bool] = {}
+    ats = [q.at for q in stubs]
 
     def crowded(chain: list[_Piece]) -> bool:
         key = id(chain)
@@ -252,18 +312,21 @@ def _join_faded(
                     break
                 if used[j] or abs(other[0].at - last.at) > tolerance:
                     continue
-                gap = other[0].lo - end
-                if bridge < gap <= faded and (best is None or other[0].lo < chains[best][0].lo):
+                if other[0].lo - end > bridge and (best is None or other[0].lo < chains[best][0].lo):
                     best = j
             if best is None:
                 break
             other = chains[best]
             lo, hi = end, other[0].lo
+            stones = _stones(stubs, ats, last.at, lo, hi, tolerance) if hi - lo > faded else []
+            if _hops(lo, hi, stones) > faded:
+                break
             top, bottom = min(last.top, other[0].top), max(last.bottom, other[0].bottom)
             if not _clean(plane, lo, hi, top, bottom, last.at, spans, scale, reach):
                 break
             if crowded(chain) or crowded(other):
                 break
+            chain.extend(stones)
             chain.extend(other)
             used[best] = True
         joined.append(chain)
@@ -369,7 +432,9 @@ def _lines(
         ).reshape(-1, 3)
         for k in range(2)
     ]  # fmt: skip
-    joined = [_join_faded(raw[k][1], ruled[1 - k], ink, scale, settings, k == 0) for k in range(2)]
+    stubs = [_stubs(raw[k][2], scale, settings, k == 0) for k in range(2)]
+    stones = [(pieces, [q.at for q in pieces]) for pieces in stubs]
+    joined = [_join_faded(raw[k][1], ruled[1 - k], ink, scale, settings, k == 0, stubs[k]) for k in range(2)]
     raw = [(labels, joined[k], short) for k, (labels, _, short) in enumerate(raw)]
     spans = [[sp for sp in map(_span, chains) if sp[1] - sp[0] >= length] for _, chains, _ in raw]
     targets = [_met(ruled[k], spans[1 - k], reach) for k in range(2)]
@@ -383,7 +448,7 @@ def _lines(
                 _extend(chain, along, spans[1 - k], tolerance, bridge, reach)
                 plane = ink if k == 0 else ink.T
                 if _touched(plane, chain, ruled[1 - k], scale, reach) <= settings.rule_faded_touched:
-                    _reach_rules(chain, targets[1 - k], grids[1 - k], ink, scale, settings, k == 0)
+                    _reach_rules(chain, targets[1 - k], grids[1 - k], ink, scale, settings, k == 0, stones[k])
         done = [_finish(c) for c in chains]
         found.append((labels, short, [c for c in done if c.hi - c.lo >= length], done))
     texty = frozenset(
@@ -543,17 +608,30 @@ def _frame(line: list[_Chain], others: list[_Chain], reach: float) -> tuple[floa
 
 
 def _open_ends(
-    line: list[_Chain], rules: list[_Chain], extent: int, snap: float, edge: float
-) -> tuple[bool, bool]:
+    line: list[_Chain], rules: list[_Chain], others: list[_Chain], extent: int, snap: float, edge: float,
+    reach: float,
+) -> tuple[bool, bool]:  # fmt: skip
     """Whether each end of the line may count as running past a table: not where another rule
     this way ends too (a table open at its sides, with no rules down them, still ends its rows
-    together), unless the end lies at the page's edge (streaks run to it, all of them)."""
+    together), nor short of where the table's other rules this way end (those between the ends
+    of the rules the other way that the line crosses: a broken rule whose last stretch faded,
+    where the frame's rule is lost too), unless the end lies at the page's edge (streaks run to
+    it, all of them)."""
     ids = {id(c) for c in line}
     rest = [r for r in rules if id(r) not in ids]
     lo, hi = min(c.lo for c in line), max(c.hi for c in line)
+    at = sum(c.at for c in line) / len(line)
+    crossed = [o for o in others if o.lo - reach <= at <= o.hi + reach and lo - reach <= o.at <= hi + reach]
+    table = (
+        [r for r in rest if min(o.lo for o in crossed) - reach <= r.at <= max(o.hi for o in crossed) + reach]
+        if crossed
+        else []
+    )
     return (
-        lo <= edge or not any(abs(r.lo - lo) <= snap for r in rest),
-        hi >= extent - edge or not any(abs(r.hi - hi) <= snap for r in rest),
+        lo <= edge or not any(abs(r.lo - lo) <= snap for r in rest) and all(lo < r.lo - snap for r in table),
+        hi >= extent - edge
+        or not any(abs(r.hi - hi) <= snap for r in rest)
+        and all(hi > r.hi + snap for r in table),
     )
 
 
@@ -694,7 +772,10 @@ def _streak_lines(
     if not lines:
         return out
     snap, edge = settings.cell_snap_pt * scale, margin / 2
-    ends = [_open_ends(line, found[k][2], ink.shape[1 - k], snap, edge) for k, line in lines]
+    ends = [
+        _open_ends(line, found[k][2], found[1 - k][2], ink.shape[1 - k], snap, edge, reach)
+        for k, line in lines
+    ]
     first = [_frame(line, found[1 - k][2], reach) for k, line in lines]
     streaky = {n for n, (k, line) in enumerate(lines) if _outside(line, first[n], reach, ends[n]) >= margin}
     again: set[int] = set()  # a streak the other way makes no table's frame: decide once more without those

@@ -183,3 +183,34 @@ def test_strokes_lined_up_down_lines_of_text_are_no_rules() -> None:
                 page[y + d : y + d + 2, x : x + 22] = 25
                 page[y : y + 22, x + d : x + d + 2] = 25
     _assert_table(find_rules(page, SCALE))
+
+
+def test_a_rule_faded_across_a_wide_cell_is_bridged_by_what_is_left_of_it() -> None:
+    """A row's rule faded across a whole wide cell (far longer than `rule_faded_pt`) but for a few
+    short stubs of it: stepping on those, the stretches between are each short enough, and the rule
+    is found whole (a two-row header's foot under a wide empty header cell)."""
+    page = _page()
+    _text(page, COLUMNS[:-1])
+    y = ROWS[2]
+    page[y : y + 2, COLUMNS[2] + 3 : COLUMNS[3] - 3] = 245
+    for x in (670, 760, 840):
+        page[y : y + 2, x : x + 10] = 20  # 5 pt stubs, shorter than a seed
+    page = np.where(page < 128, 0, 255).astype(np.uint8)
+    _assert_table(find_rules(page, SCALE))
+
+
+def test_a_column_faded_from_a_junction_on_reaches_the_rule_its_stub_hangs_from() -> None:
+    """A column's rule that starts at a row's rule (a merged cell above it), its first stretch
+    faded but for a stub hanging from that row's rule: the column runs from that rule, not from
+    the next one it would otherwise stop at."""
+    page = _page()
+    x = COLUMNS[2]
+    page[TOP + 2 : ROWS[1], x : x + 2] = 245  # a merged cell above: the column starts at ROWS[1]
+    page[ROWS[1] + 12 : ROWS[2], x : x + 2] = 245  # faded but for a 5 pt stub
+    _text(page, COLUMNS[:-1])
+    page = np.where(page < 128, 0, 255).astype(np.uint8)
+    column = [
+        (top, bottom) for at, top, bottom in _verticals(find_rules(page, SCALE)) if abs(at * SCALE - x) <= 3
+    ]
+    assert len(column) == 1 and abs(column[0][0] * SCALE - ROWS[1]) <= 3, column
+    assert abs(column[0][1] * SCALE - BOTTOM) <= 4, column
