@@ -168,7 +168,8 @@ def _by_shape(layout: _Layout) -> dict[int, Reading]:
     when a character the recogniser might have placed at its right end is dropped by
     `read_operator`. Lines of a narrow cell read two ways keep both readings (their confidences
     are compared). `read_operator` looks for figures in a line's first 3.5 em only, so a line with
-    ink past that is not tried."""
+    ink past that is not tried. A bare `<` or `>` is recognised all the same: `read_operator` then
+    keeps the recogniser's sure % or digit (a 150-dpi % looks like a chevron)."""
     em = layout.line_height
     chosen = {i for pair in layout.choices for part in pair for i in part}
     probe = Reading("?", 1.0, (1.0,), (1.0,))
@@ -177,8 +178,8 @@ def _by_shape(layout: _Layout) -> dict[int, Reading]:
         if layout.turns[i] or i in chosen or em <= 0 or (crop[:, int(3.5 * em) :] < 150).any():
             continue
         shaped = read_operator(crop, probe, em)
-        if shaped is not None and "?" not in shaped.text:
-            found[i] = shaped
+        if shaped is not None and "?" not in shaped.text and shaped.text not in ("<", ">"):
+            found[i] = shaped  # a bare chevron has no bar to confirm it: a blurred % passes for one
     return found
 
 

@@ -200,11 +200,12 @@ def _prefix(groups: list[list[_Blob]], em: float) -> tuple[str, int]:
 
 
 def _digit_over(reading: Reading, width: int, end: int, sure: float = 0.9) -> bool:
-    """The recogniser read a digit, and was sure of it, where the figure stands (before `end` px).
-    A bare chevron has no bar to confirm it, and a small 3 or 7 passes for one; the recogniser
-    reads < and > themselves well."""
+    """The recogniser read a digit or a per-cent sign, and was sure of it, where the figure stands
+    (before `end` px). A bare chevron has no bar to confirm it, and a small 3 or 7 passes for one,
+    as does a blurred 150-dpi % (its slash and rings run into a wedge); the recogniser reads < and
+    > themselves well."""
     return any(
-        ch.isdigit() and p >= sure and s * width <= end
+        (ch.isdigit() or ch in "%‰") and p >= sure and s * width <= end
         for ch, p, s in zip(reading.text, reading.probs, reading.steps, strict=True)
     )
 

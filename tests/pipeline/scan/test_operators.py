@@ -172,3 +172,10 @@ def test_bare_chevron_the_recogniser_reads_as_a_digit_stays_a_digit() -> None:
     assert read_operator(img, Reading("3", 0.99, (0.99,), (0.25,)), EM) is None
     shaped = read_operator(img, Reading("3", 0.6, (0.6,), (0.25,)), EM)
     assert shaped is not None and shaped.text == ">"
+
+
+def test_bare_chevron_the_recogniser_reads_as_per_cent_stays_per_cent() -> None:
+    """A blurred 150-dpi % in a unit column: its slash and rings run into a wedge."""
+    img = _canvas(40)
+    _chevron(img, 4, right=True)
+    assert read_operator(img, Reading("%", 0.99, (0.99,), (0.25,)), EM) is None
