@@ -15,6 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from pipeline.scan.grey import percentile
 from pipeline.scan.recognize import Reading
 
 _TALL = 0.75  # a bracket's ink is at least this share of the line's ink height
@@ -24,7 +25,7 @@ _STROKE = 0.85  # its upright stroke is inked along this share of its height
 
 def _ink(crop: np.ndarray) -> np.ndarray:
     """Ink cut halfway between the crop's darkest and its paper: a light scan's thin strokes kept."""
-    darkest, paper = int(crop.min()), int(np.percentile(crop, 90))
+    darkest, paper = int(crop.min()), int(percentile(crop, 90))
     return crop < max(darkest + 1, min(150, (darkest + paper) // 2 + 20))
 
 
@@ -59,6 +60,8 @@ def square_brackets(crop: np.ndarray, reading: Reading, em: float) -> Reading:
     """The reading with the square brackets that stand unread in the line put back in place."""
     if em <= 0 or not reading.text or len(reading.steps) != len(reading.text):
         return reading
+    if not any(ch.isascii() and ch.isalnum() for ch in reading.text):
+        return reading  # no code or number for a bracket to stand round (most lines: no image work)
     ink = _ink(crop)
     lines = np.flatnonzero(ink.any(axis=1))
     if not len(lines):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipeline.scan.grey import percentile
+
 
 def _trimmed(ink: np.ndarray) -> np.ndarray | None:
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
@@ -23,7 +25,7 @@ def _signatures(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     blurred stroke's grey counts). A short mark (no more than twice as wide as high) must match on both: at 128
     alone a light 150-dpi % or > passes for =. A longer line matches at 128 (the halfway cut
     runs a blurred = into one bar there, and its many other pixels tell lines apart)."""
-    darkest, paper = int(crop.min()), int(np.percentile(crop, 90))
+    darkest, paper = int(crop.min()), int(percentile(crop, 90))
     dark, half = _trimmed(crop < 128), _trimmed(crop < max(darkest + 1, (darkest + paper) // 2))
     return None if dark is None or half is None else (dark, half)
 

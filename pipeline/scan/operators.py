@@ -16,6 +16,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from pipeline.scan.grey import percentile
 from pipeline.scan.recognize import Reading
 
 SHAPE_CONF = 0.95  # how sure a figure read by shape is
@@ -51,7 +52,7 @@ def _thresholds(crop: np.ndarray) -> list[int]:
     if not crop.size:
         return [150]
     darkest = int(crop.min())
-    paper = int(np.percentile(crop, 90))
+    paper = int(percentile(crop, 90))
     first = 150 if darkest < 100 else darkest + (255 - darkest) * 3 // 10
     lighter = [darkest + (paper - darkest) * k // 10 for k in (4, 5)]
     return [first, *(t for t in lighter if t > first)]
