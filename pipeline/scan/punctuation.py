@@ -251,6 +251,9 @@ def colons(crop: np.ndarray, reading: Reading) -> Reading:
     return reading if text == reading.text else reading._replace(text=text)
 
 
+SPECK_EM = 0.08  # em: a dot read at a line's end, its ink no bigger than this each way, is a speck
+
+
 def _long(window: np.ndarray) -> bool:
     """A small mark's ink (cut halfway between its darkest and the paper) at least twice as wide
     as high: a hyphen. A middle dot is round. At 150 dpi a hyphen's thin ends print light grey, so
@@ -274,6 +277,42 @@ def _clear(ink: np.ndarray, a: int, b: int, rows: np.ndarray, em: float) -> bool
     return (not len(left) or a - 1 - left[-1] >= reach) and (not len(right) or right[0] >= reach)
 
 
+def _without_specks(crop: np.ndarray, reading: Reading, em: float) -> Reading:
+    """The reading less the middle dots it made of specks: a line of dots alone (a seal's or a
+    photocopy's speck cut out as a line of its own), or a dot ending or opening a line whose ink
+    there is under `SPECK_EM` em each way (a dot printed at 300 dpi is twice that) or missing. A
+    middle dot joins two words, so only one the line's wrap cut off stands at an end."""
+    text = reading.text
+    if "·" not in text:
+        return reading
+    if set(text) == {"·"}:
+        return Reading("", reading.conf, (), ())
+    if em <= 0 or "·" not in (text[0], text[-1]):
+        return reading
+    ink = crop < 150
+    runs = _runs(ink.any(axis=0))
+    if len(runs) < 2:
+        return reading
+    width, keep = crop.shape[1], list(range(len(text)))
+    for k, run in ((len(text) - 1, runs[-1]), (0, runs[0])):
+        if text[k] != "·":
+            continue
+        centre = reading.steps[k] * width
+        rows = np.flatnonzero(ink[:, run[0] : run[1]].any(axis=1))
+        small = run[1] - run[0] <= SPECK_EM * em and rows[-1] - rows[0] + 1 <= SPECK_EM * em
+        missing = centre > run[1] + 0.3 * em if k else centre < run[0] - 0.3 * em
+        if (small or missing) and k in keep:
+            keep.remove(k)
+    if len(keep) == len(text):
+        return reading
+    return Reading(
+        "".join(text[k] for k in keep),
+        reading.conf,
+        tuple(reading.probs[k] for k in keep),
+        tuple(reading.steps[k] for k in keep),
+    )
+
+
 def middle_dots(
     crop: np.ndarray, reading: Reading, em: float, max_chars: int = DEFAULT.middle_dot_max_chars
 ) -> Reading:
@@ -282,6 +321,7 @@ def middle_dots(
     (94-住房公积金) after a code or a number. Either stands between letters or digits only, never
     beside another mark (a piece of a hyphen the model read, a speck beside a colon), and a dot
     only in a line of at most `max_chars` characters: in running text it is a speck."""
+    reading = _without_specks(crop, reading, em)
     if em <= 0 or len(reading.text) < 2:
         return reading
     ink = crop < 150

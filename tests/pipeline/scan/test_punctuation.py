@@ -227,3 +227,20 @@ def test_faint_semicolon_read_beside_its_ink() -> None:
     img[16:20, 25:27] = np.array([[150, 150], [115, 120], [135, 140], [160, 165]], np.uint8)  # the comma
     reading = Reading("内：目", 0.9, (0.9, 0.9, 0.9), (12 / 60, 23 / 60, 38 / 60))
     assert colons(img, reading).text == "内；目"
+
+
+def test_a_speck_after_the_line_is_no_middle_dot() -> None:
+    """A photocopy's 1-px speck after 有效保障, read as ·: dropped; a dot alone in its line too."""
+    img, _ = _line()
+    img[11:12, 54:55] = 90
+    reading = Reading("人天·", 0.9, (0.9,) * 3, (12 / 60, 38 / 60, 54.5 / 60))
+    assert middle_dots(img, reading, EM).text == "人天"
+    assert middle_dots(img[:, 50:], Reading("·", 0.9, (0.9,), (0.5,)), EM).text == ""
+
+
+def test_a_dot_the_wrap_left_at_the_line_s_end_stays() -> None:
+    """元/人· with 天 on the next line: a printed dot, 3 px each way at 150 dpi."""
+    img, _ = _line()
+    img[10:13, 52:55] = 60
+    reading = Reading("人天·", 0.9, (0.9,) * 3, (12 / 60, 38 / 60, 53.5 / 60))
+    assert middle_dots(img, reading, EM).text == "人天·"
