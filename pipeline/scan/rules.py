@@ -236,6 +236,63 @@ def _reach_target(
     return o if any(min(end, o) - reach <= q.lo and q.hi <= max(end, o) + reach for q in stones) else None
 
 
+COLUMN_GAP_PT = 2.0  # a column's rule lost across a whole row: paper this far each side of it (see below)
+
+
+def _between_labels(
+    chain: list[_Piece], rows: np.ndarray, columns: np.ndarray, plane: np.ndarray, scale: float,
+    settings: ScanSettings,
+) -> None:  # fmt: skip
+    """Carry a column's rule that ends at a row's rule on across the next row (up to
+    `rule_faded_pt` high) where it faded whole: paper `COLUMN_GAP_PT` each side of it all down
+    that row, and on each side a label centred between it and the next column (two header labels,
+    三级指标 | 指标值; a centred ≤ | 45.6). A merged cell's one label crosses the line or stands
+    centred in the merged cell, off both halves' centres. `rows`, `columns`: the lines across
+    and down (lo, hi, at); `plane` the ink with the column along its rows."""
+    reach = settings.rule_meet_pt * scale
+    faded = settings.rule_faded_pt * scale
+    gap, margin = _px(COLUMN_GAP_PT, scale), int(2 * reach)
+    lo, hi, at = _span(chain)
+    stops = np.sort(_crossings(rows, -(10**9), 10**9, at, reach))
+    for sign, end in ((1, hi), (-1, lo)):
+        if not (abs(stops - end) <= 2 * reach).any():
+            continue
+        beyond = [o for o in stops if 2 * reach < sign * (o - end) <= faded]
+        if not beyond:
+            continue
+        o = int(min(beyond, key=lambda v: sign * v))
+        a, b = min(end, o) + margin, max(end, o) - margin
+        if b <= a:
+            continue
+        mid = (a + b) / 2
+        sides = [c[2] for c in columns if c[0] - reach <= mid <= c[1] + reach and abs(c[2] - at) > 2 * gap]
+        left, right = [x for x in sides if x < at], [x for x in sides if x > at]
+        if not left or not right:
+            continue
+        x0, x1 = int(max(left)) + margin, int(min(right)) - margin
+        c0, c1 = int(at) - gap, int(at) + gap + 1
+        if x0 >= c0 or c1 >= x1 or plane[c0:c1, a:b].any():
+            continue
+        if _centred(plane[x0:c0, a:b], x0, int(max(left)), int(at), gap) and _centred(
+            plane[c1:x1, a:b], c1, int(at), int(min(right)), gap
+        ):
+            ref = chain[-1] if sign > 0 else chain[0]
+            chain.insert(len(chain) if sign > 0 else 0, _Piece(o, o + 1, ref.at, ref.top, ref.bottom, 0))
+
+
+def _centred(region: np.ndarray, offset: int, lo: int, hi: int, gap: int) -> bool:
+    """The region's marks (rows: across; those at least `2 * gap` px one way, no specks) stand
+    centred between `lo` and `hi` (px across, `offset` the region's first row): a label."""
+    if not region.any():
+        return False
+    _, _, stats, _ = cv2.connectedComponentsWithStats(np.ascontiguousarray(region), connectivity=8)
+    big = stats[1:][np.maximum(stats[1:, 2], stats[1:, 3]) >= 2 * gap]
+    if not len(big):
+        return False
+    first, last = offset + int(big[:, 1].min()), offset + int((big[:, 1] + big[:, 3]).max())
+    return abs((first + last) / 2 - (lo + hi) / 2) <= max(2 * gap, 0.1 * (hi - lo))
+
+
 def _stubs(short: np.ndarray, scale: float, settings: ScanSettings, horizontal: bool) -> list[_Piece]:
     """The thin runs of the short mask (`_chains`) as pieces, by their place across: what is left
     of a rule between its faded stretches (a few points of it), or a character's stroke."""
@@ -449,6 +506,8 @@ def _lines(
                 plane = ink if k == 0 else ink.T
                 if _touched(plane, chain, ruled[1 - k], scale, reach) <= settings.rule_faded_touched:
                     _reach_rules(chain, targets[1 - k], grids[1 - k], ink, scale, settings, k == 0, stones[k])
+                    if k == 1:
+                        _between_labels(chain, grids[0], grids[1], plane, scale, settings)
         done = [_finish(c) for c in chains]
         found.append((labels, short, [c for c in done if c.hi - c.lo >= length], done))
     texty = frozenset(
