@@ -214,3 +214,31 @@ def test_a_column_faded_from_a_junction_on_reaches_the_rule_its_stub_hangs_from(
     ]
     assert len(column) == 1 and abs(column[0][0] * SCALE - ROWS[1]) <= 3, column
     assert abs(column[0][1] * SCALE - BOTTOM) <= 4, column
+
+
+def _label(page: np.ndarray, left: int, right: int, top: int, bottom: int, count: int) -> None:
+    """`count` characters centred in the cell between these rules (px)."""
+    x = (left + right) // 2 - 14 * count
+    for n in range(count):
+        _glyph(page, x + 28 * n, (top + bottom) // 2 - 11)
+
+
+def test_a_column_lost_across_a_header_row_between_two_labels_is_found() -> None:
+    """A column's rule faded whole across the header row (no stub left), a label centred on each
+    side of it: the column runs up to the table's top. Under a merged cell with one label centred
+    over both halves it stays where it starts."""
+    for merged in (False, True):
+        page = _page()
+        x = COLUMNS[2]
+        page[TOP + 2 : ROWS[1], x : x + 2] = 245
+        for left, right in zip(COLUMNS, COLUMNS[1:], strict=False):
+            if merged and left == x:
+                continue  # the merged cell's label is drawn from its left column
+            _label(page, left, COLUMNS[3] if merged and left == COLUMNS[1] else right, TOP, ROWS[1], 4)
+        for top, bottom in zip(ROWS[1:], ROWS[2:], strict=False):
+            for left in COLUMNS[:-1]:
+                _label(page, left, left + 200, top, bottom, 3)
+        page = np.where(page < 128, 0, 255).astype(np.uint8)
+        column = [(t, b) for at, t, b in _verticals(find_rules(page, SCALE)) if abs(at * SCALE - x) <= 3]
+        assert len(column) == 1, column
+        assert abs(column[0][0] * SCALE - (ROWS[1] if merged else TOP)) <= 3, (merged, column)
