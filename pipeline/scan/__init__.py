@@ -31,6 +31,7 @@ from pipeline.scan.margins import without_giants
 from pipeline.scan.operators import read_operator
 from pipeline.scan.orient import deskew, estimate_skew, flip_score, lies_on_side, turn
 from pipeline.scan.punctuation import colons, fix_widths, middle_dots
+from pipeline.scan.recheck import padded, spliced, window
 from pipeline.scan.recognize import Reading, recognizer
 from pipeline.scan.route import needs_image
 from pipeline.scan.rules import Rules, find_rules, mend_streaks, text_ink
@@ -113,9 +114,12 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
         and i not in known
         and (not readings[i].probs or min(readings[i].probs) < settings.rec_recheck_below)
     ]
-    for i, reading in zip(doubted, rec([layout.crops[i] for i in doubted]), strict=True):
-        if reading.text and (not readings[i].text or reading.conf >= readings[i].conf):
-            readings[i] = reading  # read again at the model's full height, the surer reading kept
+    em, below = layout.line_height, settings.rec_recheck_below
+    spans = [window(layout.crops[i], readings[i], below, settings.rec_recheck_context, em) for i in doubted]
+    again = rec([padded(layout.crops[i], a, b) for i, (a, b) in zip(doubted, spans, strict=True)])
+    for i, (a, b), reading in zip(doubted, spans, again, strict=True):
+        # read again at the model's full height where doubted, the surer reading kept
+        readings[i] = spliced(readings[i], reading, a, b, layout.crops[i].shape[1])
     for i, j in enumerate(source):
         if j != i:
             readings[i] = readings[j]

@@ -70,6 +70,7 @@ class ScanSettings:
     rec_height: int = 48  # the model's input height
     rec_fast_height: int = 40  # every line is read first at this height (about 20 % cheaper) …
     rec_recheck_below: float = 0.9  # … and read again at rec_height when a character scored under this
+    rec_recheck_context: int = 3  # … only those characters and this many either side (recheck.py)
     rec_batch: int = 1  # line crops recognised in one call: 1, each alone — a batch pads its lines to
     # the widest with grey, and a line's reading then hangs on its neighbours (90 read 190 when the set
     # of lines changed); alone, no padded columns are computed either (≈ 5 % less CPU than 16)
