@@ -60,7 +60,7 @@ def fix_widths(
     if len(text) > 1 and text[-1] == "." and unicodedata.east_asian_width(text[-2]) in ("W", "F"):
         # a full stop after Chinese text: the recogniser's . for 。
         reading = reading._replace(text=text[:-1] + "。")
-    reading = _commas_for_stops(reading)
+    reading = _lost_commas(crop, _commas_for_stops(reading), em)
     if em <= 0 or not any(ch in PAIRS or ch in _NARROW or ch in _QUOTES for ch in reading.text):
         return reading
     runs = _runs((crop < 150).any(axis=0))
@@ -68,7 +68,7 @@ def fix_widths(
         return reading
     width = crop.shape[1]
     chars = list(reading.text)
-    ends: list[int] = []  # marks at the line's ends: their white is cut off
+    ends: list[int] = []  # unmeasured marks: at the line's ends (white cut off), or by a bracket
     decided: list[bool] = []  # the width (full?) of each mark measured between neighbours
     for k, (ch, step) in enumerate(zip(reading.text, reading.steps, strict=True)):
         if ch not in PAIRS and ch not in _NARROW and ch not in _QUOTES:
@@ -81,7 +81,8 @@ def fix_widths(
             ends.append(k)
             continue
         if set(reading.text[max(0, k - 1) : k] + reading.text[k + 1 : k + 2]) & set(_WIDE_BRACKETS):
-            continue  # a full-width bracket's own white stands beside it (》,《): as read
+            ends.append(k)  # a full-width bracket's own white stands beside it (》,《): unmeasured
+            continue
         spaced = len(runs) >= 0.6 * len(reading.text)
         if ch in _QUOTES and not spaced:
             continue  # a quote's white beside characters run together: no measure, as read
@@ -95,7 +96,7 @@ def fix_widths(
         decided.append(bool(wide))
         chars[k] = _widened(ch, wide, left, right)
     if decided and len(set(decided)) == 1:
-        for k in ends:  # the line's other marks agree: they show how this one was printed
+        for k in ends:  # the line's other marks agree: they show how these were printed
             chars[k] = _widened(chars[k], decided[0], 0, 0)
     _pair_brackets(chars)
     text = "".join(chars)
@@ -122,6 +123,53 @@ def _commas_for_stops(reading: Reading) -> Reading:
     ]
     new = "".join(chars)
     return reading if new == text else reading._replace(text=new)
+
+
+def _lost_commas(crop: np.ndarray, reading: Reading, em: float) -> Reading:
+    """The reading with the comma the model swallowed into the mark before it (等),全市 read 等）全市):
+    a small mark of its own in the lower half of the line where no character was read, after a
+    Chinese character or a closing bracket and before a Chinese character, half an em or more from
+    either's centre (a dot of 心 or 小 lies inside its character's em). Running text only (see
+    `_commas_for_stops`); its width is measured after."""
+    text = reading.text
+    if em <= 0 or len(text) <= DEFAULT.middle_dot_max_chars:
+        return reading
+    ink = crop < 150
+    runs = _runs(ink.any(axis=0))
+    rows = np.flatnonzero(ink.any(axis=1))
+    if len(runs) < 3 or not len(rows):
+        return reading
+    top, bottom = rows[0], rows[-1] + 1
+    width = crop.shape[1]
+    centres = [s * width for s in reading.steps]
+    chars, probs, steps = list(text), list(reading.probs), list(reading.steps)
+    clear = max(2.0, 0.1 * em)  # px of white either side: not the end of a stroke (规's foot)
+    for r in range(1, len(runs) - 1):
+        a, b = runs[r]
+        if a - runs[r - 1][1] < clear or runs[r + 1][0] - b < clear:
+            continue
+        marks = np.flatnonzero(ink[:, a:b].any(axis=1))
+        if b - a > LOST_COMMA_EM * em or marks[-1] - marks[0] + 1 > LOST_COMMA_EM * em:
+            continue
+        if marks[0] < top + 0.55 * (bottom - top) or any(a - 1 <= c <= b + 1 for c in centres):
+            continue
+        k = sum(1 for c in centres if c < a)
+        if (
+            not 0 < k < len(chars)
+            or not _chinese(chars[k])
+            or not (_chinese(chars[k - 1]) or chars[k - 1] in ')）】》”"')
+        ):
+            continue
+        mid = (a + b) / 2
+        if centres[k] - mid < 0.5 * em or (_chinese(chars[k - 1]) and mid - centres[k - 1] < 0.5 * em):
+            continue
+        chars.insert(k, "，")
+        probs.insert(k, min(probs[k - 1], probs[k]))
+        steps.insert(k, mid / width)
+        centres.insert(k, mid)
+    if len(chars) == len(text):
+        return reading
+    return Reading("".join(chars), reading.conf, tuple(probs), tuple(steps))
 
 
 def _ticks(runs: list[tuple[int, int]], r: int, em: float) -> tuple[int, int]:
@@ -251,6 +299,7 @@ def colons(crop: np.ndarray, reading: Reading) -> Reading:
     return reading if text == reading.text else reading._replace(text=text)
 
 
+LOST_COMMA_EM = 0.35  # em: a comma's ink is at most this wide and high (a character's part is bigger)
 SPECK_EM = 0.08  # em: a dot read at a line's end, its ink no bigger than this each way, is a speck
 
 

@@ -244,3 +244,28 @@ def test_a_dot_the_wrap_left_at_the_line_s_end_stays() -> None:
     img[10:13, 52:55] = 60
     reading = Reading("人天·", 0.9, (0.9,) * 3, (12 / 60, 38 / 60, 53.5 / 60))
     assert middle_dots(img, reading, EM).text == "人天·"
+
+
+def _swallowed_comma_line(comma_rows: tuple[int, int]) -> tuple[np.ndarray, Reading]:
+    """等) then a small mark, then ten characters 13 px wide, 3 px apart, read without the mark."""
+    img = np.full((EM + 8, 220), 240, np.uint8)
+    img[4:20, 4:17] = 60  # 等
+    img[6:19, 21:23] = 60  # )
+    img[comma_rows[0] : comma_rows[1], 26:28] = 60  # the mark, 3 px from either neighbour
+    xs = [10, 22]
+    for x in range(31, 31 + 16 * 11, 16):
+        img[4:20, x : x + 13] = 60
+        xs.append(x + 6)
+    text = "等）全市信访业务培训1次计"
+    return img, Reading(text, 0.9, (0.9,) * len(text), tuple(c / 220 for c in xs[: len(text)]))
+
+
+def test_comma_swallowed_into_the_bracket_before_it() -> None:
+    """等),全市 read 等）全市: the comma's own ink, low in the line, where nothing was read."""
+    img, reading = _swallowed_comma_line((16, 21))
+    assert fix_widths(img, reading, EM).text.startswith("等),全市")
+
+
+def test_a_mark_high_in_the_line_is_no_lost_comma() -> None:
+    img, reading = _swallowed_comma_line((8, 11))
+    assert "," not in fix_widths(img, reading, EM).text
