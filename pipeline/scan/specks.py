@@ -19,6 +19,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+_AFTER_EM = 1.3  # 、 and 。 sit at the left of a whole em box: the next character's ink this far on
+
 
 def specks(
     text: np.ndarray, line_height: float, size_em: float = 0.25, reach_em: float = 0.35, along_em: float = 0.8
@@ -66,13 +68,15 @@ def specks(
 def _on_foot(
     text: np.ndarray, mark: np.ndarray, x: int, y: int, w: int, h: int, along: int, line_height: float
 ) -> bool:
-    """The mark stands between characters (ink on both sides within `along`), its foot is the foot
+    """The mark stands between characters (ink before it within `along`, after it within
+    _AFTER_EM: a 、 or 。 sits at the left of its em box), its foot is the foot
     of that ink (within 0.15 of a line), and the ink rises at least 0.45 of a line above its top
     (digits, %): punctuation set inside a line, not a speck beside it or past a line's end. Every
     other mark counts, small ones too (at 150 dpi the strokes of 资 fall apart into blobs)."""
     foot = y + h
     top = max(0, int(foot - 1.2 * line_height))
-    rows_, cols_ = slice(top, foot + int(0.15 * line_height) + 1), slice(max(0, x - along), x + w + along)
+    after = int(_AFTER_EM * line_height)  # a full-width mark's box: the next character stands further off
+    rows_, cols_ = slice(top, foot + int(0.15 * line_height) + 1), slice(max(0, x - along), x + w + after)
     band = (text[rows_, cols_] > 0) & ~mark[rows_, cols_]
     left = min(along, x)
     if not band[:, :left].any() or not band[:, left + w :].any():

@@ -53,3 +53,12 @@ def test_a_square_comma_on_the_line_foot_half_an_em_away_stays() -> None:
     found = specks(ink, EM)
     assert not found[72:76, 169:173].any()
     assert found[40:44, 169:173].all()
+
+
+def test_an_enumeration_comma_in_its_em_box_stays() -> None:
+    """、 at 150 dpi: a 3 px blob on the line's foot at the left of a whole em box, the next
+    character over 0.8 em on (及时、足额: it was dropped as a speck, the model never saw it)."""
+    ink = page()
+    ink[50:76, 192:218] = 255  # the character after the 、's box
+    ink[73:76, 166:169] = 255  # 、 : 10 px after the last ink, the next 23 px (0.9 em) on
+    assert not specks(ink, EM)[73:76, 166:169].any()
