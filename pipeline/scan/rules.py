@@ -130,7 +130,7 @@ def _crossings(spans: np.ndarray, lo: int, hi: int, at: float, reach: float) -> 
 
 def _clean(
     plane: np.ndarray, lo: int, hi: int, top: int, bottom: int, at: float,
-    spans: np.ndarray, scale: float, reach: float,
+    spans: np.ndarray, scale: float, reach: float, share: float = 0.1,
 ) -> bool:  # fmt: skip
     """No ink runs across the line between `lo` and `hi` (px along; `plane` has the line along its
     rows) but where a line the other way (`spans`) crosses it: a faded stretch of a rule lies on
@@ -144,7 +144,7 @@ def _clean(
     cols |= plane[bottom : bottom + beside, lo:hi].any(axis=0)
     for o_at in _crossings(spans, lo, hi, at, reach):
         cols[max(0, int(o_at - reach) - lo) : max(0, int(o_at + reach) + 1 - lo)] = False
-    return np.count_nonzero(cols) <= 0.1 * (hi - lo)
+    return np.count_nonzero(cols) <= share * (hi - lo)
 
 
 def _touched(plane: np.ndarray, chain: list[_Piece], spans: np.ndarray, scale: float, reach: float) -> float:
@@ -204,7 +204,8 @@ def _reach_rules(
         if o is None:
             continue
         a, b = (end, o) if sign > 0 else (o + 1, end)
-        if _clean(plane, a, b, top, bottom, at, spans, scale, reach):
+        stepped = abs(o - end) > faded or (abs(stops - end) <= 2 * reach).any()  # on stubs of it
+        if _clean(plane, a, b, top, bottom, at, spans, scale, reach, STEPPED_CLEAN if stepped else 0.1):
             ref = chain[-1] if sign > 0 else chain[0]
             piece = _Piece(o, o + 1, ref.at, ref.top, ref.bottom, 0)
             chain.insert(len(chain) if sign > 0 else 0, piece)
@@ -216,12 +217,24 @@ def _reach_target(
 ) -> int | None:  # fmt: skip
     """Where (px along) a rule's end at `end` may be carried on to (`sign`: on past its high end,
     or back past its low end): the next rule it points at (`crossing`) within `faded`, when the
-    end is free; from an end at a line the other way (`stops`), only when what is left of the
+    end is free (within twice that when stubs of the rule split the way into stretches that
+    short); from an end at a line the other way (`stops`), only when what is left of the
     rule (`stubs`: short runs on the line) lies on the way, and then to any line that stub
     reaches too (a header's rule, text close to it, is no clean rule)."""
     near = [int(o) for o in crossing if reach < sign * (o - end) <= faded]
     if not (abs(stops - end) <= 2 * reach).any():
-        return min(near, key=lambda o: sign * o) if near else None
+        if near:
+            return min(near, key=lambda o: sign * o)
+        further = [int(o) for o in crossing if faded < sign * (o - end) <= 2 * faded]
+        if not further:
+            return None
+        o = min(further, key=lambda v: sign * v)  # further on, a stub of the rule on the way
+        a, b = min(end, o), max(end, o)
+        return (
+            o
+            if _hops(a, b, _stones(*stubs, at, a - int(reach), b + int(reach), tolerance)) <= faded
+            else None
+        )
     stones = _stones(*stubs, at, end - int(faded) - 1, end + int(faded) + 1, tolerance)
     stones = [q for q in stones if (q.lo > end if sign > 0 else q.hi < end)]
     near = [o for o in near if sign * (o - end) > 2 * reach]  # past the line it stops at
@@ -236,6 +249,7 @@ def _reach_target(
     return o if any(min(end, o) - reach <= q.lo and q.hi <= max(end, o) + reach for q in stones) else None
 
 
+STEPPED_CLEAN = 0.05  # a gap bridged on stubs: ink a point beside it along at most this share
 COLUMN_GAP_PT = 2.0  # a column's rule lost across a whole row: paper this far each side of it (see below)
 
 
@@ -293,19 +307,26 @@ def _centred(region: np.ndarray, offset: int, lo: int, hi: int, gap: int) -> boo
     return abs((first + last) / 2 - (lo + hi) / 2) <= max(2 * gap, 0.1 * (hi - lo))
 
 
-def _stubs(short: np.ndarray, scale: float, settings: ScanSettings, horizontal: bool) -> list[_Piece]:
-    """The thin runs of the short mask (`_chains`) as pieces, by their place across: what is left
-    of a rule between its faded stretches (a few points of it), or a character's stroke."""
+def _stubs(
+    short: np.ndarray, ink: np.ndarray, scale: float, settings: ScanSettings, horizontal: bool
+) -> list[_Piece]:
+    """The thin runs of the short mask (`_chains`) with no ink a point beside them along most of
+    their length, as pieces by their place across: what is left of a rule between its faded
+    stretches (a few points of it); a character's stroke has the character's other strokes
+    beside it (元's hook by a frame)."""
     _, _, stats, _ = cv2.connectedComponentsWithStats(short, connectivity=8)
     if len(stats) < 2:
         return []
     x, y, w, h, area = stats[1:].T
     lo, along, top, across = (x, w, y, h) if horizontal else (y, h, x, w)
     thin = area <= settings.rule_max_thickness_pt * scale * np.maximum(1, along)
-    pieces = [
-        _Piece(int(a), int(a + n), t + c / 2, int(t), int(t + c), 0)
-        for a, n, t, c in zip(lo[thin], along[thin], top[thin], across[thin], strict=True)
-    ]
+    plane, b = (ink if horizontal else ink.T), _px(1.0, scale)
+    pieces = []
+    for a, n, t, c in zip(lo[thin], along[thin], top[thin], across[thin], strict=True):
+        near = plane[max(0, t - 1 - b) : max(0, t - 1), a : a + n].any(axis=0)
+        near |= plane[t + c + 1 : t + c + 1 + b, a : a + n].any(axis=0)
+        if np.count_nonzero(near) <= n / 3:
+            pieces.append(_Piece(int(a), int(a + n), t + c / 2, int(t), int(t + c), 0))
     return sorted(pieces, key=lambda q: q.at)
 
 
@@ -379,7 +400,9 @@ def _join_faded(
             if _hops(lo, hi, stones) > faded:
                 break
             top, bottom = min(last.top, other[0].top), max(last.bottom, other[0].bottom)
-            if not _clean(plane, lo, hi, top, bottom, last.at, spans, scale, reach):
+            if not _clean(
+                plane, lo, hi, top, bottom, last.at, spans, scale, reach, STEPPED_CLEAN if stones else 0.1
+            ):
                 break
             if crowded(chain) or crowded(other):
                 break
@@ -489,7 +512,7 @@ def _lines(
         ).reshape(-1, 3)
         for k in range(2)
     ]  # fmt: skip
-    stubs = [_stubs(raw[k][2], scale, settings, k == 0) for k in range(2)]
+    stubs = [_stubs(raw[k][2], ink, scale, settings, k == 0) for k in range(2)]
     stones = [(pieces, [q.at for q in pieces]) for pieces in stubs]
     joined = [_join_faded(raw[k][1], ruled[1 - k], ink, scale, settings, k == 0, stubs[k]) for k in range(2)]
     raw = [(labels, joined[k], short) for k, (labels, _, short) in enumerate(raw)]
