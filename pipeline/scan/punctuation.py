@@ -12,6 +12,7 @@ model reads a straight " as the curly “ or ” it saw more often.
 from __future__ import annotations
 
 import unicodedata
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,6 +34,26 @@ def _runs(columns: np.ndarray) -> list[tuple[int, int]]:
     starts = np.concatenate(([on[0]], on[breaks + 1]))
     ends = np.concatenate((on[breaks], [on[-1]])) + 1
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+class _MarksLine(NamedTuple):
+    ink: np.ndarray  # the crop's ink, cut at grey 150
+    runs: list[tuple[int, int]]  # its runs of inked columns
+    top: int  # the ink's first row
+    bottom: int  # and the row after its last
+    centres: list[float]  # px: each read character's centre
+
+
+def _marks_line(crop: np.ndarray, reading: Reading) -> _MarksLine | None:
+    """What the marks left out are looked for with; None when fewer than three runs of ink stand
+    in the line (no mark between two others)."""
+    ink = crop < 150
+    runs = _runs(ink.any(axis=0))
+    rows = np.flatnonzero(ink.any(axis=1))
+    if len(runs) < 3 or not len(rows):
+        return None
+    width = crop.shape[1]
+    return _MarksLine(ink, runs, int(rows[0]), int(rows[-1]) + 1, [st * width for st in reading.steps])
 
 
 def _usual_gap(runs: list[tuple[int, int]], r: int) -> float:
@@ -134,14 +155,11 @@ def _lost_commas(crop: np.ndarray, reading: Reading, em: float) -> Reading:
     text = reading.text
     if em <= 0 or len(text) <= DEFAULT.middle_dot_max_chars:
         return reading
-    ink = crop < 150
-    runs = _runs(ink.any(axis=0))
-    rows = np.flatnonzero(ink.any(axis=1))
-    if len(runs) < 3 or not len(rows):
+    line = _marks_line(crop, reading)
+    if line is None:
         return reading
-    top, bottom = rows[0], rows[-1] + 1
+    ink, runs, top, bottom, centres = line
     width = crop.shape[1]
-    centres = [s * width for s in reading.steps]
     chars, probs, steps = list(text), list(reading.probs), list(reading.steps)
     clear = max(2.0, 0.1 * em)  # px of white either side: not the end of a stroke (规's foot)
     for r in range(1, len(runs) - 1):
@@ -373,14 +391,11 @@ def middle_dots(
     reading = _without_specks(crop, reading, em)
     if em <= 0 or len(reading.text) < 2:
         return reading
-    ink = crop < 150
-    runs = _runs(ink.any(axis=0))
-    rows = np.flatnonzero(ink.any(axis=1))
-    if len(runs) < 3 or not len(rows):
+    line = _marks_line(crop, reading)
+    if line is None:
         return reading
-    top, bottom = rows[0], rows[-1] + 1
+    ink, runs, top, bottom, centres = line
     width = crop.shape[1]
-    centres = [s * width for s in reading.steps]
     text, probs, steps = list(reading.text), list(reading.probs), list(reading.steps)
     for r in range(1, len(runs) - 1):
         a, b = runs[r]
