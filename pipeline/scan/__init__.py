@@ -30,7 +30,7 @@ from pipeline.scan.lines import Segment, segments, typical_height
 from pipeline.scan.margins import without_giants
 from pipeline.scan.operators import read_operator
 from pipeline.scan.orient import deskew, estimate_skew, flip_score, lies_on_side, turn
-from pipeline.scan.punctuation import colons, fix_widths, middle_dots
+from pipeline.scan.punctuation import colons, fix_widths, middle_dots, number_marks
 from pipeline.scan.recheck import padded, spliced, window
 from pipeline.scan.recognize import Reading, recognizer
 from pipeline.scan.route import needs_image
@@ -332,6 +332,7 @@ def _glyphs(
         reading = middle_dots(crop, reading, layout.line_height)
         reading = square_brackets(crop, reading, layout.line_height)
         reading = colons(crop, reading)
+        reading = number_marks(crop, reading, layout.line_height)
         text, conf = correct(reading.text, reading.conf, reading.probs, settings.vocabulary_doubt)
         texts.append((text.strip(), conf))
     _indented_brackets(layout, texts)

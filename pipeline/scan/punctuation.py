@@ -430,3 +430,43 @@ def middle_dots(
     if len(text) == len(reading.text):
         return reading
     return Reading("".join(text), reading.conf, tuple(probs), tuple(steps))
+
+
+NUMBER_COMMA_DROP = 0.08  # em: a comma's tail reaches this far (and 2 px) below its digits' foot
+
+
+def number_marks(crop: np.ndarray, reading: Reading, em: float) -> Reading:
+    """The reading with a point between two digits that is a comma: a thousands comma's tail
+    reaches below the digits' foot (1,000 read 1.000 at 200 dpi), a decimal point sits on it.
+    Cut at grey 180: a 200-dpi tail prints light. Only . becomes ,: a blurred or photocopied
+    comma's tail may not show below the digits, so a , is never made a point; a mark that touches
+    a digit keeps its reading."""
+    text = reading.text
+    if em <= 0 or "." not in text[1:-1]:
+        return reading
+    ink = crop < 180
+    runs = _runs(ink.any(axis=0))
+    width = crop.shape[1]
+    chars = list(text)
+    for k in range(1, len(text) - 1):
+        if text[k] != "." or not (text[k - 1].isdigit() and text[k + 1].isdigit()):
+            continue
+        at = [_run_at(runs, s * width) for s in reading.steps[k - 1 : k + 2]]
+        if None in at or len(set(at)) != 3:
+            continue  # the mark and its digits are not three runs of their own
+        feet = [int(np.flatnonzero(ink[:, a:b].any(axis=1))[-1]) for a, b in at]
+        below = feet[1] - max(feet[0], feet[2])
+        if below >= max(2, NUMBER_COMMA_DROP * em):
+            chars[k] = ","
+    fixed = "".join(chars)
+    return reading if fixed == text else reading._replace(text=fixed)
+
+
+def _run_at(runs: list[tuple[int, int]], x: float) -> tuple[int, int] | None:
+    """The run of ink columns holding x, else the nearest within 2 px."""
+    near = [r for r in runs if r[0] - 2 <= x < r[1] + 2]
+    return (
+        min(near, key=lambda r: 0 if r[0] <= x < r[1] else min(abs(r[0] - x), abs(r[1] - x)))
+        if near
+        else None
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.scan.punctuation import colons, fix_widths, middle_dots
+from pipeline.scan.punctuation import colons, fix_widths, middle_dots, number_marks
 from pipeline.scan.recognize import Reading
 
 EM = 16  # px: one line of text at 150 dpi
@@ -269,3 +269,26 @@ def test_comma_swallowed_into_the_bracket_before_it() -> None:
 def test_a_mark_high_in_the_line_is_no_lost_comma() -> None:
     img, reading = _swallowed_comma_line((8, 11))
     assert "," not in fix_widths(img, reading, EM).text
+
+
+def _number(mark_foot: int) -> tuple[np.ndarray, Reading]:
+    """1?000 at 200 dpi: digits 8 px wide standing on row 22, a 2 px mark between the 1 and the 0
+    whose ink ends on row `mark_foot`; read 1.000."""
+    img = np.full((30, 70), 240, np.uint8)
+    xs = [4, 20, 32, 44]
+    for x in xs:
+        img[8:23, x : x + 8] = 60
+    img[20 : mark_foot + 1, 14:16] = 150  # the mark: its tail prints light
+    centres = [xs[0] + 4, 15, xs[1] + 4, xs[2] + 4, xs[3] + 4]
+    return img, Reading("1.000", 0.9, (0.9,) * 5, tuple(c / 70 for c in centres))
+
+
+def test_a_mark_between_digits_whose_tail_drops_below_them_is_a_comma() -> None:
+    img, reading = _number(25)
+    assert number_marks(img, reading, 22).text == "1,000"
+
+
+def test_a_mark_between_digits_on_their_foot_is_a_decimal_point() -> None:
+    img, reading = _number(22)
+    assert number_marks(img, reading, 22).text == "1.000"
+    assert number_marks(img, reading._replace(text="1,000"), 22).text == "1,000"  # a comma stays
