@@ -12,13 +12,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from pipeline.scan.components import components
+
 
 def without_giants(ink: np.ndarray, line_height: float, most_em: float = 3.0) -> np.ndarray:
     """`ink` (uint8 0/255) less every connected mark taller than `most_em` line heights or wider than
     ten times that. A copy; `ink` is left alone. Nothing changes without a line height."""
     if line_height <= 0:
         return ink
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, labels, stats = components(ink)
     tall = stats[:, cv2.CC_STAT_HEIGHT] > most_em * line_height
     wide = stats[:, cv2.CC_STAT_WIDTH] > 10 * most_em * line_height
     giant = tall | wide

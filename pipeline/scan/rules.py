@@ -32,6 +32,7 @@ import cv2
 import numpy as np
 
 from pipeline.extract.objects import Edge
+from pipeline.scan.components import components
 from pipeline.scan.settings import DEFAULT, ScanSettings
 
 
@@ -95,7 +96,7 @@ def _chains(
     long_mask = _runs(ink, seed, gap, horizontal)
     short_mask = _runs(ink, _px(settings.rule_piece_length_pt, scale), gap, horizontal)
     short_mask[cv2.dilate(long_mask, np.ones((3, 3), np.uint8)) > 0] = 0
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(long_mask, connectivity=8)
+    _, labels, stats = components(long_mask)
     thick = settings.rule_max_thickness_pt * scale
     pieces = []
     for k, (x, y, w, h, area) in enumerate(stats[1:], start=1):
@@ -314,7 +315,7 @@ def _stubs(
     their length, as pieces by their place across: what is left of a rule between its faded
     stretches (a few points of it); a character's stroke has the character's other strokes
     beside it (元's hook by a frame)."""
-    _, _, stats, _ = cv2.connectedComponentsWithStats(short, connectivity=8)
+    _, _, stats = components(short)
     if len(stats) < 2:
         return []
     x, y, w, h, area = stats[1:].T
@@ -630,7 +631,7 @@ def _connectors(
     mask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, shape))
     out = np.zeros_like(mask)
     boxes: list[tuple[int, int, int, int]] = []
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    n, _, stats = components(mask)
     reach = max(2, _px(1.0, scale))
     thick = settings.rule_max_thickness_pt * scale
     height, width = ink.shape

@@ -19,6 +19,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from pipeline.scan.components import components
+
 _AFTER_EM = 1.3  # 、 and 。 sit at the left of a whole em box: the next character's ink this far on
 
 
@@ -29,7 +31,7 @@ def specks(
     out = np.zeros_like(text)
     if line_height <= 0:
         return out
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
+    n, labels, stats = components(text)
     if n <= 1:
         return out
     x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
