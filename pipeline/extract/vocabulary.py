@@ -160,7 +160,7 @@ _EXACT: dict[str, Meaning] = {
 }
 
 _BRACKETS = re.compile(r"[(（][^()（）]*[)）]")
-_LEAD = re.compile(r"^[*★☆※]+")
+_LEAD = re.compile(r"^[*★☆※·.．。]+")  # marks before a label (a scan's speck read as · or .)
 _LEVEL_WORD = re.compile(r"^(?:指标)?([一二三])级(?:绩效)?(?:指标)?(?:名称|内容)?$")
 _YEAR_ACTUAL = re.compile(r"^(?:19|20)\d\d年(?:度)?实际(?:实现|完成)?值$")
 _YEAR_PLAN = re.compile(r"^(?:预期|计划)?(?:19|20)\d\d年(?:度)?(?:预期|计划)?(?:实现|完成|目标)?值$")
@@ -168,8 +168,8 @@ _YEAR_PLAN = re.compile(r"^(?:预期|计划)?(?:19|20)\d\d年(?:度)?(?:预期|�
 
 @lru_cache(maxsize=8192)  # a page repeats its words: the lookups are pure
 def label_of(text: str) -> str:
-    """The folded form a label is looked up in."""
-    return _LEAD.sub("", clean(text)).rstrip(":：")
+    """The folded form a label is looked up in: no marks before it, no colon or speck after it."""
+    return _LEAD.sub("", clean(text)).rstrip("·.．。").rstrip(":：")
 
 
 @lru_cache(maxsize=8192)

@@ -23,6 +23,7 @@ import pypdfium2 as pdfium
 from pipeline.extract.grid import Table, find_tables
 from pipeline.extract.objects import Glyph, PageObjects
 from pipeline.scan.brackets import square_brackets
+from pipeline.scan.components import components
 from pipeline.scan.dedupe import same_ink
 from pipeline.scan.glyphs import line_glyphs
 from pipeline.scan.image import PageImage, ScanLimitError, render_page
@@ -334,8 +335,11 @@ def _glyphs(
         reading = colons(crop, reading)
         reading = number_marks(crop, reading, layout.line_height)
         text, conf = correct(reading.text, reading.conf, reading.probs, settings.vocabulary_doubt)
+        if _speck_line(crop, text, layout.line_height * settings.speck_line_em):
+            text = ""
         texts.append((text.strip(), conf))
     _indented_brackets(layout, texts)
+    _speck_dashes(layout, texts, layout.line_height * settings.speck_line_em)
     in_cells = {i for lines in layout.cells for i in lines} | {
         i for pair in layout.choices for part in pair for i in part
     }
@@ -361,6 +365,35 @@ def _glyphs(
             line_glyphs(text, (x0, top, x1, bottom), conf, settings.cjk_advance, settings.narrow_advance)
         )
     return glyphs
+
+
+_SPECK_READINGS = frozenset(".·。．,，'‘’`\"“”+:：;；_^~*")
+
+
+def _speck_line(crop: np.ndarray, text: str, most: float) -> bool:
+    """A line of nothing but marks no larger than `most` px each way: a photocopy's specks standing
+    alone in a cell (read `+`, `.·`, `'`), too large for specks.py at 150 dpi (4 × 4 px). A dash
+    alone is a value (nothing to report) and prints no larger at 150 dpi (4 × 3 px): kept, and so
+    is an operator (the bars of a small = are two such marks), a letter or a digit: only the
+    readings a speck is given (`_SPECK_READINGS`) are dropped."""
+    if not text or not set(text) <= _SPECK_READINGS:
+        return False
+    _, _, stats = components((crop < 150).astype(np.uint8))
+    return bool(
+        (stats[1:, cv2.CC_STAT_WIDTH] <= most).all() and (stats[1:, cv2.CC_STAT_HEIGHT] <= most).all()
+    )
+
+
+def _speck_dashes(layout: _Layout, texts: list[tuple[str, float]], most: float) -> None:
+    """A dash no larger than a speck (`_speck_line`) in a cell that holds other text: a speck read
+    as `-` (-54010019T…-业务培训专项经费). A dash value stands alone in its cell."""
+    for lines in layout.cells:
+        if sum(1 for i in lines if texts[i][0]) < 2:
+            continue
+        for i in lines:
+            x0, top, x1, bottom = layout.boxes[i]
+            if texts[i][0] in ("-", "—", "–") and max(x1 - x0, bottom - top) <= most:
+                texts[i] = ("", texts[i][1])
 
 
 def _indented_brackets(layout: _Layout, texts: list[tuple[str, float]]) -> None:

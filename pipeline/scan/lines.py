@@ -40,17 +40,46 @@ def bands(
 ) -> list[tuple[int, int]]:
     """Text-line bands [top, bottom) of a box's ink (rows), fragments of one line joined."""
     rows = np.count_nonzero(mask, axis=1)
-    found = _runs(rows, settings.line_gap_px)
-    if line_height and len(found) > 1:
-        joined = [found[0]]
-        for top, bottom in found[1:]:
-            ptop, pbottom = joined[-1]
-            if top - pbottom <= 0.45 * line_height and bottom - ptop <= 1.15 * line_height:
-                joined[-1] = (ptop, bottom)
-            else:
-                joined.append((top, bottom))
-        found = joined
+    found = _joined(_runs(rows, settings.line_gap_px), line_height)
+    if line_height:
+        found = [part for band in found for part in _split_tall(mask, rows, band, line_height, settings)]
     return [(t, b) for t, b in found if int(rows[t:b].sum()) >= settings.min_ink_px**2]
+
+
+def _joined(found: list[tuple[int, int]], line_height: float | None) -> list[tuple[int, int]]:
+    """Bands split by a glyph's own white joined again: together no taller than a line."""
+    if not line_height or len(found) < 2:
+        return found
+    joined = [found[0]]
+    for top, bottom in found[1:]:
+        ptop, pbottom = joined[-1]
+        if top - pbottom <= 0.45 * line_height and bottom - ptop <= 1.15 * line_height:
+            joined[-1] = (ptop, bottom)
+        else:
+            joined.append((top, bottom))
+    return joined
+
+
+def _split_tall(
+    mask: np.ndarray, rows: np.ndarray, band: tuple[int, int], line_height: float, settings: ScanSettings
+) -> list[tuple[int, int]]:
+    """A band taller than `tall_band_em` lines split where its rows hold next to no ink: two lines
+    that a photocopy's specks (or a pen's stroke) bridge between them. A row through a line of
+    text crosses the strokes of most of its characters; one under `thin_row_share` of the band's
+    usual row ink is white but for the bridge. Lines of text only, three lines high wide or more:
+    in a narrow cell the band may be characters set at 90°, read turned (`_columns`)."""
+    top, bottom = band
+    if bottom - top <= settings.tall_band_em * line_height:
+        return [band]
+    cols = np.flatnonzero(mask[top:bottom].any(axis=0))
+    if not len(cols) or cols[-1] - cols[0] < 3 * line_height:
+        return [band]
+    part = rows[top:bottom]
+    floor = max(settings.min_ink_px - 1, settings.thin_row_share * float(np.median(part[part > 0])))
+    pieces = _joined(_runs(np.where(part > floor, part, 0), settings.line_gap_px), line_height)
+    if len(pieces) < 2:
+        return [band]
+    return [(top + a, top + b) for a, b in pieces]
 
 
 def segments(

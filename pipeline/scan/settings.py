@@ -60,11 +60,16 @@ class ScanSettings:
     # --- text lines (lines.py)
     min_ink_px: int = 3  # a band or blob thinner than this is noise
     line_gap_px: int = 1  # rows of ink separated by at most this many empty rows are one line
+    tall_band_em: float = 1.6  # a band of rows taller than this many lines holds two lines bridged …
+    thin_row_share: float = 0.05  # … split at rows with less ink than this share of its usual row
     segment_gap_em: float = 1.6  # outside tables, a gap this many line heights wide splits a line
     line_pad_px: int = 4  # white margin kept around a line crop
     rule_clearance_px: int = 2  # ink this close to a ruling line belongs to the rule
     speck_size_em: float = 0.25  # a mark no larger than this many line heights each way …
     speck_reach_em: float = 0.35  # … with no other ink this near is a toner speck (specks.py)
+    speck_line_em: float = (
+        0.3  # a line whose ink is no larger each way, read as a mark (not a dash), is a speck
+    )
 
     # --- recognition (recognize.py)
     rec_height: int = 48  # the model's input height

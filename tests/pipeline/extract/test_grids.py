@@ -151,3 +151,13 @@ def test_every_level_word_passes_the_level_filter() -> None:
     from pipeline.extract.vocabulary import _EXACT, LEVELS
 
     assert [k for k, m in _EXACT.items() if m.key in LEVELS and not _LEVEL_HINT.search(k)] == []
+
+
+def test_a_speck_read_beside_a_header_word_leaves_its_meaning() -> None:
+    """A scan's speck before or after a header label is read as · or .: the column is still known."""
+    from pipeline.extract.vocabulary import header_meaning
+
+    want = header_meaning("项目名称")
+    assert want is not None
+    assert [header_meaning(t) for t in ("·项目名称", ".项目名称", "项目名称·", "项目名称：.")] == [want] * 4
+    assert header_meaning("·") is None

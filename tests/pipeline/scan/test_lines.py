@@ -1,0 +1,36 @@
+"""lines.bands: text-line bands of a cell's ink."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.scan.lines import bands
+from pipeline.scan.settings import DEFAULT
+
+
+def _line(mask: np.ndarray, top: int, height: int, rng: np.random.Generator) -> None:
+    """A line of 'characters': vertical and horizontal strokes in 20-px boxes."""
+    for x in range(5, mask.shape[1] - 25, 22):
+        mask[top : top + height, x + int(rng.integers(2, 16))] = 255
+        mask[top + int(rng.integers(0, height)), x : x + 20] = 255
+        mask[top + int(rng.integers(0, height)), x : x + 20] = 255
+
+
+def test_two_lines_bridged_by_specks_are_two_bands() -> None:
+    rng = np.random.default_rng(0)
+    mask = np.zeros((70, 400), np.uint8)
+    _line(mask, 5, 20, rng)
+    _line(mask, 30, 20, rng)
+    assert bands(mask, DEFAULT, 20.0) == [(5, 25), (30, 50)]
+    mask[24:31, 100] = 255  # a speck's trail joins them: rows 25-29 hold one pixel each
+    mask[26, 300] = 255
+    assert bands(mask, DEFAULT, 20.0) == [(5, 25), (30, 50)]
+    assert bands(mask, DEFAULT, None) == [(5, 50)]  # without a line height nothing is split
+
+
+def test_a_tall_line_is_not_split_where_its_strokes_thin() -> None:
+    """A title at 1.5 lines high: every row crosses strokes, none is white but for a bridge."""
+    rng = np.random.default_rng(1)
+    mask = np.zeros((60, 400), np.uint8)
+    _line(mask, 10, 30, rng)
+    assert bands(mask, DEFAULT, 20.0) == [(10, 40)]
