@@ -4,7 +4,11 @@
   or between digits (2023—2025) it is the dash.
 - Numbers: O/o read inside a number, or right after an operator, are 0; l/I are 1.
 - A project code (`[0-9A-Z]{6,}-` at a line's start): O → 0 and I → 1 inside it.
-- Stops after a number or a level name (95. 产出指标。) or alone: a speck read as . or 。, dropped.
+- Stops after a number or a level name (95. 产出指标。) or alone: a speck read as . or 。, dropped;
+  so is a point or middle dot opening a line before a Chinese character or % (.产出指标, .%):
+  a wrapped line may open with 。, never with .
+- Pen strokes: a line of slashes and chevrons with a backslash in it, or three or more of them
+  (<//\\), is a stroke crossing the cell, not text.
 - Level names (一级/二级指标, pipeline.normalize.levels): a line one character away from exactly
   one known name (same length) is that name, when that character is one the recogniser doubted.
 The confidence is never raised: a corrected line keeps the recogniser's own.
@@ -24,6 +28,8 @@ _CODE = re.compile(r"^[0-9A-Z]{6,}(?=-)")
 _DASH_BETWEEN_DIGITS = re.compile(r"(?<=\d)一(?=\d)")
 _TRAILING_STOPS = re.compile(r"[.。．]+$")
 _VALUE = re.compile(r"[≥≤<>=＝]?\d+(?:[.,]\d+)*%?|%")
+_LEADING_SPECK = re.compile(r"^[.．·]+(?=[\u3400-\u9fff%])")
+_STROKE = frozenset("\\/|<>")
 
 
 def _without_stops(text: str) -> str:
@@ -67,7 +73,9 @@ def correct(text: str, conf: float, probs: tuple[float, ...] = (), doubt: float 
         return "—", conf
     if text in ("o", "O", "〇"):
         return "0", conf  # a value cell's lone zero
-    fixed = _DASH_BETWEEN_DIGITS.sub("—", _without_stops(text))
+    if set(text) <= _STROKE and ("\\" in text or len(text) >= 3):
+        return "", conf  # a pen's stroke across the cell
+    fixed = _DASH_BETWEEN_DIGITS.sub("—", _without_stops(_LEADING_SPECK.sub("", text)))
     fixed = _IN_NUMBER.sub(lambda m: "".join(_DIGIT_LIKE[c] for c in m.group()), fixed)
     code = _CODE.match(fixed.replace("O", "0").replace("I", "1"))
     if code and any(c.isdigit() for c in fixed[: code.end()]):

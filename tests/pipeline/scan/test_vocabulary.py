@@ -23,3 +23,23 @@ from pipeline.scan.vocabulary import correct
 )
 def test_a_speck_after_a_value_or_a_level_name_is_no_full_stop(read: str, expected: str) -> None:
     assert correct(read, 0.9)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        (".产出指标", "产出指标"),
+        ("·经济效益指标", "经济效益指标"),
+        (".%", "%"),
+        ("。目标1：", "。目标1："),  # a wrapped line may open with a full stop
+        (".95", ".95"),
+        ("\\", ""),
+        ("<//\\", ""),
+        ("///", ""),
+        ("<", "<"),
+        ("/", "/"),
+        ("//", "//"),
+    ],
+)
+def test_a_speck_opening_a_line_and_a_pen_stroke_are_no_text(read: str, expected: str) -> None:
+    assert correct(read, 0.9)[0] == expected
