@@ -340,6 +340,7 @@ def _glyphs(
         texts.append((text.strip(), conf))
     _indented_brackets(layout, texts)
     _speck_dashes(layout, texts, layout.line_height * settings.speck_line_em)
+    _brackets_across_lines(layout, texts)
     in_cells = {i for lines in layout.cells for i in lines} | {
         i for pair in layout.choices for part in pair for i in part
     }
@@ -394,6 +395,28 @@ def _speck_dashes(layout: _Layout, texts: list[tuple[str, float]], most: float) 
             x0, top, x1, bottom = layout.boxes[i]
             if texts[i][0] in ("-", "—", "–") and max(x1 - x0, bottom - top) <= most:
                 texts[i] = ("", texts[i][1])
+
+
+def _brackets_across_lines(layout: _Layout, texts: list[tuple[str, float]]) -> None:
+    """A closing bracket that opens or ends a line, its opening bracket on an earlier line of the
+    cell: it takes the opening's width. At a line's end its white is cut off and the width is
+    unmeasured (punctuation.fix_widths keeps the model's, which prefers `)`); a wrapped name
+    (…配套建设项目（第三批）) closes as it opened."""
+    for lines in layout.cells:
+        opened = ""  # the cell's last opening bracket not closed yet, on an earlier line
+        for i in lines:
+            text, conf = texts[i]
+            chars = list(text)
+            for k, ch in enumerate(chars):
+                if ch in "(（":
+                    opened = ""  # closed on this line: punctuation._pair_brackets saw to it
+                elif ch in ")）" and opened and k in (0, len(chars) - 1):
+                    chars[k] = ")" if opened == "(" else "）"
+                    opened = ""
+            last = max((k for k, ch in enumerate(text) if ch in "(（)）"), default=-1)
+            if last >= 0 and text[last] in "(（":
+                opened = text[last]
+            texts[i] = ("".join(chars), conf)
 
 
 def _indented_brackets(layout: _Layout, texts: list[tuple[str, float]]) -> None:

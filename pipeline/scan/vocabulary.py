@@ -7,6 +7,9 @@
 - Stops after a number or a level name (95. 产出指标。) or alone: a speck read as . or 。, dropped;
   so is a point or middle dot opening a line before a Chinese character or % (.产出指标, .%):
   a wrapped line may open with 。, never with .
+- Specks inside or after text: a middle dot inside a code (53000020T00·0005909587: no decimal
+  point there) and a dash, dot or point after a sentence's stop (以上。-) are dropped.
+- A unit code opened by `[` and followed straight by a Chinese character lost its `]` ([657拉萨市).
 - Pen strokes: a line of slashes and chevrons with a backslash in it, or three or more of them
   (<//\\), is a stroke crossing the cell, not text.
 - Level names (一级/二级指标, pipeline.normalize.levels): a line one character away from exactly
@@ -26,10 +29,13 @@ _DIGIT_LIKE = {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1"}
 _IN_NUMBER = re.compile(r"(?<=[0-9.,])[Oo〇lI|]+|[Oo〇lI|]+(?=[0-9.,%])|(?<=[≥≤<>=＝])[Oo〇lI|]+")
 _CODE = re.compile(r"^[0-9A-Z]{6,}(?=-)")
 _DASH_BETWEEN_DIGITS = re.compile(r"(?<=\d)一(?=\d)")
-_TRAILING_STOPS = re.compile(r"[.。．]+$")
+_TRAILING_STOPS = re.compile(r"[.。．·]+$")
 _VALUE = re.compile(r"[≥≤<>=＝]?\d+(?:[.,]\d+)*%?|%")
 _LEADING_SPECK = re.compile(r"^[.．·]+(?=[\u3400-\u9fff%])")
 _STROKE = frozenset("\\/|<>")
+_DOT_IN_CODE = re.compile(r"(?<=[0-9A-Z]{4})·(?=[0-9A-Z]{4})")
+_OPEN_UNIT_CODE = re.compile(r"^\[(\d{2,})(?=[\u3400-\u9fff])")
+_AFTER_STOP = re.compile(r"(?<=[。；！？])[-·.]+$")
 
 
 def _without_stops(text: str) -> str:
@@ -75,7 +81,9 @@ def correct(text: str, conf: float, probs: tuple[float, ...] = (), doubt: float 
         return "0", conf  # a value cell's lone zero
     if set(text) <= _STROKE and ("\\" in text or len(text) >= 3):
         return "", conf  # a pen's stroke across the cell
-    fixed = _DASH_BETWEEN_DIGITS.sub("—", _without_stops(_LEADING_SPECK.sub("", text)))
+    fixed = _AFTER_STOP.sub("", _DOT_IN_CODE.sub("", _LEADING_SPECK.sub("", text)))
+    fixed = _DASH_BETWEEN_DIGITS.sub("—", _without_stops(fixed))
+    fixed = _OPEN_UNIT_CODE.sub(r"[\1]", fixed)
     fixed = _IN_NUMBER.sub(lambda m: "".join(_DIGIT_LIKE[c] for c in m.group()), fixed)
     code = _CODE.match(fixed.replace("O", "0").replace("I", "1"))
     if code and any(c.isdigit() for c in fixed[: code.end()]):

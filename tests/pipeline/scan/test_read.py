@@ -167,3 +167,32 @@ def test_a_speck_sized_dash_beside_text_in_its_cell_is_dropped() -> None:
     texts = [("-", 0.2), ("54010019T000001718453-业务培训专项经费", 0.99), ("-", 0.9), ("-", 0.9)]
     _speck_dashes(layout, texts, 0.3 * 15.0)
     assert [t for t, _ in texts] == ["", "54010019T000001718453-业务培训专项经费", "-", "-"]
+
+
+def test_a_closing_bracket_on_a_later_line_closes_as_its_cell_opened() -> None:
+    import numpy as np
+
+    from pipeline.scan import _brackets_across_lines, _Layout
+
+    texts = [
+        ("2024年拉萨市全民健身及基础设施配套建设项目（第三", 0.9),
+        ("批)", 0.9),
+        ("关于用氧工作的专项经费(2022年延续", 0.9),
+        ("项目）", 0.9),
+        ("（一）两个", 0.9),
+        ("目标)", 0.9),
+    ]
+    n = len(texts)
+    layout = _Layout(
+        np.zeros((1, 1)),
+        None,
+        [],
+        [np.zeros((1, 1))] * n,
+        [(0, 0, 1, 1)] * n,
+        15.0,
+        [0] * n,
+        [],
+        [[0, 1], [2, 3], [4, 5]],
+    )  # type: ignore[arg-type]
+    _brackets_across_lines(layout, texts)
+    assert [t for t, _ in texts][1::2] == ["批）", "项目)", "目标)"]  # the last: closed on its own line

@@ -43,3 +43,21 @@ def test_a_speck_after_a_value_or_a_level_name_is_no_full_stop(read: str, expect
 )
 def test_a_speck_opening_a_line_and_a_pen_stroke_are_no_text(read: str, expected: str) -> None:
     assert correct(read, 0.9)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("53000020T00·0005909587-离退休人员费用", "53000020T000005909587-离退休人员费用"),
+        ("10·5", "10·5"),  # too short for a code: left as read
+        ("成本指标·", "成本指标"),
+        ("元/人·天", "元/人·天"),
+        ("预算执行率达到95%以上。-", "预算执行率达到95%以上。"),
+        ("达到95%以上-", "达到95%以上-"),
+        ("[657拉萨市机关事务管理局本级", "[657]拉萨市机关事务管理局本级"),
+        ("[657]拉萨市", "[657]拉萨市"),
+        ("[A]拉萨市", "[A]拉萨市"),
+    ],
+)
+def test_specks_inside_codes_and_after_stops_and_a_lost_code_bracket(read: str, expected: str) -> None:
+    assert correct(read, 0.9)[0] == expected
