@@ -39,15 +39,7 @@ def test_a_speck_after_a_value_or_a_level_name_is_no_full_stop(read: str, expect
         ("<", "<"),
         ("/", "/"),
         ("//", "//"),
-    ],
-)
-def test_a_speck_opening_a_line_and_a_pen_stroke_are_no_text(read: str, expected: str) -> None:
-    assert correct(read, 0.9)[0] == expected
-
-
-@pytest.mark.parametrize(
-    ("read", "expected"),
-    [
+        # specks inside a code and after a sentence's stop; a unit code's lost bracket
         ("53000020T00·0005909587-离退休人员费用", "53000020T000005909587-离退休人员费用"),
         ("10·5", "10·5"),  # too short for a code: left as read
         ("成本指标·", "成本指标"),
@@ -59,5 +51,6 @@ def test_a_speck_opening_a_line_and_a_pen_stroke_are_no_text(read: str, expected
         ("[A]拉萨市", "[A]拉萨市"),
     ],
 )
-def test_specks_inside_codes_and_after_stops_and_a_lost_code_bracket(read: str, expected: str) -> None:
+def test_specks_pen_strokes_and_a_lost_code_bracket_are_corrected(read: str, expected: str) -> None:
+    """Specks opening a line, inside a code or after a stop; a pen's stroke; a unit code's lost ]."""
     assert correct(read, 0.9)[0] == expected
