@@ -9,6 +9,8 @@
   a wrapped line may open with 。, never with .
 - Specks inside or after text: a middle dot inside a code (53000020T00·0005909587: no decimal
   point there) and a dash, dot or point after a sentence's stop (以上。-) are dropped.
+- A code of digits, a type letter and digits (54010019R000000968581-…): letters after the type
+  letter are misread digits (C, O → 0), marks in or before it specks.
 - A unit code opened by `[` and followed straight by a Chinese character lost its `]` ([657拉萨市).
 - Pen strokes: a line of slashes and chevrons with a backslash in it, or three or more of them
   (<//\\), is a stroke crossing the cell, not text.
@@ -36,6 +38,9 @@ _STROKE = frozenset("\\/|<>")
 _DOT_IN_CODE = re.compile(r"(?<=[0-9A-Z]{4})·(?=[0-9A-Z]{4})")
 _OPEN_UNIT_CODE = re.compile(r"^\[(\d{2,})(?=[\u3400-\u9fff])")
 _AFTER_STOP = re.compile(r"(?<=[。；！？])[-·.]+$")
+_TYPED_CODE = re.compile(r"^[/\\|.·]*(\d{6,}[A-Z])([0-9A-Z:：·.,]{6,})(?=-)")
+_ZERO_LIKE = str.maketrans({"C": "0", "O": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "L": "1"})
+_CODE_SPECKS = str.maketrans("", "", ":：·.,")
 
 
 def _without_stops(text: str) -> str:
@@ -67,6 +72,20 @@ def _level_name(text: str, probs: tuple[float, ...], doubt: float) -> str | None
     return near[0] if probs[k] < doubt else None  # only where the recogniser itself was unsure
 
 
+def _typed_code(text: str) -> str:
+    """A code-name whose code is digits, one type letter and digits (54010019R000000968581-…):
+    after the type letter only digits stand, so a letter there is a misread 0 or 1 (a streak
+    through a 0 reads C) and a mark is a speck; marks before the code are specks or a pen's
+    stroke. Left as read unless the digits then come out whole."""
+    m = _TYPED_CODE.match(text)
+    if m is None:
+        return text
+    tail = m.group(2).translate(_CODE_SPECKS).translate(_ZERO_LIKE)
+    if not tail.isdigit():
+        return text
+    return m.group(1) + tail + text[m.end() :]
+
+
 def correct(text: str, conf: float, probs: tuple[float, ...] = (), doubt: float = 0.8) -> tuple[str, float]:
     """The line's text corrected where the vocabulary is unambiguous, and its confidence.
 
@@ -83,7 +102,7 @@ def correct(text: str, conf: float, probs: tuple[float, ...] = (), doubt: float 
         return "", conf  # a pen's stroke across the cell
     fixed = _AFTER_STOP.sub("", _DOT_IN_CODE.sub("", _LEADING_SPECK.sub("", text)))
     fixed = _DASH_BETWEEN_DIGITS.sub("—", _without_stops(fixed))
-    fixed = _OPEN_UNIT_CODE.sub(r"[\1]", fixed)
+    fixed = _OPEN_UNIT_CODE.sub(r"[\1]", _typed_code(fixed))
     fixed = _IN_NUMBER.sub(lambda m: "".join(_DIGIT_LIKE[c] for c in m.group()), fixed)
     code = _CODE.match(fixed.replace("O", "0").replace("I", "1"))
     if code and any(c.isdigit() for c in fixed[: code.end()]):

@@ -49,6 +49,12 @@ def test_a_speck_after_a_value_or_a_level_name_is_no_full_stop(read: str, expect
         ("[657拉萨市机关事务管理局本级", "[657]拉萨市机关事务管理局本级"),
         ("[657]拉萨市", "[657]拉萨市"),
         ("[A]拉萨市", "[A]拉萨市"),
+        # a typed code's misread digits
+        ("54010019R00000C968581-业务经费", "54010019R000000968581-业务经费"),
+        ("54010023TC0000:2441775-商品和服务支出", "54010023T000002441775-商品和服务支出"),
+        ("//42070024T000000705309-党建经费", "42070024T000000705309-党建经费"),
+        ("54010019RX0000968581-业务经费", "54010019RX0000968581-业务经费"),  # X: no digit it could be
+        ("11010122877396-工资", "11010122877396-工资"),
     ],
 )
 def test_specks_pen_strokes_and_a_lost_code_bracket_are_corrected(read: str, expected: str) -> None:
