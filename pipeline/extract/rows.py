@@ -16,8 +16,10 @@ from pipeline.extract.context import Facts
 from pipeline.extract.grid import Cell, Table, lines_of
 from pipeline.extract.grids import Column, Grid
 from pipeline.extract.header import clean
+from pipeline.extract.objects import Glyph
 from pipeline.extract.vocabulary import exact_meaning
 from pipeline.model import ANNUAL, OcrCell
+from pipeline.scan.vocabulary import GUESSED, operator_cell
 
 _TOTAL_WORDS = ("合计", "总计", "小计", "总分")
 _PLACEHOLDER = frozenset({"", "…", "……", "...", "......", "-", "—", "/"})
@@ -129,6 +131,14 @@ def page_rows(
             GridRow(page, {key: ref(key, c) for key, c in row.items()}, period, facts)
             for _, _, row, period in found
         ]
+    numbers = dict(numbers)  # a look-alike operator's cell is replaced: it keeps its number
+    replaced: dict[int, Cell] = {}  # … and a merged one is replaced once, for every row it spans
+    for _, _, row, _ in found:
+        if (cell := row.get("operator")) is not None:
+            if id(cell) not in replaced:
+                replaced[id(cell)] = _operator_read(cell)
+                numbers[id(replaced[id(cell)])] = numbers[id(cell)]
+            row["operator"] = replaced[id(cell)]
     return [
         GridRow(
             page,
@@ -144,6 +154,21 @@ def page_rows(
         )
         for _, _, row, period in found
     ]
+
+
+def _operator_read(cell: Cell) -> Cell:
+    """A scanned 指标性质 cell as the operator it holds where the recogniser read a look-alike or
+    a speck beside it (scan.vocabulary.operator_cell); a look-alike's confidence is lowered to
+    `GUESSED`, so that validation reports it (O1/O2) for a person to check against the scan."""
+    read = operator_cell(cell.text)
+    if read is None:
+        return cell
+    operator, guessed = read
+    conf = cell.confidence if cell.confidence is not None else GUESSED
+    glyph = Glyph(
+        operator, cell.x0, cell.top, cell.x1, cell.bottom, 0, min(conf, GUESSED) if guessed else conf
+    )
+    return Cell(cell.x0, cell.top, cell.x1, cell.bottom, [glyph])
 
 
 def _lowest(cells: Iterable[Cell]) -> float | None:
