@@ -5,7 +5,8 @@ The code is the 一体化 project code (e.g. 54000021R000000005055): a run of AS
 before the first dash (-, －, —, –) or, when there is no dash, before the first space. Wrapped
 lines and OCR spaces may fall inside the code, so whitespace is removed from the code run. A scan
 may lose the thin dash altogether: a run of full length (GLUED_CODE_LENGTH) running straight into
-the name's first Chinese character is a code too.
+the name's first Chinese character is a code too. Marks before the code (a scan's speck read as
+`·`, a pen's stroke as `/`) are no part of it.
 
 The split is found in a folded copy (full-width digits and dashes read as ASCII), so the code is
 ASCII; the name is cut out of the printed text and keeps its full-width punctuation.
@@ -21,6 +22,9 @@ _DASHES = "-‐‑‒–—―－"
 _BEFORE_DASH = re.compile(rf"^([A-Za-z0-9\s]+?)\s*[{_DASHES}]")
 _BEFORE_SPACE = re.compile(r"^([A-Za-z0-9]+)\s+(?=\S)")
 _GLUED = re.compile(r"^([A-Za-z0-9]+)(?=[\u3400-\u9fff])")
+_MARKS_BEFORE = re.compile(  # a scan's specks or a pen's stroke before a code
+    "^[" + re.escape("/\\|.·,，:：;；'\"‘’“”" + _DASHES) + r"]+\s*(?=[A-Za-z0-9])"
+)
 GLUED_CODE_LENGTH = 15  # 一体化 codes run 20–21 characters; "2025年…" or "G318国道…" are names
 
 
@@ -36,6 +40,11 @@ def split_project(text: str, min_code_length: int = 6) -> tuple[str | None, str]
     """
     printed = as_printed(text).strip()
     folded = fold_aligned(printed)  # same length: a span of `folded` is the same span of `printed`
+    marks = _MARKS_BEFORE.match(folded)
+    if marks:  # marks before a code (/4207…-, ·5401…-): no code or name opens with one
+        code, name = split_project(printed[marks.end() :], min_code_length)
+        if code is not None:
+            return code, name
     for pattern, least in ((_BEFORE_DASH, min_code_length), (_BEFORE_SPACE, min_code_length),
                            (_GLUED, max(min_code_length, GLUED_CODE_LENGTH))):  # fmt: skip
         m = pattern.match(folded)

@@ -335,7 +335,9 @@ def _glyphs(
         reading = colons(crop, reading)
         reading = number_marks(crop, reading, layout.line_height)
         text, conf = correct(reading.text, reading.conf, reading.probs, settings.vocabulary_doubt)
-        if _speck_line(crop, text, layout.line_height * settings.speck_line_em):
+        if _speck_line(crop, text, layout.line_height * settings.speck_line_em) or _stroke_line(
+            layout.boxes[i], text, layout.line_height * settings.stroke_line_em
+        ):
             text = ""
         texts.append((text.strip(), conf))
     _indented_brackets(layout, texts)
@@ -383,6 +385,12 @@ def _speck_line(crop: np.ndarray, text: str, most: float) -> bool:
     return bool(
         (stats[1:, cv2.CC_STAT_WIDTH] <= most).all() and (stats[1:, cv2.CC_STAT_HEIGHT] <= most).all()
     )
+
+
+def _stroke_line(box: tuple[int, int, int, int], text: str, least: float) -> bool:
+    """A line read as slashes and chevrons alone (</, /) whose ink stands taller than `least` px:
+    a pen's stroke across the cell, not a printed / or < (one line high)."""
+    return bool(text) and set(text) <= set("\\/|<>") and box[3] - box[1] > least > 0
 
 
 def _speck_dashes(layout: _Layout, texts: list[tuple[str, float]], most: float) -> None:

@@ -67,9 +67,8 @@ class ScanSettings:
     rule_clearance_px: int = 2  # ink this close to a ruling line belongs to the rule
     speck_size_em: float = 0.25  # a mark no larger than this many line heights each way …
     speck_reach_em: float = 0.35  # … with no other ink this near is a toner speck (specks.py)
-    speck_line_em: float = (
-        0.3  # a line whose ink is no larger each way, read as a mark (not a dash), is a speck
-    )
+    speck_line_em: float = 0.3  # a line of marks no larger each way (not a dash) is a speck
+    stroke_line_em: float = 1.8  # a line of slashes or chevrons alone this tall is a pen's stroke
 
     # --- recognition (recognize.py)
     rec_height: int = 48  # the model's input height

@@ -8,7 +8,7 @@
   so is a point or middle dot opening a line before a Chinese character or % (.产出指标, .%):
   a wrapped line may open with 。, never with .
 - Specks inside or after text: a middle dot inside a code (53000020T00·0005909587: no decimal
-  point there) and a dash, dot or point after a sentence's stop (以上。-) are dropped.
+  point there) and marks after a sentence's stop (以上。-, 以上。，, a pen's 以上。<//) are dropped.
 - A code of digits, a type letter and digits (54010019R000000968581-…): letters after the type
   letter are misread digits (C, O → 0), marks in or before it specks.
 - A unit code opened by `[` and followed straight by a Chinese character lost its `]` ([657拉萨市).
@@ -37,7 +37,7 @@ _LEADING_SPECK = re.compile(r"^[.．·]+(?=[\u3400-\u9fff%])")
 _STROKE = frozenset("\\/|<>")
 _DOT_IN_CODE = re.compile(r"(?<=[0-9A-Z]{4})·(?=[0-9A-Z]{4})")
 _OPEN_UNIT_CODE = re.compile(r"^\[(\d{2,})(?=[\u3400-\u9fff])")
-_AFTER_STOP = re.compile(r"(?<=[。；！？])[-·.]+$")
+_AFTER_STOP = re.compile(r"(?<=[。；！？])[-·.,，\\/<>|]+$")  # specks or a pen's stroke after a sentence
 _TYPED_CODE = re.compile(r"^[/\\|.·]*(\d{6,}[A-Z])([0-9A-Z:：·.,]{6,})(?=-)")
 _ZERO_LIKE = str.maketrans({"C": "0", "O": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "L": "1"})
 _CODE_SPECKS = str.maketrans("", "", ":：·.,")
@@ -73,10 +73,12 @@ def _level_name(text: str, probs: tuple[float, ...], doubt: float) -> str | None
 
 
 # what the recogniser reads for an operator printed in a photocopy's blur or at 150 dpi (held-out
-# scans: ≥ read N 31 times, W, 2; ≤ K, n; = — ‐ 1 I Ⅱ H 0 μ; > V v; < ^); M is read for both ≥ and ≤
+# scans: ≥ read N 31 times, W, 2; ≤ K, n; = 1 I Ⅱ H 0 μ, and a dash 23 times: its bars run
+# together; > V v; < ^); M is read for both ≥ and ≤. No layout prints a dash in this column (on two
+# held-out seeds of all 63 layouts every dash read there was an =)
 _LOOK_ALIKES = {
     **dict.fromkeys("NW2", "≥"), **dict.fromkeys("Kn", "≤"), **dict.fromkeys("Vv", ">"), "^": "<",
-    **dict.fromkeys("1IⅡH0μ", "="),
+    **dict.fromkeys("1IⅡH0μ—-–一", "="),
 }  # fmt: skip
 _MARKS_AFTER = re.compile(r"[.。．·‘’'`]+$")
 _BAR_UNDER = re.compile(r"^([<>])[a-z]$")  # the chevron read, its bar read as a letter (<m, >u)

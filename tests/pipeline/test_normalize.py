@@ -100,6 +100,10 @@ def test_goal_and_name_are_one_line() -> None:
         ("G318国道养护经费", None, "G318国道养护经费"),  # a short run glued to the name is the name's
         ("20250101专项工作经费", None, "20250101专项工作经费"),
         ("工资性支出", None, "工资性支出"),
+        ("/42070023T000006146437-党建工作经费", "42070023T000006146437", "党建工作经费"),  # a pen's stroke
+        ("·54010022T000000779741-工资", "54010022T000000779741", "工资"),  # a speck
+        ("-54010019T000001718453-业务培训专项经费", "54010019T000001718453", "业务培训专项经费"),
+        ("/工资性支出", None, "/工资性支出"),  # no code after the mark: as printed
     ],
 )
 def test_split_project(printed: str, code: str | None, name: str) -> None:

@@ -56,10 +56,10 @@ def _scanned_rows(operators: list[str], scanned: bool = True) -> list:
 
 
 def test_a_scanned_operator_read_as_a_look_alike_is_the_operator_it_resembles_and_is_reported() -> None:
-    rows = _scanned_rows(["N", "K", "≥'", "定性。", "≥", "2"])
-    assert [r.text("operator") for r in rows] == ["≥", "≤", "≥", "定性", "≥", "≥"]
+    rows = _scanned_rows(["N", "K", "≥'", "定性。", "≥", "2", "—", "M"])
+    assert [r.text("operator") for r in rows] == ["≥", "≤", "≥", "定性", "≥", "≥", "=", "M"]
     confs = [r.ocr["operator"][0] for r in rows]
-    assert confs == [0.5, 0.5, 0.95, 0.95, 0.95, 0.5]  # a guess stays under any threshold
+    assert confs == [0.5, 0.5, 0.95, 0.95, 0.95, 0.5, 0.5, 0.95]  # a guess stays under any threshold
 
 
 def test_a_text_layer_operator_is_left_as_printed() -> None:
