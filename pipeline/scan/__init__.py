@@ -14,7 +14,7 @@ need this.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -85,20 +85,25 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
     first = 90 if lies_on_side(rules.h_count, rules.v_count) else 0
     quarters = [first, 90 - first] if 0.6 * rules.h_count <= rules.v_count else [first]
     best: tuple[float, int, np.ndarray, Rules, _Layout, dict[int, Reading]] | None = None
+    # the way up is judged on bands as they stand: split (lines.bands), a page on its side turns
+    # columns of characters into short pieces that read surely, and the wrong way could win
+    probing = replace(settings, tall_band_em=float("inf"))
     for quarter in quarters:
         g = turn(grey, quarter)
         r = rules if quarter == 0 else find_rules(g, image.scale, settings)
-        lay = _layout(g, r, image, settings)
+        lay = _layout(g, r, image, probing)
         score, flip, known = _read_probes(rec, lay, settings)
         if flip:
             g = turn(g, 180)
             r = find_rules(g, image.scale, settings)
-            lay = _layout(g, r, image, settings)
+            lay = _layout(g, r, image, probing)
         if best is None or score > best[0]:
             best = (score, (quarter + (180 if flip else 0)) % 360, g, r, lay, known)
         if score >= settings.flip_check_below:
             break  # the lines read well this way up: no need to try the other
     _, rotation, grey, rules, layout, known = best  # type: ignore[misc]
+    if _has_tall_bands(layout, settings.tall_band_em):
+        layout, known = _layout(grey, rules, image, settings), {}  # now split them
     shapes = _by_shape(layout)
     known = {**known, **shapes}
     source = same_ink(layout.crops, settings.same_ink_tolerance)
@@ -142,6 +147,16 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
         mean_conf=float(np.mean(confs)) if confs else None,
         seconds=time.process_time() - started,
         notes=tuple(notes),
+    )
+
+
+def _has_tall_bands(layout: _Layout, tall_em: float) -> bool:
+    """A line read across taller than `tall_em` lines and three lines wide: two lines bridged
+    (lines._split_tall splits it when the layout is made with the split on)."""
+    em = layout.line_height
+    return em > 0 and any(
+        not turned and bottom - top > tall_em * em and x1 - x0 >= 3 * em
+        for (x0, top, x1, bottom), turned in zip(layout.boxes, layout.turns, strict=True)
     )
 
 

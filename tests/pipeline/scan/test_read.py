@@ -217,3 +217,20 @@ def test_a_pen_stroke_read_as_slashes_is_no_text_a_printed_slash_is() -> None:
     assert _stroke_line((0, 0, 60, 48), "/", 1.8 * em)
     assert not _stroke_line((0, 0, 10, 20), "/", 1.8 * em)  # a slash one line high: printed
     assert not _stroke_line((0, 0, 60, 57), "元/人", 1.8 * em)
+
+
+def test_a_tall_band_is_one_read_across_and_three_lines_wide() -> None:
+    """The way up is judged with bands unsplit; the chosen layout is remade split only when it
+    holds a band that the split would cut (two lines bridged), so nothing is read twice otherwise."""
+    import numpy as np
+
+    from pipeline.scan import _has_tall_bands, _Layout
+
+    def layout(boxes: list[tuple[int, int, int, int]], turns: list[int]) -> _Layout:
+        n = len(boxes)
+        return _Layout(np.zeros((1, 1)), None, [], [np.zeros((1, 1))] * n, boxes, 20.0, turns, [], [])  # type: ignore[arg-type]
+
+    assert _has_tall_bands(layout([(0, 0, 300, 45)], [0]), 1.6)  # two lines bridged
+    assert not _has_tall_bands(layout([(0, 0, 300, 25)], [0]), 1.6)  # one line
+    assert not _has_tall_bands(layout([(0, 0, 40, 60)], [0]), 1.6)  # characters stacked in a narrow cell
+    assert not _has_tall_bands(layout([(0, 0, 300, 45)], [1]), 1.6)  # set at 90°, read turned
