@@ -16,10 +16,10 @@ from pipeline.extract.context import Facts
 from pipeline.extract.grid import Cell, Table, lines_of
 from pipeline.extract.grids import Column, Grid
 from pipeline.extract.header import clean
+from pipeline.extract.lookalikes import GUESSED, operator_cell
 from pipeline.extract.objects import Glyph
 from pipeline.extract.vocabulary import exact_meaning
 from pipeline.model import ANNUAL, OcrCell
-from pipeline.scan.vocabulary import GUESSED, operator_cell
 
 _TOTAL_WORDS = ("合计", "总计", "小计", "总分")
 _PLACEHOLDER = frozenset({"", "…", "……", "...", "......", "-", "—", "/"})
@@ -158,7 +158,7 @@ def page_rows(
 
 def _operator_read(cell: Cell) -> Cell:
     """A scanned 指标性质 cell as the operator it holds where the recogniser read a look-alike or
-    a speck beside it (scan.vocabulary.operator_cell); a look-alike's confidence is lowered to
+    a speck beside it (lookalikes.operator_cell); a look-alike's confidence is lowered to
     `GUESSED`, so that validation reports it (O1/O2) for a person to check against the scan."""
     read = operator_cell(cell.text)
     if read is None:

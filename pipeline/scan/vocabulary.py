@@ -72,35 +72,6 @@ def _level_name(text: str, probs: tuple[float, ...], doubt: float) -> str | None
     return near[0] if probs[k] < doubt else None  # only where the recogniser itself was unsure
 
 
-# what the recogniser reads for an operator printed in a photocopy's blur or at 150 dpi (held-out
-# scans: ≥ read N 31 times, W, 2; ≤ K, n; = 1 I Ⅱ H 0 μ, and a dash 23 times: its bars run
-# together; > V v; < ^); M is read for both ≥ and ≤. No layout prints a dash in this column (on two
-# held-out seeds of all 63 layouts every dash read there was an =)
-_LOOK_ALIKES = {
-    **dict.fromkeys("NW2", "≥"), **dict.fromkeys("Kn", "≤"), **dict.fromkeys("Vv", ">"), "^": "<",
-    **dict.fromkeys("1IⅡH0μ—-–一", "="),
-}  # fmt: skip
-_MARKS_AFTER = re.compile(r"[.。．·‘’'`]+$")
-_BAR_UNDER = re.compile(r"^([<>])[a-z]$")  # the chevron read, its bar read as a letter (<m, >u)
-OPERATOR_KINDS = ("定性", "定量")
-GUESSED = 0.5  # the confidence a look-alike's operator keeps at most: under any threshold, so reported
-
-
-def operator_cell(text: str) -> tuple[str, bool] | None:
-    """The operator an operator column's cell (指标性质) holds, and whether it is a guess: read as
-    a look-alike (N for ≥, K for ≤, the bars of = run together as one: a guess) or with a speck
-    after it (定性。, ≥': no guess). None when the text is no such reading. Only for that column:
-    elsewhere N, 2 and 1 are text."""
-    text = text.strip()
-    bare = _MARKS_AFTER.sub("", text)
-    if bare != text and bare and (bare in OPERATORS or bare in OPERATOR_KINDS):
-        return bare, False
-    if bare in _LOOK_ALIKES:
-        return _LOOK_ALIKES[bare], True
-    m = _BAR_UNDER.match(bare)
-    return None if m is None else ("≤" if m.group(1) == "<" else "≥", True)
-
-
 def _typed_code(text: str) -> str:
     """A code-name whose code is digits, one type letter and digits (54010019R000000968581-…):
     after the type letter only digits stand, so a letter there is a misread 0 or 1 (a streak
