@@ -22,8 +22,7 @@ import pypdfium2 as pdfium
 
 from pipeline.extract.grid import Table, find_tables
 from pipeline.extract.objects import Glyph, PageObjects
-from pipeline.scan.brackets import square_brackets
-from pipeline.scan.components import components
+from pipeline.scan.brackets import closing_across_lines, square_brackets
 from pipeline.scan.dedupe import same_ink
 from pipeline.scan.glyphs import line_glyphs
 from pipeline.scan.image import PageImage, ScanLimitError, render_page
@@ -38,6 +37,7 @@ from pipeline.scan.route import needs_image
 from pipeline.scan.rules import Rules, find_rules, mend_streaks, text_ink
 from pipeline.scan.settings import DEFAULT, ScanSettings
 from pipeline.scan.specks import specks
+from pipeline.scan.stray import speck_dashes, speck_line, stroke_line
 from pipeline.scan.vocabulary import correct
 
 __all__ = ["ScanLimitError", "ScanSettings", "ScannedPage", "needs_image", "read_scanned_page"]
@@ -350,14 +350,14 @@ def _glyphs(
         reading = colons(crop, reading)
         reading = number_marks(crop, reading, layout.line_height)
         text, conf = correct(reading.text, reading.conf, reading.probs, settings.vocabulary_doubt)
-        if _speck_line(crop, text, layout.line_height * settings.speck_line_em) or _stroke_line(
+        if speck_line(crop, text, layout.line_height * settings.speck_line_em) or stroke_line(
             layout.boxes[i], text, layout.line_height * settings.stroke_line_em
         ):
             text = ""
         texts.append((text.strip(), conf))
     _indented_brackets(layout, texts)
-    _speck_dashes(layout, texts, layout.line_height * settings.speck_line_em)
-    _brackets_across_lines(layout, texts)
+    speck_dashes(layout.cells, layout.boxes, texts, layout.line_height * settings.speck_line_em)
+    closing_across_lines(layout.cells, texts)
     in_cells = {i for lines in layout.cells for i in lines} | {
         i for pair in layout.choices for part in pair for i in part
     }
@@ -383,63 +383,6 @@ def _glyphs(
             line_glyphs(text, (x0, top, x1, bottom), conf, settings.cjk_advance, settings.narrow_advance)
         )
     return glyphs
-
-
-_SPECK_READINGS = frozenset(".·。．,，'‘’`\"“”+:：;；_^~*")
-
-
-def _speck_line(crop: np.ndarray, text: str, most: float) -> bool:
-    """A line of nothing but marks no larger than `most` px each way: a photocopy's specks standing
-    alone in a cell (read `+`, `.·`, `'`), too large for specks.py at 150 dpi (4 × 4 px). A dash
-    alone is a value (nothing to report) and prints no larger at 150 dpi (4 × 3 px): kept, and so
-    is an operator (the bars of a small = are two such marks), a letter or a digit: only the
-    readings a speck is given (`_SPECK_READINGS`) are dropped."""
-    if not text or not set(text) <= _SPECK_READINGS:
-        return False
-    _, _, stats = components((crop < 150).astype(np.uint8))
-    return bool(
-        (stats[1:, cv2.CC_STAT_WIDTH] <= most).all() and (stats[1:, cv2.CC_STAT_HEIGHT] <= most).all()
-    )
-
-
-def _stroke_line(box: tuple[int, int, int, int], text: str, least: float) -> bool:
-    """A line read as slashes and chevrons alone (</, /) whose ink stands taller than `least` px:
-    a pen's stroke across the cell, not a printed / or < (one line high)."""
-    return bool(text) and set(text) <= set("\\/|<>") and box[3] - box[1] > least > 0
-
-
-def _speck_dashes(layout: _Layout, texts: list[tuple[str, float]], most: float) -> None:
-    """A dash no larger than a speck (`_speck_line`) in a cell that holds other text: a speck read
-    as `-` (-54010019T…-业务培训专项经费). A dash value stands alone in its cell."""
-    for lines in layout.cells:
-        if sum(1 for i in lines if texts[i][0]) < 2:
-            continue
-        for i in lines:
-            x0, top, x1, bottom = layout.boxes[i]
-            if texts[i][0] in ("-", "—", "–") and max(x1 - x0, bottom - top) <= most:
-                texts[i] = ("", texts[i][1])
-
-
-def _brackets_across_lines(layout: _Layout, texts: list[tuple[str, float]]) -> None:
-    """A closing bracket that opens or ends a line, its opening bracket on an earlier line of the
-    cell: it takes the opening's width. At a line's end its white is cut off and the width is
-    unmeasured (punctuation.fix_widths keeps the model's, which prefers `)`); a wrapped name
-    (…配套建设项目（第三批）) closes as it opened."""
-    for lines in layout.cells:
-        opened = ""  # the cell's last opening bracket not closed yet, on an earlier line
-        for i in lines:
-            text, conf = texts[i]
-            chars = list(text)
-            for k, ch in enumerate(chars):
-                if ch in "(（":
-                    opened = ""  # closed on this line: punctuation._pair_brackets saw to it
-                elif ch in ")）" and opened and k in (0, len(chars) - 1):
-                    chars[k] = ")" if opened == "(" else "）"
-                    opened = ""
-            last = max((k for k, ch in enumerate(text) if ch in "(（)）"), default=-1)
-            if last >= 0 and text[last] in "(（":
-                opened = text[last]
-            texts[i] = ("".join(chars), conf)
 
 
 def _indented_brackets(layout: _Layout, texts: list[tuple[str, float]]) -> None:

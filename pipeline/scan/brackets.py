@@ -8,6 +8,8 @@ stroke on the left, `]` on the right. Only ink no recognised character stands on
 so a bracket that was read is never doubled, and a rule's remnant (a bar without arms) or a
 digit 1 (read) is not taken for one; and only round a code or a number (the bracket's inside
 is an ASCII letter or digit): in Chinese text the shape is a character's part (理's 王).
+
+Round brackets wrapped over two lines of a cell close as they opened (`closing_across_lines`).
 """
 
 from __future__ import annotations
@@ -93,3 +95,25 @@ def square_brackets(crop: np.ndarray, reading: Reading, em: float) -> Reading:
     if len(text) == len(reading.text):
         return reading
     return Reading("".join(text), reading.conf, tuple(probs), tuple(steps))
+
+
+def closing_across_lines(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
+    """A closing bracket that opens or ends a line, its opening bracket on an earlier line of the
+    cell (its lines' indices): it takes the opening's width. At a line's end its white is cut off
+    and the width is unmeasured (punctuation.fix_widths keeps the model's, which prefers `)`); a
+    wrapped name (…配套建设项目（第三批）) closes as it opened."""
+    for lines in cells:
+        opened = ""  # the cell's last opening bracket not closed yet, on an earlier line
+        for i in lines:
+            text, conf = texts[i]
+            chars = list(text)
+            for k, ch in enumerate(chars):
+                if ch in "(（":
+                    opened = ""  # closed on this line: punctuation._pair_brackets saw to it
+                elif ch in ")）" and opened and k in (0, len(chars) - 1):
+                    chars[k] = ")" if opened == "(" else "）"
+                    opened = ""
+            last = max((k for k, ch in enumerate(text) if ch in "(（)）"), default=-1)
+            if last >= 0 and text[last] in "(（":
+                opened = text[last]
+            texts[i] = ("".join(chars), conf)

@@ -66,3 +66,18 @@ def test_no_bracket_inside_chinese_text() -> None:
     """The shape between two Chinese characters is a character's part (理's 王), not a bracket."""
     img, reading = _line("处理办法")
     assert square_brackets(img, reading, EM).text == "处理办法"
+
+
+def test_a_closing_bracket_on_a_later_line_closes_as_its_cell_opened() -> None:
+    from pipeline.scan.brackets import closing_across_lines
+
+    texts = [
+        ("2024年拉萨市全民健身及基础设施配套建设项目（第三", 0.9),
+        ("批)", 0.9),
+        ("关于用氧工作的专项经费(2022年延续", 0.9),
+        ("项目）", 0.9),
+        ("（一）两个", 0.9),
+        ("目标)", 0.9),
+    ]
+    closing_across_lines([[0, 1], [2, 3], [4, 5]], texts)
+    assert [t for t, _ in texts][1::2] == ["批）", "项目)", "目标)"]  # the last: closed on its own line

@@ -1,0 +1,54 @@
+"""Lines that hold no text: a photocopy's specks and a pen's strokes, read as marks.
+
+specks.py takes out toner specks before the lines are cut, but a speck of 4 × 4 px at 150 dpi
+is beyond its size, and one standing alone on its own line of a cell is cut as a line and read
+as `+`, `.·` or `'`; a pen's stroke across a cell is read as `/` or `<`. These are told from
+printed marks by their size: a printed dash or operator may be as small as a speck, so only the
+readings a speck is given are dropped, and a printed slash is one line high.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from pipeline.scan.components import components
+
+SPECK_READINGS = frozenset(".·。．,，'‘’`\"“”+:：;；_^~*")
+_STROKE = frozenset("\\/|<>")
+_DASHES = ("-", "—", "–")
+
+Box = tuple[int, int, int, int]  # x0, top, x1, bottom in px
+
+
+def speck_line(crop: np.ndarray, text: str, most: float) -> bool:
+    """A line of nothing but marks no larger than `most` px each way, read as a speck is read
+    (`SPECK_READINGS`). A dash alone is a value (nothing to report) and prints no larger at
+    150 dpi (4 × 3 px): kept, and so is an operator (the bars of a small = are two such marks),
+    a letter or a digit."""
+    if not text or not set(text) <= SPECK_READINGS:
+        return False
+    _, _, stats = components((crop < 150).astype(np.uint8))
+    return bool(
+        (stats[1:, cv2.CC_STAT_WIDTH] <= most).all() and (stats[1:, cv2.CC_STAT_HEIGHT] <= most).all()
+    )
+
+
+def stroke_line(box: Box, text: str, least: float) -> bool:
+    """A line read as slashes and chevrons alone (</, /) whose ink stands taller than `least` px:
+    a pen's stroke across the cell, not a printed / or < (one line high)."""
+    return bool(text) and set(text) <= _STROKE and box[3] - box[1] > least > 0
+
+
+def speck_dashes(
+    cells: list[list[int]], boxes: list[Box], texts: list[tuple[str, float]], most: float
+) -> None:
+    """A dash no larger than a speck in a cell (its lines' indices) that holds other text: a speck
+    read as `-` (-54010019T…-业务培训专项经费). A dash value stands alone in its cell."""
+    for lines in cells:
+        if sum(1 for i in lines if texts[i][0]) < 2:
+            continue
+        for i in lines:
+            x0, top, x1, bottom = boxes[i]
+            if texts[i][0] in _DASHES and max(x1 - x0, bottom - top) <= most:
+                texts[i] = ("", texts[i][1])

@@ -1,0 +1,35 @@
+"""stray: a photocopy's specks and a pen's strokes read as lines of marks are no text."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.scan.stray import speck_dashes, speck_line, stroke_line
+
+
+def test_a_line_of_speck_sized_marks_is_a_speck_line() -> None:
+    crop = np.full((20, 30), 255, np.uint8)
+    crop[8:12, 5:9] = 30
+    crop[8:12, 20:24] = 30  # two specks read as one line: ".·"
+    assert speck_line(crop, ".·", 4.5) and speck_line(crop, "+", 4.5)
+    assert not speck_line(crop, "-", 4.5)  # a dash value prints no larger at 150 dpi
+    assert not speck_line(crop, "=", 4.5)  # the two bars of a small = are such marks
+    assert not speck_line(crop, ".·", 3.5)  # larger than a speck
+    crop[2:18, 12:14] = 30
+    assert not speck_line(crop, ".·", 4.5)  # a mark in the line is larger than a speck
+
+
+def test_a_speck_sized_dash_beside_text_in_its_cell_is_dropped() -> None:
+    """A dash alone in its cell is a value; one the size of a speck above a project's code is a speck."""
+    boxes = [(10, 10, 14, 13), (10, 30, 120, 45), (200, 10, 204, 13), (300, 10, 330, 13)]
+    texts = [("-", 0.2), ("54010019T000001718453-业务培训专项经费", 0.99), ("-", 0.9), ("-", 0.9)]
+    speck_dashes([[0, 1], [2], [3]], boxes, texts, 0.3 * 15.0)
+    assert [t for t, _ in texts] == ["", "54010019T000001718453-业务培训专项经费", "-", "-"]
+
+
+def test_a_pen_stroke_read_as_slashes_is_no_text_a_printed_slash_is() -> None:
+    em = 20.0
+    assert stroke_line((0, 0, 60, 57), "</", 1.8 * em)  # a stroke across three lines
+    assert stroke_line((0, 0, 60, 48), "/", 1.8 * em)
+    assert not stroke_line((0, 0, 10, 20), "/", 1.8 * em)  # a slash one line high: printed
+    assert not stroke_line((0, 0, 60, 57), "元/人", 1.8 * em)
