@@ -13,9 +13,9 @@ import cv2
 import numpy as np
 
 from pipeline.scan.components import components
+from pipeline.scan.vocabulary import STROKE
 
 SPECK_READINGS = frozenset(".·。．,，'‘’`\"“”+:：;；_^~*")
-_STROKE = frozenset("\\/|<>")
 _DASHES = ("-", "—", "–")
 
 Box = tuple[int, int, int, int]  # x0, top, x1, bottom in px
@@ -37,7 +37,7 @@ def speck_line(crop: np.ndarray, text: str, most: float) -> bool:
 def stroke_line(box: Box, text: str, least: float) -> bool:
     """A line read as slashes and chevrons alone (</, /) whose ink stands taller than `least` px:
     a pen's stroke across the cell, not a printed / or < (one line high)."""
-    return bool(text) and set(text) <= _STROKE and box[3] - box[1] > least > 0
+    return bool(text) and set(text) <= STROKE and box[3] - box[1] > least > 0
 
 
 def speck_dashes(

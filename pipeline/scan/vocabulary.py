@@ -26,7 +26,6 @@ from functools import cache
 
 from pipeline.normalize.levels import KNOWN_NAMES, SYNONYMS
 
-OPERATORS = "≥≤<>=＝"
 _DIGIT_LIKE = {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1"}
 _IN_NUMBER = re.compile(r"(?<=[0-9.,])[Oo〇lI|]+|[Oo〇lI|]+(?=[0-9.,%])|(?<=[≥≤<>=＝])[Oo〇lI|]+")
 _CODE = re.compile(r"^[0-9A-Z]{6,}(?=-)")
@@ -34,7 +33,7 @@ _DASH_BETWEEN_DIGITS = re.compile(r"(?<=\d)一(?=\d)")
 _TRAILING_STOPS = re.compile(r"[.。．·]+$")
 _VALUE = re.compile(r"[≥≤<>=＝]?\d+(?:[.,]\d+)*%?|%")
 _LEADING_SPECK = re.compile(r"^[.．·]+(?=[\u3400-\u9fff%])")
-_STROKE = frozenset("\\/|<>")
+STROKE = frozenset("\\/|<>")  # what a pen's stroke across a cell is read as
 _DOT_IN_CODE = re.compile(r"(?<=[0-9A-Z]{4})·(?=[0-9A-Z]{4})")
 _OPEN_UNIT_CODE = re.compile(r"^\[(\d{2,})(?=[\u3400-\u9fff])")
 _AFTER_STOP = re.compile(r"(?<=[。；！？])[-·.,，\\/<>|]+$")  # specks or a pen's stroke after a sentence
@@ -98,7 +97,7 @@ def correct(text: str, conf: float, probs: tuple[float, ...] = (), doubt: float 
         return "—", conf
     if text in ("o", "O", "〇"):
         return "0", conf  # a value cell's lone zero
-    if set(text) <= _STROKE and ("\\" in text or len(text) >= 3):
+    if set(text) <= STROKE and ("\\" in text or len(text) >= 3):
         return "", conf  # a pen's stroke across the cell
     fixed = _AFTER_STOP.sub("", _DOT_IN_CODE.sub("", _LEADING_SPECK.sub("", text)))
     fixed = _DASH_BETWEEN_DIGITS.sub("—", _without_stops(fixed))
