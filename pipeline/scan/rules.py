@@ -33,6 +33,7 @@ import numpy as np
 
 from pipeline.extract.objects import Edge
 from pipeline.scan.components import components
+from pipeline.scan.joints import lost_rules
 from pipeline.scan.settings import DEFAULT, ScanSettings
 
 
@@ -690,31 +691,55 @@ def _frame(line: list[_Chain], others: list[_Chain], reach: float) -> tuple[floa
     return (min(met), max(met)) if met else None
 
 
+def _crossed(line: list[_Chain], others: list[_Chain], reach: float) -> list[_Chain]:
+    """The rules the other way that the line meets or crosses."""
+    lo, hi = min(c.lo for c in line), max(c.hi for c in line)
+    at = sum(c.at for c in line) / len(line)
+    return [o for o in others if o.lo - reach <= at <= o.hi + reach and lo - reach <= o.at <= hi + reach]
+
+
+def _runs_past(
+    line: list[_Chain], others: list[_Chain], reach: float, margin: float, far: float
+) -> tuple[bool, bool]:
+    """Whether the line runs past the outermost rules the other way that it crosses by `margin`
+    at both ends and by `far` at one (both ends then count): no table's rule does, the rules of a
+    table open at one side end at its rule on the other."""
+    crossed = _crossed(line, others, reach)
+    if not crossed:
+        return False, False
+    before = min(o.at for o in crossed) - min(c.lo for c in line)
+    after = max(c.hi for c in line) - max(o.at for o in crossed)
+    past = min(before, after) >= margin and max(before, after) >= far
+    return past, past
+
+
 def _open_ends(
     line: list[_Chain], rules: list[_Chain], others: list[_Chain], extent: int, snap: float, edge: float,
-    reach: float,
+    reach: float, past: tuple[bool, bool], runners: tuple[set[int], set[int]],
 ) -> tuple[bool, bool]:  # fmt: skip
     """Whether each end of the line may count as running past a table: not where another rule
     this way ends too (a table open at its sides, with no rules down them, still ends its rows
     together), nor short of where the table's other rules this way end (those between the ends
     of the rules the other way that the line crosses: a broken rule whose last stretch faded,
     where the frame's rule is lost too), unless the end lies at the page's edge (streaks run to
-    it, all of them)."""
+    it, all of them). Where the line runs far past its frame (`past`), ending together with lines
+    that do so too (`runners`, ids of their pieces at each end) is no table's side: streaks
+    drawn on a page scanned askew end together, at the page's edge turned level."""
     ids = {id(c) for c in line}
     rest = [r for r in rules if id(r) not in ids]
+    mates = [[r for r in rest if not (past[end] and id(r) in runners[end])] for end in (0, 1)]
     lo, hi = min(c.lo for c in line), max(c.hi for c in line)
-    at = sum(c.at for c in line) / len(line)
-    crossed = [o for o in others if o.lo - reach <= at <= o.hi + reach and lo - reach <= o.at <= hi + reach]
-    table = (
-        [r for r in rest if min(o.lo for o in crossed) - reach <= r.at <= max(o.hi for o in crossed) + reach]
-        if crossed
-        else []
-    )
+    crossed = _crossed(line, others, reach)
+    lo_at = min((o.lo for o in crossed), default=0) - reach
+    hi_at = max((o.hi for o in crossed), default=0) + reach
+    table = [[r for r in m if lo_at <= r.at <= hi_at] if crossed else [] for m in mates]
     return (
-        lo <= edge or not any(abs(r.lo - lo) <= snap for r in rest) and all(lo < r.lo - snap for r in table),
+        lo <= edge
+        or not any(abs(r.lo - lo) <= snap for r in mates[0])
+        and all(lo < r.lo - snap for r in table[0]),
         hi >= extent - edge
-        or not any(abs(r.hi - hi) <= snap for r in rest)
-        and all(hi > r.hi + snap for r in table),
+        or not any(abs(r.hi - hi) <= snap for r in mates[1])
+        and all(hi > r.hi + snap for r in table[1]),
     )
 
 
@@ -854,20 +879,35 @@ def _streak_lines(
     out: list[list[_Streak]] = [[], []]
     if not lines:
         return out
-    snap, edge = settings.cell_snap_pt * scale, margin / 2
-    ends = [
-        _open_ends(line, found[k][2], found[1 - k][2], ink.shape[1 - k], snap, edge, reach)
-        for k, line in lines
-    ]
+    snap, edge, far = settings.cell_snap_pt * scale, margin / 2, settings.streak_far_pt * scale
+
+    def ends_of(others: list[list[_Chain]]) -> list[tuple[bool, bool]]:
+        """Each line's open ends, the rules the other way being `others[k]` for lines way k."""
+        past = [_runs_past(line, others[k], reach, margin, far) for k, line in lines]
+        runners = [
+            tuple(
+                {id(c) for n, (j, line) in enumerate(lines) if j == k and past[n][end] for c in line}
+                for end in (0, 1)
+            )
+            for k in (0, 1)
+        ]
+        return [
+            _open_ends(line, found[k][2], others[k], ink.shape[1 - k], snap, edge, reach, past[n], runners[k])  # type: ignore[arg-type]
+            for n, (k, line) in enumerate(lines)
+        ]
+
+    ends = ends_of([found[1][2], found[0][2]])
     first = [_frame(line, found[1 - k][2], reach) for k, line in lines]
     streaky = {n for n, (k, line) in enumerate(lines) if _outside(line, first[n], reach, ends[n]) >= margin}
     again: set[int] = set()  # a streak the other way makes no table's frame: decide once more without those
+    gone_of = [{id(c) for m in streaky for c in lines[m][1] if lines[m][0] != k} for k in (0, 1)]
+    left = [[o for o in found[1 - k][2] if id(o) not in gone_of[k]] for k in (0, 1)]
+    ends_again = ends_of(left) if gone_of[0] or gone_of[1] else ends
     for n, (k, line) in enumerate(lines):
-        gone = {id(c) for m in streaky for c in lines[m][1] if lines[m][0] != k}
-        if n in streaky or first[n] is None or not gone:
+        if n in streaky or first[n] is None or not gone_of[k]:
             continue
-        frame = _frame(line, [o for o in found[1 - k][2] if id(o) not in gone], reach)
-        if frame is not None and _outside(line, frame, reach, ends[n]) >= margin:
+        frame = _frame(line, left[k], reach)
+        if frame is not None and _outside(line, frame, reach, ends_again[n]) >= margin:
             again.add(n)
     streaky |= again
     for n in sorted(streaky):
@@ -960,6 +1000,7 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
         edges.append(Edge("v", mid, y / scale, mid, (y + h) / scale))
     h_mask = cv2.bitwise_or(h_mask, short_h)
     v_mask = cv2.bitwise_or(v_mask, short_v)
+    edges += _lost(grey, edges, scale, settings)
     return Rules(
         ink,
         h_mask,
@@ -969,6 +1010,23 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
         counts[1] + len(v_boxes),
         (streaks[0], streaks[1]),
     )
+
+
+def _lost(grey: np.ndarray, edges: list[Edge], scale: float, settings: ScanSettings) -> list[Edge]:
+    """Rules a bitonal scan lost both ways, from the ticks they left on the rules they crossed
+    (joints.py). Ticks are looked for in plainly dark pixels, not in the adaptive threshold's ink:
+    that swells a grey rule's soft edge by a pixel beside a cell's text, a tick of its own making."""
+    ink = (grey < settings.rule_tick_grey).astype(np.uint8)
+    h = [e for e in edges if e.orientation == "h"]
+    v = [e for e in edges if e.orientation == "v"]
+    lost_h = lost_rules(ink, v, h, scale, settings)
+    # turned: horizontal rules stand as vertical ones in the transposed page
+    flip = [Edge("v", e.top, e.x0, e.bottom, e.x1) for e in h]
+    flip_found = [Edge("h", e.top, e.x0, e.bottom, e.x1) for e in v]
+    lost_v = [
+        Edge("v", e.top, e.x0, e.bottom, e.x1) for e in lost_rules(ink.T, flip, flip_found, scale, settings)
+    ]
+    return lost_h + lost_v
 
 
 def mend_streaks(grey: np.ndarray, rules: Rules) -> np.ndarray:

@@ -242,3 +242,28 @@ def test_a_column_lost_across_a_header_row_between_two_labels_is_found() -> None
         column = [(t, b) for at, t, b in _verticals(find_rules(page, SCALE)) if abs(at * SCALE - x) <= 3]
         assert len(column) == 1, column
         assert abs(column[0][0] * SCALE - (ROWS[1] if merged else TOP)) <= 3, (merged, column)
+
+
+def test_streaks_ending_together_far_past_the_table_are_no_rules() -> None:
+    """Streaks drawn on a page that was then scanned askew: deskewed, they end together, short of
+    the image's edges (at the page's edges turned level), far past the table at both ends. Ending
+    together is no table's side there; they are streaks, and the table's rules stay."""
+    page = _page()
+    _text(page, COLUMNS[:-1])
+    for x in (180, 450, 760, 1100):
+        _streak(page, x, 0, 170, 2)
+    _assert_table(find_rules(page, SCALE))
+
+
+def test_a_table_open_at_its_foot_keeps_rules_running_on_below_it() -> None:
+    """No rule under the last row (the table goes on overleaf) and the columns run on far below
+    the last row rule, all ending together: they still start at the table's top rule, so they
+    are the table's rules, not streaks."""
+    page = _page()
+    _text(page, COLUMNS[:-1])
+    page[BOTTOM : BOTTOM + 2, :] = 245
+    for x in COLUMNS:
+        page[TOP : BOTTOM + 350, x : x + 2] = 20
+    verticals = _verticals(find_rules(page, SCALE))
+    assert len(verticals) == len(COLUMNS), verticals
+    assert all(abs(bottom * SCALE - (BOTTOM + 350)) <= 3 for _, _, bottom in verticals), verticals

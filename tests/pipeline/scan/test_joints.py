@@ -1,0 +1,62 @@
+"""Rules a bitonal scan lost, found again from the ticks they left on the rules they crossed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.scan.rules import find_rules
+
+SCALE = 200 / 72  # px per point (a 200-dpi scan)
+COLUMNS = (100, 400, 650, 900, 1150, 1400)  # px: the vertical rules (1 px wide)
+ROWS = (150, 210, 270, 330, 390)  # px: the row rules
+LOST = 270  # px: the row rule the threshold took, but for its ticks
+
+
+def _page(ticks: tuple[int, ...] = COLUMNS, lost: int = LOST) -> np.ndarray:
+    """A bitonal page with a ruled table whose rule at `lost` is gone but for a tick of 2 px each
+    side by 4 rows where it crossed the verticals at `ticks`; one line of text per row."""
+    page = np.full((600, 1600), 255, np.uint8)
+    for x in COLUMNS:
+        page[ROWS[0] : ROWS[-1] + 1, x] = 0
+    for y in ROWS:
+        if y != lost:
+            page[y, COLUMNS[0] : COLUMNS[-1] + 1] = 0
+    for x in ticks:
+        page[lost - 2 : lost + 2, x - 2 : x + 3] = 0
+    for top, bottom in zip(ROWS, ROWS[1:], strict=False):
+        for left in COLUMNS[:-1]:
+            for n in range(4):  # characters: a box of strokes each
+                x, y = left + 15 + 30 * n, (top + bottom) // 2 - 10
+                page[y : y + 20 : 9, x : x + 20] = 0
+                page[y : y + 20, x + 9] = 0
+    return page
+
+
+def _rows(page: np.ndarray) -> dict[float, list[tuple[float, float]]]:
+    """Row rules found: px down the page → their spans across (px)."""
+    out: dict[float, list[tuple[float, float]]] = {}
+    for e in find_rules(page, SCALE).edges:
+        if e.orientation == "h":
+            out.setdefault(round(e.top * SCALE), []).append((e.x0 * SCALE, e.x1 * SCALE))
+    return out
+
+
+def test_a_rule_lost_but_for_its_ticks_is_put_back_across_the_table() -> None:
+    rows = _rows(_page())
+    lost = [spans for y, spans in rows.items() if abs(y - LOST) <= 2]
+    assert lost, sorted(rows)
+    covered = sorted(lost[0])
+    assert abs(covered[0][0] - COLUMNS[0]) <= 3 and abs(covered[-1][1] - COLUMNS[-1]) <= 3, covered
+    assert len(rows) == len(ROWS)
+
+
+def test_ticks_on_two_rules_only_are_no_rule() -> None:
+    """A pixel or two of a rough rule's edge lines up by chance on a couple of rules: no rule."""
+    rows = _rows(_page(ticks=COLUMNS[2:4]))
+    assert not [y for y in rows if abs(y - LOST) <= 2], sorted(rows)
+
+
+def test_ticks_level_with_a_line_of_text_are_no_rule() -> None:
+    """Bumps on every rule at the height of the cells' text: a rule there would cross it."""
+    rows = _rows(_page(ticks=COLUMNS, lost=240))
+    assert not [y for y in rows if abs(y - 240) <= 2], sorted(rows)
