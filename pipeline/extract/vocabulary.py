@@ -159,6 +159,8 @@ _EXACT: dict[str, Meaning] = {
     "年度指标": Meaning(None, ANNUAL),
 }
 
+HEADER_WORDS = frozenset(_EXACT)  # the header labels known whole (a scan's reading is checked against them)
+
 _BRACKETS = re.compile(r"[(（][^()（）]*[)）]")
 _LEAD = re.compile(r"^[*★☆※·.．。]+")  # marks before a label (a scan's speck read as · or .)
 _LEVEL_WORD = re.compile(r"^(?:指标)?([一二三])级(?:绩效)?(?:指标)?(?:名称|内容)?$")

@@ -55,8 +55,10 @@ SYNONYMS: Mapping[str, str] = MappingProxyType(
 # a block score or annotation after it, `产出指标(50分)`, `成本指标(0-20)分`, `产出指标(40-50)分`,
 # `数量指标(必填硬性指标)`, `质量指标【选填】`, `产出指标50分`; numbering before it, `一、产出指标`,
 # `（一）产出指标`, `1.产出指标`.
+# A bracket opened and never closed at the end (`产出指标(50分`) is a scan's: the recogniser drops
+# a lone `)` ending a short line.
 _TRAILING_NOTE = re.compile(
-    r"(?:\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕|[:：]?\d+(?:\.\d+)?(?:[-~]\d+(?:\.\d+)?)?分|分)$"
+    r"(?:\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕|[:：]?\d+(?:\.\d+)?(?:[-~]\d+(?:\.\d+)?)?分|分|\(\d[^()]*)$"
 )
 _LEADING_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十\d]+\)|\d+[、.)])")
 

@@ -349,7 +349,9 @@ def _glyphs(
         reading = square_brackets(crop, reading, layout.line_height)
         reading = colons(crop, reading)
         reading = number_marks(crop, reading, layout.line_height)
-        text, conf = correct(reading.text, reading.conf, reading.probs, settings.vocabulary_doubt)
+        text, conf = correct(
+            reading.text, reading.conf, reading.probs, settings.vocabulary_doubt, settings.header_doubt
+        )
         if speck_line(crop, text, layout.line_height * settings.speck_line_em) or stroke_line(
             layout.boxes[i], text, layout.line_height * settings.stroke_line_em
         ):

@@ -287,7 +287,8 @@ def _between_labels(
             continue
         x0, x1 = int(max(left)) + margin, int(min(right)) - margin
         c0, c1 = int(at) - gap, int(at) + gap + 1
-        if x0 >= c0 or c1 >= x1 or plane[c0:c1, a:b].any():
+        own0, own1 = min(q.top for q in chain) - 1, max(q.bottom for q in chain) + 1  # a stub of it may stay
+        if x0 >= c0 or c1 >= x1 or plane[c0:own0, a:b].any() or plane[own1:c1, a:b].any():
             continue
         if _centred(plane[x0:c0, a:b], x0, int(max(left)), int(at), gap) and _centred(
             plane[c1:x1, a:b], c1, int(at), int(min(right)), gap

@@ -16,6 +16,10 @@
   (<//\\), is a stroke crossing the cell, not text.
 - Level names (一级/二级指标, pipeline.normalize.levels): a line one character away from exactly
   one known name (same length) is that name, when that character is one the recogniser doubted.
+- Header labels (pipeline.extract.vocabulary: 权重, 指标值 …) likewise, under a stricter doubt
+  (`header_doubt`), the line's other characters read surely, one ideograph for another (a
+  photocopy's darkened 重 reads 量 or 置: 权量 is no word, and no other label is one character
+  from it).
 The confidence is never raised: a corrected line keeps the recogniser's own.
 """
 
@@ -24,6 +28,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from pipeline.extract.vocabulary import HEADER_WORDS
 from pipeline.normalize.levels import KNOWN_NAMES, SYNONYMS
 
 _DIGIT_LIKE = {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1"}
@@ -40,6 +45,7 @@ _AFTER_STOP = re.compile(r"(?<=[。；！？])[-·.,，\\/<>|]+$")  # specks or 
 _TYPED_CODE = re.compile(r"^[/\\|.·]*(\d{6,}[A-Z])([0-9A-Z:：·.,]{6,})(?=-)")
 _ZERO_LIKE = str.maketrans({"C": "0", "O": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "L": "1"})
 _CODE_SPECKS = str.maketrans("", "", ":：·.,")
+_IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")
 
 
 def _without_stops(text: str) -> str:
@@ -71,6 +77,25 @@ def _level_name(text: str, probs: tuple[float, ...], doubt: float) -> str | None
     return near[0] if probs[k] < doubt else None  # only where the recogniser itself was unsure
 
 
+@cache
+def _header_words(length: int) -> tuple[str, ...]:
+    return tuple(sorted(w for w in HEADER_WORDS if len(w) == length))
+
+
+def _header_word(text: str, probs: tuple[float, ...], doubt: float) -> str | None:
+    """The header label one doubted character away from the line, the rest read surely."""
+    if text in HEADER_WORDS or not 2 <= len(text) <= 12 or len(probs) != len(text):
+        return None
+    near = [w for w in _header_words(len(text)) if sum(a != b for a, b in zip(w, text, strict=True)) == 1]
+    if len(near) != 1:
+        return None
+    k = next(i for i, (a, b) in enumerate(zip(near[0], text, strict=True)) if a != b)
+    if not (_IDEOGRAPH.match(text[k]) and _IDEOGRAPH.match(near[0][k])):
+        return None  # 年度目标。 is 年度目标 with a speck, not 年度目标值
+    sure = all(p >= doubt for i, p in enumerate(probs) if i != k)
+    return near[0] if probs[k] < doubt and sure else None
+
+
 def _typed_code(text: str) -> str:
     """A code-name whose code is digits, one type letter and digits (54010019R000000968581-…):
     after the type letter only digits stand, so a letter there is a misread 0 or 1 (a streak
@@ -85,11 +110,14 @@ def _typed_code(text: str) -> str:
     return m.group(1) + tail + text[m.end() :]
 
 
-def correct(text: str, conf: float, probs: tuple[float, ...] = (), doubt: float = 0.8) -> tuple[str, float]:
+def correct(
+    text: str, conf: float, probs: tuple[float, ...] = (), doubt: float = 0.8, header_doubt: float = 0.9
+) -> tuple[str, float]:
     """The line's text corrected where the vocabulary is unambiguous, and its confidence.
 
     `probs` (one per character) let a level name replace a character the recogniser doubted
-    (probability under `doubt`); a wrapped name's second line (意度指标) stays as read.
+    (probability under `doubt`); a wrapped name's second line (意度指标) stays as read. A header
+    label replaces one under `header_doubt`, the line's other characters at least that sure.
     """
     if not text:
         return text, conf
@@ -106,7 +134,7 @@ def correct(text: str, conf: float, probs: tuple[float, ...] = (), doubt: float 
     code = _CODE.match(fixed.replace("O", "0").replace("I", "1"))
     if code and any(c.isdigit() for c in fixed[: code.end()]):
         fixed = code.group() + fixed[code.end() :]
-    name = _level_name(fixed, probs, doubt)
+    name = _level_name(fixed, probs, doubt) or _header_word(fixed, probs, header_doubt)
     if name is not None:
         fixed = name
     return fixed, conf

@@ -208,6 +208,8 @@ def test_weight(printed: str, weight: float | None) -> None:
         ("满意度指标【10分】", "满意度指标"),
         ("效果指标(30分)", "效益指标"),
         ("产出(50分)", "产出指标"),
+        ("成本指标(10分", "成本指标"),  # a scan's lost `)` ending a short line
+        ("满意度指标（10分", "满意度指标"),
         # numbering before a known name goes too
         ("一、产出指标", "产出指标"),
         ("（二）效益指标", "效益指标"),
@@ -217,6 +219,7 @@ def test_weight(printed: str, weight: float | None) -> None:
         ("其他指标(10分)", "其他指标(10分)"),
         ("一、其他指标", "一、其他指标"),
         ("(50分)", "(50分)"),
+        ("其他指标(自定", "其他指标(自定"),
     ],
 )
 def test_level_names(printed: str, level: str) -> None:

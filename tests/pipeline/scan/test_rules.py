@@ -267,3 +267,23 @@ def test_a_table_open_at_its_foot_keeps_rules_running_on_below_it() -> None:
     verticals = _verticals(find_rules(page, SCALE))
     assert len(verticals) == len(COLUMNS), verticals
     assert all(abs(bottom * SCALE - (BOTTOM + 350)) <= 3 for _, _, bottom in verticals), verticals
+
+
+def test_a_column_lost_across_a_header_row_but_for_a_stub_is_found() -> None:
+    """The same column faded across the header row but for a stub of it hanging from the top
+    rule (7 pt), a character's strokes standing just above the rule over it (the line above the
+    table): the stub runs together with them, ink beside it, so it is no stub to step on; but it
+    is on the rule's line, the rule's own ink, not a mark between the labels."""
+    page = _page()
+    x = COLUMNS[2]
+    page[TOP + 16 : ROWS[1], x : x + 2] = 245
+    page[TOP - 14 : TOP - 3, x : x + 2] = 25  # a character's down stroke right over the column …
+    page[TOP - 14 : TOP - 3, x - 4 : x - 2] = 25  # … and its next stroke
+    for left, right in zip(COLUMNS, COLUMNS[1:], strict=False):
+        _label(page, left, right, TOP, ROWS[1], 4)
+    for top, bottom in zip(ROWS[1:], ROWS[2:], strict=False):
+        for left in COLUMNS[:-1]:
+            _label(page, left, left + 200, top, bottom, 3)
+    page = np.where(page < 128, 0, 255).astype(np.uint8)
+    column = [(t, b) for at, t, b in _verticals(find_rules(page, SCALE)) if abs(at * SCALE - x) <= 3]
+    assert len(column) == 1 and abs(column[0][0] * SCALE - TOP) <= 3, column

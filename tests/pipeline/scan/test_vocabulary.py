@@ -62,3 +62,20 @@ def test_a_speck_after_a_value_or_a_level_name_is_no_full_stop(read: str, expect
 def test_specks_pen_strokes_and_a_lost_code_bracket_are_corrected(read: str, expected: str) -> None:
     """Specks opening a line, inside a code or after a stop; a pen's stroke; a unit code's lost ]."""
     assert correct(read, 0.9)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("read", "probs", "expected"),
+    [
+        ("权量", (1.0, 0.58), "权重"),  # a photocopy's darkened 重
+        ("权置", (1.0, 0.83), "权重"),
+        ("权量", (1.0, 0.95), "权量"),  # read surely: left as read
+        ("权量", (0.7, 0.58), "权量"),  # two characters doubted
+        ("年度目标。", (1.0, 1.0, 1.0, 1.0, 0.85), "年度目标。"),  # a speck, not 年度目标值
+        ("单价", (1.0, 0.97), "单价"),
+    ],
+)
+def test_a_header_label_one_doubted_character_away_is_that_label(
+    read: str, probs: tuple[float, ...], expected: str
+) -> None:
+    assert correct(read, 0.9, probs)[0] == expected
