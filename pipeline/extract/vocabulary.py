@@ -162,8 +162,9 @@ _EXACT: dict[str, Meaning] = {
 HEADER_WORDS = frozenset(_EXACT)  # the header labels known whole (a scan's reading is checked against them)
 
 _BRACKETS = re.compile(r"[(（][^()（）]*[)）]")
-_LEAD = re.compile(r"^[*★☆※·.．。]+")  # marks before a label (a scan's speck read as · or .)
-_LEVEL_WORD = re.compile(r"^(?:指标)?([一二三])级(?:绩效)?(?:指标)?(?:名称|内容)?$")
+_LEAD = re.compile(r"^[*★☆※·.．。:：]+")  # marks before a label (a scan's speck read as · . or ：)
+# 三指标: a scan's 三级指标 with 级 dropped (no header names anything else so)
+_LEVEL_WORD = re.compile(r"^(?:指标)?([一二三])(?:级(?:绩效)?(?:指标)?|指标)(?:名称|内容)?$")
 _YEAR_ACTUAL = re.compile(r"^(?:19|20)\d\d年(?:度)?实际(?:实现|完成)?值$")
 _YEAR_PLAN = re.compile(r"^(?:预期|计划)?(?:19|20)\d\d年(?:度)?(?:预期|计划)?(?:实现|完成|目标)?值$")
 

@@ -169,7 +169,8 @@ def _read_probes(
     if not probes:
         return 0.0, False, {}
     upright = rec([layout.crops[i] for i in probes], settings.rec_fast_height)  # type: ignore[operator]
-    up = float(np.mean([r.conf for r in upright]))
+    read = [r.conf for r in upright if r.text]  # a pen's stroke picked as a probe reads as nothing
+    up = float(np.mean(read)) if read else 0.0
     if up >= settings.flip_check_below:
         return up, False, dict(zip(probes, upright, strict=True))
     # the lines read poorly: perhaps the page is upside down

@@ -101,7 +101,9 @@ def wipe_seals(bgr: np.ndarray, margin: int) -> np.ndarray:
 
     Where a pixel is reddish its red channel stands for it: red ink is bright there (paper),
     black print under a seal (ink on ink: dark in every channel) stays black, and the seal's pale
-    halo goes with it. Elsewhere the ordinary grey value.
+    halo goes with it. Elsewhere the ordinary grey value. Red ink becomes the page's own paper
+    (its median grey), not white: on a darkened copy a white ring would stand out against the
+    paper around it, and the threshold would draw its edges as ink.
     """
     b, g, r = (bgr[:, :, i].astype(np.int16) for i in range(3))
     grey = cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2GRAY)
@@ -109,5 +111,6 @@ def wipe_seals(bgr: np.ndarray, margin: int) -> np.ndarray:
     if red.any():
         grey = grey.copy()
         through = bgr[:, :, 2][red]
-        grey[red] = np.where(through >= 150, 255, through)  # red ink is paper; ink under it stays
+        paper = np.uint8(np.median(grey[::8, ::8]))
+        grey[red] = np.where(through >= 150, paper, through)  # red ink is paper; ink under it stays
     return grey

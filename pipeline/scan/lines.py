@@ -100,13 +100,19 @@ def segments(
 
 
 def typical_height(mask: np.ndarray, boxes: list[tuple[int, int, int, int]], settings: ScanSettings) -> float:
-    """The median height of the text bands in these boxes (px): one line of body text."""
-    heights = []
+    """The height of a line of body text (px): the median of the text bands in these boxes,
+    each band weighing as much as the ink in it. Counted band by band, a photocopy's specks
+    (a band of a few pixels each, dozens to a cell) would make the line a speck's height; a line
+    of 二 or of dots weighs little too."""
+    heights, weights = [], []
     for x0, top, x1, bottom in boxes:
-        for t, b in bands(mask[top:bottom, x0:x1], settings):
+        cell = mask[top:bottom, x0:x1]
+        for t, b in bands(cell, settings):
             heights.append(b - t)
+            weights.append(np.count_nonzero(cell[t:b]))
     if not heights:
         return 0.0
-    heights.sort()
-    upper = heights[len(heights) // 4 :]  # a line of 二 or of dots is lower than a line of text
-    return float(np.median(upper))
+    order = np.argsort(heights, kind="stable")
+    cumulative = np.cumsum(np.asarray(weights, float)[order])
+    middle = int(np.searchsorted(cumulative, cumulative[-1] / 2))
+    return float(np.asarray(heights)[order][middle])

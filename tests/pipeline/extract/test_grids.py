@@ -159,5 +159,19 @@ def test_a_speck_read_beside_a_header_word_leaves_its_meaning() -> None:
 
     want = header_meaning("项目名称")
     assert want is not None
-    assert [header_meaning(t) for t in ("·项目名称", ".项目名称", "项目名称·", "项目名称：.")] == [want] * 4
+    assert [
+        header_meaning(t) for t in ("·项目名称", ".项目名称", "项目名称·", "项目名称：.", "：项目名称")
+    ] == [want] * 5
     assert header_meaning("·") is None
+
+
+def test_a_level_header_with_its_level_character_dropped_is_still_that_level() -> None:
+    """The recogniser skips 级 in 三级指标 now and then (a 150-dpi photocopy): 三指标 is no other header."""
+    from pipeline.extract.vocabulary import header_meaning
+
+    assert [getattr(header_meaning(t), "key", None) for t in ("三指标", "一指标", "二指标")] == [
+        "level3",
+        "level1",
+        "level2",
+    ]
+    assert header_meaning("三") is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.scan.lines import bands
+from pipeline.scan.lines import bands, typical_height
 from pipeline.scan.settings import DEFAULT
 
 
@@ -34,3 +34,17 @@ def test_a_tall_line_is_not_split_where_its_strokes_thin() -> None:
     mask = np.zeros((60, 400), np.uint8)
     _line(mask, 10, 30, rng)
     assert bands(mask, DEFAULT, 20.0) == [(10, 40)]
+
+
+def test_the_line_height_is_the_text_s_not_the_specks_() -> None:
+    """Cells of a dense photocopy: one line of text each, and more speck bands (3 px) than text
+    lines. Each band weighs its ink: the line is a text line high, not a speck."""
+    rng = np.random.default_rng(2)
+    mask = np.zeros((400, 400), np.uint8)
+    boxes = []
+    for top in range(0, 400, 80):
+        _line(mask, top + 30, 20, rng)
+        for y in (top + 4, top + 12, top + 20, top + 58, top + 66, top + 74):
+            mask[y : y + 3, int(rng.integers(5, 390)) : None][:, :3] = 255
+        boxes.append((0, top, 400, top + 80))
+    assert typical_height(mask, boxes, DEFAULT) == 20

@@ -164,3 +164,23 @@ def test_a_tall_band_is_one_read_across_and_three_lines_wide() -> None:
     assert not _has_tall_bands(layout([(0, 0, 300, 25)], [0]), 1.6)  # one line
     assert not _has_tall_bands(layout([(0, 0, 40, 60)], [0]), 1.6)  # characters stacked in a narrow cell
     assert not _has_tall_bands(layout([(0, 0, 300, 45)], [1]), 1.6)  # set at 90°, read turned
+
+
+def test_a_probe_that_reads_as_nothing_does_not_count_for_the_way_up() -> None:
+    """Five probe lines read surely and one, a pen's stroke picked for its shape, reads as nothing:
+    the page reads well this way up (it was judged poorly read, another quarter turn tried, and the
+    columns of a page on its side, read as three-character lines, won)."""
+    import numpy as np
+
+    from pipeline.scan import DEFAULT, _Layout, _read_probes
+    from pipeline.scan.recognize import Reading
+
+    crops = [np.zeros((20, 100), np.uint8) for _ in range(6)]
+    layout = _Layout(np.zeros((1, 1)), None, [], crops, [(0, 0, 100, 20)] * 6, 20.0, [0] * 6, [], [])  # type: ignore[arg-type]
+
+    def rec(lines: list[np.ndarray], height: int) -> list[Reading]:
+        sure = Reading("预算执行偏差率", 0.99, (0.99,) * 7, ())
+        return [sure] * (len(lines) - 1) + [Reading("", 0.0, (), ())]
+
+    score, flip, known = _read_probes(rec, layout, DEFAULT)
+    assert score >= DEFAULT.flip_check_below and not flip and len(known) == 6
