@@ -106,11 +106,12 @@ def is_performance_header(keys: set[str], min_hits: int) -> bool:
     return has_levels and len(keys) >= min_hits
 
 
-_YEAR = re.compile(r"预算年度[:：]?\s*(\d{4})")
+# a scan may read the colon after a label as a point (预算年度．2025, 金额单位·万元)
+_YEAR = re.compile(r"预算年度[:：．.·]?\s*(\d{4})")
 _YEAR_IN_TITLE = re.compile(r"(20\d{2})\s*年")
 _YEAR_LINE = re.compile(r"^[(（\[]?\s*(20\d{2})\s*年度?\s*[)）\]]?$")  # `（2024年度）` under a title
 _AMOUNT_UNIT = re.compile(
-    r"(?:金额单位[:：]?\s*([^\s:：]{1,6}?)(?=\s|$|预算|单位|第)|(?<![名称])单位[:：]\s*((?:万|千|亿)?元))"
+    r"(?:金额单位[:：．.·]?\s*([^\s:：．.·]{1,6}?)(?=\s|$|预算|单位|第)|(?<![名称])单位[:：]\s*((?:万|千|亿)?元))"
 )
 _UNIT_NAME = re.compile(
     r"(?:单位名称|预算单位|部门名称|部门\(单位\)名称)(?:[:：]\s*|\s+)(\S+?)(?=\s|$|预算年度|金额单位)"

@@ -38,7 +38,7 @@ from pipeline.scan.rules import Rules, find_rules, mend_streaks, text_ink
 from pipeline.scan.settings import DEFAULT, ScanSettings
 from pipeline.scan.specks import specks
 from pipeline.scan.stray import speck_dashes, speck_line, stroke_line
-from pipeline.scan.vocabulary import correct
+from pipeline.scan.vocabulary import correct, level_names_across_lines
 
 __all__ = ["ScanLimitError", "ScanSettings", "ScannedPage", "needs_image", "read_scanned_page"]
 
@@ -169,8 +169,10 @@ def _read_probes(
     if not probes:
         return 0.0, False, {}
     upright = rec([layout.crops[i] for i in probes], settings.rec_fast_height)  # type: ignore[operator]
-    read = [r.conf for r in upright if r.text]  # a pen's stroke picked as a probe reads as nothing
-    up = float(np.mean(read)) if read else 0.0
+    read = [r.conf for r in upright if r.text]
+    # a pen's stroke picked as a probe reads as nothing: left out when most probes read (two
+    # probes of a page on its side, one of them empty, say little)
+    up = float(np.mean(read if 2 * len(read) > len(upright) else [r.conf for r in upright]))
     if up >= settings.flip_check_below:
         return up, False, dict(zip(probes, upright, strict=True))
     # the lines read poorly: perhaps the page is upside down
@@ -340,6 +342,7 @@ def _glyphs(
     already read wholly by shape (`_by_shape`), not measured again."""
     shapes = shapes or {}
     texts: list[tuple[str, float]] = []
+    probs: list[tuple[float, ...] | None] = []
     for i, (crop, reading) in enumerate(zip(layout.crops, readings, strict=True)):
         done = shapes.get(i) is reading
         shaped = None if done else read_operator(crop, reading, layout.line_height)
@@ -358,6 +361,8 @@ def _glyphs(
         ):
             text = ""
         texts.append((text.strip(), conf))
+        probs.append(reading.probs if len(text.strip()) == len(reading.probs) else None)
+    level_names_across_lines(layout.cells, texts, probs, settings.vocabulary_doubt)
     _indented_brackets(layout, texts)
     speck_dashes(layout.cells, layout.boxes, texts, layout.line_height * settings.speck_line_em)
     closing_across_lines(layout.cells, texts)

@@ -260,13 +260,14 @@ def _between_labels(
     settings: ScanSettings,
 ) -> None:  # fmt: skip
     """Carry a column's rule that ends at a row's rule on across the next row (up to
-    `rule_faded_pt` high) where it faded whole: paper `COLUMN_GAP_PT` each side of it all down
+    `rule_header_faded_pt` high: a two-row header's merged cells) where it faded whole: paper
+    `COLUMN_GAP_PT` each side of it all down
     that row, and on each side a label centred between it and the next column (two header labels,
     三级指标 | 指标值; a centred ≤ | 45.6). A merged cell's one label crosses the line or stands
     centred in the merged cell, off both halves' centres. `rows`, `columns`: the lines across
     and down (lo, hi, at); `plane` the ink with the column along its rows."""
     reach = settings.rule_meet_pt * scale
-    faded = settings.rule_faded_pt * scale
+    faded = settings.rule_header_faded_pt * scale
     gap, margin = _px(COLUMN_GAP_PT, scale), int(2 * reach)
     lo, hi, at = _span(chain)
     stops = np.sort(_crossings(rows, -(10**9), 10**9, at, reach))

@@ -40,6 +40,9 @@ class ScanSettings:
     rule_piece_length_pt: float = 3.0  # a shorter run continuing a rule across its breaks is part of it
     rule_bridge_pt: float = 6.0  # collinear pieces this close are one broken rule (a poor copy's gaps)
     rule_faded_pt: float = 45.0  # … and this close across clean paper (a faded stretch) …
+    rule_header_faded_pt: float = (
+        90.0  # a column's rule lost whole across a header row this high, labels each side
+    )
     rule_faded_touched: float = 0.05  # … where ink touches neither along more than this share (text)
     rule_collinear_pt: float = 0.7  # … when their centres lie this close across the line
     rule_meet_pt: float = 1.5  # a rule meets or crosses a rule the other way within this

@@ -6,7 +6,8 @@
 - A project code (`[0-9A-Z]{6,}-` at a line's start): O → 0 and I → 1 inside it.
 - Stops after a number or a level name (95. 产出指标。) or alone: a speck read as . or 。, dropped;
   so is a point or middle dot opening a line before a Chinese character or % (.产出指标, .%):
-  a wrapped line may open with 。, never with .
+  a wrapped line may open with 。, never with .; a line of a value alone never opens with 、 : or ，
+  (、200, :100).
 - Specks inside or after text: a middle dot inside a code (53000020T00·0005909587: no decimal
   point there) and marks after a sentence's stop (以上。-, 以上。，, a pen's 以上。<//) are dropped.
 - A code of digits, a type letter and digits (54010019R000000968581-…): letters after the type
@@ -38,6 +39,7 @@ _DASH_BETWEEN_DIGITS = re.compile(r"(?<=\d)一(?=\d)")
 _TRAILING_STOPS = re.compile(r"[.。．·]+$")
 _VALUE = re.compile(r"[≥≤<>=＝]?\d+(?:[.,]\d+)*%?|%")
 _LEADING_SPECK = re.compile(r"^[.．·]+(?=[\u3400-\u9fff%])")
+_MARK_BEFORE_VALUE = re.compile(r"^[、:：,，;；]+(?=[≥≤<>=]?\d[\d.,]*%?$)")  # 、200 :100: a speck
 STROKE = frozenset("\\/|<>")  # what a pen's stroke across a cell is read as
 _DOT_IN_CODE = re.compile(r"(?<=[0-9A-Z]{4})·(?=[0-9A-Z]{4})")
 _OPEN_UNIT_CODE = re.compile(r"^\[(\d{2,})(?=[\u3400-\u9fff])")
@@ -96,6 +98,31 @@ def _header_word(text: str, probs: tuple[float, ...], doubt: float) -> str | Non
     return near[0] if probs[k] < doubt and sure else None
 
 
+def level_names_across_lines(
+    cells: list[list[int]],
+    texts: list[tuple[str, float]],
+    probs: list[tuple[float, ...] | None],
+    doubt: float,
+) -> None:
+    """A level name wrapped over a cell's lines (经济成本 / 指标) one doubted character from a known
+    name: that character corrected in its line. `probs`: each line's character probabilities
+    (None where the line's text no longer matches them one to one). Changes `texts` in place."""
+    for lines in cells:
+        parts = [i for i in lines if texts[i][0]]
+        if len(parts) < 2 or any(probs[i] is None for i in parts):
+            continue
+        joined = "".join(texts[i][0] for i in parts)
+        together = tuple(p for i in parts for p in probs[i])  # type: ignore[union-attr]
+        name = _level_name(joined, together, doubt)
+        if name is None:
+            continue
+        at = 0
+        for i in parts:
+            text, conf = texts[i]
+            texts[i] = (name[at : at + len(text)], conf)
+            at += len(text)
+
+
 def _typed_code(text: str) -> str:
     """A code-name whose code is digits, one type letter and digits (54010019R000000968581-…):
     after the type letter only digits stand, so a letter there is a misread 0 or 1 (a streak
@@ -127,13 +154,18 @@ def correct(
         return "0", conf  # a value cell's lone zero
     if set(text) <= STROKE and ("\\" in text or len(text) >= 3):
         return "", conf  # a pen's stroke across the cell
-    fixed = _AFTER_STOP.sub("", _DOT_IN_CODE.sub("", _LEADING_SPECK.sub("", text)))
+    fixed = _AFTER_STOP.sub(
+        "", _DOT_IN_CODE.sub("", _LEADING_SPECK.sub("", _MARK_BEFORE_VALUE.sub("", text)))
+    )
     fixed = _DASH_BETWEEN_DIGITS.sub("—", _without_stops(fixed))
     fixed = _OPEN_UNIT_CODE.sub(r"[\1]", _typed_code(fixed))
     fixed = _IN_NUMBER.sub(lambda m: "".join(_DIGIT_LIKE[c] for c in m.group()), fixed)
     code = _CODE.match(fixed.replace("O", "0").replace("I", "1"))
     if code and any(c.isdigit() for c in fixed[: code.end()]):
         fixed = code.group() + fixed[code.end() :]
+    bare = fixed.lstrip("、，,.．·:：")
+    if bare != fixed and (bare in KNOWN_NAMES or bare in SYNONYMS):
+        fixed = bare  # 、成本指标: a speck before a level name (a wrapped sentence may open with 、)
     name = _level_name(fixed, probs, doubt) or _header_word(fixed, probs, header_doubt)
     if name is not None:
         fixed = name

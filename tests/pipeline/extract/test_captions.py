@@ -90,6 +90,10 @@ def test_page_header_values_are_cut_out_as_printed() -> None:
     assert page_header_fields(["部门（单位）名称：拉萨市財政局"])["unit_name"] == "拉萨市財政局"
 
 
+def test_a_scan_s_colon_read_as_a_point_after_a_header_label() -> None:
+    assert page_header_fields(["预算年度．2025.", "金额单位·万元"]) == {"year": "2025", "amount_unit": "万元"}
+
+
 def test_several_labels_on_one_line_and_the_unit_from_the_best_label() -> None:
     pairs = read_lines(
         [

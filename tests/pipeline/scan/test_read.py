@@ -184,3 +184,7 @@ def test_a_probe_that_reads_as_nothing_does_not_count_for_the_way_up() -> None:
 
     score, flip, known = _read_probes(rec, layout, DEFAULT)
     assert score >= DEFAULT.flip_check_below and not flip and len(known) == 6
+    # two probes only, one of them empty (a page on its side offers few lines of the usual
+    # shape): one sure line is not enough to call the page well read this way up
+    two = _Layout(np.zeros((1, 1)), None, [], crops[:2], [(0, 0, 100, 20)] * 2, 20.0, [0] * 2, [], [])  # type: ignore[arg-type]
+    assert _read_probes(rec, two, DEFAULT)[0] < DEFAULT.flip_check_below

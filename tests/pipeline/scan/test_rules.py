@@ -287,3 +287,24 @@ def test_a_column_lost_across_a_header_row_but_for_a_stub_is_found() -> None:
     page = np.where(page < 128, 0, 255).astype(np.uint8)
     column = [(t, b) for at, t, b in _verticals(find_rules(page, SCALE)) if abs(at * SCALE - x) <= 3]
     assert len(column) == 1 and abs(column[0][0] * SCALE - TOP) <= 3, column
+
+
+def test_a_column_lost_across_a_two_row_header_is_found() -> None:
+    """A two-row header: its first columns' cells span both rows (80 pt high, no rule between its
+    rows there), and a column's rule between two of them faded whole down that height, a label
+    centred each side: the column runs up to the table's top."""
+    page = _page()
+    x = COLUMNS[2]
+    page[ROWS[1] : ROWS[1] + 2, COLUMNS[0] : COLUMNS[3]] = 245  # the header's cells span two rows here
+    page[TOP + 2 : ROWS[2], x : x + 2] = 245
+    for left, right in zip(COLUMNS[:3], COLUMNS[1:4], strict=False):
+        _label(page, left, right, TOP, ROWS[2], 4)
+    for left, right in zip(COLUMNS[3:], COLUMNS[4:], strict=False):
+        _label(page, left, right, TOP, ROWS[1], 4)
+        _label(page, left, right, ROWS[1], ROWS[2], 4)
+    for top, bottom in zip(ROWS[2:], ROWS[3:], strict=False):
+        for left in COLUMNS[:-1]:
+            _label(page, left, left + 200, top, bottom, 3)
+    page = np.where(page < 128, 0, 255).astype(np.uint8)
+    column = [(t, b) for at, t, b in _verticals(find_rules(page, SCALE)) if abs(at * SCALE - x) <= 3]
+    assert len(column) == 1 and abs(column[0][0] * SCALE - TOP) <= 3, column

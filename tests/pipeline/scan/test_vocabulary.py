@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.scan.vocabulary import correct
+from pipeline.scan.vocabulary import correct, level_names_across_lines
 
 
 @pytest.mark.parametrize(
@@ -57,6 +57,14 @@ def test_a_speck_after_a_value_or_a_level_name_is_no_full_stop(read: str, expect
         ("//42070024T000000705309-党建经费", "42070024T000000705309-党建经费"),
         ("54010019RX0000968581-业务经费", "54010019RX0000968581-业务经费"),  # X: no digit it could be
         ("11010122877396-工资", "11010122877396-工资"),
+        # a value alone never opens with 、 : or ， (a speck); a wrapped sentence may
+        ("、200", "200"),
+        (":100", "100"),
+        ("：≥95%", "≥95%"),
+        ("，以上", "，以上"),
+        ("：目标1", "：目标1"),
+        ("、成本指标", "成本指标"),
+        ("、提升服务水平", "、提升服务水平"),
     ],
 )
 def test_specks_pen_strokes_and_a_lost_code_bracket_are_corrected(read: str, expected: str) -> None:
@@ -79,3 +87,19 @@ def test_a_header_label_one_doubted_character_away_is_that_label(
     read: str, probs: tuple[float, ...], expected: str
 ) -> None:
     assert correct(read, 0.9, probs)[0] == expected
+
+
+def test_a_level_name_wrapped_over_lines_is_corrected_where_doubted() -> None:
+    """经济成本拍 / 标: one doubted character from 经济成本指标 over the cell's two lines; a cell of
+    one line, or a character read surely, stays as read."""
+    texts = [
+        ("经济成本拍", 0.8),
+        ("标", 0.99),
+        ("经济成本拍", 0.8),
+        ("标", 0.99),
+        ("服务对象满进", 0.9),
+        ("度指标", 0.9),
+    ]
+    probs = [(0.99, 0.9, 0.95, 0.98, 0.75), (0.99,), (0.99, 0.9, 0.95, 0.98, 0.95), (0.99,), None, (1.0,) * 3]
+    level_names_across_lines([[0, 1], [2, 3], [4, 5]], texts, probs, 0.8)
+    assert [t for t, _ in texts] == ["经济成本指", "标", "经济成本拍", "标", "服务对象满进", "度指标"]
