@@ -223,6 +223,13 @@ def _label(page: np.ndarray, left: int, right: int, top: int, bottom: int, count
         _glyph(page, x + 28 * n, (top + bottom) // 2 - 11)
 
 
+def _body(page: np.ndarray, first: int) -> None:
+    """Three characters at the left of each cell in the rows from ROWS[first] down."""
+    for top, bottom in zip(ROWS[first:], ROWS[first + 1 :], strict=False):
+        for left in COLUMNS[:-1]:
+            _label(page, left, left + 200, top, bottom, 3)
+
+
 def test_a_column_lost_across_a_header_row_between_two_labels_is_found() -> None:
     """A column's rule faded whole across the header row (no stub left), a label centred on each
     side of it: the column runs up to the table's top. Under a merged cell with one label centred
@@ -235,9 +242,7 @@ def test_a_column_lost_across_a_header_row_between_two_labels_is_found() -> None
             if merged and left == x:
                 continue  # the merged cell's label is drawn from its left column
             _label(page, left, COLUMNS[3] if merged and left == COLUMNS[1] else right, TOP, ROWS[1], 4)
-        for top, bottom in zip(ROWS[1:], ROWS[2:], strict=False):
-            for left in COLUMNS[:-1]:
-                _label(page, left, left + 200, top, bottom, 3)
+        _body(page, 1)
         page = np.where(page < 128, 0, 255).astype(np.uint8)
         column = [(t, b) for at, t, b in _verticals(find_rules(page, SCALE)) if abs(at * SCALE - x) <= 3]
         assert len(column) == 1, column
@@ -281,9 +286,7 @@ def test_a_column_lost_across_a_header_row_but_for_a_stub_is_found() -> None:
     page[TOP - 14 : TOP - 3, x - 4 : x - 2] = 25  # … and its next stroke
     for left, right in zip(COLUMNS, COLUMNS[1:], strict=False):
         _label(page, left, right, TOP, ROWS[1], 4)
-    for top, bottom in zip(ROWS[1:], ROWS[2:], strict=False):
-        for left in COLUMNS[:-1]:
-            _label(page, left, left + 200, top, bottom, 3)
+    _body(page, 1)
     page = np.where(page < 128, 0, 255).astype(np.uint8)
     column = [(t, b) for at, t, b in _verticals(find_rules(page, SCALE)) if abs(at * SCALE - x) <= 3]
     assert len(column) == 1 and abs(column[0][0] * SCALE - TOP) <= 3, column
@@ -302,9 +305,7 @@ def test_a_column_lost_across_a_two_row_header_is_found() -> None:
     for left, right in zip(COLUMNS[3:], COLUMNS[4:], strict=False):
         _label(page, left, right, TOP, ROWS[1], 4)
         _label(page, left, right, ROWS[1], ROWS[2], 4)
-    for top, bottom in zip(ROWS[2:], ROWS[3:], strict=False):
-        for left in COLUMNS[:-1]:
-            _label(page, left, left + 200, top, bottom, 3)
+    _body(page, 2)
     page = np.where(page < 128, 0, 255).astype(np.uint8)
     column = [(t, b) for at, t, b in _verticals(find_rules(page, SCALE)) if abs(at * SCALE - x) <= 3]
     assert len(column) == 1 and abs(column[0][0] * SCALE - TOP) <= 3, column
