@@ -162,6 +162,9 @@ _EXACT: dict[str, Meaning] = {
 HEADER_WORDS = frozenset(_EXACT)  # the header labels known whole (a scan's reading is checked against them)
 
 _BRACKETS = re.compile(r"[(（][^()（）]*[)）]")
+_STROKE_TAIL = re.compile(
+    r"[A-Za-z]*[/\\|<>][A-Za-z/\\|<>]*$"
+)  # 三级指标A/: a pen's stroke read after a label
 _LEAD = re.compile(r"^[*★☆※·.．。:：]+")  # marks before a label (a scan's speck read as · . or ：)
 # 三指标: a scan's 三级指标 with 级 dropped (no header names anything else so)
 _LEVEL_WORD = re.compile(r"^(?:指标)?([一二三])(?:级(?:绩效)?(?:指标)?|指标)(?:名称|内容)?$")
@@ -186,7 +189,11 @@ def header_meaning(text: str) -> Meaning | None:
     for candidate in (label, _BRACKETS.sub("", label)):
         if candidate in _EXACT:
             return _EXACT[candidate]
-    return _by_words(_BRACKETS.sub("", label))
+    meaning = _by_words(_BRACKETS.sub("", label))
+    stroked = _STROKE_TAIL.sub("", label)
+    if meaning is None and stroked != label:
+        return header_meaning(stroked)
+    return meaning
 
 
 @lru_cache(maxsize=8192)

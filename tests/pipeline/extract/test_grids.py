@@ -175,3 +175,11 @@ def test_a_level_header_with_its_level_character_dropped_is_still_that_level() -
         "level2",
     ]
     assert header_meaning("三") is None
+
+
+def test_a_pen_stroke_read_after_a_header_label_leaves_its_meaning() -> None:
+    """A stroke through the header cell, read as A/ after 三级指标: the column is still 三级指标."""
+    from pipeline.extract.vocabulary import header_meaning
+
+    assert header_meaning("三级指标A/") == header_meaning("三级指标")
+    assert header_meaning("A/") is None
