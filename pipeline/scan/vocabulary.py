@@ -63,20 +63,26 @@ def _without_stops(text: str) -> str:
 
 
 @cache
-def _names() -> tuple[str, ...]:
-    return tuple(sorted(KNOWN_NAMES | set(SYNONYMS)))
+def _names(length: int) -> tuple[str, ...]:
+    return tuple(sorted(n for n in KNOWN_NAMES | set(SYNONYMS) if len(n) == length))
+
+
+def _one_off(text: str, words: tuple[str, ...]) -> tuple[str, int] | None:
+    """The only word of `words` (all as long as `text`) one character from it, and where they differ."""
+    near = [w for w in words if sum(a != b for a, b in zip(w, text, strict=True)) == 1]
+    if len(near) != 1:
+        return None
+    return near[0], next(i for i, (a, b) in enumerate(zip(near[0], text, strict=True)) if a != b)
 
 
 def _level_name(text: str, probs: tuple[float, ...], doubt: float) -> str | None:
     if text in KNOWN_NAMES or text in SYNONYMS or not 4 <= len(text) <= 12 or len(probs) != len(text):
         return None
-    near = [
-        n for n in _names() if len(n) == len(text) and sum(a != b for a, b in zip(n, text, strict=True)) == 1
-    ]
-    if len(near) != 1:
+    found = _one_off(text, _names(len(text)))
+    if found is None:
         return None
-    k = next(i for i, (a, b) in enumerate(zip(near[0], text, strict=True)) if a != b)
-    return near[0] if probs[k] < doubt else None  # only where the recogniser itself was unsure
+    name, k = found
+    return name if probs[k] < doubt else None  # only where the recogniser itself was unsure
 
 
 @cache
@@ -88,14 +94,14 @@ def _header_word(text: str, probs: tuple[float, ...], doubt: float) -> str | Non
     """The header label one doubted character away from the line, the rest read surely."""
     if text in HEADER_WORDS or not 2 <= len(text) <= 12 or len(probs) != len(text):
         return None
-    near = [w for w in _header_words(len(text)) if sum(a != b for a, b in zip(w, text, strict=True)) == 1]
-    if len(near) != 1:
+    found = _one_off(text, _header_words(len(text)))
+    if found is None:
         return None
-    k = next(i for i, (a, b) in enumerate(zip(near[0], text, strict=True)) if a != b)
-    if not (_IDEOGRAPH.match(text[k]) and _IDEOGRAPH.match(near[0][k])):
+    word, k = found
+    if not (_IDEOGRAPH.match(text[k]) and _IDEOGRAPH.match(word[k])):
         return None  # 年度目标。 is 年度目标 with a speck, not 年度目标值
     sure = all(p >= doubt for i, p in enumerate(probs) if i != k)
-    return near[0] if probs[k] < doubt and sure else None
+    return word if probs[k] < doubt and sure else None
 
 
 def level_names_across_lines(
