@@ -261,8 +261,7 @@ def _between_labels(
 ) -> None:  # fmt: skip
     """Carry a column's rule that ends at a row's rule on across the next row (up to
     `rule_header_faded_pt` high: a two-row header's merged cells) where it faded whole: paper
-    `COLUMN_GAP_PT` each side of it all down
-    that row, and on each side a label centred between it and the next column (two header labels,
+    `COLUMN_GAP_PT` each side of it all down that row, and on each side a label centred between it and the next column (two header labels,
     三级指标 | 指标值; a centred ≤ | 45.6). A merged cell's one label crosses the line or stands
     centred in the merged cell, off both halves' centres. `rows`, `columns`: the lines across
     and down (lo, hi, at); `plane` the ink with the column along its rows."""
@@ -700,24 +699,21 @@ def _crossed(line: list[_Chain], others: list[_Chain], reach: float) -> list[_Ch
     return [o for o in others if o.lo - reach <= at <= o.hi + reach and lo - reach <= o.at <= hi + reach]
 
 
-def _runs_past(
-    line: list[_Chain], others: list[_Chain], reach: float, margin: float, far: float
-) -> tuple[bool, bool]:
+def _runs_past(line: list[_Chain], others: list[_Chain], reach: float, margin: float, far: float) -> bool:
     """Whether the line runs past the outermost rules the other way that it crosses by `margin`
-    at both ends and by `far` at one (both ends then count): no table's rule does, the rules of a
-    table open at one side end at its rule on the other."""
+    at both ends and by `far` at one: no table's rule does, the rules of a table open at one side
+    end at its rule on the other."""
     crossed = _crossed(line, others, reach)
     if not crossed:
-        return False, False
+        return False
     before = min(o.at for o in crossed) - min(c.lo for c in line)
     after = max(c.hi for c in line) - max(o.at for o in crossed)
-    past = min(before, after) >= margin and max(before, after) >= far
-    return past, past
+    return min(before, after) >= margin and max(before, after) >= far
 
 
 def _open_ends(
     line: list[_Chain], rules: list[_Chain], others: list[_Chain], extent: int, snap: float, edge: float,
-    reach: float, past: tuple[bool, bool], runners: tuple[set[int], set[int]],
+    reach: float, past: bool, runners: set[int],
 ) -> tuple[bool, bool]:  # fmt: skip
     """Whether each end of the line may count as running past a table: not where another rule
     this way ends too (a table open at its sides, with no rules down them, still ends its rows
@@ -725,23 +721,21 @@ def _open_ends(
     of the rules the other way that the line crosses: a broken rule whose last stretch faded,
     where the frame's rule is lost too), unless the end lies at the page's edge (streaks run to
     it, all of them). Where the line runs far past its frame (`past`), ending together with lines
-    that do so too (`runners`, ids of their pieces at each end) is no table's side: streaks
+    that do so too (`runners`, ids of their pieces) is no table's side: streaks
     drawn on a page scanned askew end together, at the page's edge turned level."""
     ids = {id(c) for c in line}
     rest = [r for r in rules if id(r) not in ids]
-    mates = [[r for r in rest if not (past[end] and id(r) in runners[end])] for end in (0, 1)]
+    mates = [r for r in rest if id(r) not in runners] if past else rest
     lo, hi = min(c.lo for c in line), max(c.hi for c in line)
     crossed = _crossed(line, others, reach)
     lo_at = min((o.lo for o in crossed), default=0) - reach
     hi_at = max((o.hi for o in crossed), default=0) + reach
-    table = [[r for r in m if lo_at <= r.at <= hi_at] if crossed else [] for m in mates]
+    table = [r for r in mates if lo_at <= r.at <= hi_at] if crossed else []
     return (
-        lo <= edge
-        or not any(abs(r.lo - lo) <= snap for r in mates[0])
-        and all(lo < r.lo - snap for r in table[0]),
+        lo <= edge or not any(abs(r.lo - lo) <= snap for r in mates) and all(lo < r.lo - snap for r in table),
         hi >= extent - edge
-        or not any(abs(r.hi - hi) <= snap for r in mates[1])
-        and all(hi > r.hi + snap for r in table[1]),
+        or not any(abs(r.hi - hi) <= snap for r in mates)
+        and all(hi > r.hi + snap for r in table),
     )
 
 
@@ -887,14 +881,10 @@ def _streak_lines(
         """Each line's open ends, the rules the other way being `others[k]` for lines way k."""
         past = [_runs_past(line, others[k], reach, margin, far) for k, line in lines]
         runners = [
-            tuple(
-                {id(c) for n, (j, line) in enumerate(lines) if j == k and past[n][end] for c in line}
-                for end in (0, 1)
-            )
-            for k in (0, 1)
+            {id(c) for n, (j, line) in enumerate(lines) if j == k and past[n] for c in line} for k in (0, 1)
         ]
         return [
-            _open_ends(line, found[k][2], others[k], ink.shape[1 - k], snap, edge, reach, past[n], runners[k])  # type: ignore[arg-type]
+            _open_ends(line, found[k][2], others[k], ink.shape[1 - k], snap, edge, reach, past[n], runners[k])
             for n, (k, line) in enumerate(lines)
         ]
 
