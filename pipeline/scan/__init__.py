@@ -38,6 +38,7 @@ from pipeline.scan.rules import Rules, find_rules, mend_streaks, text_ink
 from pipeline.scan.settings import DEFAULT, ScanSettings
 from pipeline.scan.specks import specks
 from pipeline.scan.stray import speck_dashes, speck_line, stroke_line
+from pipeline.scan.traditional import as_traditional, prints_traditional
 from pipeline.scan.vocabulary import correct, level_names_across_lines
 
 __all__ = ["ScanLimitError", "ScanSettings", "ScannedPage", "needs_image", "read_scanned_page"]
@@ -133,6 +134,8 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
         worse = across if _mean_conf(readings, turned) > _mean_conf(readings, across) else turned
         for i in worse:
             readings[i] = Reading("", 0.0, (), ())
+    if prints_traditional(readings, settings.traditional_sure, settings.traditional_least):
+        readings = [as_traditional(r, settings.traditional_lean) for r in readings]
     glyphs = _glyphs(layout, readings, image.scale, settings, shapes)
     height_px, width_px = grey.shape
     objects = PageObjects(width_px / image.scale, height_px / image.scale, glyphs, rules.edges)

@@ -83,4 +83,5 @@ def spliced(first: Reading, again: Reading, a: int, b: int, width: int) -> Readi
     text = first.text[:k0] + again.text + first.text[k1:]
     probs = first.probs[:k0] + again.probs + first.probs[k1:]
     all_steps = first.steps[:k0] + steps + first.steps[k1:]
-    return Reading(text, float(np.mean(probs)), probs, all_steps)
+    forms = first.traditional[:k0] + again.traditional + first.traditional[k1:]
+    return Reading(text, float(np.mean(probs)), probs, all_steps, forms if len(forms) == len(text) else ())

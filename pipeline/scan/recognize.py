@@ -20,6 +20,7 @@ import numpy as np
 import onnxruntime as ort
 
 from pipeline.scan.fold import fold
+from pipeline.scan.traditional import forms
 
 MODEL = "ch_PP-OCRv4_rec_infer.onnx"
 _STRIDE = 8  # input columns per output step of the model
@@ -31,6 +32,9 @@ class Reading(NamedTuple):
     conf: float  # mean probability of the characters read (0 when nothing was read)
     probs: tuple[float, ...]  # one per character of text
     steps: tuple[float, ...]  # each character's centre, as a share (0..1) of the crop's width
+    # per character: its likeliest traditional form and that form's probability at the same step
+    # ("" and 0 where it has none; traditional.py); empty where the reading was not decoded whole
+    traditional: tuple[tuple[str, float], ...] = ()
 
 
 def providers(available: list[str]) -> list[str]:
@@ -58,6 +62,10 @@ class Recognizer:
         )
         meta = self.session.get_modelmeta().custom_metadata_map
         self.chars = ["", *meta["character"].splitlines(), " "]  # CTC blank first, space last
+        index = {ch: k for k, ch in enumerate(self.chars)}
+        self.forms = {
+            index[s]: tuple(index[t] for t in many if t in index) for s, many in forms().items() if s in index
+        }
         self.height = height
         self.batch = batch
         self.batch_columns = batch_columns  # wider batches run slower per column (cache)
@@ -112,7 +120,18 @@ class Recognizer:
         text = "".join(self.chars[k] for k in index[positions])
         probs = tuple(float(p) for p in prob[positions])
         centres = tuple(min(1.0, (p + 0.5) * _STRIDE / width) for p in positions)
-        return Reading(text, float(np.mean(probs)), probs, centres)
+        return Reading(text, float(np.mean(probs)), probs, centres, self._traditional(pred, positions, index))
+
+    def _traditional(
+        self, pred: np.ndarray, positions: np.ndarray, index: np.ndarray
+    ) -> tuple[tuple[str, float], ...]:
+        """Each read character's likeliest traditional form and its probability (Reading.traditional)."""
+        out = []
+        for p in positions:
+            many = self.forms.get(int(index[p]), ())
+            best = max(many, key=lambda k: pred[p, k], default=0)
+            out.append((self.chars[best], float(pred[p, best])) if best else ("", 0.0))
+        return tuple(out)
 
 
 class _Null:

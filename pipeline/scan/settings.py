@@ -100,6 +100,10 @@ class ScanSettings:
     middle_dot_band_em: float = 0.25  # … its neighbours' ink looked for this far above and below it
     vocabulary_doubt: float = 0.8  # a character read with less probability may be corrected to a known name
     header_doubt: float = 0.9  # … and to a header label when the line's other characters are this sure
+    # --- traditional characters (traditional.py)
+    traditional_sure: float = 0.5  # a traditional-only character read this surely (all read doubted) …
+    traditional_least: int = 2  # … this many different ones: the page prints traditional characters
+    traditional_lean: float = 0.04  # there a simplified form whose traditional one came this close is it
 
 
 DEFAULT = ScanSettings()
