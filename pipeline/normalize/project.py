@@ -5,7 +5,8 @@ The code is the 一体化 project code (e.g. 54000021R000000005055): a run of AS
 before the first dash (-, －, —, –) or, when there is no dash, before the first space. Wrapped
 lines and OCR spaces may fall inside the code, so whitespace is removed from the code run. A scan
 may lose the thin dash altogether: a run of full length (GLUED_CODE_LENGTH) running straight into
-the name's first Chinese character is a code too. Marks before the code (a scan's speck read as
+the name's first Chinese character is a code too; a whole typed code (8 digits, a letter, 12
+digits) ends there even when digits or a point follow it (the dash lost or read as a point). Marks before the code (a scan's speck read as
 `·`, a pen's stroke as `/`) are no part of it.
 
 The split is found in a folded copy (full-width digits and dashes read as ASCII), so the code is
@@ -22,6 +23,9 @@ _DASHES = "-‐‑‒–—―－"
 _BEFORE_DASH = re.compile(rf"^([A-Za-z0-9\s]+?)\s*[{_DASHES}]")
 _BEFORE_SPACE = re.compile(r"^([A-Za-z0-9]+)\s+(?=\S)")
 _GLUED = re.compile(r"^([A-Za-z0-9]+)(?=[\u3400-\u9fff])")
+# a whole 一体化 code (division 6, year 2, type letter, serial 12) and a point, or digits, before
+# the name's first Chinese character: the point is a scan's dash, the digits open the name (2024年度…)
+_TYPED = re.compile(r"^(\d{8}[A-Z]\d{12})[.·]?(?=\d*[\u3400-\u9fff])")
 _MARKS_BEFORE = re.compile(  # a scan's specks or a pen's stroke before a code
     "^[" + re.escape("/\\|.·,，:：;；'\"‘’“”" + _DASHES) + r"]+\s*(?=[A-Za-z0-9])"
 )
@@ -46,7 +50,7 @@ def split_project(text: str, min_code_length: int = 6) -> tuple[str | None, str]
         if code is not None:
             return code, name
     for pattern, least in ((_BEFORE_DASH, min_code_length), (_BEFORE_SPACE, min_code_length),
-                           (_GLUED, max(min_code_length, GLUED_CODE_LENGTH))):  # fmt: skip
+                           (_TYPED, min_code_length), (_GLUED, max(min_code_length, GLUED_CODE_LENGTH))):  # fmt: skip
         m = pattern.match(folded)
         if m:
             code = re.sub(r"\s+", "", m.group(1))

@@ -132,9 +132,9 @@ def _commas_for_stops(reading: Reading) -> Reading:
     """`.` or `．` between two Chinese characters read as a comma: no full stop of that shape stands
     inside Chinese text (a decimal point stands between digits, 。 is a ring), but at 150 dpi a comma's
     tail is lost and it prints a dot. Its width is measured after, like any comma's. Running text
-    only: a short line may be a unit that prints a dot (元/人.每天)."""
+    only: a short line may be a unit that prints a dot (元/人.每天), unless it ends a sentence (。)."""
     text = reading.text
-    if len(text) <= DEFAULT.middle_dot_max_chars:
+    if len(text) <= DEFAULT.middle_dot_max_chars and not text.endswith(("。", "；", "！", "？")):
         return reading
     chars = [
         "，"

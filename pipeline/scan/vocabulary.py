@@ -10,6 +10,7 @@
   (、200, :100).
 - Specks inside or after text: a middle dot inside a code (53000020T00·0005909587: no decimal
   point there) and marks after a sentence's stop (以上。-, 以上。，, a pen's 以上。<//) are dropped.
+- A code's dash read as a point the recogniser doubted, before the name (232097.西藏).
 - A code of digits, a type letter and digits (54010019R000000968581-…): letters after the type
   letter are misread digits (C, O → 0), marks in or before it specks.
 - A unit code opened by `[` and followed straight by a Chinese character lost its `]` ([657拉萨市).
@@ -46,6 +47,7 @@ _OPEN_UNIT_CODE = re.compile(r"^\[(\d{2,})(?=[\u3400-\u9fff])")
 _AFTER_STOP = re.compile(r"(?<=[。；！？])[-·.,，\\/<>|]+$")  # specks or a pen's stroke after a sentence
 _TYPED_CODE = re.compile(r"^[/\\|.·]*(\d{6,}[A-Z])([0-9A-Z:：·.,]{6,})(?=-)")
 _ZERO_LIKE = str.maketrans({"C": "0", "O": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "L": "1"})
+_POINT_AFTER_CODE = re.compile(r"^[0-9A-Z]*\d[0-9A-Z]*(?=[.．·][\u3400-\u9fff])")  # 232097.西藏
 _CODE_SPECKS = str.maketrans("", "", ":：·.,")
 _IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")
 
@@ -143,6 +145,15 @@ def _typed_code(text: str) -> str:
     return m.group(1) + tail + text[m.end() :]
 
 
+def _code_dash(text: str, probs: tuple[float, ...], doubt: float) -> str:
+    """A code's dash read as a point, doubted, before the name's first Chinese character
+    (232097.西藏…, 672048.网上…: a code wrapped over lines); a line of 3 or more code characters."""
+    m = _POINT_AFTER_CODE.match(text)
+    if m is None or m.end() < 3 or len(probs) != len(text) or probs[m.end()] >= doubt:
+        return text
+    return text[: m.end()] + "-" + text[m.end() + 1 :]
+
+
 def correct(
     text: str, conf: float, probs: tuple[float, ...] = (), doubt: float = 0.8, header_doubt: float = 0.9
 ) -> tuple[str, float]:
@@ -154,6 +165,7 @@ def correct(
     """
     if not text:
         return text, conf
+    text = _code_dash(text, probs, doubt)
     if text == "一":
         return "—", conf
     if text in ("o", "O", "〇"):

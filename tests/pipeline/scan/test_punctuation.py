@@ -207,11 +207,12 @@ def test_bitonal_semicolon_told_by_its_heavier_comma() -> None:
 
 def test_dot_between_chinese_characters_is_a_comma() -> None:
     """At 150 dpi a comma loses its tail: 政策.保障 is 政策,保障 (its width then measured); a short
-    line keeps the dot of a unit (元/人.每天), digits their decimal point."""
+    line keeps the dot of a unit (元/人.每天) unless it ends a sentence (a wrapped line's tail),
+    digits their decimal point."""
     img = np.full((EM + 8, 40), 240, np.uint8)
-    text = "严格执行相关政策.保障工资及时"
-    reading = Reading(text, 0.9, (0.9,) * len(text), tuple(k / len(text) for k in range(len(text))))
-    assert fix_widths(img, reading, EM).text == "严格执行相关政策，保障工资及时"
+    for text in ("严格执行相关政策.保障工资及时", "理.减少结余资金。"):
+        reading = Reading(text, 0.9, (0.9,) * len(text), tuple(k / len(text) for k in range(len(text))))
+        assert fix_widths(img, reading, EM).text == text.replace(".", "，")
     for short in ("元/人.每天", "资金10.5万元以内及其他支出"):
         reading = Reading(short, 0.9, (0.9,) * len(short), tuple(k / len(short) for k in range(len(short))))
         assert fix_widths(img, reading, EM).text == short

@@ -89,6 +89,21 @@ def test_a_header_label_one_doubted_character_away_is_that_label(
     assert correct(read, 0.9, probs)[0] == expected
 
 
+@pytest.mark.parametrize(
+    ("read", "point", "expected"),
+    [
+        ("232097.西藏", 0.6, "232097-西藏"),  # a unit code's dash read as a point
+        ("672048.网上信访补", 0.55, "672048-网上信访补"),  # a project code's, wrapped
+        ("232097.西藏", 0.95, "232097.西藏"),  # read surely: as printed
+        ("12.西藏", 0.6, "12.西藏"),  # numbering (1.产出), not a code
+        ("资金.西藏", 0.6, "资金.西藏"),
+    ],
+)
+def test_a_doubted_point_after_a_code_is_its_dash(read: str, point: float, expected: str) -> None:
+    probs = tuple(point if ch == "." else 1.0 for ch in read)
+    assert correct(read, 0.9, probs)[0] == expected
+
+
 def test_a_level_name_wrapped_over_lines_is_corrected_where_doubted() -> None:
     """经济成本拍 / 标: one doubted character from 经济成本指标 over the cell's two lines; a cell of
     one line, or a character read surely, stays as read."""
