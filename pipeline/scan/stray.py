@@ -15,7 +15,7 @@ import numpy as np
 from pipeline.scan.components import components
 from pipeline.scan.vocabulary import STROKE
 
-SPECK_READINGS = frozenset(".·。．,，'‘’`\"“”+:：;；_^~*")
+SPECK_READINGS = frozenset(".·。．,，'‘’`\"“”+:：;；_^~*#")
 _DASHES = ("-", "—", "–")
 
 Box = tuple[int, int, int, int]  # x0, top, x1, bottom in px

@@ -17,7 +17,8 @@
 - Pen strokes: a line of slashes and chevrons with a backslash in it, or three or more of them
   (<//\\), is a stroke crossing the cell, not text.
 - Level names (一级/二级指标, pipeline.normalize.levels): a line one character away from exactly
-  one known name (same length) is that name, when that character is one the recogniser doubted.
+  one known name (same length) is that name, when that character is one the recogniser doubted;
+  a cell's one line that is exactly one known name less a character is that name.
 - Header labels (pipeline.extract.vocabulary: 权重, 指标值 …) likewise, under a stricter doubt
   (`header_doubt`), the line's other characters read surely, one ideograph for another (a
   photocopy's darkened 重 reads 量 or 置: 权量 is no word, and no other label is one character
@@ -45,7 +46,7 @@ STROKE = frozenset("\\/|<>")  # what a pen's stroke across a cell is read as
 _DOT_IN_CODE = re.compile(r"(?<=[0-9A-Z]{4})·(?=[0-9A-Z]{4})")
 _OPEN_UNIT_CODE = re.compile(r"^\[(\d{2,})(?=[\u3400-\u9fff])")
 _AFTER_STOP = re.compile(r"(?<=[。；！？])[-·.,，\\/<>|]+$")  # specks or a pen's stroke after a sentence
-_TYPED_CODE = re.compile(r"^[/\\|.·]*(\d{6,}[A-Z])([0-9A-Z:：·.,]{6,})(?=-)")
+_TYPED_CODE = re.compile(r"^[/\\|.·]*(\d{6,}[A-Z])([0-9A-Z:：·.,]{6,})(?=-|$)")  # $: wrapped before its dash
 _ZERO_LIKE = str.maketrans({"C": "0", "O": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "L": "1"})
 _POINT_AFTER_CODE = re.compile(r"^[0-9A-Z]*\d[0-9A-Z]*(?=[.．·][\u3400-\u9fff])")  # 232097.西藏
 _CODE_SPECKS = str.maketrans("", "", ":：·.,")
@@ -87,6 +88,16 @@ def _level_name(text: str, probs: tuple[float, ...], doubt: float) -> str | None
     return name if probs[k] < doubt else None  # only where the recogniser itself was unsure
 
 
+def _one_short(text: str) -> tuple[str, int] | None:
+    """The only known level name that is `text` with one character put back inside it (社会益指标:
+    效 lost), and where it goes. A name that lost its first character may be printed so (published
+    damage, kept as printed); the recogniser skips a character between others."""
+    if text in KNOWN_NAMES or text in SYNONYMS or len(text) < 3:
+        return None
+    near = [(n, k) for n in _names(len(text) + 1) for k in range(1, len(n) - 1) if n[:k] + n[k + 1 :] == text]
+    return near[0] if len({n for n, _ in near}) == 1 else None
+
+
 @cache
 def _header_words(length: int) -> tuple[str, ...]:
     return tuple(sorted(w for w in HEADER_WORDS if len(w) == length))
@@ -114,9 +125,15 @@ def level_names_across_lines(
 ) -> None:
     """A level name wrapped over a cell's lines (经济成本 / 指标) one doubted character from a known
     name: that character corrected in its line. `probs`: each line's character probabilities
-    (None where the line's text no longer matches them one to one). Changes `texts` in place."""
+    (None where the line's text no longer matches them one to one). A cell that reads as a known
+    name with one character lost (服务对象满意 / 指标: the recogniser skipped 度) is that name, the
+    character put back in its line. Changes `texts` in place."""
     for lines in cells:
         parts = [i for i in lines if texts[i][0]]
+        short = _one_short("".join(texts[i][0] for i in parts))
+        if short is not None:
+            _spread(short[0], short[1], parts, texts)
+            continue
         if len(parts) < 2 or any(probs[i] is None for i in parts):
             continue
         joined = "".join(texts[i][0] for i in parts)
@@ -129,6 +146,18 @@ def level_names_across_lines(
             text, conf = texts[i]
             texts[i] = (name[at : at + len(text)], conf)
             at += len(text)
+
+
+def _spread(name: str, lost: int, parts: list[int], texts: list[tuple[str, float]]) -> None:
+    """`name` over the lines `parts` as they were read, the character at `lost` to the line it was
+    lost from (the earlier line where it falls between two)."""
+    at = 0
+    for i in parts:
+        text, conf = texts[i]
+        n = len(text) + (1 if at <= lost <= at + len(text) else 0)
+        texts[i] = (name[at : at + n], conf)
+        at += n
+        lost = lost if n == len(text) else -1
 
 
 def _typed_code(text: str) -> str:

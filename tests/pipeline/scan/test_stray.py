@@ -11,7 +11,7 @@ def test_a_line_of_speck_sized_marks_is_a_speck_line() -> None:
     crop = np.full((20, 30), 255, np.uint8)
     crop[8:12, 5:9] = 30
     crop[8:12, 20:24] = 30  # two specks read as one line: ".·"
-    assert speck_line(crop, ".·", 4.5) and speck_line(crop, "+", 4.5)
+    assert speck_line(crop, ".·", 4.5) and speck_line(crop, "+", 4.5) and speck_line(crop, "#", 4.5)
     assert not speck_line(crop, "-", 4.5)  # a dash value prints no larger at 150 dpi
     assert not speck_line(crop, "=", 4.5)  # the two bars of a small = are such marks
     assert not speck_line(crop, ".·", 3.5)  # larger than a speck

@@ -57,6 +57,8 @@ def test_a_speck_after_a_value_or_a_level_name_is_no_full_stop(read: str, expect
         ("//42070024T000000705309-党建经费", "42070024T000000705309-党建经费"),
         ("54010019RX0000968581-业务经费", "54010019RX0000968581-业务经费"),  # X: no digit it could be
         ("11010122877396-工资", "11010122877396-工资"),
+        ("53000024T00Q009", "53000024T000009"),  # a code's first line, wrapped before its dash
+        ("53000024TABCDEF", "53000024TABCDEF"),
         # a value alone never opens with 、 : or ， (a speck); a wrapped sentence may
         ("、200", "200"),
         (":100", "100"),
@@ -118,3 +120,23 @@ def test_a_level_name_wrapped_over_lines_is_corrected_where_doubted() -> None:
     probs = [(0.99, 0.9, 0.95, 0.98, 0.75), (0.99,), (0.99, 0.9, 0.95, 0.98, 0.95), (0.99,), None, (1.0,) * 3]
     level_names_across_lines([[0, 1], [2, 3], [4, 5]], texts, probs, 0.8)
     assert [t for t, _ in texts] == ["经济成本指", "标", "经济成本拍", "标", "服务对象满进", "度指标"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["社会益指标"], ["社会效益指标"]),  # the recogniser skipped 效
+        (["服务对象满意", "指标"], ["服务对象满意度", "指标"]),  # … 度, at a line's end
+        (["服务对象", "意度指标"], ["服务对象满", "意度指标"]),  # between lines: to the earlier one
+        (["出指标"], ["出指标"]),  # a lost first character may be printed so: as printed
+        (["成本指"], ["成本指"]),
+        (["量指标"], ["量指标"]),  # 数量 or 质量
+        (["满意度指标"], ["满意度指标"]),
+    ],
+)
+def test_a_level_name_with_a_character_skipped_inside_it_is_that_name(
+    lines: list[str], expected: list[str]
+) -> None:
+    texts = [(t, 0.95) for t in lines]
+    level_names_across_lines([list(range(len(lines)))], texts, [None] * len(lines), 0.8)
+    assert [t for t, _ in texts] == expected
