@@ -172,13 +172,27 @@ def document_rows(engine: Engine, batch_id: int | None = None) -> Iterator[dict[
     return ({**row, "notes": row["notes"] or []} for row in _stream(engine, statement, DOCUMENT_KEYS))
 
 
+def in_batch(batch_id: int) -> Any:
+    """A condition on `Document.id`: the documents this batch received (a duplicate's are those
+    of the stored original: the same bytes, the same rows)."""
+    return Document.id.in_(select(Submission.document_id).where(Submission.batch_id == batch_id))
+
+
+def check_batch(engine: Engine, batch_id: int) -> None:
+    """Raises `NotFoundError` when there is no such batch."""
+    with engine.connect() as conn:
+        if conn.execute(select(Batch.id).where(Batch.id == batch_id)).first() is None:
+            raise NotFoundError(f"no batch {batch_id}")
+
+
 def export_rows(
-    engine: Engine, unit_name: str | None = None, year: int | None = None
+    engine: Engine, unit_name: str | None = None, year: int | None = None, batch_id: int | None = None
 ) -> Iterator[dict[str, Any]]:
     """One row per indicator (`EXPORT_KEYS`): document order, then project, then printed row order.
 
     `unit_name` is the project's 单位名称, or the document's when the table has no such column.
     A department table's rows have no project: `project_code` and `project_name` are null.
+    `batch_id`: only the documents that batch received (`in_batch`).
     """
     unit = func.coalesce(Project.unit_name, Document.unit_name)
     statement = (
@@ -216,6 +230,8 @@ def export_rows(
         statement = statement.where(unit == unit_name)
     if year is not None:
         statement = statement.where(Document.budget_year == year)
+    if batch_id is not None:
+        statement = statement.where(in_batch(batch_id))
     return _stream(engine, statement, EXPORT_KEYS)
 
 

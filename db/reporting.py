@@ -32,7 +32,7 @@ from sqlalchemy import Engine, Select, and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from db.models import SCOPE_CROSS, Document, Finding, Indicator, Project
-from db.queries import FINDING_KEYS
+from db.queries import FINDING_KEYS, in_batch
 from pipeline import model
 from pipeline.validate.rules.evaluation import execution_rate, grade_of, met, named_grade, total_line
 from pipeline.validate.rules.ocr import cell_box
@@ -160,7 +160,10 @@ _EVALUATION_ROW_FIELDS = tuple(
 
 
 def _finding_statement(
-    document_sha256: str | None = None, unit_name: str | None = None, year: int | None = None
+    document_sha256: str | None = None,
+    unit_name: str | None = None,
+    year: int | None = None,
+    batch_id: int | None = None,
 ) -> Select[Any]:
     """Findings joined to their document and project, in `jixiao findings` order."""
     inner = aliased(Project)
@@ -203,6 +206,8 @@ def _finding_statement(
         statement = statement.where(unit == unit_name)
     if year is not None:
         statement = statement.where(Document.budget_year == year)
+    if batch_id is not None:
+        statement = statement.where(in_batch(batch_id))
     return statement
 
 
@@ -223,9 +228,11 @@ def finding_rows(
     document_sha256: str | None = None,
     unit_name: str | None = None,
     year: int | None = None,
+    batch_id: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """`db.queries.finding_rows` (same keys, same order) with unit and year filters."""
-    statement = _finding_statement(document_sha256, unit_name, year)
+    """`db.queries.finding_rows` (same keys, same order) with unit, year and batch filters (a
+    batch's findings: those of its documents; findings across documents have none)."""
+    statement = _finding_statement(document_sha256, unit_name, year, batch_id)
     with engine.connect() as conn:
         for row in conn.execution_options(yield_per=_STREAM_BATCH).execute(statement).mappings():
             yield {key: row[key] for key in FINDING_KEYS}

@@ -8,7 +8,6 @@ unreachable); 2 for a usage error or a verb that is not available yet.
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from db import across, intake, queries, reporting, transitions
 from db.engine import make_engine, migrate, redact
 from db.status import FINAL, PENDING, Status
+from jixiao.background import start_background_work
 from jixiao.console import ProgressLine, summary_lines
 from jixiao.export import write_csv, write_jsonl, write_xlsx
 from jixiao.inputs import MIB, InputError, InputFile, Limits, collect, label
@@ -43,6 +43,9 @@ workers_option = click.option(
 )
 year_option = click.option(
     "--year", type=click.IntRange(1900, 2999), default=None, help="Only this 预算年度."
+)
+batch_option = click.option(
+    "--batch", "batch_id", type=int, default=None, help="Only the documents of this batch."
 )
 
 
@@ -213,38 +216,17 @@ def receiving_stopped(exc: OSError | DBAPIError, settings: Settings) -> str:
     )
 
 
-def start_background_work(settings: Settings, batch_id: int, workers: int | None) -> tuple[int, Path]:
-    """Start `jixiao work --batch ID` detached from this terminal; returns its pid and log file.
-
-    The settings travel in its environment (never a database URL on a command line `ps` shows).
-    """
-    log = settings.store / "logs" / f"batch-{batch_id}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "jixiao", "work", "--batch", str(batch_id)]
-    if workers:
-        command += ["--workers", str(workers)]
-    with log.open("ab") as out:
-        child = subprocess.Popen(  # noqa: S603 — our own interpreter and module
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            env=settings.child_env(),
-            start_new_session=True,
-        )
-    return child.pid, log
-
-
 # --------------------------------------------------------------------------- read out
 
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("--batch", "batch_id", type=int, default=None, help="Only the files of this batch.")
+@batch_option
 @database_option
 def documents(fmt: str, batch_id: int | None, database_url: str | None) -> None:
     """One line per received file: status, error, pages, unit, year, counts, OCR pages, notes."""
     engine = open_database(settings_for(database_url))
+    known_batch(engine, batch_id)
     rows = queries.document_rows(engine, batch_id=batch_id)
     if fmt == "csv":  # the notes joined with "; " in one cell
         write_csv(rows, sys.stdout, queries.DOCUMENT_KEYS)
@@ -261,9 +243,15 @@ def documents(fmt: str, batch_id: int | None, database_url: str | None) -> None:
 )
 @click.option("--unit-name", default=None, help="Only rows of this 单位名称 (exact).")
 @year_option
+@batch_option
 @database_option
 def export(
-    fmt: str, out: Path | None, unit_name: str | None, year: int | None, database_url: str | None
+    fmt: str,
+    out: Path | None,
+    unit_name: str | None,
+    year: int | None,
+    batch_id: int | None,
+    database_url: str | None,
 ) -> None:
     """One record per indicator row, in document order (stdout unless --out)."""
     if fmt == "xlsx" and out is None:
@@ -272,7 +260,8 @@ def export(
     if out is not None:
         check_out(out, settings, "xlsx" if fmt == "xlsx" else "text")
     engine = open_database(settings)
-    rows = queries.export_rows(engine, unit_name=unit_name, year=year)
+    known_batch(engine, batch_id)
+    rows = queries.export_rows(engine, unit_name=unit_name, year=year, batch_id=batch_id)
     if fmt == "xlsx":
         assert out is not None
         n = write_xlsx(rows, out, queries.EXPORT_KEYS)
@@ -294,13 +283,30 @@ def export(
 @click.option("--document", "sha256", default=None, metavar="SHA256", help="Only this document's findings.")
 @click.option("--unit-name", default=None, help="Only findings of this 单位名称 (exact).")
 @year_option
+@batch_option
 @database_option
 def findings(
-    fmt: str, sha256: str | None, unit_name: str | None, year: int | None, database_url: str | None
+    fmt: str,
+    sha256: str | None,
+    unit_name: str | None,
+    year: int | None,
+    batch_id: int | None,
+    database_url: str | None,
 ) -> None:
-    """One validation finding per line (rule ids as in the domain rules)."""
+    """One validation finding per line (rule ids as in the domain rules); with --batch, those of
+    its documents (findings across documents belong to no batch)."""
     engine = open_database(settings_for(database_url))
-    write_jsonl(reporting.finding_rows(engine, sha256, unit_name, year), sys.stdout)
+    known_batch(engine, batch_id)
+    write_jsonl(reporting.finding_rows(engine, sha256, unit_name, year, batch_id), sys.stdout)
+
+
+def known_batch(engine: Engine, batch_id: int | None) -> None:
+    """Stops with a one-line reason when --batch names no batch (an empty export would mislead)."""
+    if batch_id is not None:
+        try:
+            queries.check_batch(engine, batch_id)
+        except transitions.NotFoundError as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- not yet
@@ -344,6 +350,39 @@ def report(
         f"{counts.cross} across documents",
         err=True,
     )
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@database_option
+def serve(host: str, port: int, database_url: str | None) -> None:
+    """The HTTP API and the operators' page, on the same settings as the other verbs.
+
+    Without a broker, uploads are parsed in the background on this machine; with
+    JIXIAO_BROKER_URL, on the workers. Tokens: JIXIAO_API_TOKENS (comma-separated); without
+    any the server listens on a loopback address only.
+    """
+    import uvicorn
+
+    from jixiao.serve import create_app, is_loopback
+
+    settings = settings_for(database_url)
+    if not settings.api_tokens and not is_loopback(host):
+        raise click.ClickException(
+            f"refusing to listen on {host} without tokens: set JIXIAO_API_TOKENS, or serve on 127.0.0.1"
+        )
+    try:
+        app = create_app(settings)
+    except (OSError, DBAPIError) as exc:
+        raise click.ClickException(
+            f"cannot open the database ({redact(settings.database_url)}): {_first_line(exc)}"
+        ) from exc
+    click.echo(f"serving on http://{host}:{port}/ (API under /api/, OpenAPI at /openapi.json)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 # --------------------------------------------------------------------------- broker mode and recovery

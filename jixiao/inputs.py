@@ -239,7 +239,24 @@ def _open_regular(path: Path) -> tuple[BinaryIO, int]:
         raise
 
 
-def _disk_file(path: Path, limits: Limits, problem: str | None = None) -> InputFile:
+def uploaded(parts: Sequence[tuple[str, Path]], limits: Limits = DEFAULT_LIMITS) -> Inputs:
+    """The documents of an HTTP upload: (name the client sent, where its bytes wait on disk).
+
+    The name is only a label (`source_name`), never a path: the bytes wait in files the server
+    named. A `.zip` gives its PDF members (`name!member`), like `collect`; any other name enters
+    as a document whatever it holds, as a file named on the command line does.
+    """
+    files: list[InputFile] = []
+    ignored: list[str] = []
+    for name, path in parts:
+        if _is_zip_name(name):
+            files.extend(_zip_members(path, limits, ignored, shown=name))
+        else:
+            files.append(_disk_file(path, limits, shown=name))
+    return Inputs(tuple(files), tuple(ignored))
+
+
+def _disk_file(path: Path, limits: Limits, problem: str | None = None, shown: str | None = None) -> InputFile:
     def opener() -> BinaryIO:
         fh, size = _open_regular(path)
         if size > limits.max_file_bytes:
@@ -247,7 +264,7 @@ def _disk_file(path: Path, limits: Limits, problem: str | None = None) -> InputF
             raise NotReceived(_too_large(limits.max_file_bytes, size))
         return _limited(fh, limits.max_file_bytes, _too_large(limits.max_file_bytes))
 
-    return InputFile(source_name=label(path), opener=opener, problem=problem)
+    return InputFile(source_name=shown or label(path), opener=opener, problem=problem)
 
 
 class _Limited(io.RawIOBase):
@@ -307,28 +324,38 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplemen
 _DAMAGED = "damaged zip member: "
 
 
-def _zip_members(archive: Path, limits: Limits, ignored: list[str]) -> list[InputFile]:
-    """The PDF members of one archive, sorted by name; the archive is not extracted."""
-    archive_label = label(archive)
+def _zip_members(
+    archive: Path, limits: Limits, ignored: list[str], shown: str | None = None
+) -> list[InputFile]:
+    """The PDF members of one archive, sorted by name; the archive is not extracted. `shown`:
+    the archive's label when it is not its path (an upload)."""
+    archive_label = shown or label(archive)
     try:
         fh, _size = _open_regular(archive)
         with fh:
             declared = _declared_entries(fh)  # before the directory is parsed: it may be huge
             if declared is not None and declared > limits.max_zip_entries:
                 return [
-                    _disk_file(archive, limits, problem=f"zip archive refused: {_too_many(declared, limits)}")
+                    _disk_file(
+                        archive,
+                        limits,
+                        shown=shown,
+                        problem=f"zip archive refused: {_too_many(declared, limits)}",
+                    )
                 ]
             with zipfile.ZipFile(fh) as zf:
                 infos = zf.infolist()
     except NotReceived as exc:
-        return [_disk_file(archive, limits, problem=str(exc))]  # swapped since the walk: opening says why
+        return [
+            _disk_file(archive, limits, shown=shown, problem=str(exc))
+        ]  # swapped since the walk: opening says why
     except (*_ZIP_ERRORS, OSError, KeyError, IndexError) as exc:
         # Recorded as one failed file so the user sees it in the summary and in `documents`.
         reason = f"not a readable zip archive ({exc}); re-create the archive or give the PDFs directly"
-        return [_disk_file(archive, limits, problem=reason)]
+        return [_disk_file(archive, limits, shown=shown, problem=reason)]
     problem = _archive_problem(infos, limits)
     if problem is not None:
-        return [_disk_file(archive, limits, problem=f"zip archive refused: {problem}")]
+        return [_disk_file(archive, limits, shown=shown, problem=f"zip archive refused: {problem}")]
     members: list[tuple[str, zipfile.ZipInfo]] = []
     for info in infos:
         if info.is_dir():

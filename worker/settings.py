@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,10 @@ class Settings:
     outliers_every: int  # seconds between runs of the Y4 check over the database (0: none)
     nightly_at: time | None  # local wall-clock time of the nightly reprocessing (None: off)
     timezone: str  # the zone `nightly_at` is read in
+    # HTTP API (`jixiao serve`)
+    api_tokens: tuple[str, ...] = field(default=(), repr=False)  # bearer tokens; none: loopback only
+    max_upload_mb: int = 512  # MiB one upload request may carry (413 over it, nothing kept)
+    max_uploads: int = 4  # upload requests received at once; more wait for a slot
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **flags: Any) -> Settings:
@@ -92,6 +96,11 @@ class Settings:
             outliers_every=_int(env, "JIXIAO_OUTLIERS_EVERY", 3600, minimum=0),
             nightly_at=_clock(env.get("JIXIAO_NIGHTLY_AT", "02:30")),
             timezone=_zone(_text(env, "JIXIAO_TIMEZONE") or "Asia/Shanghai"),
+            api_tokens=tuple(
+                t.strip() for t in (_text(env, "JIXIAO_API_TOKENS") or "").split(",") if t.strip()
+            ),
+            max_upload_mb=_int(env, "JIXIAO_MAX_UPLOAD_MB", 512, minimum=1),
+            max_uploads=_int(env, "JIXIAO_MAX_UPLOADS", 4, minimum=1),
         )
         return settings.with_flags(**flags)
 
