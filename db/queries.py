@@ -185,6 +185,27 @@ def check_batch(engine: Engine, batch_id: int) -> None:
             raise NotFoundError(f"no batch {batch_id}")
 
 
+def batch_ids(engine: Engine, limit: int = 50) -> list[int]:
+    """The newest batches first."""
+    with engine.connect() as conn:
+        return list(conn.scalars(select(Batch.id).order_by(Batch.id.desc()).limit(limit)))
+
+
+def batch_times(engine: Engine, batch_id: int) -> tuple[datetime, datetime | None]:
+    """When the batch was created, and when one of its originals last changed (None: none yet)."""
+    with engine.connect() as conn:
+        created = conn.scalar(select(Batch.created_at).where(Batch.id == batch_id))
+        if created is None:
+            raise NotFoundError(f"no batch {batch_id}")
+        last = conn.scalar(
+            select(func.max(Document.updated_at))
+            .select_from(Submission)
+            .join(Document, Submission.document_id == Document.id)
+            .where(Submission.batch_id == batch_id, Submission.duplicate.is_(False))
+        )
+    return created, last
+
+
 def export_rows(
     engine: Engine, unit_name: str | None = None, year: int | None = None, batch_id: int | None = None
 ) -> Iterator[dict[str, Any]]:

@@ -22,11 +22,13 @@ import os
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from sqlalchemy import Engine
 from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
@@ -36,7 +38,7 @@ from starlette.types import Message
 
 from db import intake, queries, reporting, transitions
 from db.engine import make_engine, migrate
-from db.status import PENDING
+from db.status import Status
 from jixiao.background import start_background_work
 from jixiao.export import write_csv, write_jsonl, write_xlsx
 from jixiao.inputs import MIB, Limits, uploaded
@@ -91,6 +93,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     api = [Depends(authorised)]
 
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> HTMLResponse:
+        """The operators' page (Chinese): it holds no data; it asks the API with the user's token."""
+        return HTMLResponse((resources.files("jixiao") / "page" / "index.html").read_text(encoding="utf-8"))
+
     @app.post("/api/batches", status_code=201, dependencies=api)
     async def upload(request: Request) -> JSONResponse:
         """Receive PDFs and .zip archives (multipart parts named `files`) as one new batch."""
@@ -114,12 +121,32 @@ def create_app(settings: Settings) -> FastAPI:
                 await asyncio.to_thread(shutil.rmtree, folder, True)
         return JSONResponse(answer, status_code=201)
 
+    @app.get("/api/batches", dependencies=api)
+    def batches(limit: int = Query(default=50, ge=1, le=1000)) -> list[dict[str, Any]]:
+        """The newest batches first, each as `GET /api/batches/ID` answers."""
+        return [_batch_state(engine, b) for b in queries.batch_ids(engine, limit)]
+
     @app.get("/api/batches/{batch}", dependencies=api)
     def batch_state(batch: int) -> dict[str, Any]:
-        """Counts per status, and whether every document of the batch is final."""
-        summary = _found(lambda: queries.batch_summary(engine, batch))
-        done = not any(summary.counts.get(s.value, 0) for s in PENDING)
-        return {"batch": batch, "counts": summary.counts, "done": done}
+        """Counts per status, whether every document of the batch is final, pages and pages/s."""
+        return _found(lambda: _batch_state(engine, batch))
+
+    @app.post("/api/batches/{batch}/retry", dependencies=api)
+    def retry(batch: int) -> dict[str, Any]:
+        """Run the batch's failed documents again (`jixiao retry --failed --batch ID`)."""
+        _known(engine, batch)
+        failed = queries.documents_in_state(engine, [Status.FAILED], batch_id=batch)
+        if settings.in_process:
+            for doc in failed:
+                transitions.set_status(engine, doc.sha256, Status.QUEUED)
+            if failed:
+                start_background_work(settings, batch, None)
+        else:
+            from worker.app import app as celery_app
+            from worker.recovery import requeue
+
+            requeue(engine, celery_app, failed)
+        return {"batch": batch, "retried": len(failed)}
 
     @app.get("/api/documents", dependencies=api)
     def documents(batch: int | None = None) -> list[dict[str, Any]]:
@@ -173,6 +200,26 @@ def create_app(settings: Settings) -> FastAPI:
         return _file(path, format, "report")
 
     return app
+
+
+def _batch_state(engine: Engine, batch: int) -> dict[str, Any]:
+    summary = queries.batch_summary(engine, batch)
+    created, last = queries.batch_times(engine, batch)
+    seconds = (_utc(last) - _utc(created)).total_seconds() if last is not None else 0.0
+    return {
+        "batch": batch,
+        "counts": summary.counts,
+        "done": summary.finished,
+        "created": _utc(created).isoformat(),
+        "pages_done": summary.pages_done,
+        "pages_total": summary.pages_total,
+        "pages_per_s": round(summary.pages_done / seconds, 2) if seconds > 0 else 0.0,
+        "failures": [{"source_name": n, "error": e} for n, e in summary.failures],
+    }
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite keeps no zone
 
 
 async def _receive_parts(request: Request, folder: Path, limit: int, limit_mb: int) -> list[tuple[str, Path]]:
