@@ -2,13 +2,15 @@
 """One machine, no Docker: start Celery workers, beat and Flower against local Redis and PostgreSQL.
 
     deploy/run-local start  [--workers N] [--concurrency C] [--queues Q,…] [--prefix P]
-                            [--no-beat] [--no-flower] [--wait]
+                            [--no-beat] [--no-flower] [--no-api] [--wait]
     deploy/run-local status
     deploy/run-local stop   [--timeout S]
 
 Configuration comes from the environment (see deploy/.env.example; `--env-file FILE` reads
 one): JIXIAO_BROKER_URL, JIXIAO_DATABASE_URL, JIXIAO_STORE, FLOWER_BASIC_AUTH (user:password,
-required for Flower), FLOWER_PORT (5555), JIXIAO_FLOWER_MAX_TASKS (10000).
+required for Flower), FLOWER_PORT (5555), JIXIAO_FLOWER_MAX_TASKS (10000); for the HTTP API
+(`jixiao serve`, uploads and the operators' page) JIXIAO_API_HOST (127.0.0.1), JIXIAO_API_PORT
+(8000) and JIXIAO_API_TOKENS (required beyond loopback).
 
 Workers consume the documents' queue `jixiao` and the scanned pages' queue `ocr` (`--queues`,
 JIXIAO_WORKER_QUEUES): `--queues ocr --prefix ocr` on a machine of OCR workers, `--queues jixiao`
@@ -97,6 +99,9 @@ def services(args: argparse.Namespace, env: Mapping[str, str]) -> list[Service]:
                 ],
             )
         )
+    if args.api:
+        host, port = env.get("JIXIAO_API_HOST", "127.0.0.1"), env.get("JIXIAO_API_PORT", "8000")
+        out.append(Service("api", [sys.executable, "-m", "jixiao", "serve", "--host", host, "--port", port]))
     return out
 
 
@@ -195,21 +200,29 @@ def wait_ready(args: argparse.Namespace, env: Mapping[str, str], run_dir: Path) 
         print(f"run-local: no answer from {', '.join(sorted(missing))}", file=sys.stderr)
         return 1
     if args.flower:
-        port = env.get("FLOWER_PORT", "5555")
-        url = f"http://127.0.0.1:{port}/api/workers"
+        url = f"http://127.0.0.1:{env.get('FLOWER_PORT', '5555')}/api/workers"
         auth = base64.b64encode(env["FLOWER_BASIC_AUTH"].split(",")[0].encode()).decode()
-        while True:
-            try:
-                request = urllib.request.Request(url, headers={"Authorization": f"Basic {auth}"})
-                with urllib.request.urlopen(request, timeout=2):  # noqa: S310 — our own local Flower
-                    break
-            except (urllib.error.URLError, OSError):
-                if time.monotonic() > deadline:
-                    print(f"run-local: Flower does not answer at {url}", file=sys.stderr)
-                    return 1
-                time.sleep(0.2)
+        if not answers(url, {"Authorization": f"Basic {auth}"}, deadline, "Flower"):
+            return 1
+    if args.api:
+        url = f"http://127.0.0.1:{env.get('JIXIAO_API_PORT', '8000')}/openapi.json"
+        if not answers(url, {}, deadline, "the API"):
+            return 1
     print("ready")
     return 0
+
+
+def answers(url: str, headers: dict[str, str], deadline: float, what: str) -> bool:
+    """Whether `url` answers before `deadline` (says which service did not, when it does not)."""
+    while True:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=2):  # noqa: S310 — ours, local
+                return True
+        except (urllib.error.URLError, OSError):
+            if time.monotonic() > deadline:
+                print(f"run-local: {what} does not answer at {url}", file=sys.stderr)
+                return False
+            time.sleep(0.2)
 
 
 def status(args: argparse.Namespace) -> int:
@@ -291,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     p_start.add_argument("--prefix", default="w", help="worker names: PREFIX1@host, PREFIX2@host…")
     p_start.add_argument("--no-beat", dest="beat", action="store_false")
     p_start.add_argument("--no-flower", dest="flower", action="store_false")
+    p_start.add_argument("--no-api", dest="api", action="store_false", help="no HTTP API (jixiao serve)")
     p_start.add_argument("--loglevel", default="INFO")
     p_start.add_argument("--env-file", default=None)
     p_start.add_argument("--cwd", default=None, help="working directory of the services")

@@ -34,7 +34,7 @@ class Server:
     url: str
     env: dict[str, str]
     root: Path
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[bytes] | None  # None: started by deploy/run-local
 
     def client(self, token: str | None = TOKEN) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}

@@ -172,13 +172,16 @@ class Stack:
     workers: int = 2
     with_flower: bool = True
     with_beat: bool = False
+    with_api: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
     flower_port: int = 0
+    api_port: int = 0
 
     def __post_init__(self) -> None:
         self.run_dir = self.root / "run"
         self.store = self.root / "store"
         self.flower_port = self.flower_port or free_port()
+        self.api_port = self.api_port or free_port()
         self._engine: Engine | None = None
 
     @property
@@ -194,6 +197,7 @@ class Stack:
             FLOWER_BASIC_AUTH=f"{FLOWER_USER}:{FLOWER_PASSWORD}",
             FLOWER_PORT=str(self.flower_port),
             FLOWER_ADDRESS="127.0.0.1",
+            JIXIAO_API_PORT=str(self.api_port),
             PYTHONPATH=str(REPO),
         )
         env.update(self.extra_env)
@@ -219,6 +223,7 @@ class Stack:
         args = ["start", "--workers", str(self.workers), "--concurrency", "1", "--wait"]
         args += [] if self.with_flower else ["--no-flower"]
         args += [] if self.with_beat else ["--no-beat"]
+        args += [] if self.with_api else ["--no-api"]
         done = self.launcher(*args)
         assert done.returncode == 0, f"run-local start failed:\n{done.stdout}\n{done.stderr}\n{self.logs()}"
 
@@ -288,6 +293,29 @@ def start_stack(root: Path, redis: RedisServer, database_url: str, **options: An
     stack.store.mkdir(parents=True, exist_ok=True)
     stack.start()
     return stack
+
+
+@pytest.fixture(scope="module")
+def stack_options() -> dict[str, Any]:
+    """What `stack` starts beside two workers; a module overrides it (with_api=True, …)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory,
+    redis_server: RedisServer,
+    pg_database: str,
+    stack_options: dict[str, Any],
+) -> Iterator[Stack]:
+    """The module's stack: two workers of one process each, by default no Flower, beat or API (a
+    module that needs another defines its own `stack`, or `stack_options`)."""
+    options = {"workers": 2, "with_flower": False, **stack_options}
+    s = start_stack(tmp_path_factory.mktemp("stack"), redis_server, pg_database, **options)
+    try:
+        yield s
+    finally:
+        s.stop()
 
 
 # --------------------------------------------------------------------------- reading results

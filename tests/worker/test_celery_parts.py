@@ -357,7 +357,9 @@ def test_the_compose_file_keeps_queued_tasks_and_guards_flower() -> None:
     assert services["worker"]["command"][:4] == ["celery", "-A", "worker.app", "worker"]
     assert "replicas" in services["worker"]["deploy"]
     assert services["beat"]["command"][3] == "beat" and "deploy" not in services["beat"]  # one beat
-    assert {"postgres", "redis", "worker", "beat", "flower"} <= set(services)
+    assert {"postgres", "redis", "worker", "beat", "flower", "api"} <= set(services)
+    assert services["api"]["command"][:2] == ["jixiao", "serve"]  # beside the workers, tokens required
+    assert "JIXIAO_API_TOKENS" in services["api"]["environment"]
 
 
 def test_retry_and_reprocess_without_a_broker_rerun_in_this_process(tmp_path: Path) -> None:

@@ -10,11 +10,9 @@ import os
 import re
 import signal
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import text
 
 from db import queries
@@ -25,22 +23,10 @@ from tests.worker.conftest import (
     batch_of,
     documents,
     make_corpus,
-    start_stack,
     wait_until,
 )
 
 FAMILIES = ("landscape", "portrait", "rotated", "variants")
-
-
-@pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer, pg_database: str
-) -> Iterator[Stack]:
-    s = start_stack(tmp_path_factory.mktemp("stack"), redis_server, pg_database, workers=2, with_flower=False)
-    try:
-        yield s
-    finally:
-        s.stop()
 
 
 def in_process(stack: Stack, corpus: Path, tmp: Path) -> dict[str, tuple[str, int, int]]:
