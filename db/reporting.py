@@ -212,12 +212,12 @@ def _finding_statement(
 
 
 def finding_details(
-    engine: Engine, unit_name: str | None = None, year: int | None = None
+    engine: Engine, unit_name: str | None = None, year: int | None = None, batch_id: int | None = None
 ) -> Iterator[FindingDetail]:
     """Every finding of the unit/year (None: all), by document in the order validated."""
     with engine.connect() as conn:
         result = conn.execution_options(yield_per=_STREAM_BATCH).execute(
-            _finding_statement(unit_name=unit_name, year=year)
+            _finding_statement(unit_name=unit_name, year=year, batch_id=batch_id)
         )
         for row in result.mappings():
             yield FindingDetail(**{name: row[name] for name in _DETAIL_FIELDS})
@@ -239,7 +239,7 @@ def finding_rows(
 
 
 def unit_summaries(
-    engine: Engine, unit_name: str | None = None, year: int | None = None
+    engine: Engine, unit_name: str | None = None, year: int | None = None, batch_id: int | None = None
 ) -> list[UnitSummary]:
     """One `UnitSummary` per (unit, year) with projects or findings, by unit then year."""
     unit = func.coalesce(Project.unit_name, Document.unit_name)
@@ -276,6 +276,8 @@ def unit_summaries(
         projects = projects.where(unit == unit_name)
     if year is not None:
         projects = projects.where(Document.budget_year == year)
+    if batch_id is not None:
+        projects = projects.where(in_batch(batch_id))
 
     figures: dict[tuple[str | None, int | None], dict[str, Any]] = defaultdict(
         lambda: {
@@ -309,7 +311,7 @@ def unit_summaries(
                     p.ocr_lowest if f["ocr_lowest"] is None else min(f["ocr_lowest"], p.ocr_lowest)
                 )
             layout[p.document_id].append((p.ordinal, p.code, p.page, key))
-        statement = _finding_statement(unit_name=unit_name, year=year)
+        statement = _finding_statement(unit_name=unit_name, year=year, batch_id=batch_id)
         for row in conn.execution_options(yield_per=_STREAM_BATCH).execute(statement):
             key = (row.unit_name, row.budget_year)
             figures[key][row.severity] += 1
@@ -368,7 +370,7 @@ def _evaluation(stored: dict[str, Any] | None) -> model.Evaluation:
 
 
 def evaluation_summaries(
-    engine: Engine, unit_name: str | None = None, year: int | None = None
+    engine: Engine, unit_name: str | None = None, year: int | None = None, batch_id: int | None = None
 ) -> list[EvaluationSummary]:
     """Every stored self-evaluation of the unit/year (None: all), by unit, year, document and
     position in the document."""
@@ -396,6 +398,8 @@ def evaluation_summaries(
         projects = projects.where(unit == unit_name)
     if year is not None:
         projects = projects.where(Document.budget_year == year)
+    if batch_id is not None:
+        projects = projects.where(in_batch(batch_id))
     out: list[EvaluationSummary] = []
     with engine.connect() as conn:
         found = conn.execute(projects).all()
@@ -445,7 +449,7 @@ def evaluation_summaries(
 
 
 def scan_summaries(
-    engine: Engine, unit_name: str | None = None, year: int | None = None
+    engine: Engine, unit_name: str | None = None, year: int | None = None, batch_id: int | None = None
 ) -> list[ScanSummary]:
     """Every stored document of the unit/year (None: all) that read pages from their images or
     holds rows read by OCR, by unit, year and document; a document's unit is its header's, else
@@ -491,6 +495,8 @@ def scan_summaries(
         )
     if year is not None:
         documents = documents.where(Document.budget_year == year)
+    if batch_id is not None:
+        documents = documents.where(in_batch(batch_id))
     out: list[ScanSummary] = []
     with engine.connect() as conn:
         found = [d for d in conn.execute(documents) if (d.ocr_pages or 0) > 0 or d.ocr_rows]

@@ -333,9 +333,21 @@ def _not_yet(name: str) -> None:
 )
 @click.option("--unit-name", default=None, help="Only this 单位名称 (exact).")
 @year_option
+@batch_option
+@click.option(
+    "--no-links",
+    is_flag=True,
+    help="No links to the stored PDFs (file paths of this machine); as the API serves it.",
+)
 @database_option
 def report(
-    out: Path, fmt: str | None, unit_name: str | None, year: int | None, database_url: str | None
+    out: Path,
+    fmt: str | None,
+    unit_name: str | None,
+    year: int | None,
+    batch_id: int | None,
+    no_links: bool,
+    database_url: str | None,
 ) -> None:
     """The findings report: 汇总, 问题清单, 跨年度 and 规则说明 (Excel/WPS workbook or HTML)."""
     from jixiao.report import write_report
@@ -344,7 +356,16 @@ def report(
     settings = settings_for(database_url)
     check_out(out, settings, "text" if chosen == "html" else "xlsx")
     engine = open_database(settings)
-    counts = write_report(engine, out, "html" if chosen == "html" else "xlsx", unit_name=unit_name, year=year)
+    known_batch(engine, batch_id)
+    counts = write_report(
+        engine,
+        out,
+        "html" if chosen == "html" else "xlsx",
+        unit_name=unit_name,
+        year=year,
+        batch_id=batch_id,
+        links=not no_links,
+    )
     click.echo(
         f"report written to {out}: {counts.units} unit-year(s), {counts.findings} finding(s), "
         f"{counts.cross} across documents",

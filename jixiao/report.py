@@ -28,7 +28,7 @@ import html
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -118,14 +118,25 @@ class ReportCounts:
 
 
 def build_tables(
-    engine: Engine, unit_name: str | None = None, year: int | None = None
+    engine: Engine,
+    unit_name: str | None = None,
+    year: int | None = None,
+    batch_id: int | None = None,
+    links: bool = True,
 ) -> tuple[list[Table], ReportCounts]:
-    summaries = unit_summaries(engine, unit_name=unit_name, year=year)
-    details = list(finding_details(engine, unit_name=unit_name, year=year))
+    """The report's tables for the unit/year/batch (None: all); `links`: each row's link to its
+    stored PDF (`file:` URIs of this machine: off where the report leaves it, over HTTP)."""
+    scope = {"unit_name": unit_name, "year": year, "batch_id": batch_id}
+    summaries = unit_summaries(engine, **scope)
+    details = list(finding_details(engine, **scope))
     related = {r["sha256"] for d in details if d.cross for r in (d.subject or {}).get("related", [])}
-    paths = document_paths(engine, related)
-    evaluations = evaluation_summaries(engine, unit_name=unit_name, year=year)
-    scans = scan_summaries(engine, unit_name=unit_name, year=year)
+    paths = document_paths(engine, related) if links else {}
+    evaluations = evaluation_summaries(engine, **scope)
+    scans = scan_summaries(engine, **scope)
+    if not links:
+        details = [replace(d, store_path=None) for d in details]
+        evaluations = [replace(e, store_path=None) for e in evaluations]
+        scans = [replace(s, store_path=None) for s in scans]
     tables = [
         _summary(summaries),
         _findings(details),
@@ -437,17 +448,17 @@ def write_report(
     fmt: Format = "xlsx",
     unit_name: str | None = None,
     year: int | None = None,
+    batch_id: int | None = None,
+    links: bool = True,
 ) -> ReportCounts:
-    """Build the report for the unit/year (None: all) and write it to `out`."""
-    tables, counts = build_tables(engine, unit_name=unit_name, year=year)
-    scope = (
-        "，".join(
-            part
-            for part in (f"单位：{unit_name}" if unit_name else "", f"年度：{year}" if year else "")
-            if part
-        )
-        or "全部单位和年度"
+    """Build the report for the unit/year/batch (None: all) and write it to `out`."""
+    tables, counts = build_tables(engine, unit_name=unit_name, year=year, batch_id=batch_id, links=links)
+    parts = (
+        f"单位：{unit_name}" if unit_name else "",
+        f"年度：{year}" if year else "",
+        f"批次：{batch_id}" if batch_id is not None else "",
     )
+    scope = "，".join(part for part in parts if part) or "全部单位和年度"
     if fmt == "html":
         write_html(tables, out, scope)
     else:

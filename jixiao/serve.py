@@ -189,14 +189,17 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/api/report", dependencies=api)
     def report(
         format: Literal["xlsx", "html"] = "xlsx",  # noqa: A002
+        batch: int | None = None,
         unit_name: str | None = None,
         year: int | None = Query(default=None, ge=1900, le=2999),
     ) -> FileResponse:
-        """The findings report: the bytes `jixiao report` writes for the same filters."""
+        """The findings report: what `jixiao report` writes for the same filters, without its links
+        to the stored PDFs (file paths of the server)."""
         from jixiao.report import write_report
 
+        _known(engine, batch)
         path = _scratch(store, format)
-        write_report(engine, path, format, unit_name=unit_name, year=year)
+        write_report(engine, path, format, unit_name=unit_name, year=year, batch_id=batch, links=False)
         return _file(path, format, "report")
 
     return app

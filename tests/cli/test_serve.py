@@ -136,8 +136,13 @@ def test_an_upload_is_parsed_and_answers_as_the_cli_does(server: Server) -> None
         assert findings.text.count("\n") > 0
         xlsx = client.get("/api/export", params={"format": "xlsx", "batch": batch})
         assert xlsx.content[:2] == b"PK" and "spreadsheetml" in xlsx.headers["content-type"]
-        page = client.get("/api/report", params={"format": "html"})
-        assert page.status_code == 200 and "<table" in page.text
+        page = client.get("/api/report", params={"format": "html", "batch": batch})
+        assert page.status_code == 200 and f"批次：{batch}" in page.text
+        assert "file:" not in page.text and str(server.root) not in page.text  # no paths of the server
+        out = server.root / "report.html"
+        server.cli("report", "--format", "html", "--batch", str(batch), "--no-links", "--out", str(out))
+        assert page.text == out.read_text(encoding="utf-8")
+        out.unlink()
     # upload and answer files go (an answer's once it has been sent)
     wait_until(lambda: not any((server.store / "tmp").iterdir()), 20, "the answer files to go")
 
