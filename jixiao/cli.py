@@ -126,7 +126,8 @@ def ingest(paths: tuple[str, ...], no_wait: bool, workers: int | None, database_
         progress.close()
 
     if no_wait:
-        pid, log = start_background_work(settings, batch_id, workers)
+        child, log = start_background_work(settings, batch_id, workers)
+        pid = child.pid
         click.echo(
             f"{len(received.jobs)} document(s) queued; parsing in the background (pid {pid}, log {log}). "
             f"`jixiao documents --batch {batch_id}` shows where they are.",

@@ -39,7 +39,7 @@ from starlette.types import Message
 from db import intake, queries, reporting, transitions
 from db.engine import make_engine, migrate
 from db.status import Status
-from jixiao.background import start_background_work
+from jixiao.background import Runner
 from jixiao.export import write_csv, write_jsonl, write_xlsx
 from jixiao.inputs import MIB, Limits, uploaded
 from worker.receive import HOLD, receive
@@ -74,6 +74,9 @@ def create_app(settings: Settings) -> FastAPI:
     store = settings.store
     store.mkdir(parents=True, exist_ok=True)
     slots = asyncio.Semaphore(settings.max_uploads)
+    runner = Runner(settings) if settings.in_process else None
+    if runner is not None and queries.documents_in_state(engine, [Status.QUEUED]):
+        runner.kick()  # what a stopped server left queued
     app = FastAPI(
         title="jixiao",
         summary="Chinese government performance-target PDFs in, validated rows out",
@@ -116,7 +119,7 @@ def create_app(settings: Settings) -> FastAPI:
                 parts = await _receive_parts(request, folder, limit, settings.max_upload_mb)
                 if not parts:
                     raise HTTPException(422, "no part named `files`: nothing to receive")
-                answer = await asyncio.to_thread(_register, settings, engine, parts)
+                answer = await asyncio.to_thread(_register, settings, engine, parts, runner)
             finally:
                 await asyncio.to_thread(shutil.rmtree, folder, True)
         return JSONResponse(answer, status_code=201)
@@ -139,8 +142,8 @@ def create_app(settings: Settings) -> FastAPI:
         if settings.in_process:
             for doc in failed:
                 transitions.set_status(engine, doc.sha256, Status.QUEUED)
-            if failed:
-                start_background_work(settings, batch, None)
+            if failed and runner is not None:
+                runner.kick()
         else:
             from worker.app import app as celery_app
             from worker.recovery import requeue
@@ -273,14 +276,16 @@ def _label(filename: str | None, k: int) -> str:
     return name or f"upload-{k + 1}.pdf"
 
 
-def _register(settings: Settings, engine: Engine, parts: list[tuple[str, Path]]) -> dict[str, Any]:
+def _register(
+    settings: Settings, engine: Engine, parts: list[tuple[str, Path]], runner: Runner | None
+) -> dict[str, Any]:
     """Record the uploaded files as a new batch and start their parsing; the 201 answer."""
     inputs = uploaded(parts, Limits(max_file_bytes=settings.max_file_mb * MIB))
     batch_id = intake.create_batch(engine, [name for name, _ in parts])
     if settings.in_process:
         received = receive(engine, settings.store, batch_id, inputs.files, hold=HOLD)
-        if received.jobs:
-            start_background_work(settings, batch_id, None)
+        if received.jobs and runner is not None:
+            runner.kick()
     else:
         from worker.submit import submit
 

@@ -147,6 +147,18 @@ def test_an_upload_is_parsed_and_answers_as_the_cli_does(server: Server) -> None
     wait_until(lambda: not any((server.store / "tmp").iterdir()), 20, "the answer files to go")
 
 
+def test_failed_documents_are_retried(server: Server) -> None:
+    with server.client() as client:
+        batch = upload(client, [("broken.pdf", b"%PDF-1.4 not really")]).json()["batch"]
+        assert wait_done(client, batch)["counts"]["failed"] == 1
+        first = client.get("/api/documents", params={"batch": batch}).json()[0]
+        assert client.post(f"/api/batches/{batch}/retry").json() == {"batch": batch, "retried": 1}
+        assert wait_done(client, batch)["counts"]["failed"] == 1  # read again: the same reason
+        again = client.get("/api/documents", params={"batch": batch}).json()[0]
+        assert again["error"] == first["error"] and again["status"] == "failed"
+        assert client.post("/api/batches/999999/retry").status_code == 404
+
+
 def test_zip_members_enter_under_the_archive_s_name_and_a_bomb_is_refused(server: Server) -> None:
     archive = zip_of({"a/one.pdf": plain_pdf("one"), "two.pdf": plain_pdf("two"), "notes.txt": b"x"})
     with server.client() as client:
