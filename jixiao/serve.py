@@ -38,7 +38,7 @@ from starlette.types import Message
 
 from db import intake, queries, reporting, transitions
 from db.engine import make_engine, migrate
-from db.status import Status
+from db.status import FINAL, Status
 from jixiao.background import Runner
 from jixiao.export import write_csv, write_jsonl, write_xlsx
 from jixiao.inputs import MIB, Limits, uploaded
@@ -134,22 +134,49 @@ def create_app(settings: Settings) -> FastAPI:
         """Counts per status, whether every document of the batch is final, pages and pages/s."""
         return _found(lambda: _batch_state(engine, batch))
 
-    @app.post("/api/batches/{batch}/retry", dependencies=api)
-    def retry(batch: int) -> dict[str, Any]:
-        """Run the batch's failed documents again (`jixiao retry --failed --batch ID`)."""
-        _known(engine, batch)
-        failed = queries.documents_in_state(engine, [Status.FAILED], batch_id=batch)
-        if settings.in_process:
-            for doc in failed:
+    def rerun(docs: list[queries.DocRef]) -> int:
+        """Run these documents again: queued for the background parser, or for the workers."""
+        if runner is not None:
+            for doc in docs:
                 transitions.set_status(engine, doc.sha256, Status.QUEUED)
-            if failed and runner is not None:
+            if docs:
                 runner.kick()
         else:
             from worker.app import app as celery_app
             from worker.recovery import requeue
 
-            requeue(engine, celery_app, failed)
-        return {"batch": batch, "retried": len(failed)}
+            requeue(engine, celery_app, docs)
+        return len(docs)
+
+    @app.post("/api/batches/{batch}/retry", dependencies=api)
+    def retry(batch: int) -> dict[str, Any]:
+        """Run the batch's failed documents again (`jixiao retry --failed --batch ID`)."""
+        _known(engine, batch)
+        return {
+            "batch": batch,
+            "retried": rerun(queries.documents_in_state(engine, [Status.FAILED], batch_id=batch)),
+        }
+
+    @app.post("/api/batches/{batch}/reprocess", dependencies=api)
+    def reprocess_batch(batch: int) -> dict[str, Any]:
+        """Read every finished document of the batch again with the current pipeline."""
+        _known(engine, batch)
+        return {
+            "batch": batch,
+            "reprocessed": rerun(queries.documents_in_state(engine, FINAL, batch_id=batch)),
+        }
+
+    @app.post("/api/reprocess", dependencies=api)
+    def reprocess(scope: Literal["outdated", "all"] = "outdated") -> dict[str, Any]:
+        """`jixiao reprocess --outdated|--all`: documents stored by an older pipeline, or every finished one."""
+        from pipeline import PIPELINE_VERSION
+
+        docs = (
+            queries.outdated(engine, PIPELINE_VERSION)
+            if scope == "outdated"
+            else queries.documents_in_state(engine, FINAL)
+        )
+        return {"scope": scope, "reprocessed": rerun(docs)}
 
     @app.get("/api/documents", dependencies=api)
     def documents(batch: int | None = None) -> list[dict[str, Any]]:

@@ -52,9 +52,14 @@ def browser(tmp_path: Path) -> Iterator[tuple[object, Path]]:
 
 
 def test_upload_watch_and_download_the_export(server: Server, browser: tuple[object, Path]) -> None:
+    drive_page(server, *browser)
+
+
+def drive_page(server: Server, driver: object, downloads: Path) -> None:
+    """Upload the samples on the page, watch the batch to its end, check the failed file's reason,
+    download the export and compare it with `jixiao export --batch`."""
     from selenium.webdriver.common.by import By
 
-    driver, downloads = browser
     driver.get(server.url + "/")  # type: ignore[attr-defined]
     find = driver.find_element  # type: ignore[attr-defined]
     assert "绩效目标表入库" in find(By.TAG_NAME, "h1").text

@@ -147,7 +147,7 @@ def test_an_upload_is_parsed_and_answers_as_the_cli_does(server: Server) -> None
     wait_until(lambda: not any((server.store / "tmp").iterdir()), 20, "the answer files to go")
 
 
-def test_failed_documents_are_retried(server: Server) -> None:
+def test_failed_documents_are_retried_and_batches_reprocessed(server: Server) -> None:
     with server.client() as client:
         batch = upload(client, [("broken.pdf", b"%PDF-1.4 not really")]).json()["batch"]
         assert wait_done(client, batch)["counts"]["failed"] == 1
@@ -157,6 +157,10 @@ def test_failed_documents_are_retried(server: Server) -> None:
         again = client.get("/api/documents", params={"batch": batch}).json()[0]
         assert again["error"] == first["error"] and again["status"] == "failed"
         assert client.post("/api/batches/999999/retry").status_code == 404
+        again = client.post(f"/api/batches/{batch}/reprocess").json()
+        assert again == {"batch": batch, "reprocessed": 1}
+        assert wait_done(client, batch)["counts"]["failed"] == 1
+        assert client.post("/api/reprocess", params={"scope": "outdated"}).json()["reprocessed"] == 0
 
 
 def test_zip_members_enter_under_the_archive_s_name_and_a_bomb_is_refused(server: Server) -> None:
