@@ -166,7 +166,12 @@ def test_failed_documents_are_retried_and_batches_reprocessed(server: Server) ->
 def test_zip_members_enter_under_the_archive_s_name_and_a_bomb_is_refused(server: Server) -> None:
     archive = zip_of({"a/one.pdf": plain_pdf("one"), "two.pdf": plain_pdf("two"), "notes.txt": b"x"})
     with server.client() as client:
-        body = upload(client, [("units.zip", archive), ("bomb.zip", overlapping_zip(plain_pdf("b")))]).json()
+        sent = [
+            ("units.zip", archive),
+            ("bomb.zip", overlapping_zip(plain_pdf("b"))),
+            ("bad.zip", b"PK no zip"),
+        ]
+        body = upload(client, sent).json()
         names = [d["source_name"] for d in body["documents"]]
         assert names[:2] == ["units.zip!a/one.pdf", "units.zip!two.pdf"]
         assert body["ignored"] == ["units.zip!notes.txt"]
@@ -174,6 +179,8 @@ def test_zip_members_enter_under_the_archive_s_name_and_a_bomb_is_refused(server
         docs = client.get("/api/documents", params={"batch": body["batch"]}).json()
         bomb = next(d for d in docs if d["source_name"] == "bomb.zip")
         assert bomb["status"] == "failed" and "zip archive refused" in bomb["error"]
+        bad = next(d for d in docs if d["source_name"] == "bad.zip")
+        assert bad["status"] == "failed" and "not a readable zip archive" in bad["error"]
         assert str(server.root) not in json.dumps(docs)  # no paths of this machine in answers
 
 
