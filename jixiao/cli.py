@@ -227,7 +227,6 @@ def receiving_stopped(exc: OSError | DBAPIError, settings: Settings) -> str:
 def documents(fmt: str, batch_id: int | None, database_url: str | None) -> None:
     """One line per received file: status, error, pages, unit, year, counts, OCR pages, notes."""
     engine = open_database(settings_for(database_url))
-    known_batch(engine, batch_id)
     rows = queries.document_rows(engine, batch_id=batch_id)
     if fmt == "csv":  # the notes joined with "; " in one cell
         write_csv(rows, sys.stdout, queries.DOCUMENT_KEYS)
@@ -261,7 +260,6 @@ def export(
     if out is not None:
         check_out(out, settings, "xlsx" if fmt == "xlsx" else "text")
     engine = open_database(settings)
-    known_batch(engine, batch_id)
     rows = queries.export_rows(engine, unit_name=unit_name, year=year, batch_id=batch_id)
     if fmt == "xlsx":
         assert out is not None
@@ -297,17 +295,7 @@ def findings(
     """One validation finding per line (rule ids as in the domain rules); with --batch, those of
     its documents (findings across documents belong to no batch)."""
     engine = open_database(settings_for(database_url))
-    known_batch(engine, batch_id)
     write_jsonl(reporting.finding_rows(engine, sha256, unit_name, year, batch_id), sys.stdout)
-
-
-def known_batch(engine: Engine, batch_id: int | None) -> None:
-    """Stops with a one-line reason when --batch names no batch (an empty export would mislead)."""
-    if batch_id is not None:
-        try:
-            queries.check_batch(engine, batch_id)
-        except transitions.NotFoundError as exc:
-            raise click.ClickException(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- not yet
@@ -357,7 +345,6 @@ def report(
     settings = settings_for(database_url)
     check_out(out, settings, "text" if chosen == "html" else "xlsx")
     engine = open_database(settings)
-    known_batch(engine, batch_id)
     counts = write_report(
         engine,
         out,

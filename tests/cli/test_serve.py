@@ -164,7 +164,10 @@ def test_failed_documents_are_retried_and_batches_reprocessed(server: Server) ->
 
 
 def test_zip_members_enter_under_the_archive_s_name_and_a_bomb_is_refused(server: Server) -> None:
-    archive = zip_of({"a/one.pdf": plain_pdf("one"), "two.pdf": plain_pdf("two"), "notes.txt": b"x"})
+    table = (
+        REPO / "tests" / "fixtures" / "golden" / "layout-calc-symbol" / "calc-symbol-2023.pdf"
+    ).read_bytes()
+    archive = zip_of({"a/one.pdf": table, "two.pdf": plain_pdf("two"), "notes.txt": b"x"})
     with server.client() as client:
         sent = [
             ("units.zip", archive),
@@ -179,6 +182,14 @@ def test_zip_members_enter_under_the_archive_s_name_and_a_bomb_is_refused(server
         docs = client.get("/api/documents", params={"batch": body["batch"]}).json()
         bomb = next(d for d in docs if d["source_name"] == "bomb.zip")
         assert bomb["status"] == "failed" and "zip archive refused" in bomb["error"]
+        rows = [
+            json.loads(line)
+            for line in client.get("/api/export", params={"batch": body["batch"]}).text.splitlines()
+        ]
+        assert rows and {r["source_name"] for r in rows} <= set(names)  # this batch's documents only
+        assert server.cli("export", "--batch", str(body["batch"])) == "".join(
+            json.dumps(r, ensure_ascii=False) + "\n" for r in rows
+        )
         bad = next(d for d in docs if d["source_name"] == "bad.zip")
         assert bad["status"] == "failed" and "not a readable zip archive" in bad["error"]
         assert str(server.root) not in json.dumps(docs)  # no paths of this machine in answers
@@ -266,8 +277,9 @@ def test_serve_refuses_to_listen_beyond_loopback_without_tokens(tmp_path: Path) 
     assert done.exit_code == 1 and "without tokens" in done.output
 
 
-def test_cli_batch_filters_name_a_batch_that_exists(tmp_path: Path) -> None:
+def test_cli_batch_filters_of_a_batch_that_does_not_exist_give_nothing(tmp_path: Path) -> None:
+    """As `documents --batch` always has (the API answers 404 instead)."""
     env = {"JIXIAO_DATABASE_URL": f"sqlite:///{tmp_path / 'j.db'}", "JIXIAO_STORE": str(tmp_path / "s")}
     for verb in ("export", "findings", "documents"):
         done = CliRunner().invoke(main, [verb, "--batch", "7"], env=env)
-        assert done.exit_code == 1 and "no batch 7" in done.output
+        assert done.exit_code == 0 and done.stdout == ""
