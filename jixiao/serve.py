@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
@@ -272,13 +272,17 @@ async def _receive_parts(request: Request, folder: Path, limit: int, limit_mb: i
             if not isinstance(item, UploadFile):
                 continue  # a plain field named files: no file in it
             path = folder / f"{k:05d}"
-            with path.open("wb") as out:
-                while chunk := await item.read(CHUNK):
-                    out.write(chunk)
+            await asyncio.to_thread(_save, item.file, path)  # off the event loop: other requests go on
             parts.append((_label(item.filename, k), path))
     finally:
         await form.close()
     return parts
+
+
+def _save(spooled: BinaryIO, path: Path) -> None:
+    spooled.seek(0)
+    with path.open("wb") as out:
+        shutil.copyfileobj(spooled, out, CHUNK)
 
 
 def _counting(request: Request, limit: int) -> Callable[[], Awaitable[Message]]:
