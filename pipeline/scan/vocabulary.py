@@ -18,7 +18,7 @@
   (<//\\), is a stroke crossing the cell, not text.
 - Level names (一级/二级指标, pipeline.normalize.levels): a line one character away from exactly
   one known name (same length) is that name, when that character is one the recogniser doubted;
-  a cell's one line that is exactly one known name less a character is that name.
+  a cell that reads as exactly one known name less a character inside it is that name.
 - Header labels (pipeline.extract.vocabulary: 权重, 指标值 …) likewise, under a stricter doubt
   (`header_doubt`), the line's other characters read surely, one ideograph for another (a
   photocopy's darkened 重 reads 量 or 置: 权量 is no word, and no other label is one character
@@ -130,13 +130,13 @@ def level_names_across_lines(
     character put back in its line. Changes `texts` in place."""
     for lines in cells:
         parts = [i for i in lines if texts[i][0]]
-        short = _one_short("".join(texts[i][0] for i in parts))
+        joined = "".join(texts[i][0] for i in parts)
+        short = _one_short(joined)
         if short is not None:
             _spread(short[0], short[1], parts, texts)
             continue
         if len(parts) < 2 or any(probs[i] is None for i in parts):
             continue
-        joined = "".join(texts[i][0] for i in parts)
         together = tuple(p for i in parts for p in probs[i])  # type: ignore[union-attr]
         name = _level_name(joined, together, doubt)
         if name is None:
