@@ -283,3 +283,42 @@ def test_cli_batch_filters_of_a_batch_that_does_not_exist_give_nothing(tmp_path:
     for verb in ("export", "findings", "documents"):
         done = CliRunner().invoke(main, [verb, "--batch", "7"], env=env)
         assert done.exit_code == 0 and done.stdout == ""
+
+
+def test_uploads_beyond_the_limit_wait_for_a_slot(tmp_path: Path) -> None:
+    """JIXIAO_MAX_UPLOADS=1: an upload sent whole while another is still arriving is received
+    after it (its batch comes second), not beside it."""
+    server = start_server(tmp_path, JIXIAO_MAX_UPLOADS="1")
+    try:
+        host, port = server.url.removeprefix("http://").split(":")
+
+        def opened(name: str, body: bytes, length: int) -> http.client.HTTPConnection:
+            conn = http.client.HTTPConnection(host, int(port), timeout=60)
+            conn.putrequest("POST", "/api/batches")
+            conn.putheader("Authorization", f"Bearer {TOKEN}")
+            conn.putheader("Content-Type", "multipart/form-data; boundary=b")
+            conn.putheader("Content-Length", str(length))
+            conn.endheaders()
+            conn.send(body)
+            return conn
+
+        def part(name: str, data: bytes) -> bytes:
+            head = f'--b\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n\r\n'.encode()
+            return head + data + b"\r\n--b--\r\n"
+
+        first, second = part("first.pdf", plain_pdf("first")), part("second.pdf", plain_pdf("second"))
+        a = opened("first.pdf", first[:100], len(first))  # holds the only slot, its body unfinished
+        wait_until(
+            lambda: any((server.store / "tmp").glob("upload-*")), 20, "the first upload to take the slot"
+        )
+        b = opened("second.pdf", second, len(second))  # whole, and waiting
+        b.sock.settimeout(3)  # a window in which no answer may come: the slot is taken
+        with pytest.raises(TimeoutError):
+            b.getresponse()
+        b.sock.settimeout(60)
+        a.send(first[100:])
+        batch_a = json.loads(a.getresponse().read())["batch"]
+        batch_b = json.loads(b.getresponse().read())["batch"]
+        assert batch_a < batch_b
+    finally:
+        stop(server)
