@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, case, exists, func, select
+from sqlalchemy import Connection, Engine, Select, case, exists, func, select
 
 from db.models import (
     Batch,
@@ -181,8 +181,15 @@ def in_batch(batch_id: int) -> Any:
 def check_batch(engine: Engine, batch_id: int) -> None:
     """Raises `NotFoundError` when there is no such batch."""
     with engine.connect() as conn:
-        if conn.execute(select(Batch.id).where(Batch.id == batch_id)).first() is None:
-            raise NotFoundError(f"no batch {batch_id}")
+        _batch_created(conn, batch_id)
+
+
+def _batch_created(conn: Connection, batch_id: int) -> datetime:
+    """When the batch was created; `NotFoundError` when there is no such batch."""
+    created = conn.scalar(select(Batch.created_at).where(Batch.id == batch_id))
+    if created is None:
+        raise NotFoundError(f"no batch {batch_id}")
+    return created
 
 
 def batch_ids(engine: Engine, limit: int = 50) -> list[int]:
@@ -194,9 +201,7 @@ def batch_ids(engine: Engine, limit: int = 50) -> list[int]:
 def batch_times(engine: Engine, batch_id: int) -> tuple[datetime, datetime | None]:
     """When the batch was created, and when one of its originals last changed (None: none yet)."""
     with engine.connect() as conn:
-        created = conn.scalar(select(Batch.created_at).where(Batch.id == batch_id))
-        if created is None:
-            raise NotFoundError(f"no batch {batch_id}")
+        created = _batch_created(conn, batch_id)
         last = conn.scalar(
             select(func.max(Document.updated_at))
             .select_from(Submission)
@@ -281,8 +286,7 @@ def finding_rows(engine: Engine, document_sha256: str | None = None) -> Iterator
 def batch_summary(engine: Engine, batch_id: int) -> BatchSummary:
     shown = case((Submission.duplicate, DUPLICATE), else_=Document.status)
     with engine.connect() as conn:
-        if conn.execute(select(Batch.id).where(Batch.id == batch_id)).first() is None:
-            raise NotFoundError(f"no batch {batch_id}")
+        _batch_created(conn, batch_id)
         in_batch = Submission.batch_id == batch_id
         original = Submission.duplicate.is_(False)
         counts = {
