@@ -10,12 +10,13 @@ Figures printed, nothing asserted:
 
 - the pipeline alone, serially in this process, over the mild scans and the long one: CPU-s per
   page and pages/s on one core (RUSAGE_SELF);
-- the long scan through `worker.inprocess.run` (what `jixiao ingest` does without a broker) on 1
-  and 2 pool processes, and through Redis with 1 and 2 Celery worker processes (page tasks
-  `jixiao.scan_page` on the `ocr` queue, then `jixiao.assemble_document`); PostgreSQL for every
-  mode. Wall is first registration → document final (the database's timestamps); CPU is every
-  process counted — `jixiao ingest` and its pool (RUSAGE_CHILDREN, and /proc while they live),
-  or bench/broker.py's client, the Celery workers' process trees and Redis — divided by the pages; "parse" is the pipeline CPU the workers
+- the long scan through `jixiao ingest` as a user runs it: without a broker on 1 and 2 pool
+  processes (`--workers N`), and with JIXIAO_BROKER_URL set beside 1 and 2 Celery worker
+  processes (page tasks `jixiao.scan_page` on the `ocr` queue, then `jixiao.assemble_document`;
+  the command submits and follows the batch); PostgreSQL for every mode. Wall is first
+  registration → document final (the database's timestamps); CPU is every process counted —
+  `jixiao ingest` and its pool (RUSAGE_CHILDREN, and /proc while they live), the Celery workers'
+  process trees and Redis — divided by the pages; "parse" is the pipeline CPU the workers
   recorded (`timings.parse_cpu`, the pages read elsewhere included);
 - the ratio of 2 workers' wall to 1 worker's (issue 10 asks ≤ 60 %).
 
@@ -47,6 +48,9 @@ from bench.broker import (
     batch_facts,
     fresh_database,
     private_redis,
+    redis_cpu,
+    tree_cpu,
+    workers,
 )
 
 MILD = ROOT / "tests" / "fixtures" / "golden" / "scan-mild"
@@ -105,14 +109,15 @@ def _own_cpu(pid: int) -> float:
     return 0.0 if fields is None else sum(int(x) for x in fields[11:13]) / CLK  # utime, stime
 
 
-def ingest_in_process(n_workers: int, archive: Path, env: dict[str, str]) -> tuple[int, float]:
-    """`jixiao ingest --workers N` as a user runs it: (batch, CPU-s of the command and every
-    process under it). /proc is read every 0.1 s while it runs (a sampling period, not
+def ingest(archive: Path, env: dict[str, str], n_workers: int | None = None) -> tuple[int, float]:
+    """`jixiao ingest [--workers N] ARCHIVE` as a user runs it: (batch, CPU-s of the command and
+    every process under it). /proc is read every 0.1 s while it runs (a sampling period, not
     synchronisation: `poll()` decides when it ended); the command's own CPU comes exactly from
     RUSAGE_CHILDREN. What a pool process spends in its last 0.1 s before it exits is missed."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    pool = [] if n_workers is None else ["--workers", str(n_workers)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jixiao", "ingest", "--workers", str(n_workers), str(archive)],
+        [sys.executable, "-m", "jixiao", "ingest", *pool, str(archive)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     seen: dict[int, float] = {}
@@ -150,17 +155,22 @@ def document_facts(url: str, batch: int) -> tuple[str, int]:
 
 
 def measure(mode: str, n_workers: int, archive: Path, port: int, work: Path) -> Run:
-    """One run of the long scan: in-process here, through Redis with bench/broker.py's own run."""
-    if mode == "broker":
-        from bench.broker import measure as through_redis
-
-        run = through_redis("queue", n_workers, archive, port, work)  # workers consume jixiao and ocr
-        return Run(mode, n_workers, run.pages, run.wall, run.cpu, run.parse_cpu or 0.0, "", 0)
+    """One run of the long scan by `jixiao ingest`: its own pool, or Celery workers through Redis."""
     work.mkdir(parents=True, exist_ok=True)
     with fresh_database() as url:
         env = {k: v for k, v in os.environ.items() if k != "JIXIAO_BROKER_URL"}
         env.update(PYTHONPATH=str(ROOT), JIXIAO_DATABASE_URL=url, JIXIAO_STORE=str(work / "store"))
-        batch, cpu = ingest_in_process(n_workers, archive, env)
+        if mode == "broker":
+            import redis
+
+            redis.Redis(port=port).flushall()
+            env.update(JIXIAO_BROKER_URL=f"redis://127.0.0.1:{port}/0", JIXIAO_NIGHTLY_AT="off")
+            with workers(n_workers, "worker.app", env, work) as pids:  # consume the jixiao and ocr queues
+                before = sum(tree_cpu(p) for p in pids) + redis_cpu(port)
+                batch, cpu = ingest(archive, env)
+                cpu += sum(tree_cpu(p) for p in pids) + redis_cpu(port) - before
+        else:
+            batch, cpu = ingest(archive, env, n_workers)
         _, pages, wall, parse = batch_facts(url, batch)
         status, processes = document_facts(url, batch)
     return Run(mode, n_workers, pages, wall, cpu, parse or 0.0, status, processes)
