@@ -598,14 +598,14 @@ def _draw(labels: np.ndarray, short: np.ndarray, chains: list[_Chain], horizonta
     along, runs = (mask, short) if horizontal else (mask.T, short.T)
     if not chains:
         return mask
-    lookup = np.zeros(int(labels.max()) + 1, bool)
+    lookup = np.zeros(int(labels.max()) + 1, np.uint8)  # label → 255 where it is one of the lines'
     for c in chains:
-        lookup[list(c.labels)] = True
+        lookup[list(c.labels)] = 255
     box = (  # only where the lines lie (a streak is a narrow band of the page)
         slice(min(c.top for c in chains), max(c.bottom for c in chains)),
         slice(min(c.lo for c in chains), max(c.hi for c in chains)),
     )
-    along[box] = np.where(lookup[(labels if horizontal else labels.T)[box]], 255, 0)
+    along[box] = lookup[(labels if horizontal else labels.T)[box]]
     for c in chains:
         for lo, hi, top, bottom in c.shorts:
             along[top:bottom, lo:hi] |= runs[top:bottom, lo:hi]
@@ -637,25 +637,38 @@ def _connectors(
     reach = max(2, _px(1.0, scale))
     thick = settings.rule_max_thickness_pt * scale
     height, width = ink.shape
-    for x, y, w, h, area in stats[1:]:
-        along = w if horizontal else h
-        if area / max(1, along) > thick:
-            continue
-        if horizontal:
-            ends = (
-                across[y : y + h, max(0, x - reach) : x + reach],
-                across[y : y + h, x + w - reach : min(width, x + w + reach)],
-            )
-        else:
-            ends = (
-                across[max(0, y - reach) : y + reach, x : x + w],
-                across[y + h - reach : min(height, y + h + reach), x : x + w],
-            )
-        if all(e.any() for e in ends):
-            out[y : y + h, x : x + w] |= mask[y : y + h, x : x + w]
-            if not own[y : y + h, x : x + w].any():
-                boxes.append((int(x), int(y), int(w), int(h)))
+    x, y, w, h, area = stats[1:].T.astype(np.int64)
+    keep = area / np.maximum(1, w if horizontal else h) <= thick
+    # ink of the rules the other way in a box about each end, summed from one integral image
+    total = cv2.integral((across > 0).view(np.uint8))
+    if horizontal:
+        ends = (
+            _box_sums(total, y, y + h, x - reach, x + reach),
+            _box_sums(total, y, y + h, x + w - reach, x + w + reach),
+        )
+    else:
+        ends = (
+            _box_sums(total, y - reach, y + reach, x, x + w),
+            _box_sums(total, y + h - reach, y + h + reach, x, x + w),
+        )
+    for k in np.flatnonzero(keep & (ends[0] > 0) & (ends[1] > 0)):
+        x0, y0, w0, h0 = int(x[k]), int(y[k]), int(w[k]), int(h[k])
+        out[y0 : y0 + h0, x0 : x0 + w0] |= mask[y0 : y0 + h0, x0 : x0 + w0]
+        if not own[y0 : y0 + h0, x0 : x0 + w0].any():
+            boxes.append((x0, y0, w0, h0))
     return out, boxes
+
+
+def _box_sums(
+    total: np.ndarray, top: np.ndarray, bottom: np.ndarray, left: np.ndarray, right: np.ndarray
+) -> np.ndarray:
+    """Sums of the image whose integral (`cv2.integral`) is `total` over rows top..bottom-1 and
+    columns left..right-1, each clipped to the image."""
+    rows, cols = total.shape[0] - 1, total.shape[1] - 1
+    t, b = np.clip(top, 0, rows), np.clip(bottom, 0, rows)
+    lo, hi = np.clip(left, 0, cols), np.clip(right, 0, cols)
+    b, hi = np.maximum(b, t), np.maximum(hi, lo)
+    return total[b, hi] - total[t, hi] - total[b, lo] + total[t, lo]
 
 
 def faint_lines(grey: np.ndarray, scale: float, settings: ScanSettings, horizontal: bool) -> np.ndarray:
