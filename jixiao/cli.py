@@ -589,7 +589,11 @@ def _rerun(
 
 
 def open_database(settings: Settings) -> Engine:
-    """An engine on a migrated database, or a one-line reason why there is none."""
+    """An engine on a migrated database, or a one-line reason why there is none.
+
+    Its connections close when the command ends, not whenever the garbage collector gets to
+    them: SQLite checkpoints and removes its `-wal` file as the last one closes, and a command
+    run in-process (tests, scripts) would otherwise leave that to happen at a random moment."""
     try:
         engine = make_engine(settings.database_url)
         migrate(engine)
@@ -597,6 +601,9 @@ def open_database(settings: Settings) -> Engine:
         raise click.ClickException(
             f"database unreachable ({redact(settings.database_url)}): {_first_line(exc)}"
         ) from exc
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(engine.dispose)
     return engine
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -321,3 +322,34 @@ def test_a_year_out_of_range_is_one_line(jixiao: Invoke) -> None:
     result = jixiao("export", "--year", "99999999999999999999")
     assert result.exit_code == 2
     assert "Traceback" not in result.output and "--year" in result.output
+
+
+def _connections_left(database_url: str) -> int:
+    """Open connections to the database: the sessions PostgreSQL lists besides this probe's own,
+    or for SQLite whether a `-wal` file is there (it goes when the last connection closes)."""
+    if database_url.startswith("sqlite:///"):
+        return int(Path(f"{database_url.removeprefix('sqlite:///')}-wal").exists())
+    probe = make_engine(database_url)
+    try:
+        with probe.connect() as conn:
+            return int(
+                conn.exec_driver_sql(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                ).scalar_one()
+            )
+    finally:
+        probe.dispose()
+
+
+def test_a_command_run_in_process_closes_its_connections_when_it_ends(
+    workspace: Workspace, jixiao: Invoke
+) -> None:
+    # Left to the garbage collector, SQLite's last connection closed at a random later moment,
+    # checkpointing and removing the -wal file under whatever ran then.
+    (workspace.inputs / "a.pdf").write_bytes(plain_pdf("a"))
+    gc.collect()
+    before = _connections_left(workspace.database_url)
+    for args in (("ingest", str(workspace.inputs)), ("documents",), ("export",), ("findings",)):
+        assert jixiao(*args).exit_code == 0
+        assert _connections_left(workspace.database_url) == before, args
