@@ -80,9 +80,7 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
     angle = estimate_skew(image.grey, settings)
     grey = deskew(image.grey, angle) if abs(angle) >= settings.min_skew else image.grey
     rules = find_rules(grey, image.scale, settings)
-    rec = recognizer(
-        settings.rec_threads, settings.rec_height, settings.rec_batch, settings.rec_batch_columns
-    )
+    rec = recognizer(settings.rec_threads, settings.rec_height, settings.rec_batch)
     first = 90 if lies_on_side(rules.h_count, rules.v_count) else 0
     quarters = [first, 90 - first] if 0.6 * rules.h_count <= rules.v_count else [first]
     best: tuple[float, int, np.ndarray, Rules, _Layout, dict[int, Reading]] | None = None

@@ -50,7 +50,7 @@ def providers(available: list[str]) -> list[str]:
 class Recognizer:
     """One onnxruntime session of the recognition model and its character list."""
 
-    def __init__(self, threads: int = 1, height: int = 48, batch: int = 1, batch_columns: int = 640) -> None:
+    def __init__(self, threads: int = 1, height: int = 48, batch: int = 16) -> None:
         path = resources.files("rapidocr_onnxruntime") / "models" / MODEL
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -67,40 +67,34 @@ class Recognizer:
             index[s]: tuple(index[t] for t in many if t in index) for s, many in forms().items() if s in index
         }
         self.height = height
-        self.batch = batch
-        self.batch_columns = batch_columns  # wider batches run slower per column (cache)
+        self.batch = max(1, batch)
         self.input = self.session.get_inputs()[0].name
 
     def __call__(self, crops: list[np.ndarray], height: int | None = None) -> list[Reading]:
-        """Read grey (H×W uint8) line crops, scaled to `height` px (the model's 48 by default); in order."""
+        """Read grey (H×W uint8) line crops, scaled to `height` px (the model's 48 by default); in order.
+
+        Crops that scale to the same width run through the model together, up to `batch` at a
+        time, and only those: a batch is never padded, so each line reads exactly as it would
+        alone (bit for bit; a padded line's reading hangs on its neighbours), while one run
+        instead of several saves the model's per-run work (about 8 % of its CPU on a dense page,
+        where short cells of one width — 个, 100%, ≥ — are common)."""
         height = height or self.height
         out: list[Reading] = [Reading("", 0.0, (), ())] * len(crops)
-        if not crops:
-            return out
-        widths = [self._width(c, height) for c in crops]
-        order = sorted(range(len(crops)), key=lambda i: widths[i])
-        start = 0
-        while start < len(order):
-            # a batch of similar widths, capped in pixels so one long line does not pad many short ones
-            end = start + 1
-            while (
-                end < len(order)
-                and end - start < self.batch
-                and widths[order[end]] * (end - start + 1) <= self.batch_columns
-            ):
-                end += 1
-            part = order[start:end]
-            width = max(widths[i] for i in part)
-            batch = np.zeros((len(part), 3, height, width), dtype=np.float32)
-            for row, i in enumerate(part):
-                image = cv2.resize(crops[i], (widths[i], height), interpolation=cv2.INTER_AREA
-                                   if crops[i].shape[0] > height else cv2.INTER_LINEAR)  # fmt: skip
-                batch[row, :, :, : widths[i]] = image.astype(np.float32) / 127.5 - 1.0
-            with _lock if self.session.get_providers()[0] != "CPUExecutionProvider" else _null:
-                preds = self.session.run(None, {self.input: batch})[0]
-            for row, i in enumerate(part):
-                out[i] = self._decode(preds[row], widths[i])
-            start = end
+        together: dict[int, list[int]] = {}
+        for i, crop in enumerate(crops):
+            together.setdefault(self._width(crop, height), []).append(i)
+        for width, members in together.items():
+            for start in range(0, len(members), self.batch):
+                part = members[start : start + self.batch]
+                batch = np.empty((len(part), 3, height, width), dtype=np.float32)
+                for row, i in enumerate(part):
+                    image = cv2.resize(crops[i], (width, height), interpolation=cv2.INTER_AREA
+                                       if crops[i].shape[0] > height else cv2.INTER_LINEAR)  # fmt: skip
+                    batch[row] = image.astype(np.float32) / 127.5 - 1.0  # the same grey in all 3 channels
+                with _lock if self.session.get_providers()[0] != "CPUExecutionProvider" else _null:
+                    preds = self.session.run(None, {self.input: batch})[0]
+                for row, i in enumerate(part):
+                    out[i] = self._decode(preds[row], width)
         return out
 
     def _width(self, crop: np.ndarray, height: int) -> int:
@@ -146,6 +140,6 @@ _null = _Null()
 
 
 @lru_cache(maxsize=4)
-def recognizer(threads: int = 1, height: int = 48, batch: int = 1, batch_columns: int = 640) -> Recognizer:
+def recognizer(threads: int = 1, height: int = 48, batch: int = 16) -> Recognizer:
     """The process's recognizer for these settings (the model loads once)."""
-    return Recognizer(threads, height, batch, batch_columns)
+    return Recognizer(threads, height, batch)

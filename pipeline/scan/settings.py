@@ -83,10 +83,8 @@ class ScanSettings:
     rec_fast_height: int = 40  # every line is read first at this height (about 20 % cheaper) …
     rec_recheck_below: float = 0.9  # … and read again at rec_height when a character scored under this
     rec_recheck_context: int = 3  # … only those characters and this many either side (recheck.py)
-    rec_batch: int = 1  # line crops recognised in one call: 1, each alone — a batch pads its lines to
-    # the widest with grey, and a line's reading then hangs on its neighbours (90 read 190 when the set
-    # of lines changed); alone, no padded columns are computed either (≈ 5 % less CPU than 16)
-    rec_batch_columns: int = 640  # and at most this many input columns in all (wider runs slower)
+    rec_batch: int = 16  # lines that scale to one width are read together, this many at most: never
+    # padded (a padded line's reading hangs on its neighbours: 90 read 190), so each reads as alone
     rec_threads: int = 1  # onnxruntime intra-op threads: CPU-seconds stay honest, workers scale
     cv_threads: int = 1  # OpenCV's threads (set for the process when a page is read)
     same_ink_tolerance: float = 0.04  # crops whose ink differs by at most this share are read once

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from importlib import resources
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import onnxruntime as ort
@@ -11,7 +13,10 @@ import pytest
 
 from pipeline.scan import _by_shape, _Layout
 from pipeline.scan.fold import encode, fold, parse
-from pipeline.scan.recognize import MODEL, providers
+from pipeline.scan.recognize import MODEL, Reading, Recognizer, providers
+from tests.pipeline.scan.pages import scan_bytes
+
+MILD = Path(__file__).resolve().parents[2] / "fixtures" / "golden" / "scan-mild"
 
 
 def test_cpu_alone_by_default() -> None:
@@ -77,3 +82,34 @@ def test_a_lone_dash_is_read_by_shape_not_recognised() -> None:
     found = _by_shape(_layout([dash, text], em))
     assert set(found) == {0}
     assert found[0].text == "—"
+
+
+def test_lines_of_one_width_read_together_read_exactly_as_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    crops: list[np.ndarray] = []
+    real = Recognizer.__call__
+
+    def keep(self: Recognizer, lines: list[np.ndarray], height: int | None = None) -> list[Reading]:
+        crops.extend(lines)
+        return real(self, lines, height)
+
+    monkeypatch.setattr(Recognizer, "__call__", keep)
+    scan_bytes((MILD / "mild-ubo-2022-portrait-words.pdf").read_bytes())  # its first page
+    monkeypatch.undo()
+    alone, together = Recognizer(batch=1), Recognizer(batch=16)
+    runs = _count_runs(together)
+    widths = Counter(together._width(c, 40) for c in crops)
+    assert len(crops) > 50 and len(widths) < len(crops)  # some lines share a width
+    assert together(crops, 40) == alone(crops, 40)  # text, probabilities, places: bit for bit
+    assert runs[0] == sum(-(-n // 16) for n in widths.values()) < len(crops)
+
+
+def _count_runs(rec: Recognizer) -> list[int]:
+    runs = [0]
+    session_run = rec.session.run
+
+    def counted(*args: object, **kwargs: object) -> object:
+        runs[0] += 1
+        return session_run(*args, **kwargs)
+
+    rec.session = SimpleNamespace(run=counted, get_providers=rec.session.get_providers)  # type: ignore[assignment]
+    return runs
