@@ -56,7 +56,7 @@ def specks(
         if h[i] >= 1.4 * w[i]:
             lone[i] = False  # a comma, a semicolon's tail
             continue
-        if _on_foot(text, labels == i, x[i], y[i], w[i], h[i], a, line_height):
+        if _on_foot(text, labels, i, x[i], y[i], w[i], h[i], a, line_height):
             lone[i] = False  # a comma or full stop on the line's foot
             continue
         over = (sx < x[i] + w[i]) & (x[i] < sx + sw)
@@ -68,8 +68,9 @@ def specks(
 
 
 def _on_foot(
-    text: np.ndarray, mark: np.ndarray, x: int, y: int, w: int, h: int, along: int, line_height: float
-) -> bool:
+    text: np.ndarray, labels: np.ndarray, label: int, x: int, y: int, w: int, h: int, along: int,
+    line_height: float,
+) -> bool:  # fmt: skip
     """The mark stands between characters (ink before it within `along`, after it within
     _AFTER_EM: a 、 or 。 sits at the left of its em box), its foot is the foot
     of that ink (within 0.15 of a line), and the ink rises at least 0.45 of a line above its top
@@ -79,7 +80,7 @@ def _on_foot(
     top = max(0, int(foot - 1.2 * line_height))
     after = int(_AFTER_EM * line_height)  # a full-width mark's box: the next character stands further off
     rows_, cols_ = slice(top, foot + int(0.15 * line_height) + 1), slice(max(0, x - along), x + w + after)
-    band = (text[rows_, cols_] > 0) & ~mark[rows_, cols_]
+    band = (text[rows_, cols_] > 0) & (labels[rows_, cols_] != label)  # the ink about it, not the mark
     left = min(along, x)
     if not band[:, :left].any() or not band[:, left + w :].any():
         return False
