@@ -30,7 +30,7 @@ from pipeline.scan.lines import Segment, segments, typical_height
 from pipeline.scan.margins import without_giants
 from pipeline.scan.operators import read_operator
 from pipeline.scan.orient import deskew, estimate_skew, flip_score, lies_on_side, turn
-from pipeline.scan.punctuation import colons, fix_widths, middle_dots, number_marks
+from pipeline.scan.punctuation import colons, fix_widths, middle_dots, number_marks, one_style_per_cell
 from pipeline.scan.recheck import padded, spliced, window
 from pipeline.scan.recognize import Reading, recognizer
 from pipeline.scan.route import needs_image
@@ -169,18 +169,21 @@ def _read_probes(
     probes = _probes(layout, settings.flip_probe_lines)
     if not probes:
         return 0.0, False, {}
+    # fewer than half the probes wanted: little evidence (a page on its side has few lines of
+    # ordinary length, and one of them may read surely), so the score counts for less
+    evidence = min(1.0, 2 * len(probes) / settings.flip_probe_lines)
     upright = rec([layout.crops[i] for i in probes], settings.rec_fast_height)  # type: ignore[operator]
     read = [r.conf for r in upright if r.text]
     # a pen's stroke picked as a probe reads as nothing: left out when most probes read (two
     # probes of a page on its side, one of them empty, say little)
     up = float(np.mean(read if 2 * len(read) > len(upright) else [r.conf for r in upright]))
     if up >= settings.flip_check_below:
-        return up, False, dict(zip(probes, upright, strict=True))
+        return up * evidence, False, dict(zip(probes, upright, strict=True))
     # the lines read poorly: perhaps the page is upside down
     flipped = rec([layout.crops[i][::-1, ::-1] for i in probes], settings.rec_fast_height)  # type: ignore[operator]
     if flip_score([r.conf for r in upright], [r.conf for r in flipped]) > 0.1:
-        return float(np.mean([r.conf for r in flipped])), True, {}
-    return up, False, dict(zip(probes, upright, strict=True))
+        return float(np.mean([r.conf for r in flipped])) * evidence, True, {}
+    return up * evidence, False, dict(zip(probes, upright, strict=True))
 
 
 def _by_shape(layout: _Layout) -> dict[int, Reading]:
@@ -367,6 +370,7 @@ def _glyphs(
     _indented_brackets(layout, texts)
     speck_dashes(layout.cells, layout.boxes, texts, layout.line_height * settings.speck_line_em)
     closing_across_lines(layout.cells, texts)
+    one_style_per_cell(layout.cells, texts, settings.one_style_ratio, settings.one_style_least)
     in_cells = {i for lines in layout.cells for i in lines} | {
         i for pair in layout.choices for part in pair for i in part
     }

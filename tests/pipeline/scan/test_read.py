@@ -188,3 +188,25 @@ def test_a_probe_that_reads_as_nothing_does_not_count_for_the_way_up() -> None:
     # shape): one sure line is not enough to call the page well read this way up
     two = _Layout(np.zeros((1, 1)), None, [], crops[:2], [(0, 0, 100, 20)] * 2, 20.0, [0] * 2, [], [])  # type: ignore[arg-type]
     assert _read_probes(rec, two, DEFAULT)[0] < DEFAULT.flip_check_below
+
+
+def test_one_sure_probe_line_alone_does_not_settle_the_way_up() -> None:
+    """A page on its side under streaks offered one line of the usual shape, read at 0.999: the
+    page was taken as upright and read sideways (seed 13's unit-code-2025-odd, page 1). Under half
+    the probes wanted, a score counts in proportion, so the other quarter turn is read too."""
+    import numpy as np
+
+    from pipeline.scan import DEFAULT, _Layout, _read_probes
+    from pipeline.scan.recognize import Reading
+
+    def layout(n: int) -> _Layout:
+        crops = [np.zeros((20, 100), np.uint8) for _ in range(n)]
+        return _Layout(np.zeros((1, 1)), None, [], crops, [(0, 0, 100, 20)] * n, 20.0, [0] * n, [], [])  # type: ignore[arg-type]
+
+    def rec(lines: list[np.ndarray], height: int) -> list[Reading]:
+        return [Reading("预算执行偏差率", 0.999, (0.999,) * 7, ())] * len(lines)
+
+    wanted = DEFAULT.flip_probe_lines
+    assert _read_probes(rec, layout(1), DEFAULT)[0] < DEFAULT.flip_check_below
+    assert _read_probes(rec, layout(wanted // 2), DEFAULT)[0] >= DEFAULT.flip_check_below
+    assert _read_probes(rec, layout(wanted), DEFAULT)[0] >= DEFAULT.flip_check_below
