@@ -94,6 +94,8 @@ class ScanSettings:
     # --- operators, punctuation and vocabulary (operators.py, punctuation.py, vocabulary.py)
     full_width_gap_em: float = 0.35  # white by a comma beyond the line's usual spacing: full-width (，not ,)
     full_width_other_gap_em: float = 0.45  # white by another mark wider than this: full-width (： （ not : ()
+    one_style_ratio: float = 2.0  # a cell's clause marks this many times as often one width as the other …
+    one_style_least: int = 3  # … and at least this many: the others take that width (punctuation.py)
     middle_dot_max_chars: int = 10  # a dot the model left out is put back in lines this short (人·天)
     middle_dot_band_em: float = 0.25  # … its neighbours' ink looked for this far above and below it
     vocabulary_doubt: float = 0.8  # a character read with less probability may be corrected to a known name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.scan.punctuation import colons, fix_widths, middle_dots, number_marks
+from pipeline.scan.punctuation import colons, fix_widths, middle_dots, number_marks, one_style_per_cell
 from pipeline.scan.recognize import Reading
 
 EM = 16  # px: one line of text at 150 dpi
@@ -293,3 +293,33 @@ def test_a_mark_between_digits_on_their_foot_is_a_decimal_point() -> None:
     img, reading = _number(22)
     assert number_marks(img, reading, 22).text == "1.000"
     assert number_marks(img, reading._replace(text="1,000"), 22).text == "1,000"  # a comma stays
+
+
+def _cell(*lines: str) -> list[tuple[str, float]]:
+    return [(line, 0.9) for line in lines]
+
+
+def test_a_cell_of_running_text_keeps_to_one_width_of_clause_marks() -> None:
+    texts = _cell("根据文件精神，本次申请", "预算资金1,000万元,用于", "工作经费；目标1：年度")
+    one_style_per_cell([[0, 1, 2]], texts, 2.0, 3)
+    # 3 full-width against 1 half-width: that one was misjudged; the comma in 1,000 is a number's
+    assert [t for t, _ in texts] == [
+        "根据文件精神，本次申请",
+        "预算资金1,000万元，用于",
+        "工作经费；目标1：年度",
+    ]
+    narrow = _cell("加强党建工作;目标1:年度", "计划开展工作,参与人员：达到")
+    one_style_per_cell([[0, 1]], narrow, 2.0, 3)
+    assert [t for t, _ in narrow] == ["加强党建工作;目标1:年度", "计划开展工作,参与人员:达到"]
+
+
+def test_a_cell_whose_marks_are_few_or_evenly_mixed_is_left_as_read() -> None:
+    few = _cell("目标1：年度", "开展工作,参与")
+    even = _cell("目标1：年度，开展", "工作,参与人员;达到")
+    for texts in (few, even):
+        before = list(texts)
+        one_style_per_cell([[0, 1]], texts, 2.0, 3)
+        assert texts == before
+    apart = _cell("目标1：年度，开展", "工作,参与")  # 2 against 1, but the lines are two cells
+    one_style_per_cell([[0], [1]], apart, 2.0, 3)
+    assert [t for t, _ in apart] == ["目标1：年度，开展", "工作,参与"]
