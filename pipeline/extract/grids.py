@@ -26,6 +26,7 @@ from pipeline.extract.vocabulary import (
     exact_meaning,
     header_meaning,
     is_performance_header,
+    label_of,
     names_this_year,
     period_named,
 )
@@ -149,6 +150,7 @@ def _grid_at(cells: list[Cell], y: float, meanings: _Meanings, min_hits: int) ->
     spanning = [c for c in cells if c.top <= line and line <= c.bottom <= bottom + _TOL and meanings.of(c)]
     top = _extend_up(cells, min(c.top for c in spanning), meanings)
     in_header = [c for c in cells if c.top >= top - _TOL and c.bottom <= bottom + _TOL]
+    in_header = [part for c in in_header for part in _unmerged(c, cells, bottom, meanings)]
     keys = {k for c in in_header if (k := _key(meanings, c))}
     if not is_performance_header(keys, min_hits):
         return None
@@ -159,6 +161,44 @@ def _grid_at(cells: list[Cell], y: float, meanings: _Meanings, min_hits: int) ->
     if not columns:
         return None
     return Grid(tuple(columns), top, bottom, period, tuple(unknown), frozenset(c.key for c in columns))
+
+
+def _unmerged(cell: Cell, cells: list[Cell], bottom: float, meanings: _Meanings) -> list[Cell]:
+    """A header cell that reads as two header words run together (二级指标三级指标, 绩效目标 一级指标)
+    over body cells parted at one place across it: the two cells it should have been, split there.
+    The rule between them was lost across the header row (a poor copy, a pen's stroke): the body
+    still shows where the columns meet. Otherwise the cell as it is."""
+    words = _two_words(cell.text) if meanings.of(cell) is None else None
+    if words is None:
+        return [cell]
+    inside = {round(c.x0) for c in cells if c.top >= bottom - _TOL and cell.x0 + 2 < c.x0 < cell.x1 - 2}
+    if not inside or max(inside) - min(inside) > 3:
+        return [cell]  # no parting below, or more than one: not two columns
+    at = sum(inside) / len(inside)
+    glyphs = sorted((g for g in cell.glyphs if g.text.strip()), key=lambda g: (g.x0 + g.x1) / 2)
+    cut = "".join(g.text for g in glyphs).rfind(words[1])  # marks before the first word stay with it
+    if cut <= 0:
+        return [cell]
+    left, right = glyphs[:cut], glyphs[cut:]
+    halves = [Cell(cell.x0, cell.top, at, cell.bottom, left), Cell(at, cell.top, cell.x1, cell.bottom, right)]
+    if [label_of(h.text) for h in halves] != list(words):
+        return [cell]
+    return halves
+
+
+def _two_words(text: str) -> tuple[str, str] | None:
+    """The way `text` is two header words that each name a column, run together; where it parts
+    more ways (二级 | 指标三级指标), the one whose words are surest (highest ranks), if one is."""
+    label = label_of(text)
+    if len(label) > 16:
+        return None
+    found: list[tuple[int, str, str]] = []
+    for k in range(2, len(label) - 1):
+        meanings = [header_meaning(label[:k]), header_meaning(label[k:])]
+        if all(m is not None and m.key is not None for m in meanings):
+            found.append((sum(m.rank for m in meanings if m is not None), label[:k], label[k:]))
+    best = [f for f in found if f[0] == max((f[0] for f in found), default=0)]
+    return (best[0][1], best[0][2]) if len(best) == 1 else None
 
 
 def _extend_up(cells: list[Cell], top: float, meanings: _Meanings) -> float:

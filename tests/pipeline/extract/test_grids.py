@@ -183,3 +183,34 @@ def test_a_pen_stroke_read_after_a_header_label_leaves_its_meaning() -> None:
 
     assert header_meaning("三级指标A/") == header_meaning("三级指标")
     assert header_meaning("A/") is None
+
+
+def test_a_header_cell_of_two_words_over_two_columns_is_split_where_the_body_parts() -> None:
+    """A poor copy lost the rule between 二级指标 and 三级指标 across the header row only (seed 13's
+    writer-landscape-long-project): the body's cells still part at 260."""
+    header = [cell(0, 0, 100, 20, "项目名称"), cell(100, 0, 200, 20, "一级指标"),
+              cell(200, 0, 350, 20, "二级指标三级指标"), cell(350, 0, 450, 20, "指标值")]  # fmt: skip
+    body = [cell(0, 20, 100, 40, "x"), cell(100, 20, 200, 40, "产出指标"), cell(200, 20, 260, 40, "数量指标"),
+            cell(260, 20, 350, 40, "培训人次"), cell(350, 20, 450, 40, "100")]  # fmt: skip
+    assert slots(Table(header + body)) == [
+        ("project", None, 0), ("level1", None, 100), ("level2", None, 200), ("level3", None, 260), ("target", None, 350)
+    ]  # fmt: skip
+    # a pen's stroke read before the words (!一级指标二级指标) is no part of them
+    header[1:3] = [cell(100, 0, 260, 20, "!一级指标二级指标"), cell(260, 0, 350, 20, "三级指标")]
+    assert [k for k, _, _ in slots(Table(header + body))] == [
+        "project",
+        "level1",
+        "level2",
+        "level3",
+        "target",
+    ]
+
+
+def test_a_header_cell_of_two_words_stays_whole_without_one_parting_below() -> None:
+    header = [cell(0, 0, 100, 20, "项目名称"), cell(100, 0, 200, 20, "一级指标"),
+              cell(200, 0, 350, 20, "二级指标三级指标"), cell(350, 0, 450, 20, "指标值")]  # fmt: skip
+    body = [cell(0, 20, 100, 40, "x"), cell(100, 20, 200, 40, "产出指标"), cell(200, 20, 350, 40, "数量指标"),
+            cell(350, 20, 450, 40, "100")]  # fmt: skip
+    assert find_grids(Table(header + body), 3) == []  # no 二级 or 三级 column: no grid (as before the split)
+    body[2:3] = [cell(200, 20, 260, 40, "数量指标"), cell(260, 20, 350, 40, "培训人次")]
+    assert len(find_grids(Table(header + body), 3)) == 1
