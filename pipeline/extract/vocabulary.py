@@ -176,8 +176,9 @@ _YEAR_PLAN = re.compile(r"^(?:预期|计划)?(?:19|20)\d\d年(?:度)?(?:预期|�
 
 @lru_cache(maxsize=8192)  # a page repeats its words: the lookups are pure
 def label_of(text: str) -> str:
-    """The folded form a label is looked up in: no marks before it, no colon or speck after it."""
-    return _LEAD.sub("", clean(text)).rstrip("·.．。").rstrip(":：")
+    """The folded form a label is looked up in: no marks before it, no colon or speck after it (a
+    scan's speck read as 、 or ，: no label ends with one)."""
+    return _LEAD.sub("", clean(text)).rstrip("·.．。、，,").rstrip(":：")
 
 
 @lru_cache(maxsize=8192)
