@@ -52,3 +52,33 @@ def speck_dashes(
             x0, top, x1, bottom = boxes[i]
             if texts[i][0] in _DASHES and max(x1 - x0, bottom - top) <= most:
                 texts[i] = ("", texts[i][1])
+
+
+_NEVER_FIRST = "、，,。；;?？‘'"  # no cell's text opens with one of these
+_NEVER_LAST = "‘'?"  # nor ends with an opening quote or an ASCII question mark (Chinese prints ？)
+
+
+def edge_marks(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
+    """A mark that no cell's text opens with at the start of its first line, or ends with at the
+    end of its last (、保障…, 公务员医疗补助‘, 效益指标?): a speck or a pen's tick read beside the
+    text. Kept where a quote opened is closed in the cell (‘…’), and where the mark is all the
+    cell holds (speck_line decides those). Changes `texts` in place."""
+    for lines in cells:
+        filled = [i for i in lines if texts[i][0]]
+        if not filled:
+            continue
+        whole = "".join(texts[i][0] for i in filled)
+        if len(whole.strip(_NEVER_FIRST)) == 0:
+            continue
+        quoted = "’" in whole  # an opening quote there is printed
+        first, last = filled[0], filled[-1]
+        text, conf = texts[first]
+        texts[first] = (
+            text.lstrip(
+                _NEVER_FIRST.translate({ord("‘"): None, ord("'"): None}) if quoted else _NEVER_FIRST
+            ).lstrip(),
+            conf,
+        )
+        text, conf = texts[last]
+        if not quoted:
+            texts[last] = (text.rstrip(_NEVER_LAST).rstrip(), conf)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.scan.stray import speck_dashes, speck_line, stroke_line
+from pipeline.scan.stray import edge_marks, speck_dashes, speck_line, stroke_line
 
 
 def test_a_line_of_speck_sized_marks_is_a_speck_line() -> None:
@@ -33,3 +33,16 @@ def test_a_pen_stroke_read_as_slashes_is_no_text_a_printed_slash_is() -> None:
     assert stroke_line((0, 0, 60, 48), "/", 1.8 * em)
     assert not stroke_line((0, 0, 10, 20), "/", 1.8 * em)  # a slash one line high: printed
     assert not stroke_line((0, 0, 60, 57), "元/人", 1.8 * em)
+
+
+def test_marks_no_cell_opens_or_ends_with_are_dropped_at_its_edges() -> None:
+    texts = [("、保障对个人和家庭的补助顺利实施，", 0.9), ("确保资金使用安全有效。‘", 0.9),  # one cell: lines 0-1
+             ("‘成本指标", 0.9), ("效益指标?", 0.9), ("公务员医疗补助‘", 0.9),
+             ("‘专项’经费", 0.9), ("、", 0.9), ("资金、", 0.9)]  # fmt: skip
+    edge_marks([[0, 1], [2], [3], [4], [5], [6], [7]], texts)
+    assert [t for t, _ in texts] == [
+        "保障对个人和家庭的补助顺利实施，", "确保资金使用安全有效。", "成本指标", "效益指标", "公务员医疗补助",
+        "‘专项’经费",  # a quote closed in the cell is printed
+        "、",  # a mark alone is speck_line's to judge
+        "资金、",  # a cell may end with 、 (a list cut by a page break)
+    ]  # fmt: skip
