@@ -54,7 +54,8 @@ def speck_dashes(
                 texts[i] = ("", texts[i][1])
 
 
-_NEVER_FIRST = "、，,。；;?？‘'"  # no cell's text opens with one of these
+_NEVER_FIRST = "、，,。；;?？"  # no cell's text opens with one of these …
+_OPENING_QUOTES = "‘'"  # … nor with an opening quote that nothing in the cell closes
 _NEVER_LAST = "‘'?"  # nor ends with an opening quote or an ASCII question mark (Chinese prints ？)
 
 
@@ -68,15 +69,13 @@ def edge_marks(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
         if not filled:
             continue
         whole = "".join(texts[i][0] for i in filled)
-        if len(whole.strip(_NEVER_FIRST)) == 0:
+        if not whole.strip(_NEVER_FIRST + _OPENING_QUOTES):
             continue
         quoted = "’" in whole  # an opening quote there is printed
         first, last = filled[0], filled[-1]
         text, conf = texts[first]
         texts[first] = (
-            text.lstrip(
-                _NEVER_FIRST.translate({ord("‘"): None, ord("'"): None}) if quoted else _NEVER_FIRST
-            ).lstrip(),
+            text.lstrip(_NEVER_FIRST if quoted else _NEVER_FIRST + _OPENING_QUOTES).lstrip(),
             conf,
         )
         text, conf = texts[last]
