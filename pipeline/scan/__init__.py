@@ -37,7 +37,7 @@ from pipeline.scan.route import needs_image
 from pipeline.scan.rules import Rules, find_rules, mend_streaks, text_ink
 from pipeline.scan.settings import DEFAULT, ScanSettings
 from pipeline.scan.specks import specks
-from pipeline.scan.stray import edge_marks, speck_dashes, speck_line, stroke_line
+from pipeline.scan.stray import edge_marks, speck_dashes, speck_line, stroke_bits, stroke_line
 from pipeline.scan.traditional import as_traditional, prints_traditional
 from pipeline.scan.vocabulary import correct, level_names_across_lines
 
@@ -370,6 +370,7 @@ def _glyphs(
     _indented_brackets(layout, texts)
     speck_dashes(layout.cells, layout.boxes, texts, layout.line_height * settings.speck_line_em)
     closing_across_lines(layout.cells, texts)
+    stroke_bits(layout.cells, texts)
     edge_marks(layout.cells, texts)
     one_style_per_cell(layout.cells, texts, settings.one_style_ratio, settings.one_style_least)
     in_cells = {i for lines in layout.cells for i in lines} | {

@@ -81,3 +81,28 @@ def edge_marks(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
         text, conf = texts[last]
         if not quoted:
             texts[last] = (text.rstrip(_NEVER_LAST).rstrip(), conf)
+
+
+_STROKE_BITS = frozenset("1lI|/\\—–-←→")  # what a pen's stroke reads as, cut into a line's width
+_NEVER_PRINTED = frozenset("|/\\←→")  # … of which these never stand as a cell's value
+_RUNNING_TEXT = 20  # Chinese characters in a cell that make it running text (a goal)
+
+
+def stroke_bits(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
+    """Lines of one or two stroke-like marks (1, |, —, ←): a pen's stroke across a cell, cut into
+    pieces line by line (a goal read as …以上。—1111—, a name as 1←). Dropped in a cell of running
+    text, which never wraps to leave such a line of its own, and where they are all the cell holds
+    when there are three lines of them or one that no value prints (a lone 1 or — is a value).
+    Changes `texts` in place."""
+    for lines in cells:
+        filled = [i for i in lines if texts[i][0]]
+        bits = [i for i in filled if len(texts[i][0]) <= 2 and set(texts[i][0]) <= _STROKE_BITS]
+        if not bits:
+            continue
+        running = sum(1 for i in filled for ch in texts[i][0] if "\u3400" <= ch <= "\u9fff") >= _RUNNING_TEXT
+        alone = len(bits) == len(filled) and (
+            len(bits) >= 3 or any(set(texts[i][0]) & _NEVER_PRINTED for i in bits)
+        )
+        if running or alone:
+            for i in bits:
+                texts[i] = ("", texts[i][1])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.scan.stray import edge_marks, speck_dashes, speck_line, stroke_line
+from pipeline.scan.stray import edge_marks, speck_dashes, speck_line, stroke_bits, stroke_line
 
 
 def test_a_line_of_speck_sized_marks_is_a_speck_line() -> None:
@@ -46,3 +46,13 @@ def test_marks_no_cell_opens_or_ends_with_are_dropped_at_its_edges() -> None:
         "、",  # a mark alone is speck_line's to judge
         "资金、",  # a cell may end with 、 (a list cut by a page break)
     ]  # fmt: skip
+
+
+def test_a_pens_stroke_cut_into_lines_of_1_and_dash_is_dropped() -> None:
+    goal = "根据藏财预字文件精神，本次申请预算资金五万元，用于信访联席会议专项经费。"
+    texts = [(goal, 0.9), ("1", 0.9), ("1—", 0.9),  # a goal's cell: running text
+             ("1", 0.9), ("1", 0.9), ("—", 0.9),  # a cell of stroke pieces alone, three lines
+             ("1←", 0.9),  # a name's cell on the next page: an arrow no value prints
+             ("1", 0.9), ("—", 0.9), ("数量指标", 0.9), ("1", 0.9)]  # fmt: skip
+    stroke_bits([[0, 1, 2], [3, 4, 5], [6], [7], [8], [9, 10]], texts)
+    assert [t for t, _ in texts] == [goal, "", "", "", "", "", "", "1", "—", "数量指标", "1"]
