@@ -30,7 +30,14 @@ from pipeline.scan.lines import Segment, segments, typical_height
 from pipeline.scan.margins import without_giants
 from pipeline.scan.operators import read_operator
 from pipeline.scan.orient import deskew, estimate_skew, flip_score, lies_on_side, turn
-from pipeline.scan.punctuation import colons, fix_widths, middle_dots, number_marks, one_style_per_cell
+from pipeline.scan.punctuation import (
+    colons,
+    fix_widths,
+    middle_dots,
+    next_goal_separators,
+    number_marks,
+    one_style_per_cell,
+)
 from pipeline.scan.recheck import padded, spliced, window
 from pipeline.scan.recognize import Reading, recognizer
 from pipeline.scan.route import needs_image
@@ -372,6 +379,7 @@ def _glyphs(
     closing_across_lines(layout.cells, texts)
     stroke_bits(layout.cells, texts)
     edge_marks(layout.cells, texts)
+    next_goal_separators(layout.cells, texts)
     one_style_per_cell(layout.cells, texts, settings.one_style_ratio, settings.one_style_least)
     in_cells = {i for lines in layout.cells for i in lines} | {
         i for pair in layout.choices for part in pair for i in part

@@ -500,3 +500,28 @@ def one_style_per_cell(
 
 def _between_digits(text: str, k: int) -> bool:
     return 0 < k < len(text) - 1 and text[k - 1].isdigit() and text[k + 1].isdigit()
+
+
+_COLON_BEFORE_NEXT_GOAL = re.compile(r"(?<=[\u3400-\u9fff%）)])[:：](?=目标[2-9])")
+
+
+def next_goal_separators(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
+    """A colon read before 目标2 … 目标9 in a cell: the semicolon that closes the goal before it
+    (…机制逐步完善；目标3：…), its width kept. A goal's numbered parts follow one another after ；
+    (or 。), never after a colon, and at 150 dpi or on a copy ； loses its tail and reads ：.
+    The colon may end one line and 目标N open the next. Changes `texts` in place."""
+    for lines in cells:
+        filled = [i for i in lines if texts[i][0]]
+        joined = "".join(texts[i][0] for i in filled)
+        hits = [m.start() for m in _COLON_BEFORE_NEXT_GOAL.finditer(joined)]
+        if not hits:
+            continue
+        at = 0
+        for i in filled:
+            text, conf = texts[i]
+            chars = list(text)
+            for k in hits:
+                if at <= k < at + len(text):
+                    chars[k - at] = "；" if chars[k - at] == "：" else ";"
+            texts[i] = ("".join(chars), conf)
+            at += len(text)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.scan.punctuation import colons, fix_widths, middle_dots, number_marks, one_style_per_cell
+from pipeline.scan.punctuation import (
+    colons,
+    fix_widths,
+    middle_dots,
+    next_goal_separators,
+    number_marks,
+    one_style_per_cell,
+)
 from pipeline.scan.recognize import Reading
 
 EM = 16  # px: one line of text at 150 dpi
@@ -323,3 +330,22 @@ def test_a_cell_whose_marks_are_few_or_evenly_mixed_is_left_as_read() -> None:
     apart = _cell("目标1：年度，开展", "工作,参与")  # 2 against 1, but the lines are two cells
     one_style_per_cell([[0], [1]], apart, 2.0, 3)
     assert [t for t, _ in apart] == ["目标1：年度，开展", "工作,参与"]
+
+
+def test_a_colon_read_before_the_next_numbered_goal_is_its_semicolon() -> None:
+    texts = _cell(
+        "成本控制在5万元以内：目标2：效益上，长效管理机制逐步完善：",
+        "目标3：服务对象满意度达到90%",
+        "加强党建工作:目标2:年度",
+    )
+    texts += _cell("年度目标：目标1：年度计划开展相关工作")  # a label before the first goal: as printed
+    next_goal_separators([[0, 1], [2], [3]], texts)
+    assert (
+        [t for t, _ in texts]
+        == [
+            "成本控制在5万元以内；目标2：效益上，长效管理机制逐步完善；",  # the colon ends the line, 目标3 opens the next
+            "目标3：服务对象满意度达到90%",
+            "加强党建工作;目标2:年度",  # its width kept
+            "年度目标：目标1：年度计划开展相关工作",
+        ]
+    )
