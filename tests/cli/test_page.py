@@ -58,6 +58,7 @@ def test_upload_watch_and_download_the_export(server: Server, browser: tuple[obj
 def drive_page(server: Server, driver: object, downloads: Path) -> None:
     """Upload the samples on the page, watch the batch to its end, check the failed file's reason,
     download the export and compare it with `jixiao export --batch`."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
     driver.get(server.url + "/")  # type: ignore[attr-defined]
@@ -67,20 +68,27 @@ def drive_page(server: Server, driver: object, downloads: Path) -> None:
     find(By.ID, "save-token").click()
     find(By.ID, "files").send_keys("\n".join(str(p) for p in SAMPLES))
 
-    def finished_row() -> object:
-        rows = driver.find_elements(By.CSS_SELECTOR, "#batches tbody tr")  # type: ignore[attr-defined]
-        return next((r for r in rows if r.text.endswith("完成")), None)
+    # the page redraws its tables every 2 s: a row read while it is replaced is read again next poll
+    def finished_row() -> tuple[str, list[str]] | None:
+        try:
+            for r in driver.find_elements(By.CSS_SELECTOR, "#batches tbody tr"):  # type: ignore[attr-defined]
+                if r.text.endswith("完成"):
+                    return r.get_attribute("data-batch"), [c.text for c in r.find_elements(By.TAG_NAME, "td")]
+        except StaleElementReferenceException:
+            pass
+        return None
 
-    row = wait_until(finished_row, 240, "the page to show the batch done")
-    batch = row.get_attribute("data-batch")  # type: ignore[attr-defined]
-    cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")]  # type: ignore[attr-defined]
+    batch, cells = wait_until(finished_row, 240, "the page to show the batch done")
     assert cells[2:6] == ["6", "1", "0", "1"]  # stored, duplicate, no table, failed (samples/README)
 
     def failed_reason() -> str | None:
-        for r in driver.find_elements(By.CSS_SELECTOR, "#documents tbody tr"):  # type: ignore[attr-defined]
-            texts = [c.text for c in r.find_elements(By.TAG_NAME, "td")]
-            if texts and texts[0] == "truncated.pdf" and texts[1] == "失败" and texts[2]:
-                return texts[2]
+        try:
+            for r in driver.find_elements(By.CSS_SELECTOR, "#documents tbody tr"):  # type: ignore[attr-defined]
+                texts = [c.text for c in r.find_elements(By.TAG_NAME, "td")]
+                if texts and texts[0] == "truncated.pdf" and texts[1] == "失败" and texts[2]:
+                    return texts[2]
+        except StaleElementReferenceException:
+            pass
         return None
 
     assert wait_until(failed_reason, 30, "the failed file's reason on the page")
