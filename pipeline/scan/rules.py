@@ -33,6 +33,7 @@ import numpy as np
 
 from pipeline.extract.objects import Edge
 from pipeline.scan.components import components
+from pipeline.scan.ends import carried_ends
 from pipeline.scan.joints import lost_rules
 from pipeline.scan.settings import DEFAULT, ScanSettings
 
@@ -1006,6 +1007,7 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
     h_mask = cv2.bitwise_or(h_mask, short_h)
     v_mask = cv2.bitwise_or(v_mask, short_v)
     edges += _lost(grey, edges, scale, settings)
+    edges = carried_ends(edges, ink, scale, settings)
     return Rules(
         ink,
         h_mask,

@@ -63,6 +63,15 @@ class ScanSettings:
     rule_tick_tall_pt: float = 2.0  # … and is at most this tall (joints.py) …
     rule_lost_ticks: int = 3  # … and rules ticked at one height before the lost rule is put back …
     rule_tick_grey: int = 110  # … a tick's pixels being darker than this grey level
+    rule_end_reach_pt: float = (
+        45.0  # a table rule's loose end is carried this far to the rule it points at (ends.py) …
+    )
+    rule_end_touch_pt: float = 3.0  # … an end this close to a rule the other way meets it …
+    rule_end_near_pt: float = 1.0  # … across paper: ink from this far off the line …
+    rule_end_far_pt: float = 3.0  # … to this far …
+    rule_end_text_share: float = (
+        0.1  # … along at most this share of the way (text across it: no column's rule)
+    )
     cell_snap_pt: float = 3.0  # rules this close are one (scanned rules wobble by a pixel or two)
 
     # --- text lines (lines.py)
@@ -77,6 +86,7 @@ class ScanSettings:
     speck_reach_em: float = 0.35  # … with no other ink this near is a toner speck (specks.py)
     speck_line_em: float = 0.3  # a line of marks no larger each way (not a dash) is a speck
     stroke_line_em: float = 1.8  # a line of slashes or chevrons alone this tall is a pen's stroke
+    wide_bits_em: float = 2.0  # a line of a mark or two (1, —) this many em wider than they print is a zigzag
 
     # --- recognition (recognize.py)
     rec_height: int = 48  # the model's input height

@@ -1,0 +1,120 @@
+"""A table rule's loose end, carried on to the rule it points at.
+
+A ruled table's lines run from one rule to another: a column's rule ends where it meets a row's
+rule (a T), never in the open. A poor copy fades a rule over a stretch of up to a centimetre or
+two, and a bitonal threshold loses that stretch whole; where it was the last stretch before the
+table's foot (or before the next row's rule), the rule now ends in the open and the cell beside
+it is no longer closed: its text spills out of the table and the project it named is lost.
+
+Such a loose end is carried on to the nearest rule the other way that lies across its path, when
+that is near (`rule_end_reach_pt`), the rule is a table's (it meets at least two rules the other
+way along its length, pieces of it included) and the way is clean paper: no text stands across
+it, which a real column boundary never has. rules.py carries ends as it builds the lines; this
+runs once every rule is known, the short ones and those found again from their ticks included.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+
+import numpy as np
+
+from pipeline.extract.objects import Edge
+from pipeline.scan.settings import ScanSettings
+
+
+def carried_ends(edges: list[Edge], ink: np.ndarray, scale: float, settings: ScanSettings) -> list[Edge]:
+    """`edges` with each loose end of a table's rule carried on to the rule it points at."""
+    table = _tables(edges, settings.rule_end_touch_pt)
+    vertical = [e for e in edges if e.orientation == "v"]
+    horizontal = [e for e in edges if e.orientation == "h"]
+    vertical = [_carried(e, vertical, horizontal, table, ink, scale, settings) for e in vertical]
+    horizontal = [_carried(e, horizontal, vertical, table, ink, scale, settings) for e in horizontal]
+    return horizontal + vertical
+
+
+def _carried(
+    e: Edge, own: list[Edge], other: list[Edge], table: dict[Edge, int], ink: np.ndarray, scale: float,
+    settings: ScanSettings,
+) -> Edge:  # fmt: skip
+    touch, reach = settings.rule_end_touch_pt, settings.rule_end_reach_pt
+    at = _at(e)
+    line = [o for o in own if abs(_at(o) - at) <= touch]  # its pieces, itself included
+    if sum(1 for o in other if any(_meets(p, o, touch) for p in line)) < 2:
+        return e  # not a table's rule (a stroke, a seal's straight bit): left as it is
+    lo, hi = _span(e)
+    # only to a rule of its own table: not across the gap to the next table (an info block between)
+    across = [
+        (_at(o), o) for o in other
+        if _span(o)[0] - touch <= at <= _span(o)[1] + touch and table.get(o) == table.get(e)
+    ]  # fmt: skip
+    for sign, end in ((1, hi), (-1, lo)):
+        if any(abs(p - end) <= touch for p, _ in across):
+            continue  # it ends at a rule: a T or a corner
+        ahead = [p for p, _ in across if touch < sign * (p - end) <= reach]
+        if not ahead:
+            continue
+        to = min(ahead, key=lambda p: sign * p)
+        if _clean(ink, e.orientation, at, min(end, to), max(end, to), scale, settings):
+            lo, hi = (lo, to) if sign > 0 else (to, hi)
+    if (lo, hi) == _span(e):
+        return e
+    return Edge("h", lo, at, hi, at) if e.orientation == "h" else Edge("v", at, lo, at, hi)
+
+
+def _clean(
+    ink: np.ndarray, way: str, at: float, lo: float, hi: float, scale: float, settings: ScanSettings
+) -> bool:
+    """No text across the way from `lo` to `hi` (pt along the line at `at`): along at most
+    `rule_end_text_share` of it is there ink a point or more off the line on either side."""
+    near, far = settings.rule_end_near_pt * scale, settings.rule_end_far_pt * scale
+    a, b = int(lo * scale), int(np.ceil(hi * scale))
+    c = at * scale
+    plane = ink if way == "h" else ink.T  # the line along the plane's rows
+    if b <= a or not 0 <= c < plane.shape[0]:
+        return False
+    sides = [
+        plane[max(0, int(c - far)) : max(0, int(c - near)), a:b],
+        plane[int(c + near) + 1 : int(c + far) + 1, a:b],
+    ]
+    marked = np.zeros(b - a, bool)
+    for side in sides:
+        if side.size:
+            marked[: side.shape[1]] |= side.any(axis=0)
+    return np.count_nonzero(marked) <= settings.rule_end_text_share * (b - a)
+
+
+def _tables(edges: list[Edge], touch: float) -> dict[Edge, int]:
+    """Which table each rule is part of: rules that meet or cross are one table (union-find)."""
+    horizontal = sorted((e for e in edges if e.orientation == "h"), key=_at)
+    vertical = [e for e in edges if e.orientation == "v"]
+    rules = horizontal + vertical
+    parent = list(range(len(rules)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    tops = [_at(h) for h in horizontal]
+    for vi, v in enumerate(vertical, start=len(horizontal)):
+        for hi in range(bisect_left(tops, v.top - touch), bisect_right(tops, v.bottom + touch)):
+            if _meets(v, horizontal[hi], touch):
+                parent[root(vi)] = root(hi)
+    return {e: root(i) for i, e in enumerate(rules)}
+
+
+def _meets(e: Edge, o: Edge, touch: float) -> bool:
+    lo, hi = _span(e)
+    o_lo, o_hi = _span(o)
+    return lo - touch <= _at(o) <= hi + touch and o_lo - touch <= _at(e) <= o_hi + touch
+
+
+def _at(e: Edge) -> float:
+    """A rule's position across its length."""
+    return e.top if e.orientation == "h" else e.x0
+
+
+def _span(e: Edge) -> tuple[float, float]:
+    return (e.x0, e.x1) if e.orientation == "h" else (e.top, e.bottom)

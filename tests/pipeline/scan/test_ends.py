@@ -1,0 +1,44 @@
+"""ends: a table rule's loose end is carried on to the rule it points at, across clean paper only."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.extract.objects import Edge
+from pipeline.scan.ends import carried_ends
+from pipeline.scan.settings import DEFAULT
+
+
+def frame() -> list[Edge]:
+    """A table of two columns and two rows (1 px = 1 pt), its middle column's rule faded at the foot."""
+    return [
+        Edge("h", 0, 10, 200, 10), Edge("h", 0, 100, 200, 100), Edge("h", 0, 200, 200, 200),
+        Edge("v", 0, 10, 0, 200), Edge("v", 200, 10, 200, 200),
+        Edge("v", 100, 10, 100, 170),
+    ]  # fmt: skip
+
+
+def middle(edges: list[Edge]) -> Edge:
+    return next(e for e in edges if e.orientation == "v" and e.x0 == 100)
+
+
+def test_a_column_rule_faded_before_the_tables_foot_reaches_it() -> None:
+    ink = np.zeros((300, 300), np.uint8)
+    assert middle(carried_ends(frame(), ink, 1.0, DEFAULT)).bottom == 200
+
+
+def test_text_across_the_way_keeps_the_end_where_it_is() -> None:
+    ink = np.zeros((300, 300), np.uint8)
+    ink[175:195, 90:111] = 255  # a line of text runs across where the rule would be: no column there
+    assert middle(carried_ends(frame(), ink, 1.0, DEFAULT)).bottom == 170
+
+
+def test_an_end_is_not_carried_across_to_another_table_or_too_far() -> None:
+    ink = np.zeros((400, 300), np.uint8)
+    edges = [Edge("h", 0, 10, 200, 10), Edge("h", 0, 100, 200, 100), Edge("v", 0, 10, 0, 170),
+             Edge("v", 200, 10, 200, 170), Edge("v", 100, 10, 100, 170),
+             Edge("h", 0, 200, 200, 200), Edge("h", 0, 260, 200, 260), Edge("v", 0, 200, 0, 260),
+             Edge("v", 200, 200, 200, 260)]  # fmt: skip  # a table open at its foot, another below
+    assert sorted(carried_ends(edges, ink, 1.0, DEFAULT)) == sorted(edges)
+    far = [*frame()[:5], Edge("v", 100, 10, 100, 140)]  # 60 pt short of the foot: more than a fade
+    assert middle(carried_ends(far, ink, 1.0, DEFAULT)).bottom == 140
