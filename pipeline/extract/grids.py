@@ -100,6 +100,44 @@ def find_grids(table: Table, min_hits: int) -> list[Grid]:
     return grids
 
 
+def unspilled(table: Table) -> Table:
+    """The table with each header cell that runs on into the body cut where its header row ends.
+
+    A poor copy that faded the header row's rule under one cell (a bitonal threshold loses the
+    stretch whole) merges 单位名称 with the unit under it: the header loses its column and the
+    rows their unit. The header cells beside it still end where the row does; the cell is cut
+    there when what stands above the cut is a header word and what stands below is not."""
+    meanings = _Meanings()
+    cells = [part for c in table.cells for part in _unspilled(c, table.cells, meanings)]
+    return table if len(cells) == len(table.cells) else Table(cells)
+
+
+def _unspilled(cell: Cell, cells: list[Cell], meanings: _Meanings) -> list[Cell]:
+    if len(cell.glyphs) < 3 or meanings.of(cell) is not None:
+        return [cell]
+    beside = {
+        round(o.bottom, 1)
+        for o in cells
+        if (abs(o.x0 - cell.x1) <= _TOL or abs(o.x1 - cell.x0) <= _TOL)
+        and abs(o.top - cell.top) <= _TOL
+        and o.bottom < cell.bottom - _TOL
+        and _key(meanings, o) is not None
+    }
+    for y in sorted(beside):
+        # a flat mark on the cut is what is left of the faded rule (a scan reads it as - or _)
+        kept = [
+            g for g in cell.glyphs if not (g.bottom - g.top < _TOL and g.top - _TOL <= y <= g.bottom + _TOL)
+        ]
+        above = [g for g in kept if (g.top + g.bottom) / 2 < y]
+        below = [g for g in kept if (g.top + g.bottom) / 2 >= y]
+        if not above or not below:
+            continue
+        head, body = Cell(cell.x0, cell.top, cell.x1, y, above), Cell(cell.x0, y, cell.x1, cell.bottom, below)
+        if _key(meanings, head) is not None and meanings.of(body) is None:
+            return [head, body]
+    return [cell]
+
+
 class _Meanings(dict[int, "Meaning | None"]):
     """Header meanings of cells, looked up once each and only when asked: most cells are data."""
 

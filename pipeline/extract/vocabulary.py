@@ -166,8 +166,8 @@ _STROKE_TAIL = re.compile(
     r"[A-Za-z]*[/\\|<>][A-Za-z/\\|<>]*$"
 )  # 三级指标A/: a pen's stroke read after a label
 _LEAD = re.compile(
-    r"^[*★☆※·.．。:：!！|]+"
-)  # marks before a label (a scan's speck read as · . or ：, a pen's stroke as ! or |)
+    r"^[*★☆※·.．。:：!！|iIl]+"
+)  # marks before a label (a scan's speck read as · . or ：, a pen's stroke or a rule's stub as ! | i l)
 # 三指标: a scan's 三级指标 with 级 dropped (no header names anything else so)
 _LEVEL_WORD = re.compile(r"^(?:指标)?([一二三])(?:级(?:绩效)?(?:指标)?|指标)(?:名称|内容)?$")
 _YEAR_ACTUAL = re.compile(r"^(?:19|20)\d\d年(?:度)?实际(?:实现|完成)?值$")

@@ -216,3 +216,35 @@ def test_a_header_cell_of_two_words_stays_whole_without_one_parting_below() -> N
     assert find_grids(Table(header + body), 3) == []  # no 二级 or 三级 column: no grid (as before the split)
     body[2:3] = [cell(200, 20, 260, 40, "数量指标"), cell(260, 20, 350, 40, "培训人次")]
     assert len(find_grids(Table(header + body), 3)) == 1
+
+
+def test_a_header_cell_run_on_into_the_body_is_cut_where_its_row_ends() -> None:
+    """A copy faded the header row's rule under 单位名称 only (seed 14's grid-2023-two-units, page 2):
+    the header cell runs on over the unit below it, and a flat mark on the cut is the rule's remnant."""
+    from pipeline.extract.grids import unspilled
+
+    merged = Cell(0, 0, 100, 80, [
+        Glyph("单", 1, 5, 9, 13), Glyph("位", 9, 5, 17, 13), Glyph("名", 17, 5, 25, 13), Glyph("称", 25, 5, 33, 13),
+        Glyph("-", 2, 19.5, 6, 20.5, conf=0.95),  # the faded rule read as a dash
+        Glyph("5", 1, 40, 6, 48), Glyph("5", 6, 40, 11, 48), Glyph("2", 11, 40, 16, 48), Glyph("-", 16, 40, 21, 48),
+        Glyph("财", 21, 40, 29, 48), Glyph("政", 29, 40, 37, 48), Glyph("局", 37, 40, 45, 48),
+    ])  # fmt: skip
+    header = [cell(100, 0, 200, 20, "项目名称"), cell(200, 0, 300, 20, "一级指标"), cell(300, 0, 400, 20, "二级指标"),
+              cell(400, 0, 500, 20, "三级指标"), cell(500, 0, 600, 20, "指标值")]  # fmt: skip
+    body = [cell(100, 20, 200, 80, "x"), cell(200, 20, 300, 80, "产出指标"), cell(300, 20, 400, 80, "数量指标"),
+            cell(400, 20, 500, 80, "培训人次"), cell(500, 20, 600, 80, "100")]  # fmt: skip
+    table = Table([merged, *header, *body])
+    assert find_grids(table, 3)[0].keys == {"project", "level1", "level2", "level3", "target"}
+    cut = unspilled(table)
+    head, rest = [c for c in cut.cells if c.x0 == 0]
+    assert (head.text, head.bottom, rest.text, rest.top) == ("单位名称", 20, "552-财政局", 20)
+    assert "unit_name" in find_grids(cut, 3)[0].keys
+    # a side label (年度绩效目标 over header and body, nothing under the cut) stays whole
+    side = cell(0, 0, 100, 80, "年度绩效目标")
+    assert unspilled(Table([side, *header, *body])).cells[0] is side
+
+
+def test_a_stroke_or_a_rules_stub_read_before_a_label_is_no_part_of_it() -> None:
+    from pipeline.extract.vocabulary import header_meaning
+
+    assert header_meaning("i单位名称") == header_meaning("l单位名称") == header_meaning("单位名称")
