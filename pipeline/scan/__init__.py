@@ -44,7 +44,7 @@ from pipeline.scan.route import needs_image
 from pipeline.scan.rules import Rules, find_rules, mend_streaks, text_ink
 from pipeline.scan.settings import DEFAULT, ScanSettings
 from pipeline.scan.specks import specks
-from pipeline.scan.stray import edge_marks, speck_dashes, speck_line, stroke_bits, stroke_line
+from pipeline.scan.stray import edge_marks, misshapen_bits, speck_dashes, speck_line, stroke_bits, stroke_line
 from pipeline.scan.traditional import as_traditional, prints_traditional
 from pipeline.scan.vocabulary import correct, level_names_across_lines
 
@@ -180,17 +180,23 @@ def _read_probes(
     # ordinary length, and one of them may read surely), so the score counts for less
     evidence = min(1.0, 2 * len(probes) / settings.flip_probe_lines)
     upright = rec([layout.crops[i] for i in probes], settings.rec_fast_height)  # type: ignore[operator]
-    read = [r.conf for r in upright if r.text]
+    confs = [_text_conf(r) for r in upright]
+    read = [c for c in confs if c > 0]
     # a pen's stroke picked as a probe reads as nothing: left out when most probes read (two
     # probes of a page on its side, one of them empty, say little)
-    up = float(np.mean(read if 2 * len(read) > len(upright) else [r.conf for r in upright]))
+    up = float(np.mean(read if 2 * len(read) > len(upright) else confs))
     if up >= settings.flip_check_below:
         return up * evidence, False, dict(zip(probes, upright, strict=True))
     # the lines read poorly: perhaps the page is upside down
     flipped = rec([layout.crops[i][::-1, ::-1] for i in probes], settings.rec_fast_height)  # type: ignore[operator]
-    if flip_score([r.conf for r in upright], [r.conf for r in flipped]) > 0.1:
-        return float(np.mean([r.conf for r in flipped])) * evidence, True, {}
+    if flip_score(confs, [_text_conf(r) for r in flipped]) > 0.1:
+        return float(np.mean([_text_conf(r) for r in flipped])) * evidence, True, {}
     return up * evidence, False, dict(zip(probes, upright, strict=True))
+
+
+def _text_conf(reading: Reading) -> float:
+    """A probe's confidence; marks alone (·.，: a photocopy's specks picked as a line) read as nothing."""
+    return reading.conf if any(ch.isalnum() for ch in reading.text) else 0.0
 
 
 def _by_shape(layout: _Layout) -> dict[int, Reading]:
@@ -223,6 +229,9 @@ def _mean_conf(readings: list[Reading], indices: list[int]) -> float:
     return float(np.mean(probs)) if probs else 0.0
 
 
+PROBE_INK = 0.06  # a probe line has dark pixels on at least this share of its crop
+
+
 def _probes(layout: _Layout, count: int) -> list[int]:
     """A few lines of ordinary length (a word or two to a short phrase) to tell which way is up.
 
@@ -232,10 +241,12 @@ def _probes(layout: _Layout, count: int) -> list[int]:
     ratios = {
         i: c.shape[1] / max(1, c.shape[0])
         for i, c in enumerate(layout.crops)
-        if not layout.turns[i] and i not in chosen
-    }
+        if not layout.turns[i] and i not in chosen and np.count_nonzero(c < 128) >= PROBE_INK * c.size
+    }  # a row of a photocopy's specks has ink on a few per cent of its pixels, a line of text on a fifth
     fit = sorted((i for i, r in ratios.items() if 2.5 <= r <= 7.0), key=lambda i: -ratios[i])
-    return fit[:count]
+    # too few: longer lines too, the shortest first (a title page's title and its 金额单位 line)
+    longer = sorted((i for i, r in ratios.items() if 7.0 < r <= 40.0), key=lambda i: ratios[i])
+    return (fit + longer)[:count]
 
 
 def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSettings) -> _Layout:
@@ -367,8 +378,11 @@ def _glyphs(
         text, conf = correct(
             reading.text, reading.conf, reading.probs, settings.vocabulary_doubt, settings.header_doubt
         )
-        if speck_line(crop, text, layout.line_height * settings.speck_line_em) or stroke_line(
-            layout.boxes[i], text, layout.line_height * settings.stroke_line_em
+        em = layout.line_height
+        if (
+            speck_line(crop, text, em * settings.speck_line_em)
+            or stroke_line(layout.boxes[i], text, em * settings.stroke_line_em)
+            or (not layout.turns[i] and misshapen_bits(layout.boxes[i], text, em, settings.wide_bits_em))
         ):
             text = ""
         texts.append((text.strip(), conf))

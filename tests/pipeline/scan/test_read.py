@@ -210,3 +210,29 @@ def test_one_sure_probe_line_alone_does_not_settle_the_way_up() -> None:
     assert _read_probes(rec, layout(1), DEFAULT)[0] < DEFAULT.flip_check_below
     assert _read_probes(rec, layout(wanted // 2), DEFAULT)[0] >= DEFAULT.flip_check_below
     assert _read_probes(rec, layout(wanted), DEFAULT)[0] >= DEFAULT.flip_check_below
+
+
+def test_rows_of_specks_are_no_probe_lines_and_marks_alone_read_as_nothing() -> None:
+    """A title page under a photocopy's specks (seed 14's grid-2023-landscape, page 1): rows of
+    specks were cut as lines of the usual shape, read as ·.· either way up, and a quarter turn won
+    on noise; the page's 2023年度 was lost with it. Rows of specks are not picked, a longer line
+    is, and marks alone count as nothing read."""
+    import numpy as np
+
+    from pipeline.scan import DEFAULT, _Layout, _probes, _read_probes
+    from pipeline.scan.recognize import Reading
+
+    specks = np.full((20, 100), 255, np.uint8)
+    specks[8:10, 10:12] = specks[9:11, 60:62] = 0
+    text = np.full((20, 100), 255, np.uint8)
+    text[4:16, ::3] = 0  # strokes on a third of the line
+    title = np.full((20, 300), 255, np.uint8)
+    title[4:16, ::3] = 0  # 15 times as long as high: beyond the usual shape
+    crops = [specks, specks, text, title]
+    layout = _Layout(np.zeros((1, 1)), None, [], crops, [(0, 0, 100, 20)] * 4, 20.0, [0] * 4, [], [])  # type: ignore[arg-type]
+    assert _probes(layout, 6) == [2, 3]
+
+    def rec(lines: list[np.ndarray], height: int) -> list[Reading]:
+        return [Reading("·.·", 0.9, (0.9,) * 3, ())] * len(lines)
+
+    assert _read_probes(rec, layout, DEFAULT)[0] == 0.0
