@@ -40,6 +40,25 @@ def stroke_line(box: Box, text: str, least: float) -> bool:
     return bool(text) and set(text) <= STROKE and box[3] - box[1] > least > 0
 
 
+_UPRIGHT_BITS = frozenset("1lI|!")  # marks that print as an upright stroke
+
+
+def misshapen_bits(box: Box, text: str, em: float, slack: float) -> bool:
+    """A line read as a stroke-like mark or two (1, —) whose ink has another shape than they
+    print: `slack` em or more wider (a pen's zigzag across a cell), or, read as an upright
+    stroke (1, l, |), less than `_UPRIGHT_LEAST` em each way (a speck; a printed 1 stands taller,
+    and an = read as 1, which the operator's reading mends, is wider)."""
+    if not text or len(text) > 2 or not set(text) <= _STROKE_BITS or em <= 0:
+        return False
+    width, height = box[2] - box[0], box[3] - box[1]
+    if width > (len(text) + slack) * em:
+        return True
+    return set(text) <= _UPRIGHT_BITS and max(width, height) < _UPRIGHT_LEAST * em
+
+
+_UPRIGHT_LEAST = 0.45
+
+
 def speck_dashes(
     cells: list[list[int]], boxes: list[Box], texts: list[tuple[str, float]], most: float
 ) -> None:
@@ -88,21 +107,29 @@ _NEVER_PRINTED = frozenset("|/\\←→")  # … of which these never stand as a 
 _RUNNING_TEXT = 20  # Chinese characters in a cell that make it running text (a goal)
 
 
+_DOUBTFUL_LETTERS = 0.5  # a line of a letter or two read less surely than this in running text is a squiggle
+
+
+def _doubtful_letters(text: str, conf: float) -> bool:
+    return len(text) <= 2 and text.isascii() and text.isalpha() and conf < _DOUBTFUL_LETTERS
+
+
 def stroke_bits(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
     """Lines of one or two stroke-like marks (1, |, —, ←): a pen's stroke across a cell, cut into
     pieces line by line (a goal read as …以上。—1111—, a name as 1←). Dropped in a cell of running
     text, which never wraps to leave such a line of its own, and where they are all the cell holds
     when there are three lines of them or one that no value prints (a lone 1 or — is a value).
+    In running text a line of a letter or two read doubtfully (a zigzag read as n) goes too.
     Changes `texts` in place."""
     for lines in cells:
         filled = [i for i in lines if texts[i][0]]
         bits = [i for i in filled if len(texts[i][0]) <= 2 and set(texts[i][0]) <= _STROKE_BITS]
-        if not bits:
-            continue
         running = sum(1 for i in filled for ch in texts[i][0] if "\u3400" <= ch <= "\u9fff") >= _RUNNING_TEXT
+        if running:  # a squiggle read doubtfully as a letter or two (n, VL) on a line of its own
+            bits += [i for i in filled if _doubtful_letters(*texts[i])]
         alone = len(bits) == len(filled) and (
             len(bits) >= 3 or any(set(texts[i][0]) & _NEVER_PRINTED for i in bits)
         )
-        if running or alone:
+        if bits and (running or alone):
             for i in bits:
                 texts[i] = ("", texts[i][1])

@@ -56,3 +56,22 @@ def test_a_pens_stroke_cut_into_lines_of_1_and_dash_is_dropped() -> None:
              ("1", 0.9), ("—", 0.9), ("数量指标", 0.9), ("1", 0.9)]  # fmt: skip
     stroke_bits([[0, 1, 2], [3, 4, 5], [6], [7], [8], [9, 10]], texts)
     assert [t for t, _ in texts] == [goal, "", "", "", "", "", "", "1", "—", "数量指标", "1"]
+
+
+def test_a_squiggle_read_as_a_doubtful_letter_in_running_text_is_dropped() -> None:
+    goal = "按期完成党建工作经费年度工作任务，资金使用规范，预算执行率达到95%以上。"
+    texts = [(goal, 0.95), ("n", 0.33), ("km", 0.9), ("n", 0.33), ("个", 0.9)]
+    stroke_bits([[0, 1, 2], [3, 4]], texts)
+    assert [t for t, _ in texts] == [goal, "", "km", "n", "个"]  # sure letters, and short cells, stay
+
+
+def test_a_mark_read_from_ink_of_another_shape_is_no_text() -> None:
+    from pipeline.scan.stray import misshapen_bits
+
+    em = 19.0
+    assert misshapen_bits((0, 0, 120, 20), "1", em, 2.0)  # a zigzag across a goal's cell read as 1
+    assert misshapen_bits((0, 0, 8, 5), "1", em, 2.0)  # a speck read as 1
+    assert not misshapen_bits((0, 0, 5, 13), "1", em, 2.0)  # a printed 1
+    assert not misshapen_bits((0, 0, 10, 7), "1", 16.0, 2.0)  # an = read as 1 (the operator mends it)
+    assert not misshapen_bits((0, 0, 40, 3), "—", em, 2.0)  # a printed dash
+    assert not misshapen_bits((0, 0, 120, 20), "数量", em, 2.0)
