@@ -44,7 +44,15 @@ from pipeline.scan.route import needs_image
 from pipeline.scan.rules import Rules, find_rules, mend_streaks, text_ink
 from pipeline.scan.settings import DEFAULT, ScanSettings
 from pipeline.scan.specks import specks
-from pipeline.scan.stray import edge_marks, misshapen_bits, speck_dashes, speck_line, stroke_bits, stroke_line
+from pipeline.scan.stray import (
+    edge_marks,
+    misshapen_bits,
+    speck_dashes,
+    speck_line,
+    speck_points,
+    stroke_bits,
+    stroke_line,
+)
 from pipeline.scan.traditional import as_traditional, prints_traditional
 from pipeline.scan.vocabulary import correct, level_names_across_lines
 
@@ -382,7 +390,9 @@ def _glyphs(
         if (
             speck_line(crop, text, em * settings.speck_line_em)
             or stroke_line(layout.boxes[i], text, em * settings.stroke_line_em)
-            or (not layout.turns[i] and misshapen_bits(layout.boxes[i], text, em, settings.wide_bits_em))
+            or (
+                not layout.turns[i] and misshapen_bits(layout.boxes[i], text, conf, em, settings.wide_bits_em)
+            )
         ):
             text = ""
         texts.append((text.strip(), conf))
@@ -392,6 +402,7 @@ def _glyphs(
     speck_dashes(layout.cells, layout.boxes, texts, layout.line_height * settings.speck_line_em)
     closing_across_lines(layout.cells, texts)
     stroke_bits(layout.cells, texts)
+    speck_points(layout.cells, texts)
     edge_marks(layout.cells, texts)
     next_goal_separators(layout.cells, texts)
     one_style_per_cell(layout.cells, texts, settings.one_style_ratio, settings.one_style_least)

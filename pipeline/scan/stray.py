@@ -9,6 +9,8 @@ readings a speck is given are dropped, and a printed slash is one line high.
 
 from __future__ import annotations
 
+import re
+
 import cv2
 import numpy as np
 
@@ -40,23 +42,26 @@ def stroke_line(box: Box, text: str, least: float) -> bool:
     return bool(text) and set(text) <= STROKE and box[3] - box[1] > least > 0
 
 
-_UPRIGHT_BITS = frozenset("1lI|!")  # marks that print as an upright stroke
+_UPRIGHT_BITS = frozenset("1lIi|!")  # marks that print as an upright stroke
+_UPRIGHT_LEAST = 0.45  # em: an upright mark prints at least this tall (a digit's height)
+_DOUBTED = 0.6  # a line read less surely than this may be read as what it is not
 
 
-def misshapen_bits(box: Box, text: str, em: float, slack: float) -> bool:
-    """A line read as a stroke-like mark or two (1, —) whose ink has another shape than they
-    print: `slack` em or more wider (a pen's zigzag across a cell), or, read as an upright
-    stroke (1, l, |), less than `_UPRIGHT_LEAST` em each way (a speck; a printed 1 stands taller,
-    and an = read as 1, which the operator's reading mends, is wider)."""
-    if not text or len(text) > 2 or not set(text) <= _STROKE_BITS or em <= 0:
+def misshapen_bits(box: Box, text: str, conf: float, em: float, slack: float) -> bool:
+    """A line whose ink has another shape than what it was read as prints: a mark or two (1, —,
+    or any character read doubtfully, ）) with ink `slack` em or more wider than they print (a
+    pen's zigzag across a cell); upright marks (1, l, i, |) under `_UPRIGHT_LEAST` em each way (a
+    speck), or under it tall when three or more (a pen's stroke read as 1111) or one or two read
+    doubtfully from ink twice as wide as tall (a stroke's flat piece read as i). An = read as 1,
+    which the operator's reading mends, is wider than a speck and read surely."""
+    if not text or em <= 0:
         return False
     width, height = box[2] - box[0], box[3] - box[1]
-    if width > (len(text) + slack) * em:
+    if len(text) <= 2 and (set(text) <= _STROKE_BITS or conf < _DOUBTED) and width > (len(text) + slack) * em:
         return True
-    return set(text) <= _UPRIGHT_BITS and max(width, height) < _UPRIGHT_LEAST * em
-
-
-_UPRIGHT_LEAST = 0.45
+    if not set(text) <= _UPRIGHT_BITS or height >= _UPRIGHT_LEAST * em:
+        return False
+    return width < _UPRIGHT_LEAST * em or len(text) >= 3 or (conf < _DOUBTED and width > 2 * height)
 
 
 def speck_dashes(
@@ -133,3 +138,30 @@ def stroke_bits(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
         if bits and (running or alone):
             for i in bits:
                 texts[i] = ("", texts[i][1])
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_WORDY = 6  # Chinese characters in a cell beyond any measure unit's
+_AFTER_MARK = re.compile(r"(?<=[。；，：、])[.。·]")  # 。. 。。：a speck right after a printed mark
+
+
+def speck_points(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
+    """A point no text prints where it stands: an ASCII . between two Chinese characters (西藏自治区.
+    交通运输局, a line's end included: Chinese prints 。 there) or a point right after a printed mark
+    (以上。.项目, 经费。。目标). A photocopy's speck beside the text, read as a point. Changes `texts`
+    in place."""
+    for lines in cells:
+        filled = [i for i in lines if texts[i][0]]
+        # a short cell is a measure unit, where a middle dot read as . stands between two (人.天)
+        wordy = sum(1 for i in filled for ch in texts[i][0] if _CJK.match(ch)) >= _WORDY
+        for k, i in enumerate(filled):
+            text, conf = texts[i]
+            before = texts[filled[k - 1]][0][-1:] if k else ""
+            after = texts[filled[k + 1]][0][:1] if k + 1 < len(filled) else ""
+            kept = _AFTER_MARK.sub("", before + text)[len(before) :] if before else _AFTER_MARK.sub("", text)
+            padded = before + kept + after
+            out = [
+                ch for n, ch in enumerate(padded)
+                if not (wordy and ch == "." and 0 < n < len(padded) - 1 and _CJK.match(padded[n - 1]) and _CJK.match(padded[n + 1]))
+            ]  # fmt: skip
+            texts[i] = ("".join(out)[len(before) : len(out) - len(after)], conf)

@@ -69,9 +69,27 @@ def test_a_mark_read_from_ink_of_another_shape_is_no_text() -> None:
     from pipeline.scan.stray import misshapen_bits
 
     em = 19.0
-    assert misshapen_bits((0, 0, 120, 20), "1", em, 2.0)  # a zigzag across a goal's cell read as 1
-    assert misshapen_bits((0, 0, 8, 5), "1", em, 2.0)  # a speck read as 1
-    assert not misshapen_bits((0, 0, 5, 13), "1", em, 2.0)  # a printed 1
-    assert not misshapen_bits((0, 0, 10, 7), "1", 16.0, 2.0)  # an = read as 1 (the operator mends it)
-    assert not misshapen_bits((0, 0, 40, 3), "—", em, 2.0)  # a printed dash
-    assert not misshapen_bits((0, 0, 120, 20), "数量", em, 2.0)
+    assert misshapen_bits((0, 0, 120, 20), "1", 0.9, em, 2.0)  # a zigzag across a goal's cell read as 1
+    assert misshapen_bits((0, 0, 117, 43), "）", 0.36, em, 2.0)  # a stroke read doubtfully as a bracket
+    assert not misshapen_bits((0, 0, 117, 43), "）", 0.9, em, 2.0)
+    assert misshapen_bits((0, 0, 8, 5), "1", 0.9, em, 2.0)  # a speck read as 1
+    assert misshapen_bits((0, 0, 48, 8), "1111", 0.75, em, 2.0)  # a flat stroke read as 1111
+    assert misshapen_bits((0, 0, 48, 8), "i", 0.25, em, 2.0)  # … or doubtfully as i
+    assert not misshapen_bits((0, 0, 5, 13), "1", 0.9, em, 2.0)  # a printed 1
+    assert not misshapen_bits((0, 0, 30, 13), "1111", 0.9, em, 2.0)
+    assert not misshapen_bits((0, 0, 10, 7), "1", 0.9, 16.0, 2.0)  # an = read as 1 (the operator mends it)
+    assert not misshapen_bits((0, 0, 40, 3), "—", 0.9, em, 2.0)  # a printed dash
+    assert not misshapen_bits((0, 0, 120, 20), "权重", 0.9, em, 2.0)  # a label set with its characters spread
+
+
+def test_a_point_no_text_prints_where_it_stands_is_a_speck() -> None:
+    from pipeline.scan.stray import speck_points
+
+    texts = [("西藏自治区.", 0.98), ("交通运输局", 1.0), ("本级", 1.0),  # one cell: a point at a line's end
+             ("达到95%以上。.项目实施周期为2022年", 0.99), ("工会经费。", 0.9), ("。目标1：资金10.5万元", 0.9),
+             ("元/人.天", 0.9), ("完善.", 0.9)]  # fmt: skip
+    speck_points([[0, 1, 2], [3, 4, 5], [6], [7]], texts)
+    assert [t for t, _ in texts] == [
+        "西藏自治区", "交通运输局", "本级", "达到95%以上。项目实施周期为2022年", "工会经费。", "目标1：资金10.5万元",
+        "元/人.天", "完善.",
+    ]  # fmt: skip
