@@ -286,6 +286,7 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
     for x0, top, x1, bottom in cell_boxes:
         edge = settings.rule_clearance_px + 3
         first = len(found)
+        inside = []
         for s in segments(text[top:bottom, x0:x1], settings, line_height, split=True):
             if (
                 line_height
@@ -293,7 +294,11 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
                 and (s.top <= edge or s.bottom >= bottom - top - edge)
             ):
                 continue  # the cut-off foot or head of a line that a rule clips (a spreadsheet's overflow)
-            found.append(Segment(s.x0 + x0, s.top + top, s.x1 + x0, s.bottom + top))
+            inside.append(s)
+        found += [
+            Segment(s.x0 + x0, s.top + top, s.x1 + x0, s.bottom + top)
+            for s in _off_the_rules(inside, x1 - x0, edge, line_height)
+        ]
         cells.append(list(range(first, len(found))))
         ink = _ink_box(found[first:])
         if ink is not None and line_height:
@@ -317,6 +322,22 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
         boxes.append((s.x0, s.top, s.x1, s.bottom))
         turns.append(1 if turned else 0)
     return _Layout(grey, rules, tables, crops, boxes, line_height or 0.0, turns, choices, cells)
+
+
+def _off_the_rules(inside: list[Segment], width: int, edge: int, em: float | None) -> list[Segment]:
+    """A cell's segments less a rule's remnant beside its rule: three or more slivers (under a
+    quarter em wide) at one side within `edge` px of it, one above another (a bitonal copy leaves
+    the rule's fringe in pieces that read as i or 1). A lone sliver there may be a printed 1."""
+    if not em:
+        return inside
+    thin = 0.25 * em
+    slivers = [s for s in inside if s.x1 - s.x0 <= thin and (s.x0 <= edge or s.x1 >= width - edge)]
+    drop: set[int] = set()
+    for left in (True, False):
+        side = [s for s in slivers if (s.x0 <= edge) == left]
+        if len(side) >= 3:
+            drop |= {id(s) for s in side}
+    return [s for s in inside if id(s) not in drop]
 
 
 def _ink_box(found: list[Segment]) -> Segment | None:

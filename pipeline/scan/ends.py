@@ -9,7 +9,8 @@ it is no longer closed: its text spills out of the table and the project it name
 Such a loose end is carried on to the nearest rule the other way that lies across its path, when
 that is near (`rule_end_reach_pt`), the rule is a table's (it meets at least two rules the other
 way along its length, pieces of it included) and the way is clean paper: no text stands across
-it, which a real column boundary never has. rules.py carries ends as it builds the lines; this
+it, which a real column boundary never has. A loose end facing the loose end of the rest of its
+line further on (`rule_end_join_pt`) is joined to it the same way. rules.py carries ends as it builds the lines; this
 runs once every rule is known, the short ones and those found again from their ticks included.
 """
 
@@ -43,15 +44,19 @@ def _carried(
     if sum(1 for o in other if any(_meets(p, o, touch) for p in line)) < 2:
         return e  # not a table's rule (a stroke, a seal's straight bit): left as it is
     lo, hi = _span(e)
+    every = [(_at(o), o) for o in other if _span(o)[0] - touch <= at <= _span(o)[1] + touch]
     # only to a rule of its own table: not across the gap to the next table (an info block between)
-    across = [
-        (_at(o), o) for o in other
-        if _span(o)[0] - touch <= at <= _span(o)[1] + touch and table.get(o) == table.get(e)
-    ]  # fmt: skip
+    across = [(p, o) for p, o in every if table.get(o) == table.get(e)]
     for sign, end in ((1, hi), (-1, lo)):
-        if any(abs(p - end) <= touch for p, _ in across):
+        if _stops(end, across, touch):
             continue  # it ends at a rule: a T or a corner
         ahead = [p for p, _ in across if touch < sign * (p - end) <= reach]
+        # or at the loose end of the rest of the line, further on: the stretch between faded
+        ahead += [
+            start for o in line if o is not e
+            for start in (_span(o)[0] if sign > 0 else _span(o)[1],)
+            if touch < sign * (start - end) <= settings.rule_end_join_pt and not _stops(start, every, touch)
+        ]  # fmt: skip
         if not ahead:
             continue
         to = min(ahead, key=lambda p: sign * p)
@@ -82,6 +87,10 @@ def _clean(
         if side.size:
             marked[: side.shape[1]] |= side.any(axis=0)
     return np.count_nonzero(marked) <= settings.rule_end_text_share * (b - a)
+
+
+def _stops(end: float, across: list[tuple[float, Edge]], touch: float) -> bool:
+    return any(abs(p - end) <= touch for p, _ in across)
 
 
 def _tables(edges: list[Edge], touch: float) -> dict[Edge, int]:

@@ -541,15 +541,18 @@ def _lines(
         id(c) for k, (_, _, chains, _) in enumerate(found) for c in chains
         if _beside(ink, c, scale, k == 0) >= settings.rule_text_beside
     )  # fmt: skip
-    return [
-        (
-            labels,
-            short,
-            [c for c in chains if _stands(c, found[1 - k][2], ink, scale, settings, k == 0, texty)],
-            every,
-        )
-        for k, (labels, short, chains, every) in enumerate(found)
-    ], texty
+    # a line stands by the rules it meets: two lines of characters' strokes that cross (a column of
+    # strokes down a goal's lines, a row of character tops) hold each other up only until one falls
+    kept = [found[0][2], found[1][2]]
+    while True:
+        now = [
+            [c for c in kept[k] if _stands(c, kept[1 - k], ink, scale, settings, k == 0, texty)]
+            for k in range(2)
+        ]
+        if [len(c) for c in now] == [len(c) for c in kept]:
+            break
+        kept = now
+    return [(labels, short, kept[k], every) for k, (labels, short, _, every) in enumerate(found)], texty
 
 
 def _beside(ink: np.ndarray, c: _Chain, scale: float, horizontal: bool) -> float:

@@ -42,3 +42,17 @@ def test_an_end_is_not_carried_across_to_another_table_or_too_far() -> None:
     assert sorted(carried_ends(edges, ink, 1.0, DEFAULT)) == sorted(edges)
     far = [*frame()[:5], Edge("v", 100, 10, 100, 140)]  # 60 pt short of the foot: more than a fade
     assert middle(carried_ends(far, ink, 1.0, DEFAULT)).bottom == 140
+
+
+def test_a_rule_faded_over_more_than_a_reach_joins_the_rest_of_its_line() -> None:
+    """A project column's rule lost over 58 pt of a merged cell (seed 16's var-shuffled-empty-11pt,
+    page 3): no rule the other way lies near, but the rest of the line does, its end loose too."""
+    ink = np.zeros((300, 300), np.uint8)
+    edges = [Edge("h", 0, 10, 200, 10), Edge("h", 0, 200, 200, 200), Edge("v", 0, 10, 0, 200),
+             Edge("v", 200, 10, 200, 200), Edge("v", 100, 10, 100, 60), Edge("v", 100, 120, 100, 200)]  # fmt: skip
+    pieces = [e for e in carried_ends(edges, ink, 1.0, DEFAULT) if e.orientation == "v" and e.x0 == 100]
+    assert sorted((e.top, e.bottom) for e in pieces) == [(10, 120), (60, 200)]
+    # a piece that ends at a rule the other way (a merged cell's edge) is not joined across
+    edges.append(Edge("h", 100, 120, 200, 120))
+    pieces = [e for e in carried_ends(edges, ink, 1.0, DEFAULT) if e.orientation == "v" and e.x0 == 100]
+    assert sorted((e.top, e.bottom) for e in pieces) == [(10, 60), (120, 200)]

@@ -236,3 +236,18 @@ def test_rows_of_specks_are_no_probe_lines_and_marks_alone_read_as_nothing() -> 
         return [Reading("·.·", 0.9, (0.9,) * 3, ())] * len(lines)
 
     assert _read_probes(rec, layout, DEFAULT)[0] == 0.0
+
+
+def test_slivers_of_a_rule_beside_it_down_a_cell_are_no_lines() -> None:
+    """A bitonal copy left the fringe of a cell's left rule in pieces, one per text line's height,
+    and one read as i after the unit (seed 16's var-shuffled-empty-11pt, page 2). Three or more
+    slivers down one side go; a lone one there may be a printed 1, and text stays."""
+    from pipeline.scan import _off_the_rules
+    from pipeline.scan.lines import Segment
+
+    text = [Segment(10, 5, 120, 28), Segment(10, 33, 90, 56)]
+    slivers = [Segment(1, y, 4, y + 15) for y in (70, 95, 120)]
+    assert _off_the_rules(text + slivers, 200, 5, 23.0) == text
+    assert _off_the_rules(text + slivers[:1], 200, 5, 23.0) == text + slivers[:1]
+    right = [Segment(197, y, 199, y + 15) for y in (70, 95, 120)]
+    assert _off_the_rules(text + right, 200, 5, 23.0) == text

@@ -309,3 +309,17 @@ def test_a_column_lost_across_a_two_row_header_is_found() -> None:
     page = np.where(page < 128, 0, 255).astype(np.uint8)
     column = [(t, b) for at, t, b in _verticals(find_rules(page, SCALE)) if abs(at * SCALE - x) <= 3]
     assert len(column) == 1 and abs(column[0][0] * SCALE - TOP) <= 3, column
+
+
+def test_two_lines_of_strokes_that_only_cross_each_other_are_no_rules() -> None:
+    """A column of strokes down a goal's lines met a row of character tops, and each held the
+    other up as a rule (seed 16's var-shuffled-empty-11pt, page 3: the column's rule cut 85 to 5
+    in the text). A line stands by rules it meets: once the row (text all along it) falls, so
+    does the column."""
+    page = _page()
+    page[240:300, 450:452] = 20  # the column of strokes, 30 pt
+    page[270:272, 400:500] = 20  # the row of tops, 50 pt …
+    for x in range(400, 500, 5):
+        page[272:278, x : x + 2] = 20  # … with the characters' strokes hanging off it all along
+    rules = find_rules(page, SCALE)
+    _assert_table(rules)
