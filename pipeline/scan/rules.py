@@ -238,18 +238,23 @@ def _reach_target(
             if _hops(a, b, _stones(*stubs, at, a - int(reach), b + int(reach), tolerance)) <= faded
             else None
         )
-    stones = _stones(*stubs, at, end - int(faded) - 1, end + int(faded) + 1, tolerance)
+    # stubs of the rule may step it on across a column wider than `faded` (a level column's rule
+    # faded between a stub at each side), each stretch of paper between them no longer than that
+    far = 2 * faded
+    stones = _stones(*stubs, at, end - int(far) - 1, end + int(far) + 1, tolerance)
     stones = [q for q in stones if (q.lo > end if sign > 0 else q.hi < end)]
-    near = [o for o in near if sign * (o - end) > 2 * reach]  # past the line it stops at
+    near = [int(o) for o in crossing if 2 * reach < sign * (o - end) <= far]  # past the line it stops at
     touched = [
-        int(o) for o in stops if 2 * reach < sign * (o - end) <= faded
+        int(o) for o in stops if 2 * reach < sign * (o - end) <= far
         and any(q.lo - 2 * reach <= o <= q.hi + 2 * reach for q in stones)
     ]  # fmt: skip
     ahead = sorted(near + touched, key=lambda o: sign * o)
     if not ahead:
         return None
     o = ahead[0]
-    return o if any(min(end, o) - reach <= q.lo and q.hi <= max(end, o) + reach for q in stones) else None
+    a, b = min(end, o), max(end, o)
+    on_way = [q for q in stones if a - reach <= q.lo and q.hi <= b + reach]
+    return o if on_way and _hops(a, b, on_way) <= faded else None
 
 
 STEPPED_CLEAN = 0.05  # a gap bridged on stubs: ink a point beside it along at most this share

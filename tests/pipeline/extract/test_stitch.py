@@ -173,7 +173,11 @@ def test_a_level_name_set_at_90_degrees_cut_by_a_page_break_is_joined_in_reading
 def test_marks_alone_opening_the_next_page_are_no_rest_of_the_text() -> None:
     """A pen's stroke across a goal's cell continued on the next page, read as — (seed 14's
     writer-landscape-long-project): the goal keeps its text; a rest with words is appended."""
-    for rest, goal in (("—", "保障工资及时、"), ("）·", "保障工资及时、"), ("足额发放。", "保障工资及时、足额发放。")):
+    for rest, goal in (
+        ("—", "保障工资及时、"),
+        ("）·", "保障工资及时、"),
+        ("足额发放。", "保障工资及时、足额发放。"),
+    ):
         projects = stitch(split_project("", rest))
         assert [p.project for p in projects] == [P1, P2]
         assert projects[0].goal == goal

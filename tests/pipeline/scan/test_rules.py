@@ -323,3 +323,19 @@ def test_two_lines_of_strokes_that_only_cross_each_other_are_no_rules() -> None:
         page[272:278, x : x + 2] = 20  # … with the characters' strokes hanging off it all along
     rules = find_rules(page, SCALE)
     _assert_table(rules)
+
+
+
+def test_a_row_faded_across_a_wide_column_steps_on_its_stubs_to_the_frame() -> None:
+    """A level column's row rule lost but for stubs at each side (a crop of seed 16's
+    midterm-shared-portrait-2022, bitonal 150 dpi: 产出指标 and 效益指标 read as one cell). It ends
+    at the column's rule, 51 pt from the frame: further than one faded stretch, but the stubs
+    leave no stretch of paper that long; the rule runs on to the frame."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    crop = np.array(Image.open(Path(__file__).parent / "images" / "level-row-faded.png"))
+    scale = 150 / 72
+    row = [e for e in find_rules(crop, scale).edges if e.orientation == "h" and abs(e.top * scale - 278) <= 6]
+    assert len(row) == 1 and row[0].x0 < 30, row
