@@ -38,7 +38,7 @@ from pipeline.scan.punctuation import (
     number_marks,
     one_style_per_cell,
 )
-from pipeline.scan.recheck import padded, spliced, window
+from pipeline.scan.recheck import dropped_at, padded, spliced, window
 from pipeline.scan.recognize import Reading, recognizer
 from pipeline.scan.route import needs_image
 from pipeline.scan.rules import Rules, find_rules, mend_streaks, text_ink
@@ -127,19 +127,28 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
         readings[i] = reading
     for i, reading in zip(rest, rec([layout.crops[i] for i in rest], settings.rec_fast_height), strict=True):
         readings[i] = reading
+    em, below = layout.line_height, settings.rec_recheck_below
+    pad = 2 * settings.line_pad_px
+    dropped = {
+        i: dropped_at(
+            readings[i], layout.crops[i].shape[1], layout.crops[i].shape[0] - pad, settings.rec_dropped_gap
+        )
+        for i in rest
+    }
     doubted = [
         i
-        for i in range(len(layout.crops))
-        if source[i] == i
-        and i not in known
-        and (not readings[i].probs or min(readings[i].probs) < settings.rec_recheck_below)
+        for i in rest
+        if source[i] == i and (not readings[i].probs or min(readings[i].probs) < below or dropped[i])
     ]
-    em, below = layout.line_height, settings.rec_recheck_below
-    spans = [window(layout.crops[i], readings[i], below, settings.rec_recheck_context, em) for i in doubted]
+    spans = [
+        window(layout.crops[i], readings[i], below, settings.rec_recheck_context, em, dropped[i])
+        for i in doubted
+    ]
     again = rec([padded(layout.crops[i], a, b) for i, (a, b) in zip(doubted, spans, strict=True)])
     for i, (a, b), reading in zip(doubted, spans, again, strict=True):
         # read again at the model's full height where doubted, the surer reading kept
-        readings[i] = spliced(readings[i], reading, a, b, layout.crops[i].shape[1])
+        refill = below if dropped[i] else None
+        readings[i] = spliced(readings[i], reading, a, b, layout.crops[i].shape[1], refill)
     for i, j in enumerate(source):
         if j != i:
             readings[i] = readings[j]

@@ -13,6 +13,9 @@ last characters lose the ★ or the bracket that stands beside them.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 import numpy as np
 
 from pipeline.scan.grey import percentile
@@ -21,14 +24,34 @@ from pipeline.scan.recognize import Reading
 _WHOLE = 0.7  # a window this share of the line or wider: the whole line is read again
 _SNAP = 0.3  # a cut between two characters is looked for this many em from their midpoint
 _PAD_PX = 4  # white put round a window, as round every line crop
+_CHINESE = re.compile("[\u3400-\u9fff]")
 
 
-def window(crop: np.ndarray, reading: Reading, below: float, context: int, em: float) -> tuple[int, int]:
-    """Columns a…b of the crop to read again: the doubted characters (probability under `below`)
-    with `context` characters either side, cut in white columns between characters; (0, width)
-    for the whole line."""
+def dropped_at(reading: Reading, width: int, height: float, gap: float) -> list[int]:
+    """The characters either side of a gap wider than `gap` times the line's height between two
+    Chinese characters: the model dropped one there, every character read surely all the same
+    (地方志编纂工作 read 地方志编工作 at the reduced height). Empty without the characters' places."""
+    text, steps = reading.text, reading.steps
+    if height <= 0 or len(steps) != len(text):
+        return []
+    return [
+        k + d
+        for k in range(len(text) - 1)
+        if _CHINESE.match(text[k])
+        and _CHINESE.match(text[k + 1])
+        and (steps[k + 1] - steps[k]) * width > gap * height
+        for d in (0, 1)
+    ]
+
+
+def window(
+    crop: np.ndarray, reading: Reading, below: float, context: int, em: float, also: Sequence[int] = ()
+) -> tuple[int, int]:
+    """Columns a…b of the crop to read again: the doubted characters (probability under `below`,
+    and `also`) with `context` characters either side, cut in white columns between characters;
+    (0, width) for the whole line."""
     width = crop.shape[1]
-    doubted = [k for k, p in enumerate(reading.probs) if p < below]
+    doubted = sorted({k for k, p in enumerate(reading.probs) if p < below} | set(also))
     if not doubted or em <= 0 or len(reading.steps) != len(reading.text):
         return 0, width
     centres = [s * width for s in reading.steps]
@@ -61,12 +84,16 @@ def padded(crop: np.ndarray, a: int, b: int) -> np.ndarray:
     return np.pad(crop[:, a:b], ((0, 0), (_PAD_PX, _PAD_PX)), constant_values=paper)
 
 
-def spliced(first: Reading, again: Reading, a: int, b: int, width: int) -> Reading:
+def spliced(
+    first: Reading, again: Reading, a: int, b: int, width: int, refill: float | None = None
+) -> Reading:
     """The first reading with the characters inside columns a…b replaced by `again` (the window's
     reading), when `again` is read surer than what it replaces and holds as many characters or
-    more; as before otherwise."""
+    more; as before otherwise. `refill`: the window was read for a dropped character
+    (`dropped_at`): `again` is taken when it holds more characters, read at least that surely on
+    average (the character found again may be read doubtfully: 纂 at 0.41)."""
     if (a, b) == (0, width):
-        if again.text and (not first.text or again.conf >= first.conf):
+        if again.text and (not first.text or again.conf >= first.conf or _refills(first.text, again, refill)):
             return again
         return first
     if not again.text:
@@ -75,7 +102,9 @@ def spliced(first: Reading, again: Reading, a: int, b: int, width: int) -> Readi
     if not inside:
         return first
     replaced = [first.probs[k] for k in inside]
-    if len(again.text) < len(inside) or float(np.mean(again.probs)) < float(np.mean(replaced)):
+    if not _refills("".join(first.text[k] for k in inside), again, refill) and (
+        len(again.text) < len(inside) or float(np.mean(again.probs)) < float(np.mean(replaced))
+    ):
         return first  # read alone, a window loses a faint comma the line's context kept: no deletions
     span = b - a + 2 * _PAD_PX
     steps = tuple(min(1.0, max(0.0, (a - _PAD_PX + s * span) / width)) for s in again.steps)
@@ -85,3 +114,9 @@ def spliced(first: Reading, again: Reading, a: int, b: int, width: int) -> Readi
     all_steps = first.steps[:k0] + steps + first.steps[k1:]
     forms = first.traditional[:k0] + again.traditional + first.traditional[k1:]
     return Reading(text, float(np.mean(probs)), probs, all_steps, forms if len(forms) == len(text) else ())
+
+
+def _refills(before: str, again: Reading, refill: float | None) -> bool:
+    if refill is None or len(again.text) <= len(before) or not again.probs:
+        return False
+    return float(np.mean(again.probs)) >= refill

@@ -94,6 +94,9 @@ class ScanSettings:
     rec_fast_height: int = 40  # every line is read first at this height (about 20 % cheaper) …
     rec_recheck_below: float = 0.9  # … and read again at rec_height when a character scored under this
     rec_recheck_context: int = 3  # … only those characters and this many either side (recheck.py)
+    rec_dropped_gap: float = (
+        1.6  # … and where two Chinese characters stand this many line heights apart (one dropped)
+    )
     rec_batch: int = 16  # lines that scale to one width are read together, this many at most: never
     # padded (a padded line's reading hangs on its neighbours: 90 read 190), so each reads as alone
     rec_threads: int = 1  # onnxruntime intra-op threads: CPU-seconds stay honest, workers scale

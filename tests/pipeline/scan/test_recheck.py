@@ -71,3 +71,34 @@ def test_a_window_reading_with_fewer_characters_or_less_sure_is_dropped() -> Non
     assert spliced(first, fewer, a, b, crop.shape[1]) == first
     unsure = Reading("甲" * 7, 0.5, (0.5,) * 7, tuple((k + 0.5) / 7 for k in range(7)))
     assert spliced(first, unsure, a, b, crop.shape[1]) == first
+
+
+def test_a_gap_between_two_chinese_characters_is_a_dropped_one_read_again() -> None:
+    """地方志编纂工作 read 地方志编工作, every character sure (seed 16's midterm-odd-big-2025): the
+    characters either side of a gap two characters wide are doubted, and the window read again
+    is taken for the character it finds, though it reads that one doubtfully."""
+    from pipeline.scan.recheck import dropped_at
+
+    crop, whole = _line(30)
+    steps = list(whole.steps)
+    del steps[15]  # the 16th character went unread: its neighbours stand two characters apart
+    first = Reading(whole.text[:15] + whole.text[16:], 0.99, (0.99,) * 29, tuple(steps))
+    height = crop.shape[0] - 8
+    assert dropped_at(first, crop.shape[1], height, 1.6) == [14, 15]
+    assert dropped_at(whole, crop.shape[1], height, 1.6) == []
+    assert (
+        dropped_at(Reading("ab", 0.99, (0.99,) * 2, (0.1, 0.9)), crop.shape[1], height, 1.6) == []
+    )  # not Chinese
+    a, b = window(crop, first, 0.9, 3, EM, dropped_at(first, crop.shape[1], height, 1.6))
+    assert (a, b) != (0, crop.shape[1])
+    inside = [k for k, s in enumerate(first.steps) if a <= s * crop.shape[1] < b]
+    n = len(inside) + 1
+    probs = tuple(0.41 if k == n // 2 else 0.99 for k in range(n))  # the found one read doubtfully
+    again = Reading("甲" * n, float(np.mean(probs)), probs, tuple((k + 0.5) / n for k in range(n)))
+    assert spliced(first, again, a, b, crop.shape[1]) == first  # less sure on average: kept as it was
+    assert len(spliced(first, again, a, b, crop.shape[1], 0.9).text) == 30
+    same = Reading("甲" * (n - 1), 0.99, (0.99,) * (n - 1), tuple((k + 0.5) / (n - 1) for k in range(n - 1)))
+    assert (
+        spliced(first, same, a, b, crop.shape[1], 0.9).text
+        == first.text[: inside[0]] + "甲" * (n - 1) + first.text[inside[-1] + 1 :]
+    )
