@@ -103,7 +103,7 @@ def _starts_project(values: dict[str, _Value], row: GridRow) -> bool:
         return False
     if not _continues(value, ref):
         return True
-    text, before = clean(_said(ref.text)), clean(value.text)
+    text, before = clean(_said(ref.text, value.text)), clean(value.text)
     if not text:
         return _fresh_group(values, row)
     if text == before or before.startswith(text) or text.startswith(before):
@@ -127,7 +127,7 @@ def _fresh_goal(value: _Value | None, ref: CellRef | None) -> bool:
     """The goal above ended a sentence and this one is another text, not its rest repeated."""
     if value is None or ref is None:
         return False
-    before, after = clean(value.text), clean(_said(ref.text))
+    before, after = clean(value.text), clean(_said(ref.text, value.text))
     return bool(after) and before.endswith(_SENTENCE_END) and not before.startswith(after) and after != before
 
 
@@ -154,10 +154,17 @@ def _fresh_group(values: dict[str, _Value], row: GridRow) -> bool:
     return clean(goal_ref.text) != clean(goal.text)
 
 
-def _said(text: str) -> str:
-    """The text, or nothing when it holds marks alone (—, ）, ·): no text's rest opens a page so
-    (a line never starts with a closing mark), but a pen's stroke read across the cell does."""
-    return text if any(ch.isalnum() for ch in text) else ""
+def _said(text: str, before: str) -> str:
+    """The text, or nothing when it holds marks alone (—, ）, ·) that close nothing the text before
+    left open: a pen's stroke read across the cell. A name's closing bracket may wrap onto the
+    next page alone (…（2023年延续项目 | ）)."""
+    if any(ch.isalnum() for ch in text):
+        return text
+    opened = sum(before.count(o) - before.count(c) for o, c in _PAIRS)
+    return text if opened > 0 and any(c in text for _, c in _PAIRS) else ""
+
+
+_PAIRS = (("（", "）"), ("(", ")"), ("【", "】"), ("[", "]"), ("“", "”"), ("《", "》"))
 
 
 def _next_value(value: _Value | None, ref: CellRef, key: str, new_project: bool) -> _Value:
@@ -168,7 +175,7 @@ def _next_value(value: _Value | None, ref: CellRef, key: str, new_project: bool)
         return fresh
     if new_project and key != "unit_name":
         return fresh
-    before, after = clean(value.text), clean(_said(ref.text))
+    before, after = clean(value.text), clean(_said(ref.text, value.text))
     if not after or before == after or before.startswith(after):
         return value.take(ref)
     if after.startswith(before):

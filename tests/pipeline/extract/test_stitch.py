@@ -181,3 +181,8 @@ def test_marks_alone_opening_the_next_page_are_no_rest_of_the_text() -> None:
         projects = stitch(split_project("", rest))
         assert [p.project for p in projects] == [P1, P2]
         assert projects[0].goal == goal
+    # a closing bracket is the rest of a name the page break cut before it
+    rows = split_project("", "")
+    rows[0].cells["goal"] = rows[1].cells["goal"] = CellRef("保障（二期", (1, 2), True, True)
+    rows[2].cells["goal"] = CellRef("）", (2, 2), True, False)
+    assert stitch(rows)[0].goal == "保障（二期）"
