@@ -142,26 +142,54 @@ def stroke_bits(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _WORDY = 6  # Chinese characters in a cell beyond any measure unit's
-_AFTER_MARK = re.compile(r"(?<=[。；，：、])[.。·]")  # 。. 。。：a speck right after a printed mark
+_AFTER_MARK = "。；，：、"  # a point right after one of these is a speck (。. 。。)
+_POINTS = ".。·"
+_DOT_UNITS = "天日次时"  # 人·天, 人·次, 千瓦·时: a middle dot running text prints
+_QUOTES = "‘’"
 
 
 def speck_points(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
-    """A point no text prints where it stands: an ASCII . between two Chinese characters (西藏自治区.
-    交通运输局, a line's end included: Chinese prints 。 there) or a point right after a printed mark
-    (以上。.项目, 经费。。目标). A photocopy's speck beside the text, read as a point. Changes `texts`
-    in place."""
+    """Points and quotes no text prints where they stand, a photocopy's specks read beside the
+    text: a point right after a printed mark (以上。.项目, 经费。。目标); and in a cell of running
+    text (`_WORDY`), an ASCII . between two Chinese characters (西藏自治区.交通运输局, a line's end
+    included: Chinese prints 。 there), a middle dot but in a compound unit (17·次, not 人·天), a
+    single quote the cell does not pair (提升‘干部), and two points for a full stop (以上..; not
+    1..2). Changes `texts` in place."""
     for lines in cells:
         filled = [i for i in lines if texts[i][0]]
-        # a short cell is a measure unit, where a middle dot read as . stands between two (人.天)
-        wordy = sum(1 for i in filled for ch in texts[i][0] if _CJK.match(ch)) >= _WORDY
-        for k, i in enumerate(filled):
-            text, conf = texts[i]
-            before = texts[filled[k - 1]][0][-1:] if k else ""
-            after = texts[filled[k + 1]][0][:1] if k + 1 < len(filled) else ""
-            kept = _AFTER_MARK.sub("", before + text)[len(before) :] if before else _AFTER_MARK.sub("", text)
-            padded = before + kept + after
-            out = [
-                ch for n, ch in enumerate(padded)
-                if not (wordy and ch == "." and 0 < n < len(padded) - 1 and _CJK.match(padded[n - 1]) and _CJK.match(padded[n + 1]))
-            ]  # fmt: skip
-            texts[i] = ("".join(out)[len(before) : len(out) - len(after)], conf)
+        chars = [[ch, i] for i in filled for ch in texts[i][0]]  # each character and its line
+        if not chars:
+            continue
+        whole = "".join(ch for ch, _ in chars)
+        wordy = sum(1 for ch in whole if _CJK.match(ch)) >= _WORDY
+        paired = all(q in whole for q in _QUOTES)
+        out: list[list] = []
+        for n, (ch, line) in enumerate(chars):
+            prev = out[-1][0] if out else ""
+            after = chars[n + 1][0] if n + 1 < len(chars) else ""
+            if ch in _POINTS and prev and prev in _AFTER_MARK:
+                continue
+            if wordy:
+                if ch == "." and _CJK.match(prev or " ") and _CJK.match(after or " "):
+                    continue
+                if ch == "·" and not (_CJK.match(prev or " ") and after and after in _DOT_UNITS):
+                    continue
+                if ch in _QUOTES and not paired:
+                    continue
+                if (
+                    ch == "."
+                    and prev == "."
+                    and after != "."
+                    and (len(out) < 2 or out[-2][0] != ".")
+                    and not _digit_before(out)
+                ):
+                    out[-1][0] = "。"
+                    continue
+            out.append([ch, line])
+        for i in filled:
+            texts[i] = ("".join(ch for ch, line in out if line == i), texts[i][1])
+
+
+def _digit_before(out: list[list]) -> bool:
+    """The character before the last one kept is a digit (1..2 is no full stop)."""
+    return len(out) >= 2 and out[-2][0].isdigit()

@@ -93,3 +93,15 @@ def test_a_point_no_text_prints_where_it_stands_is_a_speck() -> None:
         "西藏自治区", "交通运输局", "本级", "达到95%以上。项目实施周期为2022年", "工会经费。", "目标1：资金10.5万元",
         "元/人.天", "完善.",
     ]  # fmt: skip
+
+
+def test_quotes_and_dots_running_text_never_prints_there_are_specks() -> None:
+    from pipeline.scan.stray import speck_points
+
+    texts = [("年度内组织开展专题培训不少于17·次，切实提升‘干部", 0.9), ("职工业务能力，满意度达到95%以上..", 0.9),
+             ("培训成本500元/人·天，“二期”工程", 0.9), ("完成‘项目’验收，数量1..2项...", 0.9)]  # fmt: skip
+    speck_points([[0, 1], [2], [3]], texts)
+    assert [t for t, _ in texts] == [
+        "年度内组织开展专题培训不少于17次，切实提升干部", "职工业务能力，满意度达到95%以上。",
+        "培训成本500元/人·天，“二期”工程", "完成‘项目’验收，数量1..2项...",
+    ]  # fmt: skip
