@@ -19,6 +19,7 @@ from pipeline.scan.vocabulary import STROKE
 
 SPECK_READINGS = frozenset(".·。．,，'‘’`\"“”+:：;；_^~*#")
 _DASHES = ("-", "—", "–")
+_ROUND = ("o", "O", "0")  # a lone round speck's readings
 
 Box = tuple[int, int, int, int]  # x0, top, x1, bottom in px
 
@@ -26,9 +27,10 @@ Box = tuple[int, int, int, int]  # x0, top, x1, bottom in px
 def speck_line(crop: np.ndarray, text: str, most: float) -> bool:
     """A line of nothing but marks no larger than `most` px each way, read as a speck is read
     (`SPECK_READINGS`). A dash alone is a value (nothing to report) and prints no larger at
-    150 dpi (4 × 3 px): kept, and so is an operator (the bars of a small = are two such marks),
-    a letter or a digit."""
-    if not text or not set(text) <= SPECK_READINGS:
+    150 dpi (4 × 3 px): kept, and so is an operator (the bars of a small = are two such marks).
+    A round speck is read as o or 0 too, which print taller than a speck; other letters so small are
+    an operator's figure the recogniser misread (a 150-dpi > read as v), which operators.py mends."""
+    if not text or not (set(text) <= SPECK_READINGS or text in _ROUND):
         return False
     _, _, stats = components((crop < 150).astype(np.uint8))
     return bool(

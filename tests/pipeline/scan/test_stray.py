@@ -14,6 +14,9 @@ def test_a_line_of_speck_sized_marks_is_a_speck_line() -> None:
     assert speck_line(crop, ".·", 4.5) and speck_line(crop, "+", 4.5) and speck_line(crop, "#", 4.5)
     assert not speck_line(crop, "-", 4.5)  # a dash value prints no larger at 150 dpi
     assert not speck_line(crop, "=", 4.5)  # the two bars of a small = are such marks
+    assert speck_line(crop[:, :12], "o", 4.5) and speck_line(
+        crop[:, :12], "0", 4.5
+    )  # a letter that small is none
     assert not speck_line(crop, ".·", 3.5)  # larger than a speck
     crop[2:18, 12:14] = 30
     assert not speck_line(crop, ".·", 4.5)  # a mark in the line is larger than a speck
