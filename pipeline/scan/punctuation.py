@@ -503,25 +503,32 @@ def _between_digits(text: str, k: int) -> bool:
 
 
 _COLON_BEFORE_NEXT_GOAL = re.compile(r"(?<=[\u3400-\u9fff%）)])[:：](?=目标[2-9])")
+# not after a label (年度目标：目标1：, 绩效内容：目标1：), whose colon is printed
+_MARK_BEFORE_FIRST_GOAL = re.compile(r"(?<=[\u3400-\u9fff%）)])(?<![标容])[,，:：](?=目标1[:：])")
+_GOAL_WORD_MISREAD = re.compile(r"(?<=目)[\u3400-\u9fff](?<!标)(?=[1-9][:：])")
 
 
 def next_goal_separators(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
-    """A colon read before 目标2 … 目标9 in a cell: the semicolon that closes the goal before it
-    (…机制逐步完善；目标3：…), its width kept. A goal's numbered parts follow one another after ；
-    (or 。), never after a colon, and at 150 dpi or on a copy ； loses its tail and reads ：.
-    The colon may end one line and 目标N open the next. Changes `texts` in place."""
+    """A goal's numbered parts, 目标1：… 目标2：…, read right around their numbers: a colon read
+    before 目标2 … 目标9 is the semicolon that closes the goal before it (…机制逐步完善；目标3：…),
+    its width kept — a goal's parts follow one another after ； (or 。), never after a colon, and at
+    150 dpi or on a copy ； loses its tail and reads ：; a comma or colon before 目标1 is the full
+    stop that ends the text before the numbered goals (…经费。目标1：; in the truths of four seeds
+    and the goldens only 。 or ; stand there), but after a label (年度目标：目标1：); and 目际2： or 目杯1： is 目标 (no other word is 目 +
+    a character + a number + a colon). Lines of a cell are read as one text (目标N may open the
+    next line). Changes `texts` in place."""
     for lines in cells:
         filled = [i for i in lines if texts[i][0]]
         joined = "".join(texts[i][0] for i in filled)
-        hits = [m.start() for m in _COLON_BEFORE_NEXT_GOAL.finditer(joined)]
-        if not hits:
+        fixes = {
+            m.start(): ("；" if m.group() == "：" else ";") for m in _COLON_BEFORE_NEXT_GOAL.finditer(joined)
+        }
+        fixes |= {m.start(): "。" for m in _MARK_BEFORE_FIRST_GOAL.finditer(joined)}
+        fixes |= {m.start(): "标" for m in _GOAL_WORD_MISREAD.finditer(joined)}
+        if not fixes:
             continue
         at = 0
         for i in filled:
             text, conf = texts[i]
-            chars = list(text)
-            for k in hits:
-                if at <= k < at + len(text):
-                    chars[k - at] = "；" if chars[k - at] == "：" else ";"
-            texts[i] = ("".join(chars), conf)
+            texts[i] = ("".join(fixes.get(at + k, ch) for k, ch in enumerate(text)), conf)
             at += len(text)

@@ -349,3 +349,21 @@ def test_a_colon_read_before_the_next_numbered_goal_is_its_semicolon() -> None:
             "年度目标：目标1：年度计划开展相关工作",
         ]
     )
+
+
+def test_a_first_goals_full_stop_and_the_word_goal_read_wrong_are_mended() -> None:
+    texts = _cell(
+        "用于信访联席会议经费，目标1：年度计划",
+        "用于档案数字化经费：",
+        "目标1：年度计划；目际2：效益上；目杯3：满意",
+    )
+    # a label's colon stays; 目 + one character + a number and a colon is 目标 whatever was read
+    texts += _cell("绩效内容：目标1：年度", "目光1：")
+    next_goal_separators([[0], [1, 2], [3], [4]], texts)
+    assert [t for t, _ in texts] == [
+        "用于信访联席会议经费。目标1：年度计划",
+        "用于档案数字化经费。",
+        "目标1：年度计划；目标2：效益上；目标3：满意",
+        "绩效内容：目标1：年度",
+        "目标1：",
+    ]
