@@ -33,6 +33,7 @@ from pipeline.scan.orient import deskew, estimate_skew, flip_score, lies_on_side
 from pipeline.scan.punctuation import (
     colons,
     fix_widths,
+    glued_hyphens,
     middle_dots,
     next_goal_separators,
     number_marks,
@@ -410,6 +411,7 @@ def _glyphs(
             reading = shaped
         reading = fix_widths(crop, reading, layout.line_height, settings.full_width_gap_em)
         reading = middle_dots(crop, reading, layout.line_height)
+        reading = glued_hyphens(crop, reading, layout.line_height)
         reading = square_brackets(crop, reading, layout.line_height)
         reading = colons(crop, reading)
         reading = number_marks(crop, reading, layout.line_height)

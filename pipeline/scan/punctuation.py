@@ -433,6 +433,57 @@ def middle_dots(
     return Reading("".join(text), reading.conf, tuple(probs), tuple(steps))
 
 
+def glued_hyphens(crop: np.ndarray, reading: Reading, em: float) -> Reading:
+    """The reading with the hyphen the model left out between a code and the name after it
+    (233014-拉萨市…, 34-北京市… at 150 dpi: a bar a pixel high, 4 px long, set close to the 4 —
+    one run of ink with it, so `middle_dots` sees no mark of its own). Between a code's last digit
+    or letter and a Chinese character: the columns past the digit hold a bar only — ink at most
+    `_BAR_TALL` em tall at mid-height, `_BAR_LONG` em long or more — and nothing else."""
+    text, steps = reading.text, reading.steps
+    if em <= 0 or len(steps) != len(text) or len(text) < 3:
+        return reading
+    ink = crop < 150
+    rows = np.flatnonzero(ink.any(axis=1))
+    if not len(rows):
+        return reading
+    top, bottom = int(rows[0]), int(rows[-1]) + 1
+    width = crop.shape[1]
+    out_text, out_probs, out_steps = list(text), list(reading.probs), list(steps)
+    for k in range(len(text) - 2, -1, -1):
+        if not (text[k].isascii() and text[k].isalnum() and _CHINESE.match(text[k + 1])):
+            continue
+        a, b = int(steps[k] * width + 0.35 * em), int(steps[k + 1] * width - 0.45 * em)
+        if b - a < _BAR_LONG * em:
+            continue
+        bar = _bar(ink[top:bottom, a:b], em)
+        if bar is None or bar < _BAR_LONG * em:
+            continue
+        out_text.insert(k + 1, "-")
+        out_probs.insert(k + 1, min(reading.probs[k], reading.probs[k + 1]))
+        out_steps.insert(k + 1, (steps[k] + steps[k + 1]) / 2)
+    if len(out_text) == len(text):
+        return reading
+    return Reading("".join(out_text), reading.conf, tuple(out_probs), tuple(out_steps))
+
+
+_BAR_TALL = 0.15  # em: a hyphen's bar is no taller …
+_BAR_LONG = 0.2  # … and at least this long
+_CHINESE = re.compile("[\u3400-\u9fff]")
+
+
+def _bar(band: np.ndarray, em: float) -> int | None:
+    """The length (columns) of the one horizontal bar at mid-height a band of the line holds, its
+    ink no taller than `_BAR_TALL` em; None when the band holds anything else."""
+    rows = np.flatnonzero(band.any(axis=1))
+    cols = np.flatnonzero(band.any(axis=0))
+    if not len(rows) or rows[-1] + 1 - rows[0] > max(2, _BAR_TALL * em):
+        return None
+    mid = (rows[0] + rows[-1]) / 2
+    if not 0.3 * band.shape[0] <= mid <= 0.75 * band.shape[0]:
+        return None
+    return int(cols[-1] + 1 - cols[0])
+
+
 NUMBER_COMMA_DROP = 0.08  # em: a comma's tail reaches this far (and 2 px) below its digits' foot
 
 

@@ -367,3 +367,24 @@ def test_a_first_goals_full_stop_and_the_word_goal_read_wrong_are_mended() -> No
         "绩效内容：目标1：年度",
         "目标1：",
     ]
+
+
+def test_a_hyphen_set_close_to_a_code_is_read_between_it_and_the_name() -> None:
+    """A 150-dpi line of seed 7's dept-info-dash-2025-long: 233014-拉萨市机关事务管理局本级 read without
+    its hyphen (a bar 4 px long beside the 4)."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    from pipeline.scan.punctuation import glued_hyphens
+    from pipeline.scan.recognize import recognizer
+
+    crop = np.array(Image.open(Path(__file__).parent / "images" / "hyphen-beside-code.png").convert("L"))
+    reading = recognizer(1, 48, 16)([crop], 40)[0]
+    assert reading.text == "233014拉萨市机关事务管理局本级"
+    mended = glued_hyphens(crop, reading, 19.0)
+    assert mended.text == "233014-拉萨市机关事务管理局本级"
+    assert len(mended.probs) == len(mended.steps) == len(mended.text)
+    blank = crop.copy()
+    blank[14:17, 66:76] = 255  # no bar there: nothing added
+    assert glued_hyphens(blank, reading, 19.0).text == reading.text
