@@ -112,7 +112,7 @@ class ScanSettings:
     one_style_least: int = 3  # … and at least this many: the others take that width (punctuation.py)
     middle_dot_max_chars: int = 10  # a dot the model left out is put back in lines this short (人·天)
     middle_dot_band_em: float = 0.25  # … its neighbours' ink looked for this far above and below it
-    vocabulary_doubt: float = 0.8  # a character read with less probability may be corrected to a known name
+    vocabulary_doubt: float = 0.95  # a character read with less probability may be corrected to a known name
     header_doubt: float = 0.9  # … and to a header label when the line's other characters are this sure
     # --- traditional characters (traditional.py)
     traditional_sure: float = 0.5  # a traditional-only character read this surely (all read doubted) …

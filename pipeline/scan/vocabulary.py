@@ -13,7 +13,8 @@
 - A code's dash read as a point the recogniser doubted, before the name (232097.西藏).
 - A code of digits, a type letter and digits (54010019R000000968581-…): letters after the type
   letter are misread digits (C, O → 0), marks in or before it specks.
-- A unit code opened by `[` and followed straight by a Chinese character lost its `]` ([657拉萨市).
+- A unit code opened by `[` and followed straight by a Chinese character lost its `]` ([657拉萨市),
+  at a line's start or after a label's colon (单位信息：[022拉萨市).
 - Pen strokes: a line of slashes and chevrons with a backslash in it, or three or more of them
   (<//\\), is a stroke crossing the cell, not text.
 - Level names (一级/二级指标, pipeline.normalize.levels): a line one character away from exactly
@@ -44,7 +45,7 @@ _LEADING_SPECK = re.compile(r"^[.．·]+(?=[\u3400-\u9fff%])")
 _MARK_BEFORE_VALUE = re.compile(r"^[、:：,，;；]+(?=[≥≤<>=]?\d[\d.,]*%?$)")  # 、200 :100: a speck
 STROKE = frozenset("\\/|<>")  # what a pen's stroke across a cell is read as
 _DOT_IN_CODE = re.compile(r"(?<=[0-9A-Z]{4})·(?=[0-9A-Z]{4})")
-_OPEN_UNIT_CODE = re.compile(r"^\[(\d{2,})(?=[\u3400-\u9fff])")
+_OPEN_UNIT_CODE = re.compile(r"(?:^|(?<=[:：]))\[(\d{2,})(?=[\u3400-\u9fff])")  # after a label too
 _AFTER_STOP = re.compile(r"(?<=[。；！？])[-·.,，\\/<>|]+$")  # specks or a pen's stroke after a sentence
 _TYPED_CODE = re.compile(r"^[/\\|.·]*(\d{6,}[A-Z])([0-9A-Z:：·.,]{6,})(?=-|$)")  # $: wrapped before its dash
 _ZERO_LIKE = str.maketrans({"C": "0", "O": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "L": "1"})

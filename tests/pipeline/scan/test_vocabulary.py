@@ -50,6 +50,8 @@ def test_a_speck_after_a_value_or_a_level_name_is_no_full_stop(read: str, expect
         ("达到95%以上-", "达到95%以上-"),
         ("[657拉萨市机关事务管理局本级", "[657]拉萨市机关事务管理局本级"),
         ("[657]拉萨市", "[657]拉萨市"),
+        ("单位信息：[022拉萨市信访局本级", "单位信息：[022]拉萨市信访局本级"),  # after a label
+        ("附件[1说明", "附件[1说明"),  # one digit, not after a label: as read
         ("[A]拉萨市", "[A]拉萨市"),
         # a typed code's misread digits
         ("54010019R00000C968581-业务经费", "54010019R000000968581-业务经费"),
