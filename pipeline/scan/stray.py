@@ -89,7 +89,8 @@ def edge_marks(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
     """A mark that no cell's text opens with at the start of its first line, or ends with at the
     end of its last (、保障…, 公务员医疗补助‘, 效益指标?): a speck or a pen's tick read beside the
     text. Kept where a quote opened is closed in the cell (‘…’), and where the mark is all the
-    cell holds (speck_line decides those). Changes `texts` in place."""
+    cell holds (speck_line decides those). A stroke read as V, I or l straight before the cell's
+    Chinese text goes too. Changes `texts` in place."""
     for lines in cells:
         filled = [i for i in lines if texts[i][0]]
         if not filled:
@@ -100,15 +101,20 @@ def edge_marks(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
         quoted = "’" in whole  # an opening quote there is printed
         first, last = filled[0], filled[-1]
         text, conf = texts[first]
-        texts[first] = (
-            text.lstrip(_NEVER_FIRST if quoted else _NEVER_FIRST + _OPENING_QUOTES).lstrip(),
-            conf,
-        )
+        text = text.lstrip(_NEVER_FIRST if quoted else _NEVER_FIRST + _OPENING_QUOTES).lstrip()
+        texts[first] = (_STROKE_LETTER.sub("", text), conf)
+        if len(filled) >= 2 and texts[first][0] in _STROKE_LINES and _OPENS_TEXT.match(texts[filled[1]][0]):
+            texts[first] = ("", conf)  # a line of its own above the text: the stroke crossing the cell
         text, conf = texts[last]
         if not quoted:
             texts[last] = (text.rstrip(_NEVER_LAST).rstrip(), conf)
 
 
+# a pen's stroke read as a letter before a cell's Chinese text (V按期完成…, I拉萨市…): no cell's
+# text opens with one of these straight before a Chinese character
+_STROKE_LETTER = re.compile(r"^[VIl|](?=[\u3400-\u9fff])")
+_STROKE_LINES = ("V", "I", "l", "|", "1", "7")  # … or on a line of its own above the text or a code
+_OPENS_TEXT = re.compile(r"^(?:[\u3400-\u9fff]|\d{8}[A-Z]\d)")
 _STROKE_BITS = frozenset("1lI|/\\—–-←→")  # what a pen's stroke reads as, cut into a line's width
 _NEVER_PRINTED = frozenset("|/\\←→")  # … of which these never stand as a cell's value
 _RUNNING_TEXT = 20  # Chinese characters in a cell that make it running text (a goal)

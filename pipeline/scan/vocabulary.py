@@ -48,6 +48,8 @@ _DOT_IN_CODE = re.compile(r"(?<=[0-9A-Z]{4})·(?=[0-9A-Z]{4})")
 _OPEN_UNIT_CODE = re.compile(r"(?:^|(?<=[:：]))\[(\d{2,})(?=[\u3400-\u9fff])")  # after a label too
 _AFTER_STOP = re.compile(r"(?<=[。；！？])[-·.,，\\/<>|]+$")  # specks or a pen's stroke after a sentence
 _TYPED_CODE = re.compile(r"^[/\\|.·]*(\d{6,}[A-Z])([0-9A-Z:：·.,]{6,})(?=-|$)")  # $: wrapped before its dash
+# a 22nd character before a code of 8 digits, a type letter and 12 digits: a pen's stroke read as 7 or 1
+_STROKE_BEFORE_CODE = re.compile(r"^[17Il|](?=\d{8}[A-Z]\d{12}(?:-|$))")
 _ZERO_LIKE = str.maketrans({"C": "0", "O": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "L": "1"})
 _POINT_AFTER_CODE = re.compile(r"^[0-9A-Z]*\d[0-9A-Z]*(?=[.．·][\u3400-\u9fff])")  # 232097.西藏
 _CODE_SPECKS = str.maketrans("", "", ":：·.,")
@@ -166,6 +168,7 @@ def _typed_code(text: str) -> str:
     after the type letter only digits stand, so a letter there is a misread 0 or 1 (a streak
     through a 0 reads C) and a mark is a speck; marks before the code are specks or a pen's
     stroke. Left as read unless the digits then come out whole."""
+    text = _STROKE_BEFORE_CODE.sub("", text)
     m = _TYPED_CODE.match(text)
     if m is None:
         return text
