@@ -325,7 +325,6 @@ def test_two_lines_of_strokes_that_only_cross_each_other_are_no_rules() -> None:
     _assert_table(rules)
 
 
-
 def test_a_row_faded_across_a_wide_column_steps_on_its_stubs_to_the_frame() -> None:
     """A level column's row rule lost but for stubs at each side (a crop of seed 16's
     midterm-shared-portrait-2022, bitonal 150 dpi: 产出指标 and 效益指标 read as one cell). It ends
