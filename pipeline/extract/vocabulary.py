@@ -168,6 +168,9 @@ _STROKE_TAIL = re.compile(
 _LEAD = re.compile(
     r"^[*★☆※·.．。:：!！|iIl]+"
 )  # marks before a label (a scan's speck read as · . or ：, a pen's stroke or a rule's stub as ! | i l)
+_DASH_LEVEL = re.compile(
+    r"^[—–\-－ー](?=级)"
+)  # —级指标: a scan's 一 read as a dash (no label opens with one)
 # 三指标: a scan's 三级指标 with 级 dropped (no header names anything else so)
 _LEVEL_WORD = re.compile(r"^(?:指标)?([一二三])(?:级(?:绩效)?(?:指标)?|指标)(?:名称|内容)?$")
 _YEAR_ACTUAL = re.compile(r"^(?:19|20)\d\d年(?:度)?实际(?:实现|完成)?值$")
@@ -178,7 +181,7 @@ _YEAR_PLAN = re.compile(r"^(?:预期|计划)?(?:19|20)\d\d年(?:度)?(?:预期|�
 def label_of(text: str) -> str:
     """The folded form a label is looked up in: no marks before it, no colon or speck after it (a
     scan's speck read as 、 or ，: no label ends with one)."""
-    return _LEAD.sub("", clean(text)).rstrip("·.．。、，,").rstrip(":：")
+    return _DASH_LEVEL.sub("一", _LEAD.sub("", clean(text))).rstrip("·.．。、，,").rstrip(":：")
 
 
 @lru_cache(maxsize=8192)

@@ -24,6 +24,7 @@
   (`header_doubt`), the line's other characters read surely, one ideograph for another (a
   photocopy's darkened 重 reads 量 or 置: 权量 is no word, and no other label is one character
   from it).
+- Words a copy's grain turns into no word (合埋, 满总度, 指杯) are read back as the word.
 The confidence is never raised: a corrected line keeps the recogniser's own.
 """
 
@@ -54,6 +55,13 @@ _ZERO_LIKE = str.maketrans({"C": "0", "O": "0", "D": "0", "Q": "0", "U": "0", "I
 _POINT_AFTER_CODE = re.compile(r"^[0-9A-Z]*\d[0-9A-Z]*(?=[.．·][\u3400-\u9fff])")  # 232097.西藏
 _CODE_SPECKS = str.maketrans("", "", ":：·.,")
 _IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")
+# words of these tables a copy's grain turns into no word at all, one stroke added or lost (理 →
+# 埋, 意 → 总 or 点, 标 → 杯): read back as the word; none of the misreadings is a word itself
+_CONFUSED = {
+    "合埋": "合理", "管埋": "管理", "处埋": "处理", "治埋": "治理", "办埋": "办理", "清埋": "清理",
+    "满总度": "满意度", "满点度": "满意度", "满惠度": "满意度", "指杯": "指标",
+}  # fmt: skip
+_CONFUSED_WORD = re.compile("|".join(sorted(_CONFUSED, key=len, reverse=True)))
 
 
 def _without_stops(text: str) -> str:
@@ -210,6 +218,7 @@ def correct(
     )
     fixed = _DASH_BETWEEN_DIGITS.sub("—", _without_stops(fixed))
     fixed = _OPEN_UNIT_CODE.sub(r"[\1]", _typed_code(fixed))
+    fixed = _CONFUSED_WORD.sub(lambda m: _CONFUSED[m.group()], fixed)
     fixed = _IN_NUMBER.sub(lambda m: "".join(_DIGIT_LIKE[c] for c in m.group()), fixed)
     code = _CODE.match(fixed.replace("O", "0").replace("I", "1"))
     if code and any(c.isdigit() for c in fixed[: code.end()]):
