@@ -136,11 +136,7 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
         )
         for i in rest
     }
-    doubted = [
-        i
-        for i in rest
-        if source[i] == i and (not readings[i].probs or min(readings[i].probs) < below or dropped[i])
-    ]
+    doubted = [i for i in rest if (not readings[i].probs or min(readings[i].probs) < below or dropped[i])]
     spans = [
         window(layout.crops[i], readings[i], below, settings.rec_recheck_context, em, dropped[i])
         for i in doubted

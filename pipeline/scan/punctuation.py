@@ -19,6 +19,7 @@ import numpy as np
 
 from pipeline.scan.recognize import Reading
 from pipeline.scan.settings import DEFAULT
+from pipeline.scan.vocabulary import IDEOGRAPH
 
 PAIRS = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？", "/": "／"}
 _NARROW = {wide: narrow for narrow, wide in PAIRS.items()}
@@ -450,7 +451,7 @@ def glued_hyphens(crop: np.ndarray, reading: Reading, em: float) -> Reading:
     width = crop.shape[1]
     out_text, out_probs, out_steps = list(text), list(reading.probs), list(steps)
     for k in range(len(text) - 2, -1, -1):
-        if not (text[k].isascii() and text[k].isalnum() and _CHINESE.match(text[k + 1])):
+        if not (text[k].isascii() and text[k].isalnum() and IDEOGRAPH.match(text[k + 1])):
             continue
         a, b = int(steps[k] * width + 0.35 * em), int(steps[k + 1] * width - 0.45 * em)
         if b - a < _BAR_LONG * em:
@@ -468,7 +469,6 @@ def glued_hyphens(crop: np.ndarray, reading: Reading, em: float) -> Reading:
 
 _BAR_TALL = 0.15  # em: a hyphen's bar is no taller …
 _BAR_LONG = 0.2  # … and at least this long
-_CHINESE = re.compile("[\u3400-\u9fff]")
 
 
 def _bar(band: np.ndarray, em: float) -> int | None:

@@ -13,18 +13,17 @@ last characters lose the ★ or the bracket that stands beside them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 
 from pipeline.scan.grey import percentile
 from pipeline.scan.recognize import Reading
+from pipeline.scan.vocabulary import IDEOGRAPH
 
 _WHOLE = 0.7  # a window this share of the line or wider: the whole line is read again
 _SNAP = 0.3  # a cut between two characters is looked for this many em from their midpoint
 _PAD_PX = 4  # white put round a window, as round every line crop
-_CHINESE = re.compile("[\u3400-\u9fff]")
 
 
 def dropped_at(reading: Reading, width: int, height: float, gap: float) -> list[int]:
@@ -37,8 +36,8 @@ def dropped_at(reading: Reading, width: int, height: float, gap: float) -> list[
     return [
         k + d
         for k in range(len(text) - 1)
-        if _CHINESE.match(text[k])
-        and _CHINESE.match(text[k + 1])
+        if IDEOGRAPH.match(text[k])
+        and IDEOGRAPH.match(text[k + 1])
         and (steps[k + 1] - steps[k]) * width > gap * height
         for d in (0, 1)
     ]

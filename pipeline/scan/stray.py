@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from pipeline.scan.components import components
-from pipeline.scan.vocabulary import STROKE
+from pipeline.scan.vocabulary import IDEOGRAPH, STROKE
 
 SPECK_READINGS = frozenset(".·。．,，'‘’`\"“”+:：;；_^~*#")
 _DASHES = ("-", "—", "–")
@@ -148,7 +148,6 @@ def stroke_bits(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
                 texts[i] = ("", texts[i][1])
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _WORDY = 6  # Chinese characters in a cell beyond any measure unit's
 _AFTER_MARK = "。；，：、"  # a point right after one of these is a speck (。. 。。)
 _POINTS = ".。·"
@@ -169,7 +168,7 @@ def speck_points(cells: list[list[int]], texts: list[tuple[str, float]]) -> None
         if not chars:
             continue
         whole = "".join(ch for ch, _ in chars)
-        wordy = sum(1 for ch in whole if _CJK.match(ch)) >= _WORDY
+        wordy = sum(1 for ch in whole if IDEOGRAPH.match(ch)) >= _WORDY
         paired = all(q in whole for q in _QUOTES)
         out: list[list] = []
         for n, (ch, line) in enumerate(chars):
@@ -178,9 +177,9 @@ def speck_points(cells: list[list[int]], texts: list[tuple[str, float]]) -> None
             if ch in _POINTS and prev and prev in _AFTER_MARK:
                 continue
             if wordy:
-                if ch == "." and _CJK.match(prev or " ") and _CJK.match(after or " "):
+                if ch == "." and IDEOGRAPH.match(prev or " ") and IDEOGRAPH.match(after or " "):
                     continue
-                if ch == "·" and not (_CJK.match(prev or " ") and after and after in _DOT_UNITS):
+                if ch == "·" and not (IDEOGRAPH.match(prev or " ") and after and after in _DOT_UNITS):
                     continue
                 if ch in _QUOTES and not paired:
                     continue

@@ -54,7 +54,7 @@ _STROKE_BEFORE_CODE = re.compile(r"^[17Il|](?=\d{8}[A-Z]\d{12}(?:-|$))")
 _ZERO_LIKE = str.maketrans({"C": "0", "O": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "L": "1"})
 _POINT_AFTER_CODE = re.compile(r"^[0-9A-Z]*\d[0-9A-Z]*(?=[.．·][\u3400-\u9fff])")  # 232097.西藏
 _CODE_SPECKS = str.maketrans("", "", ":：·.,")
-_IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")
+IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")  # a Chinese character (one pattern for the scan modules)
 # words of these tables a copy's grain turns into no word at all, one stroke added or lost (理 →
 # 埋, 意 → 总 or 点, 标 → 杯): read back as the word; none of the misreadings is a word itself
 _CONFUSED = {
@@ -122,7 +122,7 @@ def _header_word(text: str, probs: tuple[float, ...], doubt: float) -> str | Non
     if found is None:
         return None
     word, k = found
-    if not (_IDEOGRAPH.match(text[k]) and _IDEOGRAPH.match(word[k])):
+    if not (IDEOGRAPH.match(text[k]) and IDEOGRAPH.match(word[k])):
         return None  # 年度目标。 is 年度目标 with a speck, not 年度目标值
     sure = all(p >= doubt for i, p in enumerate(probs) if i != k)
     return word if probs[k] < doubt and sure else None
