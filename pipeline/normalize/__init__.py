@@ -14,6 +14,8 @@ validation reports it.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pipeline.model import (
     DEPARTMENT_KINDS,
     BudgetLine,
@@ -28,7 +30,7 @@ from pipeline.model import (
 )
 from pipeline.normalize.cells import parse_number, parse_weight, parse_year, split_core
 from pipeline.normalize.levels import canonical_level
-from pipeline.normalize.project import split_project
+from pipeline.normalize.project import restore_type_letters, split_project
 from pipeline.normalize.target import read_values
 from pipeline.normalize.text import clean_cell, clean_line, compact, or_none, tight
 from pipeline.settings import NormalizeSettings
@@ -113,6 +115,9 @@ def normalize(extraction: Extraction, settings: NormalizeSettings | None = None)
     settings = settings or NormalizeSettings()
     header_unit = or_none(clean_line(extraction.unit_name or ""))
     projects = tuple(normalize_project(p, header_unit, settings) for p in extraction.projects)
+    scanned = [any(i.ocr_confidence is not None for i in p.indicators) for p in projects]
+    codes = restore_type_letters([p.code for p in projects], scanned)
+    projects = tuple(p if p.code == c else replace(p, code=c) for p, c in zip(projects, codes, strict=True))
     unit_name = header_unit or next((p.unit_name for p in projects if p.unit_name), None)
     return Document(
         unit_name=unit_name,

@@ -57,3 +57,26 @@ def split_project(text: str, min_code_length: int = 6) -> tuple[str | None, str]
             if code.isalnum() and _is_code(code, least):
                 return code, clean_line(printed[m.end() :])
     return None, clean_line(printed)
+
+
+_WHOLE_TYPED = re.compile(r"^\d{8}[A-Z]\d{12}$")
+_ALL_DIGITS = re.compile(r"^\d{21}$")
+TYPE_LETTER_MISREAD = {"T": "17", "R": "8"}  # a recogniser's digit for the type letter
+
+
+def restore_type_letters(codes: list[str | None], scanned: list[bool]) -> list[str | None]:
+    """Scanned codes of 21 digits with their type letter back (54010021T… read 540100211…): where
+    the document's typed codes of the same division and year (the first 8 digits) all carry one
+    letter, and the digit read is one that letter is mistaken for. Other codes stay as read."""
+    letters: dict[str, set[str]] = {}
+    for code in codes:
+        if code and _WHOLE_TYPED.match(code):
+            letters.setdefault(code[:8], set()).add(code[8])
+    out = []
+    for code, scan in zip(codes, scanned, strict=True):
+        if scan and code and _ALL_DIGITS.match(code) and len(letters.get(code[:8], ())) == 1:
+            (letter,) = letters[code[:8]]
+            if code[8] in TYPE_LETTER_MISREAD.get(letter, ""):
+                code = code[:8] + letter + code[9:]
+        out.append(code)
+    return out

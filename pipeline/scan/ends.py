@@ -26,7 +26,7 @@ from pipeline.scan.settings import ScanSettings
 
 def carried_ends(edges: list[Edge], ink: np.ndarray, scale: float, settings: ScanSettings) -> list[Edge]:
     """`edges` with each loose end of a table's rule carried on to the rule it points at."""
-    table = _tables(edges, settings.rule_end_touch_pt)
+    table = tables_of(edges, settings.rule_end_touch_pt)
     vertical = [e for e in edges if e.orientation == "v"]
     horizontal = [e for e in edges if e.orientation == "h"]
     vertical = [_carried(e, vertical, horizontal, table, ink, scale, settings) for e in vertical]
@@ -39,12 +39,12 @@ def _carried(
     settings: ScanSettings,
 ) -> Edge:  # fmt: skip
     touch, reach = settings.rule_end_touch_pt, settings.rule_end_reach_pt
-    at = _at(e)
-    line = [o for o in own if abs(_at(o) - at) <= touch]  # its pieces, itself included
+    at = at_of(e)
+    line = [o for o in own if abs(at_of(o) - at) <= touch]  # its pieces, itself included
     if sum(1 for o in other if any(_meets(p, o, touch) for p in line)) < 2:
         return e  # not a table's rule (a stroke, a seal's straight bit): left as it is
-    lo, hi = _span(e)
-    every = [(_at(o), o) for o in other if _span(o)[0] - touch <= at <= _span(o)[1] + touch]
+    lo, hi = span_of(e)
+    every = [(at_of(o), o) for o in other if span_of(o)[0] - touch <= at <= span_of(o)[1] + touch]
     # only to a rule of its own table: not across the gap to the next table (an info block between)
     across = [(p, o) for p, o in every if table.get(o) == table.get(e)]
     for sign, end in ((1, hi), (-1, lo)):
@@ -54,20 +54,20 @@ def _carried(
         # or at the loose end of the rest of the line, further on: the stretch between faded
         ahead += [
             start for o in line if o is not e
-            for start in (_span(o)[0] if sign > 0 else _span(o)[1],)
+            for start in (span_of(o)[0] if sign > 0 else span_of(o)[1],)
             if touch < sign * (start - end) <= settings.rule_end_join_pt and not _stops(start, every, touch)
         ]  # fmt: skip
         if not ahead:
             continue
         to = min(ahead, key=lambda p: sign * p)
-        if _clean(ink, e.orientation, at, min(end, to), max(end, to), scale, settings):
+        if clean_way(ink, e.orientation, at, min(end, to), max(end, to), scale, settings):
             lo, hi = (lo, to) if sign > 0 else (to, hi)
-    if (lo, hi) == _span(e):
+    if (lo, hi) == span_of(e):
         return e
     return Edge("h", lo, at, hi, at) if e.orientation == "h" else Edge("v", at, lo, at, hi)
 
 
-def _clean(
+def clean_way(
     ink: np.ndarray, way: str, at: float, lo: float, hi: float, scale: float, settings: ScanSettings
 ) -> bool:
     """No text across the way from `lo` to `hi` (pt along the line at `at`): along at most
@@ -93,9 +93,9 @@ def _stops(end: float, across: list[tuple[float, Edge]], touch: float) -> bool:
     return any(abs(p - end) <= touch for p, _ in across)
 
 
-def _tables(edges: list[Edge], touch: float) -> dict[Edge, int]:
+def tables_of(edges: list[Edge], touch: float) -> dict[Edge, int]:
     """Which table each rule is part of: rules that meet or cross are one table (union-find)."""
-    horizontal = sorted((e for e in edges if e.orientation == "h"), key=_at)
+    horizontal = sorted((e for e in edges if e.orientation == "h"), key=at_of)
     vertical = [e for e in edges if e.orientation == "v"]
     rules = horizontal + vertical
     parent = list(range(len(rules)))
@@ -106,7 +106,7 @@ def _tables(edges: list[Edge], touch: float) -> dict[Edge, int]:
             i = parent[i]
         return i
 
-    tops = [_at(h) for h in horizontal]
+    tops = [at_of(h) for h in horizontal]
     for vi, v in enumerate(vertical, start=len(horizontal)):
         for hi in range(bisect_left(tops, v.top - touch), bisect_right(tops, v.bottom + touch)):
             if _meets(v, horizontal[hi], touch):
@@ -115,15 +115,15 @@ def _tables(edges: list[Edge], touch: float) -> dict[Edge, int]:
 
 
 def _meets(e: Edge, o: Edge, touch: float) -> bool:
-    lo, hi = _span(e)
-    o_lo, o_hi = _span(o)
-    return lo - touch <= _at(o) <= hi + touch and o_lo - touch <= _at(e) <= o_hi + touch
+    lo, hi = span_of(e)
+    o_lo, o_hi = span_of(o)
+    return lo - touch <= at_of(o) <= hi + touch and o_lo - touch <= at_of(e) <= o_hi + touch
 
 
-def _at(e: Edge) -> float:
+def at_of(e: Edge) -> float:
     """A rule's position across its length."""
     return e.top if e.orientation == "h" else e.x0
 
 
-def _span(e: Edge) -> tuple[float, float]:
+def span_of(e: Edge) -> tuple[float, float]:
     return (e.x0, e.x1) if e.orientation == "h" else (e.top, e.bottom)

@@ -33,8 +33,10 @@ import numpy as np
 
 from pipeline.extract.objects import Edge
 from pipeline.scan.components import components
+from pipeline.scan.dashes import dashed_streaks
 from pipeline.scan.ends import carried_ends
 from pipeline.scan.joints import lost_rules
+from pipeline.scan.lost import lost_whole
 from pipeline.scan.settings import DEFAULT, ScanSettings
 
 
@@ -1001,6 +1003,10 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
             edges.append(Edge("h", lo, at, hi, at) if k == 0 else Edge("v", at, lo, at, hi))
         counts.append(len(whole) + len(parts))
     h_mask, v_mask = masks
+    for k in (0, 1):  # streaks a bitonal copy left only dashes of
+        whole, parts, _ = splits[1 - k]
+        spans = np.array([(c.lo, c.hi, c.at) for c in whole + parts], float).reshape(-1, 3)
+        streaks[k] |= dashed_streaks(ink, masks[k], spans, scale, k == 0, settings)
     if streaks[0].any() or streaks[1].any():  # a streak's piece between two rules is no short rule
         gone = cv2.dilate(cv2.bitwise_or(*streaks), np.ones((3, 3), np.uint8))
         ink_h, ink_v = cv2.subtract(ink_h, gone), cv2.subtract(ink_v, gone)
@@ -1016,6 +1022,8 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
     v_mask = cv2.bitwise_or(v_mask, short_v)
     edges += _lost(grey, edges, scale, settings)
     edges = carried_ends(edges, ink, scale, settings)
+    text = cv2.subtract(ink, cv2.dilate(cv2.bitwise_or(h_mask, v_mask), np.ones((5, 5), np.uint8)))
+    edges += lost_whole(edges, ink, text, scale, settings)
     return Rules(
         ink,
         h_mask,

@@ -40,6 +40,7 @@ _DIGIT_LIKE = {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1"}
 _IN_NUMBER = re.compile(r"(?<=[0-9.,])[Oo〇lI|]+|[Oo〇lI|]+(?=[0-9.,%])|(?<=[≥≤<>=＝])[Oo〇lI|]+")
 _CODE = re.compile(r"^[0-9A-Z]{6,}(?=-)")
 _DASH_BETWEEN_DIGITS = re.compile(r"(?<=\d)一(?=\d)")
+_ONE_AS_HYPHENS = re.compile(r"(?<=[\u3400-\u9fff])-{2,}(?=[\u3400-\u9fff])")  # 第--书记: 一 read as hyphens
 _TRAILING_STOPS = re.compile(r"[.。．·]+$")
 _VALUE = re.compile(r"[≥≤<>=＝]?\d+(?:[.,]\d+)*%?|%")
 _LEADING_SPECK = re.compile(r"^[.．·]+(?=[\u3400-\u9fff%])")
@@ -217,6 +218,7 @@ def correct(
         "", _DOT_IN_CODE.sub("", _LEADING_SPECK.sub("", _MARK_BEFORE_VALUE.sub("", text)))
     )
     fixed = _DASH_BETWEEN_DIGITS.sub("—", _without_stops(fixed))
+    fixed = _ONE_AS_HYPHENS.sub("一", fixed)
     fixed = _OPEN_UNIT_CODE.sub(r"[\1]", _typed_code(fixed))
     fixed = _CONFUSED_WORD.sub(lambda m: _CONFUSED[m.group()], fixed)
     fixed = _IN_NUMBER.sub(lambda m: "".join(_DIGIT_LIKE[c] for c in m.group()), fixed)

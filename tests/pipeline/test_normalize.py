@@ -509,3 +509,39 @@ def test_unit_names_keep_a_printed_unit_code(printed: str) -> None:
     assert doc.unit_name == printed + "本级"  # from the first project: no header
     assert [p.unit_name for p in doc.projects] == [printed + "本级", None]
     assert normalize(extraction(unit_name="820001—拉萨市\n信访局")).unit_name == "820001—拉萨市信访局"
+
+
+def _doc(*projects: RawProject) -> Extraction:
+    return Extraction(pages=1, table_pages=(1,), layout="ruled", projects=projects)
+
+
+def _scanned(project: str, confidence: float | None = 0.9) -> RawProject:
+    cells = {"level1": "产出指标", "level2": "数量指标", "level3": "人数", "target": "5"}
+    return RawProject("某局", project, "", (RawRow(page=1, cells=cells, confidence=confidence),))
+
+
+def test_a_scanned_codes_type_letter_read_as_a_digit_comes_back_from_its_siblings() -> None:
+    """Seed 18's lasa: 54010021T… read 540100211…; the document's other 54010021 codes carry T."""
+    doc = normalize(_doc(
+        _scanned("54010021T000000010174-培训经费"),
+        _scanned("540100211000000010187-会议经费"),
+        _scanned("540100241000001394820-机动经费"),  # no typed sibling of its own division and year
+    ))  # fmt: skip
+    assert [p.code for p in doc.projects] == [
+        "54010021T000000010174", "54010021T000000010187", "540100241000001394820",
+    ]  # fmt: skip
+
+
+def test_a_printed_code_of_digits_stays_as_printed() -> None:
+    """A text layer's code is what was printed, whatever its siblings carry; so is a scanned
+    one when its siblings disagree on the letter, or the digit is none the letter is taken for."""
+    doc = normalize(_doc(
+        _scanned("54010021T000000010174-培训经费", None),
+        _scanned("540100211000000010187-会议经费", None),
+    ))  # fmt: skip
+    assert doc.projects[1].code == "540100211000000010187"
+    doc = normalize(_doc(_scanned("54010021T000000010174-甲"), _scanned("54010021R000000010175-乙"),
+                         _scanned("540100211000000010187-丙")))  # fmt: skip
+    assert doc.projects[2].code == "540100211000000010187"
+    doc = normalize(_doc(_scanned("54010021T000000010174-甲"), _scanned("540100213000000010189-戊")))
+    assert doc.projects[1].code == "540100213000000010189"

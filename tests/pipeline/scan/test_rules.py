@@ -338,3 +338,75 @@ def test_a_row_faded_across_a_wide_column_steps_on_its_stubs_to_the_frame() -> N
     scale = 150 / 72
     row = [e for e in find_rules(crop, scale).edges if e.orientation == "h" and abs(e.top * scale - 278) <= 6]
     assert len(row) == 1 and row[0].x0 < 30, row
+
+
+def _dashed(page: np.ndarray, x: int, dash: int, gap: int) -> None:
+    """A streak a bitonal copy broke into dashes `dash` px long, `gap` px apart, 1 px wide."""
+    for y in range(40, HEIGHT - 60, dash + gap):
+        page[y : y + dash, x] = np.minimum(page[y : y + dash, x], 0)
+
+
+def test_streak_broken_into_dashes_through_a_column_is_mended_not_read() -> None:
+    """Seed 18's rl-seed-2025-lasa: a streak left as dashes of 4–7 px (too short for any rule's
+    seed) down a column of text read as 1!1!1. It is handed on as a streak over its whole span,
+    text it crosses and all, and the table's rules stay as they were."""
+    page = _page()
+    _text(page, COLUMNS[:-1])
+    _dashed(page, 380, 5, 4)
+    rules = find_rules(page, SCALE)
+    _assert_table(rules)
+    assert np.count_nonzero(rules.streaks[1][60:900, 378:383].any(axis=1)) >= 800
+    mended = mend_streaks(page.copy(), rules)
+    assert mended[600:900, 375:390].min() > 200  # past the table: paper again
+
+
+def test_a_dashed_line_inside_the_table_only_is_no_streak() -> None:
+    """Dashes that stop at the table's frame are a broken rule's, or a cell's own: left alone."""
+    page = _page()
+    page[TOP + 4 : BOTTOM - 2 : 9, 450] = 0
+    for y in range(TOP + 4, BOTTOM - 2, 9):
+        page[y : y + 5, 450] = 0
+    rules = find_rules(page, SCALE)
+    assert not rules.streaks[1].any()
+
+
+def test_a_column_rule_lost_whole_comes_back_from_the_rows_ending_on_it() -> None:
+    """Seed 18's lasa page 7: a light streak laid over the rule between 二级 and 三级 took it
+    away end to end; the rows' rules of the 三级 column still start where it ran."""
+    page = _page()
+    page[TOP : BOTTOM + 2, 600:602] = 245  # the third column's rule, gone
+    for y in ROWS[1:-1]:
+        page[y : y + 2, COLUMNS[0] : 600] = 245  # the rows' rules run only right of it …
+    _text(page, (COLUMNS[0], COLUMNS[2]))  # 三级 names beside it, and 二级 names set right:
+    for top, bottom in zip(ROWS[1:], ROWS[2:], strict=False):
+        for n in range(3):
+            _glyph(page, 500 + 28 * n, (top + bottom) // 2 - 11)
+    rules = find_rules(page, SCALE)
+    back = [(x, top, bottom) for x, top, bottom in _verticals(rules) if abs(x * SCALE - 601) <= 4]
+    assert back and abs(back[0][1] * SCALE - TOP) <= 3 and abs(back[0][2] * SCALE - BOTTOM) <= 4, back
+
+
+def test_rows_faded_short_of_the_tables_lost_side_put_back_no_rule() -> None:
+    """Seed 15's info-lines-2024-portrait, page 2: the frame's right rule lost, some rows' rules
+    fading 20 pt short of it and ending together; nothing but paper beyond their ends."""
+    page = _page()
+    page[TOP : BOTTOM + 2, COLUMNS[-1] : COLUMNS[-1] + 2] = 245
+    for y in ROWS[1:-1]:
+        page[y : y + 2, 1260:1302] = 245
+    _text(page, COLUMNS[:-1])
+    rules = find_rules(page, SCALE)
+    assert not [x for x, _, _ in _verticals(rules) if abs(x * SCALE - 1260) <= 6]
+
+
+def test_text_across_the_way_keeps_a_lost_rule_out() -> None:
+    """Rows' rules ending together beside a cell whose text runs across where a rule would stand:
+    a merged cell, no rule lost."""
+    page = _page()
+    page[TOP : BOTTOM + 2, 600:602] = 245
+    for y in ROWS[1:-1]:
+        page[y : y + 2, COLUMNS[0] : 600] = 245
+    for top, bottom in zip(ROWS, ROWS[1:], strict=False):
+        for n in range(8):
+            _glyph(page, 540 + 28 * n, (top + bottom) // 2 - 11)
+    rules = find_rules(page, SCALE)
+    assert not [x for x, _, _ in _verticals(rules) if abs(x * SCALE - 601) <= 4]

@@ -152,3 +152,15 @@ def test_a_level_name_with_a_character_skipped_inside_it_is_that_name(
     texts = [(t, 0.95) for t in lines]
     level_names_across_lines([list(range(len(lines)))], texts, [None] * len(lines), 0.8)
     assert [t for t, _ in texts] == expected
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("驻村第--书记办实事经费", "驻村第一书记办实事经费"),
+        ("第-书记", "第-书记"),
+        ("2024--2025", "2024--2025"),
+    ],
+)
+def test_one_read_as_hyphens_between_characters_is_one(read: str, expected: str) -> None:
+    assert correct(read, 0.9)[0] == expected

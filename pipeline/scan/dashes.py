@@ -1,0 +1,106 @@
+"""Scanner streaks a bitonal copy broke into dashes.
+
+A light-grey streak down the scanner glass survives a bitonal threshold only in short dashes, a
+few px each: too short for any rule's seed, so `rules.py` never sees it as a line, and inside a
+cell its dashes read as text (`1!1!1`). Such a streak is still plain to see as a column (or a
+row) of thin ink all along the page: ink no wider than the streak across it, on most of the
+rows of a span that covers half the page, running on past the tables' outer rules at both ends
+(or to the page's edge) where a table's own broken rule stops. Its pixels are handed on with the
+other streaks, to be mended before the cells are read.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from pipeline.scan.settings import DEFAULT, ScanSettings
+
+
+def dashed_streaks(
+    ink: np.ndarray, ruled: np.ndarray, spans: np.ndarray, scale: float, horizontal: bool,
+    settings: ScanSettings = DEFAULT,
+) -> np.ndarray:  # fmt: skip
+    """uint8 0/255: the pixels of the dashed streaks running this way (`horizontal`: across the
+    page). `ruled`: the rules found (their pixels take no part); `spans`: the rules the other way
+    (rows of lo, hi, at in px), for the tables' outer rules a streak runs past."""
+    plane = ink if not horizontal else ink.T  # the streaks run down the plane's rows
+    thin_px = max(2, int(round(settings.streak_dash_width_pt * scale)))
+    wide = cv2.morphologyEx(plane, cv2.MORPH_OPEN, np.ones((1, thin_px + 2), np.uint8))
+    thin = cv2.subtract(plane, wide)
+    busy = cv2.dilate(ruled if not horizontal else ruled.T, np.ones((3, 3), np.uint8))
+    thin = cv2.subtract(thin, busy)
+    band = cv2.dilate(thin, np.ones((1, thin_px), np.uint8))  # a px of drift either way
+    extent = plane.shape[0]
+    profile = np.count_nonzero(band, axis=0)
+    least = settings.streak_dash_share * settings.streak_span_share * extent
+    out = np.zeros_like(plane)
+    taken: list[int] = []
+    for x in np.argsort(profile)[::-1]:
+        if profile[x] < least:
+            break
+        if any(abs(int(x) - t) <= 2 * thin_px for t in taken):
+            continue
+        taken.append(int(x))
+        span = _longest_span(band[:, x] > 0, int(round(settings.streak_dash_gap_pt * scale)))
+        if span is None:
+            continue
+        lo, hi = span
+        inked = np.count_nonzero(band[lo:hi, x])
+        if hi - lo < settings.streak_span_share * extent or inked < settings.streak_dash_share * (hi - lo):
+            continue
+        if not _runs_past_tables(x, lo, hi, spans, extent, scale, settings):
+            continue
+        out |= _drawn(thin, x, lo, hi, thin_px)
+    return out if not horizontal else np.ascontiguousarray(out.T)
+
+
+def _drawn(thin: np.ndarray, x: int, lo: int, hi: int, reach: int) -> np.ndarray:
+    """The streak's own pixels on every row of its span, dashes and gaps alike: the straight line
+    through its thin ink near column `x` (a deskew may slant it), as wide as its dashes. A text
+    stroke it crosses is mended from beside it; other strokes near it are left alone."""
+    a = max(0, x - reach)
+    ys, xs = np.nonzero(thin[lo:hi, a : x + reach + 1])
+    mask = np.zeros_like(thin)
+    if len(ys) < 2:
+        return mask
+    fit = np.polyfit(ys, xs, 1)
+    near = np.abs(xs - np.polyval(fit, ys)) <= 1.5
+    if np.count_nonzero(near) >= 2:
+        fit = np.polyfit(ys[near], xs[near], 1)
+    width = max(1, int(round(np.count_nonzero(near) / max(1, len(np.unique(ys[near]))))))
+    rows = np.arange(hi - lo)
+    first = np.rint(np.polyval(fit, rows) - (width - 1) / 2).astype(int) + a
+    for d in range(width):
+        cols = np.clip(first + d, 0, thin.shape[1] - 1)
+        mask[rows + lo, cols] = 255
+    return mask
+
+
+def _longest_span(rows: np.ndarray, gap: int) -> tuple[int, int] | None:
+    """The longest stretch of rows whose inked rows lie at most `gap` apart."""
+    at = np.flatnonzero(rows)
+    if not len(at):
+        return None
+    breaks = np.flatnonzero(np.diff(at) > gap)
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks, [len(at) - 1]))
+    k = int(np.argmax(at[ends] - at[starts]))
+    return int(at[starts[k]]), int(at[ends[k]]) + 1
+
+
+def _runs_past_tables(
+    x: int, lo: int, hi: int, spans: np.ndarray, extent: int, scale: float, settings: ScanSettings
+) -> bool:
+    """The dashed line crosses a table and runs `streak_margin_pt` past the table's outermost rules
+    where it lies (those across its path, crossed or not) at each end, or reaches the page's edge
+    there: a table's broken rule stops at its outer rules, a column of characters' strokes lined
+    up down a tall cell at the cell's, a row of character bars at the table's side."""
+    reach = settings.rule_meet_pt * scale
+    margin = settings.streak_margin_pt * scale
+    crossed = spans[(spans[:, 0] - reach <= x) & (x <= spans[:, 1] + reach)] if len(spans) else spans
+    if np.count_nonzero((crossed[:, 2] >= lo) & (crossed[:, 2] <= hi)) < 2:
+        return False  # it crosses no table: a column of characters' strokes down a tall cell may not either
+    first, last = float(crossed[:, 2].min()), float(crossed[:, 2].max())
+    edge = margin / 2
+    return (first - lo >= margin or lo <= edge) and (hi - last >= margin or hi >= extent - edge)

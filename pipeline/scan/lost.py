@@ -1,0 +1,163 @@
+"""A column's (or a row's) rule lost over its whole length, from the rules that ended on it.
+
+A light scanner streak laid along a column's rule, or a copy that faded it end to end, takes the
+rule away and leaves no tick where it crossed the rows (joints.py needs those). What it cannot
+take is the rows' own rules that stopped at it: three or more rules of one table ending in the
+open at the same place, one above another, say a rule ran there. It is put back from the rule
+the table has across its path before the first of those ends to the one after the last, and on
+past them rule by rule while the way stays clean paper (no text stands across a column's
+boundary), up to the table's own outer rule; and only where cells' text stands close by on both sides of
+it (a row's rules faded short of the table's lost side end together too, with paper beyond).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.extract.objects import Edge
+from pipeline.scan.ends import at_of, span_of, tables_of
+from pipeline.scan.settings import ScanSettings
+
+
+def lost_whole(
+    edges: list[Edge], ink: np.ndarray, text: np.ndarray, scale: float, settings: ScanSettings
+) -> list[Edge]:
+    """Rules put back where rules the other way end together in the open (see the module).
+    `text`: the ink less the rules'."""
+    table = tables_of(edges, settings.rule_end_touch_pt)
+    found: list[Edge] = []
+    for way, other in (("v", "h"), ("h", "v")):
+        own = [e for e in edges if e.orientation == way]
+        ending = [e for e in edges if e.orientation == other]
+        for at, ends, tid in _aligned_ends(ending, own, table, settings):
+            found += _put_back(at, ends, way, ending, own, table, tid, ink, text, scale, settings)
+    return found
+
+
+def _aligned_ends(
+    ending: list[Edge], own: list[Edge], table: dict[Edge, int], settings: ScanSettings
+) -> list[tuple[float, list[float], int]]:
+    """Where (pt) at least `rule_lost_ends` rules of one table end in the open together, the
+    positions (pt across) of those rules, and the table."""
+    touch = settings.rule_end_touch_pt
+    loose: list[tuple[int, float, float, int]] = []  # table, where it ends, the rule's position, which end
+    for e in ending:
+        lo, hi = span_of(e)
+        for side, end in ((-1, lo), (1, hi)):
+            met = any(
+                abs(at_of(o) - end) <= touch and span_of(o)[0] - touch <= at_of(e) <= span_of(o)[1] + touch
+                for o in own
+            )
+            if not met:
+                loose.append((table[e], end, at_of(e), side))
+    loose.sort()
+    out = []
+    i = 0
+    while i < len(loose):
+        j = i
+        while (
+            j + 1 < len(loose) and loose[j + 1][0] == loose[i][0] and loose[j + 1][1] - loose[j][1] <= touch
+        ):
+            j += 1
+        group = loose[i : j + 1]
+        positions = sorted({round(p, 1) for _, _, p, _ in group})
+        if len(positions) >= settings.rule_lost_ends:
+            # a rule's end fades short of the rule it met, never past it: the outermost ends say where
+            starts = [end for _, end, _, side in group if side < 0]
+            stops = [end for _, end, _, side in group if side > 0]
+            at = float(
+                np.mean([v for v in (min(starts, default=None), max(stops, default=None)) if v is not None])
+            )
+            out.append((at, positions, group[0][0]))
+        i = j + 1
+    return out
+
+
+def _put_back(
+    at: float, ends: list[float], way: str, ending: list[Edge], own: list[Edge], table: dict[Edge, int],
+    tid: int, ink: np.ndarray, text: np.ndarray, scale: float, settings: ScanSettings,
+) -> list[Edge]:  # fmt: skip
+    """The lost rule at `at`, as edges over the clean stretches between the table's rules across it."""
+    touch = settings.rule_end_touch_pt
+    stops = sorted(
+        {
+            round(at_of(e), 1)
+            for e in ending
+            if table.get(e) == tid and span_of(e)[0] - touch <= at <= span_of(e)[1] + touch
+        }
+    )
+    through = [
+        e for e in ending if table.get(e) == tid and span_of(e)[0] + touch < at < span_of(e)[1] - touch
+    ]
+    if len(stops) < 2 or len(through) < 2:
+        return []  # the rows end together at the table's side (open there): nothing was lost
+    first = max([s for s in stops if s <= ends[0] + touch] or [stops[0]])
+    last = min([s for s in stops if s >= ends[-1] - touch] or [stops[-1]])
+    a, z = stops.index(first), stops.index(last)
+    if not all(
+        _ruled(at, stops[k], stops[k + 1], own, touch)
+        or _uncrossed(ink, way, at, stops[k], stops[k + 1], scale, settings)
+        for k in range(a, z)
+    ):
+        return []  # text stands across the column between the ends: no rule ran there
+    while a > 0 and _open(at, stops[a - 1], stops[a], way, own, ink, scale, settings):
+        a -= 1
+    while z < len(stops) - 1 and _open(at, stops[z], stops[z + 1], way, own, ink, scale, settings):
+        z += 1
+    lo, hi = stops[a], stops[z]
+    if hi <= lo or not _text_both_sides(text, way, at, lo, hi, scale, settings):
+        return []
+    return [Edge("v", at, lo, at, hi) if way == "v" else Edge("h", lo, at, hi, at)]
+
+
+def _text_both_sides(
+    text: np.ndarray, way: str, at: float, lo: float, hi: float, scale: float, settings: ScanSettings
+) -> bool:
+    """Cells' text stands close by on both sides of the way, along `rule_lost_side_share` of it
+    at least: a rule lost between two columns of text, not a row's faded ends short of the
+    table's side (nothing but paper beyond them)."""
+    plane = text if way == "h" else text.T  # the line along the plane's rows
+    c, near, far = at * scale, settings.rule_lost_far_pt * scale, settings.rule_lost_side_pt * scale
+    a, b = int(lo * scale), int(np.ceil(hi * scale))
+    if b <= a:
+        return False
+    before = plane[max(0, int(c - far)) : max(0, int(c - near)), a:b].any(axis=0)
+    after = plane[int(c + near) + 1 : int(c + far) + 1, a:b].any(axis=0)
+    least = settings.rule_lost_side_share * (b - a)
+    return np.count_nonzero(before) >= least and np.count_nonzero(after) >= least
+
+
+def _open(
+    at: float, lo: float, hi: float, way: str, own: list[Edge], ink: np.ndarray, scale: float,
+    settings: ScanSettings,
+) -> bool:  # fmt: skip
+    """The stretch has no rule of its own already and clean paper all along it."""
+    return not _ruled(at, lo, hi, own, settings.rule_end_touch_pt) and _uncrossed(
+        ink, way, at, lo, hi, scale, settings
+    )
+
+
+def _uncrossed(
+    ink: np.ndarray, way: str, at: float, lo: float, hi: float, scale: float, settings: ScanSettings
+) -> bool:
+    """No text stands across the line from `lo` to `hi` (pt along it, the rules at both ends left
+    out): ink on both sides of it at once, half a point to a point and a half off, along at most
+    `rule_lost_crossed` of the way (a lost rule's own leftovers lie on the line, not beside it)."""
+    skip = settings.rule_max_thickness_pt
+    a, b = int((lo + skip) * scale), int((hi - skip) * scale)
+    c = at * scale
+    plane = ink if way == "h" else ink.T  # the line along the plane's rows
+    near, far = settings.rule_lost_near_pt * scale, settings.rule_lost_far_pt * scale
+    if b <= a or not far <= c < plane.shape[0] - far:
+        return False
+    before = plane[int(c - far) : int(c - near) + 1, a:b].any(axis=0)
+    after = plane[int(c + near) : int(c + far) + 1, a:b].any(axis=0)
+    return np.count_nonzero(before & after) <= settings.rule_lost_crossed * (b - a)
+
+
+def _ruled(at: float, lo: float, hi: float, own: list[Edge], touch: float) -> bool:
+    """A rule already runs along most of the stretch."""
+    covered = sum(
+        max(0.0, min(hi, span_of(o)[1]) - max(lo, span_of(o)[0])) for o in own if abs(at_of(o) - at) <= touch
+    )
+    return covered >= 0.5 * (hi - lo)
