@@ -87,6 +87,9 @@ def normalize_evaluation(raw: RawEvaluation | None) -> Evaluation | None:
     )
 
 
+SCANNED_NAME_SPECKS = "。.．·"
+
+
 def normalize_project(
     raw: RawProject, unit_name: str | None = None, settings: NormalizeSettings | None = None
 ) -> Project:
@@ -99,6 +102,10 @@ def normalize_project(
         code = printed_code
     if raw.table_kind in DEPARTMENT_KINDS:
         code, name = None, ""  # a department table has no project
+    if any(r.confidence is not None for r in raw.rows):
+        name = name.rstrip(
+            SCANNED_NAME_SPECKS
+        )  # a speck after a scanned name: no project name ends a sentence
     return Project(
         code=code,
         name=name,

@@ -33,7 +33,9 @@ from pipeline.scan.orient import deskew, estimate_skew, flip_score, lies_on_side
 from pipeline.scan.punctuation import (
     colons,
     fix_widths,
+    full_stops_at_ends,
     glued_hyphens,
+    left_end_mark,
     middle_dots,
     next_goal_separators,
     number_marks,
@@ -51,11 +53,12 @@ from pipeline.scan.stray import (
     speck_dashes,
     speck_line,
     speck_points,
+    stops_alone,
     stroke_bits,
     stroke_line,
 )
 from pipeline.scan.traditional import as_traditional, prints_traditional
-from pipeline.scan.vocabulary import correct, level_names_across_lines
+from pipeline.scan.vocabulary import confused_across_lines, correct, level_names_across_lines
 
 __all__ = ["ScanLimitError", "ScanSettings", "ScannedPage", "needs_image", "read_scanned_page"]
 
@@ -277,7 +280,7 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
             if x1 > x0 and bottom > top:
                 cell_boxes.append((x0, top, x1, bottom))
     line_height = typical_height(text, cell_boxes, settings) or None
-    dots = specks(text, line_height or 0.0, settings.speck_size_em, settings.speck_reach_em)
+    dots = specks(text, line_height or 0.0, settings.speck_size_em, settings.speck_reach_em, rules=rule_zone)
     text[dots > 0] = 0
     outside = text.copy()
     for table in tables:
@@ -400,7 +403,13 @@ def _glyphs(
     shapes = shapes or {}
     texts: list[tuple[str, float]] = []
     probs: list[tuple[float, ...] | None] = []
+    wrapped = stops_alone(layout.cells, layout.boxes, [r.text for r in readings], layout.line_height)
+    ended: set[int] = set()  # lines whose last mark the model left out
     for i, (crop, reading) in enumerate(zip(layout.crops, readings, strict=True)):
+        if i in wrapped:
+            texts.append(("。", reading.conf))
+            probs.append(None)
+            continue
         done = shapes.get(i) is reading
         shaped = None if done else read_operator(crop, reading, layout.line_height)
         if shaped is not None:
@@ -411,6 +420,8 @@ def _glyphs(
         reading = square_brackets(crop, reading, layout.line_height)
         reading = colons(crop, reading)
         reading = number_marks(crop, reading, layout.line_height)
+        if left_end_mark(crop, reading, layout.line_height):
+            ended.add(i)
         text, conf = correct(
             reading.text, reading.conf, reading.probs, settings.vocabulary_doubt, settings.header_doubt
         )
@@ -426,6 +437,7 @@ def _glyphs(
         texts.append((text.strip(), conf))
         probs.append(reading.probs if len(text.strip()) == len(reading.probs) else None)
     level_names_across_lines(layout.cells, texts, probs, settings.vocabulary_doubt)
+    confused_across_lines(layout.cells, texts)
     _indented_brackets(layout, texts)
     speck_dashes(layout.cells, layout.boxes, texts, layout.line_height * settings.speck_line_em)
     closing_across_lines(layout.cells, texts)
@@ -433,6 +445,7 @@ def _glyphs(
     speck_points(layout.cells, texts)
     edge_marks(layout.cells, texts)
     next_goal_separators(layout.cells, texts)
+    full_stops_at_ends(layout.cells, texts, ended)
     one_style_per_cell(layout.cells, texts, settings.one_style_ratio, settings.one_style_least)
     in_cells = {i for lines in layout.cells for i in lines} | {
         i for pair in layout.choices for part in pair for i in part

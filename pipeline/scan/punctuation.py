@@ -319,6 +319,7 @@ def colons(crop: np.ndarray, reading: Reading) -> Reading:
     return reading if text == reading.text else reading._replace(text=text)
 
 
+RUNNING_TEXT = 20  # Chinese characters in a cell that make it running text (a goal)
 LOST_COMMA_EM = 0.35  # em: a comma's ink is at most this wide and high (a character's part is bigger)
 SPECK_EM = 0.08  # em: a dot read at a line's end, its ink no bigger than this each way, is a speck
 
@@ -556,7 +557,10 @@ def _between_digits(text: str, k: int) -> bool:
 _COLON_BEFORE_NEXT_GOAL = re.compile(r"(?<=[\u3400-\u9fff%）)])[:：](?=目标[2-9])")
 # not after a label (年度目标：目标1：, 绩效内容：目标1：), whose colon is printed
 _MARK_BEFORE_FIRST_GOAL = re.compile(r"(?<=[\u3400-\u9fff%）)])(?<![标容])[,，:：](?=目标1[:：])")
-_GOAL_WORD_MISREAD = re.compile(r"(?<=目)[\u3400-\u9fff](?<!标)(?=[1-9][:：])")
+_GOAL_WORD_MISREAD = re.compile(r"(?<=目)[\u3400-\u9fff](?<!标)(?=[1-9][:：;；])")
+_SEMICOLON_AFTER_GOAL_NUMBER = re.compile(r"(?<=目标[1-9])[;；]")
+_GOAL_NUMBER = re.compile(r"目标[1-9][:：]")
+_COLON_AT_THE_END = re.compile(r"(?<=[\u3400-\u9fff%）)])[:：]$")
 
 
 def next_goal_separators(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
@@ -566,20 +570,63 @@ def next_goal_separators(cells: list[list[int]], texts: list[tuple[str, float]])
     150 dpi or on a copy ； loses its tail and reads ：; a comma or colon before 目标1 is the full
     stop that ends the text before the numbered goals (…经费。目标1：; in the truths of four seeds
     and the goldens only 。 or ; stand there), but after a label (年度目标：目标1：); and 目际2： or 目杯1： is 目标 (no other word is 目 +
-    a character + a number + a colon). Lines of a cell are read as one text (目标N may open the
-    next line). Changes `texts` in place."""
+    a character + a number + a colon). The number's own colon read as a semicolon (目标1；) is a
+    colon, and a goal of numbered parts ending in a colon (…85%以上：) ends in 。. Lines of a cell
+    are read as one text (目标N may open the next line). Changes `texts` in place."""
     for lines in cells:
         filled = [i for i in lines if texts[i][0]]
         joined = "".join(texts[i][0] for i in filled)
-        fixes = {
-            m.start(): ("；" if m.group() == "：" else ";") for m in _COLON_BEFORE_NEXT_GOAL.finditer(joined)
-        }
-        fixes |= {m.start(): "。" for m in _MARK_BEFORE_FIRST_GOAL.finditer(joined)}
-        fixes |= {m.start(): "标" for m in _GOAL_WORD_MISREAD.finditer(joined)}
-        if not fixes:
+        fixed = _GOAL_WORD_MISREAD.sub("标", joined)
+        fixed = _SEMICOLON_AFTER_GOAL_NUMBER.sub(lambda m: "：" if m.group() == "；" else ":", fixed)
+        fixed = _COLON_BEFORE_NEXT_GOAL.sub(lambda m: "；" if m.group() == "：" else ";", fixed)
+        fixed = _MARK_BEFORE_FIRST_GOAL.sub("。", fixed)
+        if _GOAL_NUMBER.search(fixed):
+            fixed = _COLON_AT_THE_END.sub("。", fixed)
+        if fixed == joined:
             continue
         at = 0
         for i in filled:
             text, conf = texts[i]
-            texts[i] = ("".join(fixes.get(at + k, ch) for k, ch in enumerate(text)), conf)
+            texts[i] = (fixed[at : at + len(text)], conf)
             at += len(text)
+
+
+def left_end_mark(crop: np.ndarray, reading: Reading, em: float) -> bool:
+    """The line ends in a small mark of its own that the model left out: after the last character
+    read (half an em or more past its centre, clear of it), in the lower half of the line, no
+    bigger than a comma. A bitonal copy thins a 。 to a few pixels the model reads as nothing."""
+    text = reading.text
+    if em <= 0 or len(text) <= DEFAULT.middle_dot_max_chars or not (_chinese(text[-1]) or text[-1] == "%"):
+        return False
+    line = _marks_line(crop, reading)
+    if line is None:
+        return False
+    ink, runs, top, bottom, centres = line
+    a, b = runs[-1]
+    r = len(runs) - 1
+    while r > 1 and a - runs[r - 1][1] <= 2 and b - runs[r - 1][0] <= LOST_COMMA_EM * em:
+        r -= 1  # a ring the copy broke stands in pieces
+        a = runs[r][0]
+    if a - runs[r - 1][1] < max(2.0, 0.1 * em) or not centres or (a + b) / 2 - centres[-1] < 0.5 * em:
+        return False
+    marks = np.flatnonzero(ink[:, a:b].any(axis=1))
+    return bool(
+        b - a <= LOST_COMMA_EM * em
+        and marks[-1] - marks[0] + 1 <= LOST_COMMA_EM * em
+        and marks[0] >= top + 0.55 * (bottom - top)
+    )
+
+
+def full_stops_at_ends(cells: list[list[int]], texts: list[tuple[str, float]], marked: set[int]) -> None:
+    """A cell of running text (`RUNNING_TEXT` Chinese characters, a goal) ends in the full stop
+    its last line's left-out mark was (`marked`: lines `left_end_mark` found one after): a
+    sentence's end; inside the text the mark could be any of ，、；： and is left out. Changes
+    `texts` in place."""
+    for lines in cells:
+        filled = [i for i in lines if texts[i][0]]
+        if sum(1 for i in filled for ch in texts[i][0] if _chinese(ch)) < RUNNING_TEXT:
+            continue  # a name or a value: a speck after it is no full stop
+        if filled and filled[-1] in marked:
+            text, conf = texts[filled[-1]]
+            if _chinese(text[-1]) or text[-1] == "%":
+                texts[filled[-1]] = (text + "。", conf)

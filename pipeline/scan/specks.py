@@ -25,9 +25,11 @@ _AFTER_EM = 1.3  # 、 and 。 sit at the left of a whole em box: the next chara
 
 
 def specks(
-    text: np.ndarray, line_height: float, size_em: float = 0.25, reach_em: float = 0.35, along_em: float = 0.8
-) -> np.ndarray:
-    """uint8 0/255 mask of the specks in `text` (0/255 ink that is not a rule)."""
+    text: np.ndarray, line_height: float, size_em: float = 0.25, reach_em: float = 0.35, along_em: float = 0.8,
+    rules: np.ndarray | None = None,
+) -> np.ndarray:  # fmt: skip
+    """uint8 0/255 mask of the specks in `text` (0/255 ink that is not a rule); `rules`: the
+    rules' pixels (a mark opening a line has its line's text after it, not across a rule)."""
     out = np.zeros_like(text)
     if line_height <= 0:
         return out
@@ -56,7 +58,7 @@ def specks(
         if h[i] >= 1.4 * w[i]:
             lone[i] = False  # a comma, a semicolon's tail
             continue
-        if _on_foot(text, labels, i, x[i], y[i], w[i], h[i], a, line_height):
+        if _on_foot(text, labels, i, x[i], y[i], w[i], h[i], a, line_height, rules):
             lone[i] = False  # a comma or full stop on the line's foot
             continue
         over = (sx < x[i] + w[i]) & (x[i] < sx + sw)
@@ -69,10 +71,11 @@ def specks(
 
 def _on_foot(
     text: np.ndarray, labels: np.ndarray, label: int, x: int, y: int, w: int, h: int, along: int,
-    line_height: float,
+    line_height: float, rules: np.ndarray | None = None,
 ) -> bool:  # fmt: skip
     """The mark stands between characters (ink before it within `along`, after it within
-    _AFTER_EM: a 、 or 。 sits at the left of its em box), its foot is the foot
+    _AFTER_EM: a 、 or 。 sits at the left of its em box) or opens a line (nothing before it: a
+    sentence's comma wrapped to the next line, `_wrapped`), its foot is the foot
     of that ink (within 0.15 of a line), and the ink rises at least 0.45 of a line above its top
     (digits, %): punctuation set inside a line, not a speck beside it or past a line's end. Every
     other mark counts, small ones too (at 150 dpi the strokes of 资 fall apart into blobs)."""
@@ -82,10 +85,36 @@ def _on_foot(
     rows_, cols_ = slice(top, foot + int(0.15 * line_height) + 1), slice(max(0, x - along), x + w + after)
     band = (text[rows_, cols_] > 0) & (labels[rows_, cols_] != label)  # the ink about it, not the mark
     left = min(along, x)
-    if not band[:, :left].any() or not band[:, left + w :].any():
+    following = np.flatnonzero(band[:, left + w :].any(axis=0))
+    if not len(following):
+        return False  # ink before it or none (a wrapped line opening with it), but ink after it
+    if not band[:, :left].any() and not _wrapped(text, rules, x, y, w, foot, int(following[0]), line_height):
         return False
     rows = np.flatnonzero(band.any(axis=1))
     if not len(rows):
         return False
     ink_top, ink_foot = top + int(rows[0]), top + int(rows[-1]) + 1
     return abs(ink_foot - foot) <= 0.15 * line_height and y - ink_top >= 0.45 * line_height
+
+
+def _wrapped(
+    text: np.ndarray,
+    rules: np.ndarray | None,
+    x: int,
+    y: int,
+    w: int,
+    foot: int,
+    gap: int,
+    line_height: float,
+) -> bool:
+    """A mark with nothing before it opens a wrapped line: the line above, in its own cell, runs
+    over where it stands (a value's cell of one line has none; a speck before a value is no
+    comma), and no rule stands between it and what follows (another cell's text)."""
+    top = max(0, int(foot - 2.2 * line_height))
+    if rules is not None and (rules[y:foot, x + w : x + w + gap].any() or rules[top:y, x : x + w].any()):
+        return False  # a rule after it, or above it: the line above is another cell's
+    above = text[
+        top : max(0, int(foot - 1.0 * line_height)),
+        max(0, int(x - 0.3 * line_height)) : x + w + int(line_height),
+    ]
+    return bool(above.any())

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from pipeline.scan.components import components
+from pipeline.scan.punctuation import RUNNING_TEXT
 from pipeline.scan.vocabulary import IDEOGRAPH, STROKE
 
 SPECK_READINGS = frozenset(".·。．,，'‘’`\"“”+:：;；_^~*#")
@@ -90,7 +91,8 @@ def edge_marks(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
     end of its last (、保障…, 公务员医疗补助‘, 效益指标?): a speck or a pen's tick read beside the
     text. Kept where a quote opened is closed in the cell (‘…’), and where the mark is all the
     cell holds (speck_line decides those). A stroke read as V, I or l straight before the cell's
-    Chinese text goes too. Changes `texts` in place."""
+    Chinese text goes too, and ticks read as V after its end (拉萨市总工会本级VV). Changes `texts`
+    in place."""
     for lines in cells:
         filled = [i for i in lines if texts[i][0]]
         if not filled:
@@ -107,17 +109,18 @@ def edge_marks(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
             texts[first] = ("", conf)  # a line of its own above the text: the stroke crossing the cell
         text, conf = texts[last]
         if not quoted:
-            texts[last] = (text.rstrip(_NEVER_LAST).rstrip(), conf)
+            text = text.rstrip(_NEVER_LAST).rstrip()
+        texts[last] = (_TICKS_AFTER.sub("", text), conf)
 
 
 # a pen's stroke read as a letter before a cell's Chinese text (V按期完成…, I拉萨市…): no cell's
 # text opens with one of these straight before a Chinese character
 _STROKE_LETTER = re.compile(r"^[VIl|](?=[\u3400-\u9fff])")
+_TICKS_AFTER = re.compile(r"(?<=[\u3400-\u9fff])[VvＶ√]{1,3}$")  # … or a pen's ticks after it (本级VV)
 _STROKE_LINES = ("V", "I", "l", "|", "1", "7")  # … or on a line of its own above the text or a code
 _OPENS_TEXT = re.compile(r"^(?:[\u3400-\u9fff]|\d{8}[A-Z]\d)")
 _STROKE_BITS = frozenset("1lI|/\\—–-←→")  # what a pen's stroke reads as, cut into a line's width
 _NEVER_PRINTED = frozenset("|/\\←→")  # … of which these never stand as a cell's value
-_RUNNING_TEXT = 20  # Chinese characters in a cell that make it running text (a goal)
 
 
 _DOUBTFUL_LETTERS = 0.5  # a line of a letter or two read less surely than this in running text is a squiggle
@@ -137,7 +140,7 @@ def stroke_bits(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
     for lines in cells:
         filled = [i for i in lines if texts[i][0]]
         bits = [i for i in filled if len(texts[i][0]) <= 2 and set(texts[i][0]) <= _STROKE_BITS]
-        running = sum(1 for i in filled for ch in texts[i][0] if "\u3400" <= ch <= "\u9fff") >= _RUNNING_TEXT
+        running = sum(1 for i in filled for ch in texts[i][0] if "\u3400" <= ch <= "\u9fff") >= RUNNING_TEXT
         if running:  # a squiggle read doubtfully as a letter or two (n, VL) on a line of its own
             bits += [i for i in filled if _doubtful_letters(*texts[i])]
         alone = len(bits) == len(filled) and (
@@ -200,3 +203,32 @@ def speck_points(cells: list[list[int]], texts: list[tuple[str, float]]) -> None
 def _digit_before(out: list[list]) -> bool:
     """The character before the last one kept is a digit (1..2 is no full stop)."""
     return len(out) >= 2 and out[-2][0].isdigit()
+
+
+def stops_alone(cells: list[list[int]], boxes: list[Box], texts: list[str], em: float) -> set[int]:
+    """The lines (indices) that hold only a sentence's full stop wrapped onto a line of its own:
+    a small round mark read as a speck is (o, 0, .), the last line of its cell, starting where
+    the line above it starts and sitting at the foot of the next line's place, under a line that
+    ran the cell's full width and ended in text. A speck falls anywhere; this one falls where the
+    typesetter put the 。 that did not fit."""
+    found: set[int] = set()
+    if not em:
+        return found
+    for lines in cells:
+        order = sorted(lines, key=lambda i: boxes[i][1])
+        if len(order) < 2:
+            continue
+        last, above = order[-1], order[-2]
+        mark, line = boxes[last], boxes[above]
+        if texts[last] not in _ROUND + (".", "·", "。", "．") or not texts[above]:
+            continue
+        widest = max(boxes[i][2] for i in order[:-1])
+        if (
+            max(mark[2] - mark[0], mark[3] - mark[1]) <= 0.45 * em
+            and abs(mark[0] - line[0]) <= 0.5 * em
+            and 0.5 * em <= mark[3] - line[3] <= 1.7 * em
+            and widest - line[2] <= 1.5 * em
+            and (IDEOGRAPH.match(texts[above][-1]) or texts[above][-1] in "%）)”")
+        ):
+            found.add(last)
+    return found

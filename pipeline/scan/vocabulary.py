@@ -39,6 +39,9 @@ from pipeline.normalize.levels import KNOWN_NAMES, SYNONYMS
 _DIGIT_LIKE = {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1"}
 _IN_NUMBER = re.compile(r"(?<=[0-9.,])[Oo〇lI|]+|[Oo〇lI|]+(?=[0-9.,%])|(?<=[≥≤<>=＝])[Oo〇lI|]+")
 _CODE = re.compile(r"^[0-9A-Z]{6,}(?=-)")
+# a semicolon inside a number is its point or, three digits on, its thousands' comma (46;8 万元)
+_SEMICOLON_IN_NUMBER = re.compile(r"(?<=\d)[;；](?=\d)")
+_THOUSANDS_AFTER = re.compile(r"\d{3}(?!\d)")
 _DASH_BETWEEN_DIGITS = re.compile(r"(?<=\d)一(?=\d)")
 _ONE_AS_HYPHENS = re.compile(r"(?<=[\u3400-\u9fff])-{2,}(?=[\u3400-\u9fff])")  # 第--书记: 一 read as hyphens
 _TRAILING_STOPS = re.compile(r"[.。．·]+$")
@@ -61,6 +64,7 @@ IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")  # a Chinese character (one pattern f
 _CONFUSED = {
     "合埋": "合理", "管埋": "管理", "处埋": "处理", "治埋": "治理", "办埋": "办理", "清埋": "清理",
     "满总度": "满意度", "满点度": "满意度", "满惠度": "满意度", "指杯": "指标",
+    "T部": "干部", "提介": "提升", "坏境": "环境", "购胃": "购置", "激纳": "缴纳", "有败": "有效",
 }  # fmt: skip
 _CONFUSED_WORD = re.compile("|".join(sorted(_CONFUSED, key=len, reverse=True)))
 
@@ -127,6 +131,25 @@ def _header_word(text: str, probs: tuple[float, ...], doubt: float) -> str | Non
         return None  # 年度目标。 is 年度目标 with a speck, not 年度目标值
     sure = all(p >= doubt for i, p in enumerate(probs) if i != k)
     return word if probs[k] < doubt and sure else None
+
+
+def confused_across_lines(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
+    """The confused words (`_CONFUSED`, 管埋 → 管理) where a cell's text wraps inside one
+    (…应急管 | 埋局本级): the lines read as one text, each keeping its length. Changes `texts`
+    in place."""
+    for lines in cells:
+        filled = [i for i in lines if texts[i][0]]
+        if len(filled) < 2:
+            continue
+        joined = "".join(texts[i][0] for i in filled)
+        fixed = _CONFUSED_WORD.sub(lambda m: _CONFUSED[m.group()], joined)
+        if fixed == joined:
+            continue
+        at = 0
+        for i in filled:
+            text, conf = texts[i]
+            texts[i] = (fixed[at : at + len(text)], conf)
+            at += len(text)
 
 
 def level_names_across_lines(
@@ -222,6 +245,7 @@ def correct(
     fixed = _OPEN_UNIT_CODE.sub(r"[\1]", _typed_code(fixed))
     fixed = _CONFUSED_WORD.sub(lambda m: _CONFUSED[m.group()], fixed)
     fixed = _IN_NUMBER.sub(lambda m: "".join(_DIGIT_LIKE[c] for c in m.group()), fixed)
+    fixed = _SEMICOLON_IN_NUMBER.sub(lambda m: "," if _THOUSANDS_AFTER.match(fixed, m.end()) else ".", fixed)
     code = _CODE.match(fixed.replace("O", "0").replace("I", "1"))
     if code and any(c.isdigit() for c in fixed[: code.end()]):
         fixed = code.group() + fixed[code.end() :]

@@ -545,3 +545,10 @@ def test_a_printed_code_of_digits_stays_as_printed() -> None:
     assert doc.projects[2].code == "540100211000000010187"
     doc = normalize(_doc(_scanned("54010021T000000010174-甲"), _scanned("540100213000000010189-戊")))
     assert doc.projects[1].code == "540100213000000010189"
+
+
+def test_a_speck_after_a_scanned_project_name_is_no_part_of_it() -> None:
+    """Seed 15's var-long-goal-cut: 54…-工资性支出。 read from the scan; printed, it stays."""
+    scanned = normalize(_doc(_scanned("54010021T000000010174-工资性支出。")))
+    printed = normalize(_doc(_scanned("54010021T000000010174-工资性支出。", None)))
+    assert scanned.projects[0].name == "工资性支出" and printed.projects[0].name == "工资性支出。"

@@ -249,4 +249,3 @@ def test_a_stroke_or_a_rules_stub_read_before_a_label_is_no_part_of_it() -> None
 
     assert header_meaning("i单位名称") == header_meaning("l单位名称") == header_meaning("单位名称")
     assert header_meaning("—级指标") == header_meaning("一级指标")  # a scan's 一 read as a dash
-

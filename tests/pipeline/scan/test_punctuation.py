@@ -7,6 +7,8 @@ import numpy as np
 from pipeline.scan.punctuation import (
     colons,
     fix_widths,
+    full_stops_at_ends,
+    left_end_mark,
     middle_dots,
     next_goal_separators,
     number_marks,
@@ -369,6 +371,21 @@ def test_a_first_goals_full_stop_and_the_word_goal_read_wrong_are_mended() -> No
     ]
 
 
+def test_a_150_dpi_copys_colons_and_semicolons_swapped_around_the_goals_are_mended() -> None:
+    """Seed 15's grid-2024-ascii-triple (150 dpi, bitonal): ： and ； read for one another all
+    through a goal, 标 as 杯, and its last full stop as a colon."""
+    texts = _cell(
+        "用于文化经费：目杯1；年度计划开展相关工作", "以内；目杯2；效益上；目标3；服务对象满意度达到85%以上："
+    )
+    texts += _cell("年度目标：")  # a label alone: no numbered goal, its colon stays
+    next_goal_separators([[0, 1], [2]], texts)
+    assert [t for t, _ in texts] == [
+        "用于文化经费。目标1：年度计划开展相关工作",
+        "以内；目标2：效益上；目标3：服务对象满意度达到85%以上。",
+        "年度目标：",
+    ]
+
+
 def test_a_hyphen_set_close_to_a_code_is_read_between_it_and_the_name() -> None:
     """A 150-dpi line of seed 7's dept-info-dash-2025-long: 233014-拉萨市机关事务管理局本级 read without
     its hyphen (a bar 4 px long beside the 4)."""
@@ -388,3 +405,42 @@ def test_a_hyphen_set_close_to_a_code_is_read_between_it_and_the_name() -> None:
     blank = crop.copy()
     blank[14:17, 66:76] = 255  # no bar there: nothing added
     assert glued_hyphens(blank, reading, 19.0).text == reading.text
+
+
+def _line_with_end_mark(mark: tuple[int, int, int, int] | None) -> tuple[np.ndarray, Reading]:
+    """Twelve characters 22 px wide at a 25 px pitch (em 25), then `mark` (x0, top, x1, bottom)."""
+    crop = np.full((34, 340), 255, np.uint8)
+    for k in range(12):
+        crop[5:28, 5 + 25 * k : 27 + 25 * k] = 0
+    if mark is not None:
+        x0, top, x1, bottom = mark
+        crop[top:bottom, x0:x1] = 0
+    text = "服务对象满意度都达到以上"
+    steps = tuple((16 + 25 * k) / 340 for k in range(12))
+    return crop, Reading(text, 0.99, (0.99,) * 12, steps)
+
+
+def test_a_full_stop_the_model_left_out_at_a_cells_end_is_put_back() -> None:
+    """Seed 15's writer-landscape-01 (200 dpi, bitonal): …达到85%以上。 read without its 。, a
+    ring broken into two pieces a few px wide at the foot of the line."""
+    crop, reading = _line_with_end_mark(None)
+    crop[22:27, 310:312] = 0
+    crop[22:27, 313:316] = 0
+    assert left_end_mark(crop, reading, 25.0)
+    texts = [("目标3：年度计划开展相关工作48次以上", 0.99), (reading.text, 0.99), ("下一格", 0.99)]
+    full_stops_at_ends([[0, 1], [2]], texts, {1})
+    assert texts[1][0] == reading.text + "。" and texts[2][0] == "下一格"
+    name = [(reading.text, 0.99)]  # a name's cell (under 20 characters): a speck after it is no stop
+    full_stops_at_ends([[0]], name, {0})
+    assert name[0][0] == reading.text
+
+
+def test_no_full_stop_where_the_end_mark_stands_high_or_close_or_is_big() -> None:
+    for mark in ((310, 6, 315, 11), (300, 22, 304, 27), (310, 12, 330, 27)):
+        crop, reading = _line_with_end_mark(mark)
+        assert not left_end_mark(crop, reading, 25.0), mark
+    crop, reading = _line_with_end_mark(None)
+    assert not left_end_mark(crop, reading, 25.0)
+    texts = [("第一行", 0.99), ("第二行", 0.99)]  # a mark after a line that is not the cell's last
+    full_stops_at_ends([[0, 1]], texts, {0})
+    assert [t for t, _ in texts] == ["第一行", "第二行"]

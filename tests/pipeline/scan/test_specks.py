@@ -62,3 +62,47 @@ def test_an_enumeration_comma_in_its_em_box_stays() -> None:
     ink[50:76, 192:218] = 255  # the character after the 、's box
     ink[73:76, 166:169] = 255  # 、 : 10 px after the last ink, the next 23 px (0.9 em) on
     assert not specks(ink, EM)[73:76, 166:169].any()
+
+
+def test_a_square_comma_opening_a_wrapped_line_stays() -> None:
+    """Seed 18's sys-landscape-cell-rects (150 dpi): …提升服务水平 fills a line and its ， opens the
+    next, a square blob on the foot with nothing before it, the line's first character 0.7 em on
+    (seed 15's rl-landscape-rotate90: a blob before a value, .85, has no line above it).
+    The same blob 0.9 em before the line (past the reach of a line's marks), or above its foot,
+    is a speck."""
+    ink = page()
+    ink[16:42, 76:300] = 255  # the line above, which the sentence filled
+    ink[72:76, 78:82] = 255  # 18 px (0.7 em) before the first character, on the foot
+    found = specks(ink, EM)
+    assert not found[72:76, 78:82].any()
+    for y, x in ((72, 73), (60, 78)):
+        ink = page()
+        ink[16:42, 76:300] = 255
+        ink[y : y + 4, x : x + 4] = 255
+        assert specks(ink, EM)[y : y + 4, x : x + 4].all(), (y, x)
+    ink = page()  # no line above: a value's cell (.100), the blob a speck
+    ink[72:76, 78:82] = 255
+    assert specks(ink, EM)[72:76, 78:82].all()
+
+
+def test_a_blob_before_a_rule_is_no_line_opening_mark() -> None:
+    """Seed 15's var-long-goal-cut: a speck on the foot after a unit name (…局本级) with the next
+    column's text across the rule from it is no comma opening that text's line."""
+    ink = page()
+    ink[16:42, 76:300] = 255
+    ink[72:76, 78:82] = 255
+    rules = np.zeros_like(ink)
+    rules[:, 88:92] = 255  # a column's rule between the blob and the line
+    assert specks(ink, EM, rules=rules)[72:76, 78:82].all()
+    assert not specks(ink, EM, rules=np.zeros_like(ink))[72:76, 78:82].any()
+
+
+def test_a_blob_under_a_rows_rule_opens_no_wrapped_line() -> None:
+    """Seed 15's rl-landscape-rotate90: a speck before a weight (.3) whose cell is one line; the
+    value above it stands in the row above, across the row's rule."""
+    ink = page()
+    ink[16:42, 76:300] = 255
+    ink[72:76, 78:82] = 255
+    rules = np.zeros_like(ink)
+    rules[45:47, :] = 255  # the row's rule between the two lines
+    assert specks(ink, EM, rules=rules)[72:76, 78:82].all()

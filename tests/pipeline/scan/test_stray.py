@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.scan.stray import edge_marks, speck_dashes, speck_line, stroke_bits, stroke_line
+from pipeline.scan.stray import (
+    edge_marks,
+    speck_dashes,
+    speck_line,
+    stops_alone,
+    stroke_bits,
+    stroke_line,
+)
 
 
 def test_a_line_of_speck_sized_marks_is_a_speck_line() -> None:
@@ -119,3 +126,24 @@ def test_a_stroke_read_as_a_letter_before_a_cells_text_is_dropped() -> None:
         "按期完成信访联席会议工作经费", "", "拉萨市发展和改革委员会本级", "", "54010024R000002481694-", "信访经费",
         "1", "100", "X射线检查",
     ]  # fmt: skip
+
+
+def test_ticks_read_as_v_after_a_cells_text_are_dropped() -> None:
+    """Seed 18's unit-code-2022-no-repeat (300 dpi, pen): 单位名称：拉萨市总工会本级VV."""
+    texts = [("单位名称：拉萨市总工会本级VV", 0.93), ("5G网络V", 0.9), ("电压220V", 0.9)]
+    edge_marks([[0], [1], [2]], texts)
+    assert [t for t, _ in texts] == ["单位名称：拉萨市总工会本级", "5G网络", "电压220V"]
+
+
+def test_a_full_stop_wrapped_onto_a_line_of_its_own_is_no_speck() -> None:
+    """Seed 15's sys-portrait-filled-borders (300 dpi): …预算执行率达到95%以上 fills the goal
+    cell's line, and its 。 stands alone at the start of the next, read as o."""
+    boxes = [(757, 2918, 1310, 2948), (769, 2956, 1308, 2986), (759, 3015, 767, 3023)]
+    texts = ["按期完成档案数字化专项经费年度工作任务", "，资金使用规范，预算执行率达到95%以上", "o"]
+    assert stops_alone([[0, 1, 2]], boxes, texts, 30.0) == {2}
+    # a speck elsewhere: under a short line, off the line's start, or not the cell's last line
+    short = [boxes[0], (769, 2956, 1000, 2986), boxes[2]]
+    assert stops_alone([[0, 1, 2]], short, texts, 30.0) == set()
+    off = [boxes[0], boxes[1], (900, 3015, 908, 3023)]
+    assert stops_alone([[0, 1, 2]], off, texts, 30.0) == set()
+    assert stops_alone([[0, 2, 1]], [boxes[0], boxes[2], (757, 3050, 1300, 3080)], texts, 30.0) == set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.scan.vocabulary import correct, level_names_across_lines
+from pipeline.scan.vocabulary import confused_across_lines, correct, level_names_across_lines
 
 
 @pytest.mark.parametrize(
@@ -164,3 +164,23 @@ def test_a_level_name_with_a_character_skipped_inside_it_is_that_name(
 )
 def test_one_read_as_hyphens_between_characters_is_one(read: str, expected: str) -> None:
     assert correct(read, 0.9)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("本次申请预算资金46;8万元", "本次申请预算资金46.8万元"),  # seed 18's ubo-2023
+        ("成本控制在1;000万元以内", "成本控制在1,000万元以内"),
+        ("提介退休T部幸福感", "提升退休干部幸福感"),
+        ("目标1;年度", "目标1;年度"),  # no number after it: as read
+    ],
+)
+def test_a_semicolon_inside_a_number_and_confused_words(read: str, expected: str) -> None:
+    assert correct(read, 0.9)[0] == expected
+
+
+def test_a_confused_word_wrapped_over_two_lines_is_mended() -> None:
+    """Seed 15's var-many-projects-flat: 232097-西藏自治区应急管 | 埋局本级."""
+    texts = [("232097-西藏自治区应急管", 0.9), ("埋局本级", 0.9), ("填埋场运行", 0.9)]
+    confused_across_lines([[0, 1], [2]], texts)
+    assert [t for t, _ in texts] == ["232097-西藏自治区应急管", "理局本级", "填埋场运行"]
