@@ -19,7 +19,7 @@ import numpy as np
 
 from pipeline.scan.recognize import Reading
 from pipeline.scan.settings import DEFAULT
-from pipeline.scan.vocabulary import IDEOGRAPH
+from pipeline.scan.vocabulary import IDEOGRAPH, respread
 
 PAIRS = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？", "/": "／"}
 _NARROW = {wide: narrow for narrow, wide in PAIRS.items()}
@@ -584,11 +584,7 @@ def next_goal_separators(cells: list[list[int]], texts: list[tuple[str, float]])
             fixed = _COLON_AT_THE_END.sub("。", fixed)
         if fixed == joined:
             continue
-        at = 0
-        for i in filled:
-            text, conf = texts[i]
-            texts[i] = (fixed[at : at + len(text)], conf)
-            at += len(text)
+        respread(fixed, filled, texts)
 
 
 def left_end_mark(crop: np.ndarray, reading: Reading, em: float) -> bool:

@@ -133,6 +133,16 @@ def _header_word(text: str, probs: tuple[float, ...], doubt: float) -> str | Non
     return word if probs[k] < doubt and sure else None
 
 
+def respread(text: str, lines: list[int], texts: list[tuple[str, float]]) -> None:
+    """`text`, a cell's lines read as one and mended character for character, back over those
+    lines (`lines`, indices into `texts`), each keeping its length and confidence."""
+    at = 0
+    for i in lines:
+        line, conf = texts[i]
+        texts[i] = (text[at : at + len(line)], conf)
+        at += len(line)
+
+
 def confused_across_lines(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
     """The confused words (`_CONFUSED`, 管埋 → 管理) where a cell's text wraps inside one
     (…应急管 | 埋局本级): the lines read as one text, each keeping its length. Changes `texts`
@@ -145,11 +155,7 @@ def confused_across_lines(cells: list[list[int]], texts: list[tuple[str, float]]
         fixed = _CONFUSED_WORD.sub(lambda m: _CONFUSED[m.group()], joined)
         if fixed == joined:
             continue
-        at = 0
-        for i in filled:
-            text, conf = texts[i]
-            texts[i] = (fixed[at : at + len(text)], conf)
-            at += len(text)
+        respread(fixed, filled, texts)
 
 
 def level_names_across_lines(
@@ -176,11 +182,7 @@ def level_names_across_lines(
         name = _level_name(joined, together, doubt)
         if name is None:
             continue
-        at = 0
-        for i in parts:
-            text, conf = texts[i]
-            texts[i] = (name[at : at + len(text)], conf)
-            at += len(text)
+        respread(name, parts, texts)
 
 
 def _spread(name: str, lost: int, parts: list[int], texts: list[tuple[str, float]]) -> None:
