@@ -24,19 +24,25 @@ def dashed_streaks(
     """uint8 0/255: the pixels of the dashed streaks running this way (`horizontal`: across the
     page). `ruled`: the rules found (their pixels take no part); `spans`: the rules the other way
     (rows of lo, hi, at in px), for the tables' outer rules a streak runs past."""
-    plane = ink if not horizontal else ink.T  # the streaks run down the plane's rows
     thin_px = max(2, int(round(settings.streak_dash_width_pt * scale)))
-    wide = cv2.morphologyEx(plane, cv2.MORPH_OPEN, np.ones((1, thin_px + 2), np.uint8))
-    thin = cv2.subtract(plane, wide)
-    busy = cv2.dilate(ruled if not horizontal else ruled.T, np.ones((3, 3), np.uint8))
-    thin = cv2.subtract(thin, busy)
-    band = cv2.dilate(thin, np.ones((1, thin_px), np.uint8))  # a px of drift either way
-    extent = plane.shape[0]
-    profile = np.count_nonzero(band, axis=0)
+    # worked on the page as it lies (a transposed copy costs more than the work): `across` is
+    # the kernel's shape across the streaks, the profile sums ink along them
+    across = (lambda n: (1, n)) if not horizontal else (lambda n: (n, 1))
+    free = cv2.subtract(ink, cv2.dilate(ruled, np.ones((3, 3), np.uint8)))
+    extent = ink.shape[0 if not horizontal else 1]
     least = settings.streak_dash_share * settings.streak_span_share * extent
+    if not _may_hold(free, thin_px, least, horizontal):
+        return np.zeros_like(ink)  # most pages: no line of ink along the page at all
+    wide = cv2.morphologyEx(free, cv2.MORPH_OPEN, np.ones(across(thin_px + 2), np.uint8))
+    thin = cv2.subtract(free, wide)
+    band = cv2.dilate(thin, np.ones(across(thin_px), np.uint8))  # a px of drift either way
+    profile = cv2.reduce(band, 0 if not horizontal else 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel() // 255
+    plane = ink
+    if horizontal:  # views: the streaks run down the plane's rows
+        plane, thin, band = ink.T, thin.T, band.T
     out = np.zeros_like(plane)
     taken: list[int] = []
-    for x in np.argsort(profile)[::-1]:
+    for x in np.argsort(profile)[::-1] if profile.max(initial=0) >= least else ():
         if profile[x] < least:
             break
         if any(abs(int(x) - t) <= 2 * thin_px for t in taken):
@@ -53,6 +59,14 @@ def dashed_streaks(
             continue
         out |= _drawn(thin, x, lo, hi, thin_px)
     return out if not horizontal else np.ascontiguousarray(out.T)
+
+
+def _may_hold(free: np.ndarray, thin_px: int, least: float, horizontal: bool) -> bool:
+    """Whether any band `thin_px` wide along the page holds `least` px of ink at all: the dashes
+    are a share of that ink, so where none does there is no dashed streak to look for."""
+    profile = cv2.reduce(free, 0 if not horizontal else 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel() / 255.0
+    window = np.convolve(profile, np.ones(thin_px), mode="same")
+    return bool(window.max(initial=0) >= least)
 
 
 def _drawn(thin: np.ndarray, x: int, lo: int, hi: int, reach: int) -> np.ndarray:

@@ -1006,7 +1006,8 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
     for k in (0, 1):  # streaks a bitonal copy left only dashes of
         whole, parts, _ = splits[1 - k]
         spans = np.array([(c.lo, c.hi, c.at) for c in whole + parts], float).reshape(-1, 3)
-        streaks[k] |= dashed_streaks(ink, masks[k], spans, scale, k == 0, settings)
+        known = cv2.bitwise_or(masks[k], streaks[k])  # rules, and streaks found whole: not again
+        streaks[k] |= dashed_streaks(ink, known, spans, scale, k == 0, settings)
     if streaks[0].any() or streaks[1].any():  # a streak's piece between two rules is no short rule
         gone = cv2.dilate(cv2.bitwise_or(*streaks), np.ones((3, 3), np.uint8))
         ink_h, ink_v = cv2.subtract(ink_h, gone), cv2.subtract(ink_v, gone)

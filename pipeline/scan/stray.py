@@ -210,14 +210,15 @@ def stops_alone(cells: list[list[int]], boxes: list[Box], texts: list[str], em: 
     a small round mark read as a speck is (o, 0, .), the last line of its cell, starting where
     the line above it starts and sitting at the foot of the next line's place, under a line that
     ran the cell's full width and ended in text. A speck falls anywhere; this one falls where the
-    typesetter put the 。 that did not fit."""
+    typesetter put the 。 that did not fit. Cells of running text only (a goal): a level name
+    fills its narrow cell's line too, and a speck under it is none."""
     found: set[int] = set()
     if not em:
         return found
     for lines in cells:
         order = sorted(lines, key=lambda i: boxes[i][1])
-        if len(order) < 2:
-            continue
+        if len(order) < 2 or sum(1 for i in order for ch in texts[i] if IDEOGRAPH.match(ch)) < RUNNING_TEXT:
+            continue  # a name's or a value's cell: no sentence to end
         last, above = order[-1], order[-2]
         mark, line = boxes[last], boxes[above]
         if texts[last] not in _ROUND + (".", "·", "。", "．") or not texts[above]:

@@ -147,3 +147,6 @@ def test_a_full_stop_wrapped_onto_a_line_of_its_own_is_no_speck() -> None:
     off = [boxes[0], boxes[1], (900, 3015, 908, 3023)]
     assert stops_alone([[0, 1, 2]], off, texts, 30.0) == set()
     assert stops_alone([[0, 2, 1]], [boxes[0], boxes[2], (757, 3050, 1300, 3080)], texts, 30.0) == set()
+    # seed 16's info-lines-2025-odd: a level name fills its narrow cell, a speck under it is none
+    named = [(100, 500, 160, 516), (101, 524, 105, 528)]
+    assert stops_alone([[0, 1]], named, ["产出指标", "o"], 16.0) == set()
