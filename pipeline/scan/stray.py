@@ -116,7 +116,8 @@ def edge_marks(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
 # a pen's stroke read as a letter before a cell's Chinese text (V按期完成…, I拉萨市…): no cell's
 # text opens with one of these straight before a Chinese character
 _STROKE_LETTER = re.compile(r"^[VIl|](?=[\u3400-\u9fff])")
-_TICKS_AFTER = re.compile(r"(?<=[\u3400-\u9fff])[VvＶ√]{1,3}$")  # … or a pen's ticks after it (本级VV)
+# … or a pen's ticks after it (本级VV, 本级>, 经费a): no cell's text ends in these after a character
+_TICKS_AFTER = re.compile(r"(?<=[\u3400-\u9fff])(?:[VvＶ√<>]{1,3}|[a-z])$")
 _STROKE_LINES = ("V", "I", "l", "|", "1", "7")  # … or on a line of its own above the text or a code
 _OPENS_TEXT = re.compile(r"^(?:[\u3400-\u9fff]|\d{8}[A-Z]\d)")
 _STROKE_BITS = frozenset("1lI|/\\—–-←→")  # what a pen's stroke reads as, cut into a line's width
