@@ -288,6 +288,7 @@ def _columns(header: list[Cell], meanings: _Meanings) -> tuple[list[Column], lis
         label = "/".join([clean(a.text) for a in reversed(above)] + [clean(leaf.text)])
         found.append((Column(key, period, leaf.x0, leaf.x1, label), meaning.rank))
     found = _measure_unit_right_of_levels(found)
+    found = _levels_in_order(found)
     found = _periods_by_position(found)
     return _best_per_key(found), unknown
 
@@ -312,6 +313,24 @@ def _measure_unit_right_of_levels(found: list[tuple[Column, int]]) -> list[tuple
         if col.key == "unit_name" and rank == 1 and col.x0 > first_level:
             col = Column("measure_unit", col.period, col.x0, col.x1, col.label)
         out.append((col, rank))
+    return out
+
+
+def _levels_in_order(found: list[tuple[Column, int]]) -> list[tuple[Column, int]]:
+    """Three indicator-level columns of one period, one level named twice and another not at all
+    (一级 二级 二级: a scan lost 三's top bar under a streak): the levels print 一, 二, 三 from left
+    to right, so each takes its place's level where that is one level off what it reads."""
+    out = list(found)
+    for period in {c.period for c, _ in found}:
+        at = sorted((k for k, (c, _) in enumerate(found) if c.key in LEVELS and c.period == period),
+                    key=lambda k: found[k][0].x0)  # fmt: skip
+        keys = [found[k][0].key for k in at]
+        if len(at) != 3 or len(set(keys)) == 3:
+            continue
+        if all(abs(LEVELS.index(key) - n) <= 1 for n, key in enumerate(keys)):
+            for n, k in enumerate(at):
+                col, rank = found[k]
+                out[k] = (Column(LEVELS[n], col.period, col.x0, col.x1, col.label), rank)
     return out
 
 

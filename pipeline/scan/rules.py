@@ -764,10 +764,13 @@ def _open_ends(
 
 
 def _outside(
-    line: list[_Chain], frame: tuple[float, float] | None, reach: float, ends: tuple[bool, bool]
-) -> float:
+    line: list[_Chain], frame: tuple[float, float] | None, reach: float, ends: tuple[bool, bool],
+    texty: frozenset[int] = frozenset(),
+) -> float:  # fmt: skip
     """How long the line's pieces run past its frame (px, at its open ends together): a table's
-    rules end at its outermost rules, a streak goes on across the margins."""
+    rules end at its outermost rules, a streak goes on across the margins. A piece with ink
+    beside it (`texty`: a title character's long stroke in line with a column's rule) is none."""
+    line = [c for c in line if id(c) not in texty]
     if frame is None:  # it crosses no table: all of it, unless it is one of several rules ending together
         return float(sum(c.hi - c.lo for c in line)) if all(ends) else 0.0
     lo, hi = frame[0] - reach, frame[1] + reach
@@ -899,6 +902,15 @@ def _streak_lines(
     out: list[list[_Streak]] = [[], []]
     if not lines:
         return out
+    # a character's long stroke in line with a column's rule (a title's 门 over the table) runs
+    # past the frame too, with the character's other strokes beside nearly all along it: no
+    # streak's piece (a streak's own pieces show ink beside them where a deskew slants them)
+    texty = frozenset(
+        id(c)
+        for k, line in lines
+        for c in line
+        if _beside(ink, c, scale, k == 0) >= settings.streak_stroke_beside
+    )
     snap, edge, far = settings.cell_snap_pt * scale, margin / 2, settings.streak_far_pt * scale
 
     def ends_of(others: list[list[_Chain]]) -> list[tuple[bool, bool]]:
@@ -914,7 +926,9 @@ def _streak_lines(
 
     ends = ends_of([found[1][2], found[0][2]])
     first = [_frame(line, found[1 - k][2], reach) for k, line in lines]
-    streaky = {n for n, (k, line) in enumerate(lines) if _outside(line, first[n], reach, ends[n]) >= margin}
+    streaky = {
+        n for n, (k, line) in enumerate(lines) if _outside(line, first[n], reach, ends[n], texty) >= margin
+    }
     again: set[int] = set()  # a streak the other way makes no table's frame: decide once more without those
     gone_of = [{id(c) for m in streaky for c in lines[m][1] if lines[m][0] != k} for k in (0, 1)]
     left = [[o for o in found[1 - k][2] if id(o) not in gone_of[k]] for k in (0, 1)]
@@ -923,7 +937,7 @@ def _streak_lines(
         if n in streaky or first[n] is None or not gone_of[k]:
             continue
         frame = _frame(line, left[k], reach)
-        if frame is not None and _outside(line, frame, reach, ends_again[n]) >= margin:
+        if frame is not None and _outside(line, frame, reach, ends_again[n], texty) >= margin:
             again.add(n)
     streaky |= again
     for n in sorted(streaky):

@@ -117,7 +117,9 @@ def edge_marks(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
 # text opens with one of these straight before a Chinese character
 _STROKE_LETTER = re.compile(r"^[VIl|](?=[\u3400-\u9fff])")
 # … or a pen's ticks after it (本级VV, 本级>, 经费a): no cell's text ends in these after a character
-_TICKS_AFTER = re.compile(r"(?<=[\u3400-\u9fff])(?:[VvＶ√<>]{1,3}|[a-z])$")
+_TICKS_AFTER = re.compile(
+    r"(?<=[\u3400-\u9fff])(?:[VvＶ√<>]{1,3}|[a-z])$|(?<=本级)[A-Z]$"
+)  # 本级: a unit's name
 _STROKE_LINES = ("V", "I", "l", "|", "1", "7")  # … or on a line of its own above the text or a code
 _OPENS_TEXT = re.compile(r"^(?:[\u3400-\u9fff]|\d{8}[A-Z]\d)")
 _STROKE_BITS = frozenset("1lI|/\\—–-←→")  # what a pen's stroke reads as, cut into a line's width
@@ -163,7 +165,7 @@ def speck_points(cells: list[list[int]], texts: list[tuple[str, float]]) -> None
     """Points and quotes no text prints where they stand, a photocopy's specks read beside the
     text: a point right after a printed mark (以上。.项目, 经费。。目标); and in a cell of running
     text (`_WORDY`), an ASCII . between two Chinese characters (西藏自治区.交通运输局, a line's end
-    included: Chinese prints 。 there), a middle dot but in a compound unit (17·次, not 人·天), a
+    included: Chinese prints 。 there) or after a number (【2023】57.号文件), a middle dot but in a compound unit (17·次, not 人·天), a
     single quote the cell does not pair (提升‘干部), and two points for a full stop (以上..; not
     1..2). Changes `texts` in place."""
     for lines in cells:
@@ -181,8 +183,12 @@ def speck_points(cells: list[list[int]], texts: list[tuple[str, float]]) -> None
             if ch in _POINTS and prev and prev in _AFTER_MARK:
                 continue
             if wordy:
-                if ch == "." and IDEOGRAPH.match(prev or " ") and IDEOGRAPH.match(after or " "):
-                    continue
+                if (
+                    ch == "."
+                    and (IDEOGRAPH.match(prev or " ") or prev.isdigit())
+                    and IDEOGRAPH.match(after or " ")
+                ):
+                    continue  # 自治区.交通, 57.号: a point between a number and a word is no decimal one
                 if ch == "·" and not (IDEOGRAPH.match(prev or " ") and after and after in _DOT_UNITS):
                     continue
                 if ch in _QUOTES and not paired:

@@ -51,7 +51,8 @@ _MARK_BEFORE_VALUE = re.compile(r"^[、:：,，;；]+(?=[≥≤<>=]?\d[\d.,]*%?$
 STROKE = frozenset("\\/|<>")  # what a pen's stroke across a cell is read as
 _DOT_IN_CODE = re.compile(r"(?<=[0-9A-Z]{4})·(?=[0-9A-Z]{4})")
 _OPEN_UNIT_CODE = re.compile(r"(?:^|(?<=[:：]))\[(\d{2,})(?=[\u3400-\u9fff])")  # after a label too
-_AFTER_STOP = re.compile(r"(?<=[。；！？])[-·.,，\\/<>|]+$")  # specks or a pen's stroke after a sentence
+# specks or a pen's stroke after a sentence, or a stroke's bits read as letters apart (有效。T Y)
+_AFTER_STOP = re.compile(r"(?<=[。；！？])(?:[-·.,，\\/<>|]+|\s*[A-Za-z](?:\s+[A-Za-z]){0,2}\s*)$")
 _TYPED_CODE = re.compile(r"^[/\\|.·]*(\d{6,}[A-Z])([0-9A-Z:：·.,]{6,})(?=-|$)")  # $: wrapped before its dash
 # a 22nd character before a code of 8 digits, a type letter and 12 digits: a pen's stroke read as 7 or 1
 _STROKE_BEFORE_CODE = re.compile(r"^[17Il|](?=\d{8}[A-Z]\d{12}(?:-|$))")

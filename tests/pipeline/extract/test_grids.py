@@ -249,3 +249,26 @@ def test_a_stroke_or_a_rules_stub_read_before_a_label_is_no_part_of_it() -> None
 
     assert header_meaning("i单位名称") == header_meaning("l单位名称") == header_meaning("单位名称")
     assert header_meaning("—级指标") == header_meaning("一级指标")  # a scan's 一 read as a dash
+
+
+def test_a_level_header_misread_as_its_neighbours_level_takes_its_place() -> None:
+    """Seed 19's grid-2022-odd-cells: a streak along 三级指标's top bar left 二级指标 twice; the
+    levels print 一, 二, 三 left to right. Two sets side by side stay as they read."""
+    labels = ["项目名称", "一级指标", "二级指标", "二级指标", "指标值", "权重"]
+    assert [k for k, _, _ in slots(Table(row(0, labels)))] == [
+        "project", "level1", "level2", "level3", "target", "weight",
+    ]  # fmt: skip
+    labels = ["项目名称", "二级指标", "二级指标", "三级指标", "指标值"]  # 一 read as 二
+    assert [k for k, _, _ in slots(Table(row(0, labels)))][1:4] == ["level1", "level2", "level3"]
+    labels = [
+        "一级 指标",
+        "二级 指标",
+        "三级 指标",
+        "指标值(或计划水平)",
+        "二级 指标",
+        "三级 指标",
+        "计划指标值(或计划水平)",
+    ]
+    assert [k for k, _, _ in slots(Table(row(0, labels)))] == [
+        "level1", "level2", "level3", "target", "level2", "level3", "target",
+    ]  # fmt: skip

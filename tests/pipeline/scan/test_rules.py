@@ -410,3 +410,17 @@ def test_text_across_the_way_keeps_a_lost_rule_out() -> None:
             _glyph(page, 540 + 28 * n, (top + bottom) // 2 - 11)
     rules = find_rules(page, SCALE)
     assert not [x for x, _, _ in _verticals(rules) if abs(x * SCALE - 601) <= 4]
+
+
+def test_a_title_characters_stroke_in_line_with_a_column_rule_is_no_streak() -> None:
+    """Seed 19's dept-guangdong-2022 (300 dpi): a stroke of the title's 门, split in two lines side
+    by side, stands in line with a column's rule 40 pt above the table; the two ran past the
+    frame like a streak and the column's rule went. Pieces with ink beside them all along are a
+    character's, not a streak's."""
+    page = _page()
+    _text(page, COLUMNS[:-1])
+    for x in (599, 603):  # the stroke's two halves, 2 px apart
+        page[20:80, x : x + 2] = 20
+    rules = find_rules(page, SCALE)
+    assert not rules.streaks[1].any()
+    assert any(abs(x * SCALE - 601) <= 2 and abs(top * SCALE - TOP) <= 3 for x, top, _ in _verticals(rules))

@@ -8,6 +8,7 @@ from pipeline.scan.stray import (
     edge_marks,
     speck_dashes,
     speck_line,
+    speck_points,
     stops_alone,
     stroke_bits,
     stroke_line,
@@ -93,8 +94,6 @@ def test_a_mark_read_from_ink_of_another_shape_is_no_text() -> None:
 
 
 def test_a_point_no_text_prints_where_it_stands_is_a_speck() -> None:
-    from pipeline.scan.stray import speck_points
-
     texts = [("西藏自治区.", 0.98), ("交通运输局", 1.0), ("本级", 1.0),  # one cell: a point at a line's end
              ("达到95%以上。.项目实施周期为2022年", 0.99), ("工会经费。", 0.9), ("。目标1：资金10.5万元", 0.9),
              ("元/人.天", 0.9), ("完善.", 0.9)]  # fmt: skip
@@ -106,8 +105,6 @@ def test_a_point_no_text_prints_where_it_stands_is_a_speck() -> None:
 
 
 def test_quotes_and_dots_running_text_never_prints_there_are_specks() -> None:
-    from pipeline.scan.stray import speck_points
-
     texts = [("年度内组织开展专题培训不少于17·次，切实提升‘干部", 0.9), ("职工业务能力，满意度达到95%以上..", 0.9),
              ("培训成本500元/人·天，“二期”工程", 0.9), ("完成‘项目’验收，数量1..2项...", 0.9)]  # fmt: skip
     speck_points([[0, 1], [2], [3]], texts)
@@ -133,10 +130,11 @@ def test_ticks_read_as_v_after_a_cells_text_are_dropped() -> None:
     rl-landscape-grid 本级> and info-lines-2025-odd 专项经费a. A capital after a character may be
     printed (一标段B)."""
     texts = [("单位名称：拉萨市总工会本级VV", 0.93), ("5G网络V", 0.9), ("电压220V", 0.9),
-             ("拉萨市总工会本级>", 0.9), ("公益性岗位专项经费a", 0.9), ("一标段B", 0.9), ("≥90", 0.9)]  # fmt: skip
-    edge_marks([[0], [1], [2], [3], [4], [5], [6]], texts)
+             ("拉萨市总工会本级>", 0.9), ("公益性岗位专项经费a", 0.9), ("一标段B", 0.9), ("≥90", 0.9), ("拉萨市总工会本级H", 0.9)]  # fmt: skip
+    edge_marks([[0], [1], [2], [3], [4], [5], [6], [7]], texts)
     assert [t for t, _ in texts] == [
         "单位名称：拉萨市总工会本级", "5G网络", "电压220V", "拉萨市总工会本级", "公益性岗位专项经费", "一标段B", "≥90",
+        "拉萨市总工会本级",
     ]  # fmt: skip
 
 
@@ -155,3 +153,10 @@ def test_a_full_stop_wrapped_onto_a_line_of_its_own_is_no_speck() -> None:
     # seed 16's info-lines-2025-odd: a level name fills its narrow cell, a speck under it is none
     named = [(100, 500, 160, 516), (101, 524, 105, 528)]
     assert stops_alone([[0, 1]], named, ["产出指标", "o"], 16.0) == set()
+
+
+def test_a_point_between_a_number_and_a_word_in_running_text_is_a_speck() -> None:
+    """Seed 15's grid-2023-portrait: 根据藏财预字【2023】57.号文件精神 (a photocopy's speck)."""
+    texts = [("根据藏财预字【2023】57.号文件精神，本次申请预算资金3.2万元", 0.9), ("57.号", 0.9)]
+    speck_points([[0], [1]], texts)
+    assert [t for t, _ in texts] == ["根据藏财预字【2023】57号文件精神，本次申请预算资金3.2万元", "57.号"]

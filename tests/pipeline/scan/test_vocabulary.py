@@ -184,3 +184,16 @@ def test_a_confused_word_wrapped_over_two_lines_is_mended() -> None:
     texts = [("232097-西藏自治区应急管", 0.9), ("埋局本级", 0.9), ("填埋场运行", 0.9)]
     confused_across_lines([[0, 1], [2]], texts)
     assert [t for t, _ in texts] == ["232097-西藏自治区应急管", "理局本级", "填埋场运行"]
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("确保资金使用安全有效。T Y", "确保资金使用安全有效。"),
+        ("有效。PM", "有效。PM"),
+        ("目标。PM2.5", "目标。PM2.5"),
+    ],
+)
+def test_a_strokes_bits_read_as_letters_after_a_sentence_are_dropped(read: str, expected: str) -> None:
+    """Seed 15's sys-landscape-cell-rects (pen): 有效。T Y; a word of letters stays."""
+    assert correct(read, 0.9)[0] == expected
