@@ -88,6 +88,7 @@ def normalize_evaluation(raw: RawEvaluation | None) -> Evaluation | None:
 
 
 SCANNED_NAME_SPECKS = "。.．·"
+SCANNED_NAME_DASHES = "-－—–"
 
 
 def normalize_project(
@@ -103,9 +104,9 @@ def normalize_project(
     if raw.table_kind in DEPARTMENT_KINDS:
         code, name = None, ""  # a department table has no project
     if any(r.confidence is not None for r in raw.rows):
-        name = name.rstrip(
-            SCANNED_NAME_SPECKS
-        )  # a speck after a scanned name: no project name ends a sentence
+        # a speck after a scanned name, a dash before it (CODE--拉萨市…): no project name ends a
+        # sentence or opens with a dash
+        name = name.rstrip(SCANNED_NAME_SPECKS).lstrip(SCANNED_NAME_DASHES)
     return Project(
         code=code,
         name=name,

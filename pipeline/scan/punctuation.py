@@ -558,6 +558,7 @@ _COLON_BEFORE_NEXT_GOAL = re.compile(r"(?<=[\u3400-\u9fff%）)])[:：](?=目标[
 # not after a label (年度目标：目标1：, 绩效内容：目标1：), whose colon is printed
 _MARK_BEFORE_FIRST_GOAL = re.compile(r"(?<=[\u3400-\u9fff%）)])(?<![标容])[,，:：](?=目标1[:：])")
 _GOAL_WORD_MISREAD = re.compile(r"(?<=目)[\u3400-\u9fff](?<!标)(?=[1-9][:：;；])")
+_GOAL_WORD_FIRST_MISREAD = re.compile(r"[自日白](?=标[1-9][:：;；])")  # 自标3： is 目标3：
 _SEMICOLON_AFTER_GOAL_NUMBER = re.compile(r"(?<=目标[1-9])[;；]")
 _GOAL_NUMBER = re.compile(r"目标[1-9][:：]")
 _COLON_AT_THE_END = re.compile(r"(?<=[\u3400-\u9fff%）)])[:：]$")
@@ -576,7 +577,7 @@ def next_goal_separators(cells: list[list[int]], texts: list[tuple[str, float]])
     for lines in cells:
         filled = [i for i in lines if texts[i][0]]
         joined = "".join(texts[i][0] for i in filled)
-        fixed = _GOAL_WORD_MISREAD.sub("标", joined)
+        fixed = _GOAL_WORD_MISREAD.sub("标", _GOAL_WORD_FIRST_MISREAD.sub("目", joined))
         fixed = _SEMICOLON_AFTER_GOAL_NUMBER.sub(lambda m: "：" if m.group() == "；" else ":", fixed)
         fixed = _COLON_BEFORE_NEXT_GOAL.sub(lambda m: "；" if m.group() == "：" else ";", fixed)
         fixed = _MARK_BEFORE_FIRST_GOAL.sub("。", fixed)

@@ -36,13 +36,19 @@ from functools import cache
 from pipeline.extract.vocabulary import HEADER_WORDS
 from pipeline.normalize.levels import KNOWN_NAMES, SYNONYMS
 
-_DIGIT_LIKE = {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1"}
-_IN_NUMBER = re.compile(r"(?<=[0-9.,])[Oo〇lI|]+|[Oo〇lI|]+(?=[0-9.,%])|(?<=[≥≤<>=＝])[Oo〇lI|]+")
+_DIGIT_LIKE = {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1", "C": "0"}
+_IN_NUMBER = re.compile(
+    r"(?<=[0-9.,])[Oo〇lI|]+|[Oo〇lI|]+(?=[0-9.,%])|(?<=[≥≤<>=＝])[Oo〇lI|]+|(?<=\d)C(?=\d)"
+)
 _CODE = re.compile(r"^[0-9A-Z]{6,}(?=-)")
 # a semicolon inside a number is its point or, three digits on, its thousands' comma (46;8 万元)
 _SEMICOLON_IN_NUMBER = re.compile(r"(?<=\d)[;；](?=\d)")
 _THOUSANDS_AFTER = re.compile(r"\d{3}(?!\d)")
 _DASH_BETWEEN_DIGITS = re.compile(r"(?<=\d)一(?=\d)")
+_STROKE_IN_WORD = re.compile(
+    r"(?<=[\u3400-\u9fff])[|丨](?=[\u3400-\u9fff])"
+)  # 老|旧: a pen's or a rule's bit
+_COLON_IN_YEAR = re.compile(r"(?<=【\d{2}):(?=\d{2}】)")  # 【20:21】: a speck between a year's digits
 _ONE_AS_HYPHENS = re.compile(r"(?<=[\u3400-\u9fff])-{2,}(?=[\u3400-\u9fff])")  # 第--书记: 一 read as hyphens
 _TRAILING_STOPS = re.compile(r"[.。．·]+$")
 _VALUE = re.compile(r"[≥≤<>=＝]?\d+(?:[.,]\d+)*%?|%")
@@ -245,6 +251,7 @@ def correct(
     )
     fixed = _DASH_BETWEEN_DIGITS.sub("—", _without_stops(fixed))
     fixed = _ONE_AS_HYPHENS.sub("一", fixed)
+    fixed = _COLON_IN_YEAR.sub("", _STROKE_IN_WORD.sub("", fixed))
     fixed = _OPEN_UNIT_CODE.sub(r"[\1]", _typed_code(fixed))
     fixed = _CONFUSED_WORD.sub(lambda m: _CONFUSED[m.group()], fixed)
     fixed = _IN_NUMBER.sub(lambda m: "".join(_DIGIT_LIKE[c] for c in m.group()), fixed)

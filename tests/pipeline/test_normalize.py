@@ -548,7 +548,8 @@ def test_a_printed_code_of_digits_stays_as_printed() -> None:
 
 
 def test_a_speck_after_a_scanned_project_name_is_no_part_of_it() -> None:
-    """Seed 15's var-long-goal-cut: 54…-工资性支出。 read from the scan; printed, it stays."""
-    scanned = normalize(_doc(_scanned("54010021T000000010174-工资性支出。")))
+    """Seed 15's var-long-goal-cut: 54…-工资性支出。 read from the scan, and seed 19's
+    sys-landscape-separate-borders a dash before the name; printed, the name stays as it is."""
+    scanned = normalize(_doc(_scanned("54010021T000000010174--工资性支出。")))
     printed = normalize(_doc(_scanned("54010021T000000010174-工资性支出。", None)))
     assert scanned.projects[0].name == "工资性支出" and printed.projects[0].name == "工资性支出。"

@@ -197,3 +197,16 @@ def test_a_confused_word_wrapped_over_two_lines_is_mended() -> None:
 def test_a_strokes_bits_read_as_letters_after_a_sentence_are_dropped(read: str, expected: str) -> None:
     """Seed 15's sys-landscape-cell-rects (pen): 有效。T Y; a word of letters stays."""
     assert correct(read, 0.9)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("资金使用合规率达到1C0%，", "资金使用合规率达到100%，"),  # seed 19's calc-symbol-2025-big
+        ("2024年度老|旧小区改造", "2024年度老旧小区改造"),  # seed 19's form-scored-2024
+        ("根据拉政办发【20:21】64号文件", "根据拉政办发【2021】64号文件"),  # seed 19's grid-2022-odd-cells
+        ("会议时间20:21", "会议时间20:21"),
+    ],
+)
+def test_a_scans_bits_inside_numbers_and_words(read: str, expected: str) -> None:
+    assert correct(read, 0.9)[0] == expected
