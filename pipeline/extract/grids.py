@@ -189,6 +189,7 @@ def _grid_at(cells: list[Cell], y: float, meanings: _Meanings, min_hits: int) ->
     top = _extend_up(cells, min(c.top for c in spanning), meanings)
     in_header = [c for c in cells if c.top >= top - _TOL and c.bottom <= bottom + _TOL]
     in_header = [part for c in in_header for part in _unmerged(c, cells, bottom, meanings)]
+    in_header = _remerged(in_header, cells, bottom, meanings)
     keys = {k for c in in_header if (k := _key(meanings, c))}
     if not is_performance_header(keys, min_hits):
         return None
@@ -222,6 +223,26 @@ def _unmerged(cell: Cell, cells: list[Cell], bottom: float, meanings: _Meanings)
     if [label_of(h.text) for h in halves] != list(words):
         return [cell]
     return halves
+
+
+def _remerged(header: list[Cell], cells: list[Cell], bottom: float, meanings: _Meanings) -> list[Cell]:
+    """Two header cells side by side that read as one header word only together (项目 | 名称),
+    over body cells that no boundary parts below them: one cell, which a stray line cut in two
+    (a scanner's streak over a header's grey fill stands as a rule across that row alone)."""
+    out = sorted(header, key=lambda c: (round(c.top), c.x0))
+    k = 0
+    while k + 1 < len(out):
+        a, b = out[k], out[k + 1]
+        beside = abs(a.top - b.top) <= _TOL and abs(a.bottom - b.bottom) <= _TOL and abs(a.x1 - b.x0) <= _TOL
+        if beside and (meanings.of(a) is None or meanings.of(b) is None):
+            whole = Cell(a.x0, a.top, b.x1, a.bottom, [*a.glyphs, *b.glyphs])
+            parted = any(c.top >= bottom - _TOL and abs(c.x0 - a.x1) <= 2 for c in cells)
+            m = meanings.of(whole)
+            if not parted and m is not None and m.key is not None:
+                out[k : k + 2] = [whole]
+                continue
+        k += 1
+    return out
 
 
 def _two_words(text: str) -> tuple[str, str] | None:

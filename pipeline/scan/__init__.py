@@ -444,12 +444,13 @@ def _glyphs(
     stroke_bits(layout.cells, texts)
     speck_points(layout.cells, texts)
     edge_marks(layout.cells, texts)
-    next_goal_separators(layout.cells, texts)
-    full_stops_at_ends(layout.cells, texts, ended)
-    one_style_per_cell(layout.cells, texts, settings.one_style_ratio, settings.one_style_least)
     in_cells = {i for lines in layout.cells for i in lines} | {
         i for pair in layout.choices for part in pair for i in part
     }
+    # a goal printed outside the tables (整体目标：… on an info line) has its separators too
+    next_goal_separators([*layout.cells, *([i] for i in range(len(texts)) if i not in in_cells)], texts)
+    full_stops_at_ends(layout.cells, texts, ended)
+    one_style_per_cell(layout.cells, texts, settings.one_style_ratio, settings.one_style_least)
     for i, (text, conf) in enumerate(texts):
         if i not in in_cells and text and not any(ch.isalnum() for ch in text):
             texts[i] = ("", conf)  # outside the tables, marks alone (a pen's stroke read as —) say nothing

@@ -74,8 +74,9 @@ def _on_foot(
     line_height: float, rules: np.ndarray | None = None,
 ) -> bool:  # fmt: skip
     """The mark stands between characters (ink before it within `along`, after it within
-    _AFTER_EM: a 、 or 。 sits at the left of its em box) or opens a line (nothing before it: a
-    sentence's comma wrapped to the next line, `_wrapped`), its foot is the foot
+    _AFTER_EM: a 、 or 。 sits at the left of its em box), opens a line (nothing before it: a
+    sentence's comma wrapped to the next line, `_wrapped`) or closes one that the text goes on
+    from (nothing after it, the next line below: `_wraps`), its foot is the foot
     of that ink (within 0.15 of a line), and the ink rises at least 0.45 of a line above its top
     (digits, %): punctuation set inside a line, not a speck beside it or past a line's end. Every
     other mark counts, small ones too (at 150 dpi the strokes of 资 fall apart into blobs)."""
@@ -86,9 +87,11 @@ def _on_foot(
     band = (text[rows_, cols_] > 0) & (labels[rows_, cols_] != label)  # the ink about it, not the mark
     left = min(along, x)
     following = np.flatnonzero(band[:, left + w :].any(axis=0))
+    before = band[:, :left].any()
     if not len(following):
-        return False  # ink before it or none (a wrapped line opening with it), but ink after it
-    if not band[:, :left].any() and not _wrapped(text, rules, x, y, w, foot, int(following[0]), line_height):
+        if not before or not _wraps(text, rules, x, w, foot, line_height):
+            return False  # nothing after it: only a wrapping line's closing mark (…得到保障，)
+    elif not before and not _wrapped(text, rules, x, y, w, foot, int(following[0]), line_height):
         return False
     rows = np.flatnonzero(band.any(axis=1))
     if not len(rows):
@@ -118,3 +121,13 @@ def _wrapped(
         max(0, int(x - 0.3 * line_height)) : x + w + int(line_height),
     ]
     return bool(above.any())
+
+
+def _wraps(text: np.ndarray, rules: np.ndarray | None, x: int, w: int, foot: int, line_height: float) -> bool:
+    """A mark with nothing after it closes a line the text goes on from: the next line stands
+    just below, reaching back under the line's end, with no rule between (another cell's)."""
+    a, b = foot + int(0.2 * line_height), foot + int(1.4 * line_height)
+    c0, c1 = max(0, int(x - 3 * line_height)), x + w
+    if rules is not None and rules[foot:b, c0:c1].any():
+        return False
+    return bool(text[a:b, c0:c1].any())

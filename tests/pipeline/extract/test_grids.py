@@ -272,3 +272,23 @@ def test_a_level_header_misread_as_its_neighbours_level_takes_its_place() -> Non
     assert [k for k, _, _ in slots(Table(row(0, labels)))] == [
         "level1", "level2", "level3", "target", "level2", "level3", "target",
     ]  # fmt: skip
+
+
+def test_a_header_word_cut_in_two_by_a_stray_line_is_one_cell_again() -> None:
+    """Seed 20's sys-portrait-filled-borders (300 dpi, bitonal): a streak over the header's grey
+    fill stood as a rule across the header row alone, cutting 项目名称 into 项目 | 名称; the body
+    below runs across the cut. Where the body parts there too, the two stay apart."""
+    header = [cell(0, 0, 100, 20, "单位名称"), cell(100, 0, 150, 20, "项目"), cell(150, 0, 200, 20, "名称"),
+              *row(0, ["", "", "一级指标", "二级指标", "三级指标", "指标值"])[2:]]  # fmt: skip
+    body = [
+        cell(0, 20, 100, 40, "某局"),
+        cell(100, 20, 200, 40, "5401-某项目"),
+        *row(20, ["", "", "产出", "数量", "人数", "5"])[2:],
+    ]
+    assert [k for k, _, _ in slots(Table(header + body))][:2] == ["unit_name", "project"]
+    parted = [cell(0, 20, 100, 40, "某局"), cell(100, 20, 150, 40, "5401"), cell(150, 20, 200, 40, "某项目"),
+              *row(20, ["", "", "产出", "数量", "人数", "5"])[2:]]  # fmt: skip
+    (grid,) = find_grids(Table(header + parted), 3)
+    assert "名称" in grid.unknown  # left as two cells
+    (grid,) = find_grids(Table(header + body), 3)
+    assert "名称" not in grid.unknown

@@ -106,3 +106,19 @@ def test_a_blob_under_a_rows_rule_opens_no_wrapped_line() -> None:
     rules = np.zeros_like(ink)
     rules[45:47, :] = 255  # the row's rule between the two lines
     assert specks(ink, EM, rules=rules)[72:76, 78:82].all()
+
+
+def test_a_square_comma_closing_a_wrapping_line_stays() -> None:
+    """Seed 20's writer-landscape-long-project (200 dpi, bitonal): …得到保障， ends a line the goal
+    goes on from; nothing after the comma, the next line under it. After a cell's last line (no
+    line below), or with a row's rule under it, the blob is a speck."""
+    ink = page()
+    ink[72:76, 169:173] = 255  # half an em after the last character, on the foot
+    ink[86:112, 20:160] = 255  # the next line
+    assert not specks(ink, EM)[72:76, 169:173].any()
+    rules = np.zeros_like(ink)
+    rules[80:82, :] = 255
+    assert specks(ink, EM, rules=rules)[72:76, 169:173].all()
+    ink = page()
+    ink[72:76, 169:173] = 255
+    assert specks(ink, EM)[72:76, 169:173].all()
