@@ -56,6 +56,7 @@ from pipeline.scan.stray import (
     stops_alone,
     stroke_bits,
     stroke_line,
+    tiny_character,
 )
 from pipeline.scan.traditional import as_traditional, prints_traditional
 from pipeline.scan.vocabulary import confused_across_lines, correct, level_names_across_lines
@@ -429,6 +430,7 @@ def _glyphs(
         if (
             speck_line(crop, text, em * settings.speck_line_em)
             or stroke_line(layout.boxes[i], text, em * settings.stroke_line_em)
+            or tiny_character(layout.boxes[i], text, em)
             or (
                 not layout.turns[i] and misshapen_bits(layout.boxes[i], text, conf, em, settings.wide_bits_em)
             )

@@ -39,6 +39,21 @@ def speck_line(crop: np.ndarray, text: str, most: float) -> bool:
     )
 
 
+def tiny_character(box: Box, text: str, em: float) -> bool:
+    """A line of one Chinese character whose ink is under `_TINY_EM` of a line each way: no
+    character prints that small beside its line's others, a speck the model read as one does
+    (seed 20's grid-2023-landscape: a 4 × 8 px blob read 本, after a project's name)."""
+    return (
+        em > 0
+        and len(text) == 1
+        and bool(IDEOGRAPH.match(text))
+        and max(box[2] - box[0], box[3] - box[1]) <= _TINY_EM * em
+    )
+
+
+_TINY_EM = 0.4
+
+
 def stroke_line(box: Box, text: str, least: float) -> bool:
     """A line read as slashes and chevrons alone (</, /) whose ink stands taller than `least` px:
     a pen's stroke across the cell, not a printed / or < (one line high)."""

@@ -12,6 +12,7 @@ from pipeline.scan.stray import (
     stops_alone,
     stroke_bits,
     stroke_line,
+    tiny_character,
 )
 
 
@@ -161,3 +162,10 @@ def test_a_point_between_a_number_and_a_word_in_running_text_is_a_speck() -> Non
     texts = [("根据藏财预字【2023】57.号文件精神，本次申请预算资金3.2万元", 0.9), ("57.号", 0.9)]
     speck_points([[0], [1]], texts)
     assert [t for t, _ in texts] == ["根据藏财预字【2023】57号文件精神，本次申请预算资金3.2万元", "57.号"]
+
+
+def test_a_speck_read_as_a_character_is_no_text() -> None:
+    """Seed 20's grid-2023-landscape: a 4 × 8 px blob after a project's name read 本 (0.24)."""
+    assert tiny_character((478, 476, 482, 484), "本", 25.0)
+    assert not tiny_character((478, 470, 500, 492), "本", 25.0)  # a character's size
+    assert not tiny_character((478, 476, 482, 484), "1", 25.0)  # a digit: speck_line's to judge
