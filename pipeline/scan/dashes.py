@@ -41,13 +41,13 @@ def dashed_streaks(
     if horizontal:  # views: the streaks run down the plane's rows
         plane, thin, band = ink.T, thin.T, band.T
     out = np.zeros_like(plane)
-    taken: list[int] = []
+    taken = np.zeros(len(profile) + 4 * thin_px, bool)  # near a line already looked at (offset 2·thin_px)
     for x in np.argsort(profile)[::-1] if profile.max(initial=0) >= least else ():
         if profile[x] < least:
             break
-        if any(abs(int(x) - t) <= 2 * thin_px for t in taken):
+        if taken[x + 2 * thin_px]:
             continue
-        taken.append(int(x))
+        taken[x : x + 4 * thin_px + 1] = True
         span = _longest_span(band[:, x] > 0, int(round(settings.streak_dash_gap_pt * scale)))
         if span is None:
             continue
