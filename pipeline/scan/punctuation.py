@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
@@ -320,6 +321,14 @@ def colons(crop: np.ndarray, reading: Reading) -> Reading:
 
 
 RUNNING_TEXT = 20  # Chinese characters in a cell that make it running text (a goal)
+
+
+def running_text(lines: Iterable[str]) -> bool:
+    """A cell's lines hold running text (a goal): `RUNNING_TEXT` Chinese characters or more,
+    which no name, level or value has."""
+    return sum(1 for line in lines for ch in line if IDEOGRAPH.match(ch)) >= RUNNING_TEXT
+
+
 LOST_COMMA_EM = 0.35  # em: a comma's ink is at most this wide and high (a character's part is bigger)
 SPECK_EM = 0.08  # em: a dot read at a line's end, its ink no bigger than this each way, is a speck
 
@@ -621,7 +630,7 @@ def full_stops_at_ends(cells: list[list[int]], texts: list[tuple[str, float]], m
     `texts` in place."""
     for lines in cells:
         filled = [i for i in lines if texts[i][0]]
-        if sum(1 for i in filled for ch in texts[i][0] if _chinese(ch)) < RUNNING_TEXT:
+        if not running_text(texts[i][0] for i in filled):
             continue  # a name or a value: a speck after it is no full stop
         if filled and filled[-1] in marked:
             text, conf = texts[filled[-1]]

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from pipeline.scan.components import components
-from pipeline.scan.punctuation import RUNNING_TEXT
+from pipeline.scan.punctuation import running_text
 from pipeline.scan.vocabulary import IDEOGRAPH, STROKE
 
 SPECK_READINGS = frozenset(".·。．,，'‘’`\"“”+:：;；_^~*#")
@@ -158,7 +158,7 @@ def stroke_bits(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
     for lines in cells:
         filled = [i for i in lines if texts[i][0]]
         bits = [i for i in filled if len(texts[i][0]) <= 2 and set(texts[i][0]) <= _STROKE_BITS]
-        running = sum(1 for i in filled for ch in texts[i][0] if "\u3400" <= ch <= "\u9fff") >= RUNNING_TEXT
+        running = running_text(texts[i][0] for i in filled)
         if running:  # a squiggle read doubtfully as a letter or two (n, VL) on a line of its own
             bits += [i for i in filled if _doubtful_letters(*texts[i])]
         alone = len(bits) == len(filled) and (
@@ -239,7 +239,7 @@ def stops_alone(cells: list[list[int]], boxes: list[Box], texts: list[str], em: 
         return found
     for lines in cells:
         order = sorted(lines, key=lambda i: boxes[i][1])
-        if len(order) < 2 or sum(1 for i in order for ch in texts[i] if IDEOGRAPH.match(ch)) < RUNNING_TEXT:
+        if len(order) < 2 or not running_text(texts[i] for i in order):
             continue  # a name's or a value's cell: no sentence to end
         last, above = order[-1], order[-2]
         mark, line = boxes[last], boxes[above]
