@@ -8,6 +8,14 @@ the table has across its path before the first of those ends to the one after th
 past them rule by rule while the way stays clean paper (no text stands across a column's
 boundary), up to the table's own outer rule; and only where cells' text stands close by on both sides of
 it (a row's rules faded short of the table's lost side end together too, with paper beyond).
+
+A light streak laid exactly along a column's rule replaces it end to end while the rows' rules
+cross it: no ends to go by (`under_streaks`). There the header says it: in the first row with
+text each side, a label stands centred each side between the streak and the next column, clear
+of the streak (a streak through a column's padding, or a merged cell, has one label centred in
+the whole cell; one running through a label touches it), rows' rules cross the streak under it
+(a streak down a merged goal or unit cell meets none), and no text stands across the streak from
+there to the table's foot.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import numpy as np
 
 from pipeline.extract.objects import Edge
 from pipeline.scan.ends import at_of, span_of, tables_of
+from pipeline.scan.labels import centred
 from pipeline.scan.settings import ScanSettings
 
 
@@ -161,3 +170,63 @@ def _ruled(at: float, lo: float, hi: float, own: list[Edge], touch: float) -> bo
         max(0.0, min(hi, span_of(o)[1]) - max(lo, span_of(o)[0])) for o in own if abs(at_of(o) - at) <= touch
     )
     return covered >= 0.5 * (hi - lo)
+
+
+def under_streaks(
+    ats: list[float], edges: list[Edge], text: np.ndarray, scale: float, settings: ScanSettings
+) -> list[Edge]:
+    """Column rules put back under streaks down the page at `ats` (pt across; see the module).
+    `text`: the ink less the rules' and the streaks' pixels."""
+    touch = settings.rule_end_touch_pt
+    table = tables_of(edges, touch)
+    found: list[Edge] = []
+    for at in ats:
+        for tid in sorted(set(table.values())):
+            own = [e for e, t in table.items() if t == tid and e.orientation == "v"]
+            rows = sorted(
+                {round(at_of(e), 1) for e, t in table.items()
+                 if t == tid and e.orientation == "h" and span_of(e)[0] + touch < at < span_of(e)[1] - touch}
+            )  # fmt: skip
+            if len(rows) >= settings.rule_lost_ends and not any(abs(at_of(o) - at) <= touch for o in own):
+                found += _header_split(at, rows, own, text, scale, settings)
+    return found
+
+
+def _header_split(
+    at: float, rows: list[float], own: list[Edge], text: np.ndarray, scale: float, settings: ScanSettings
+) -> list[Edge]:
+    """The rule at `at` from the first row with text each side whose labels stand centred in
+    their halves down to the table's foot, when no text crosses it there."""
+    touch, plane = settings.rule_end_touch_pt, text.T
+    gap = int(round(settings.rule_streaked_label_pt * scale))
+    clear = int(round(settings.rule_max_thickness_pt / 2 * scale))
+    c = int(round(at * scale))
+    for k in range(len(rows) - 1):
+        lo, hi = rows[k], rows[k + 1]
+        mid = (lo + hi) / 2
+        sides = [at_of(o) for o in own if span_of(o)[0] - touch <= mid <= span_of(o)[1] + touch]
+        left = max((x for x in sides if x < at - touch), default=None)
+        right = min((x for x in sides if x > at + touch), default=None)
+        if left is None or right is None:
+            continue
+        a, b = int(lo * scale) + gap, int(hi * scale) - gap
+        x0, x1 = int(left * scale) + gap, int(right * scale) - gap
+        before, after = plane[x0 : c - clear, a:b], plane[c + clear + 1 : x1, a:b]
+        if b <= a or not before.any() or not after.any():
+            continue  # the first row with text each side is the header's
+        if len(rows) - k - 1 < settings.rule_lost_ends:
+            return []  # few rows' rules cross it below: a merged cell's inside (a goal's, a unit's)
+        own, paper = int(round(scale)), int(round(settings.rule_streaked_paper_pt * scale))
+        apart = (
+            not plane[c - paper : c - own, a:b].any() and not plane[c + own + 1 : c + paper + 1, a:b].any()
+        )
+        labelled = (
+            apart  # a label touching the streak is one the streak runs through ([5|64]西藏…)
+            and centred(before, x0, int(left * scale), c, gap)
+            and centred(after, c + clear + 1, c, int(right * scale), gap)
+        )
+        uncrossed = all(
+            _uncrossed(text, "v", at, rows[j], rows[j + 1], scale, settings) for j in range(k, len(rows) - 1)
+        )
+        return [Edge("v", at, lo, at, rows[-1])] if labelled and uncrossed else []
+    return []

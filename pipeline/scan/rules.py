@@ -36,7 +36,8 @@ from pipeline.scan.components import components
 from pipeline.scan.dashes import dashed_streaks
 from pipeline.scan.ends import carried_ends
 from pipeline.scan.joints import lost_rules
-from pipeline.scan.lost import lost_whole
+from pipeline.scan.labels import centred
+from pipeline.scan.lost import lost_whole, under_streaks
 from pipeline.scan.settings import DEFAULT, ScanSettings
 
 
@@ -193,7 +194,7 @@ def _reach_rules(
     rules the other way (lo, hi, at) it may reach; an end at any line the other way (`lines`: a
     merged cell's rule stops there) stays, unless what is left of the rule past it lies on the
     way (`stubs`: short runs on the line, and their places across), a row's rule faded from a
-    junction on. The stretch is added as a piece of no pixels (its gap is drawn)."""
+    junction on (also where the end was first carried to a line: faded across two cells). The stretch is added as a piece of no pixels (its gap is drawn)."""
     reach = settings.rule_meet_pt * scale
     faded = settings.rule_faded_pt * scale
     tolerance = max(1.5, settings.rule_collinear_pt * scale)
@@ -205,15 +206,20 @@ def _reach_rules(
     top, bottom = min(q.top for q in chain), max(q.bottom for q in chain)
     stops = _crossings(lines, -(10**9), 10**9, at, reach)
     for sign, end in ((1, hi), (-1, lo)):
-        o = _reach_target(end, sign, crossing, stops, stubs, at, faded, reach, tolerance)
-        if o is None:
-            continue
-        a, b = (end, o) if sign > 0 else (o + 1, end)
-        stepped = abs(o - end) > faded or (abs(stops - end) <= 2 * reach).any()  # on stubs of it
-        if _clean(plane, a, b, top, bottom, at, spans, scale, reach, STEPPED_CLEAN if stepped else 0.1):
+        for _ in range(2):  # carried to a rule, it may step on across the next cell on stubs of it
+            o = _reach_target(end, sign, crossing, stops, stubs, at, faded, reach, tolerance)
+            if o is None:
+                break
+            a, b = (end, o) if sign > 0 else (o + 1, end)
+            stepped = abs(o - end) > faded or (abs(stops - end) <= 2 * reach).any()  # on stubs of it
+            if not _clean(
+                plane, a, b, top, bottom, at, spans, scale, reach, STEPPED_CLEAN if stepped else 0.1
+            ):
+                break
             ref = chain[-1] if sign > 0 else chain[0]
             piece = _Piece(o, o + 1, ref.at, ref.top, ref.bottom, 0)
             chain.insert(len(chain) if sign > 0 else 0, piece)
+            end = o
 
 
 def _reach_target(
@@ -260,27 +266,34 @@ def _reach_target(
 
 
 STEPPED_CLEAN = 0.05  # a gap bridged on stubs: ink a point beside it along at most this share
-COLUMN_GAP_PT = 2.0  # a column's rule lost across a whole row: paper this far each side of it (see below)
+COLUMN_GAP_PT = 2.0  # a column's rule lost across a whole row: labels' strokes twice this (below)
+COLUMN_CLEAR_PT = 1.0  # … and paper this far each side of what is left of it
 
 
 def _between_labels(
     chain: list[_Piece], rows: np.ndarray, columns: np.ndarray, plane: np.ndarray, scale: float,
     settings: ScanSettings,
 ) -> None:  # fmt: skip
-    """Carry a column's rule that ends at a row's rule on across the next row (up to
-    `rule_header_faded_pt` high: a two-row header's merged cells) where it faded whole: paper
-    `COLUMN_GAP_PT` each side of it all down that row, and on each side a label centred between it and the next column (two header labels,
-    三级指标 | 指标值; a centred ≤ | 45.6). A merged cell's one label crosses the line or stands
+    """Carry a column's rule that ends at a row's rule (or a stub's length past it: what is left
+    of the lost stretch) on across the next row (up to `rule_header_faded_pt` high: a two-row
+    header's merged cells) where it faded whole: paper `COLUMN_CLEAR_PT` each side of it all down
+    that row, and on each side a label centred between it and the next column (two header labels,
+    三级指标 | 指标值; a centred ≤ | 45.6), that column crossing the row or lost across it too. A
+    merged cell's one label crosses the line or stands
     centred in the merged cell, off both halves' centres. `rows`, `columns`: the lines across
     and down (lo, hi, at); `plane` the ink with the column along its rows."""
     reach = settings.rule_meet_pt * scale
     faded = settings.rule_header_faded_pt * scale
-    gap, margin = _px(COLUMN_GAP_PT, scale), int(2 * reach)
+    gap, margin, clear = _px(COLUMN_GAP_PT, scale), int(2 * reach), _px(COLUMN_CLEAR_PT, scale)
     lo, hi, at = _span(chain)
     stops = np.sort(_crossings(rows, -(10**9), 10**9, at, reach))
+    stub = settings.rule_bridge_pt * scale  # what is left of the lost stretch may run on past the row's rule
     for sign, end in ((1, hi), (-1, lo)):
-        if not (abs(stops - end) <= 2 * reach).any():
+        past = sign * (end - stops)
+        at_row = stops[(past >= -2 * reach) & (past <= stub)]
+        if not len(at_row):
             continue
+        row = float(at_row[0])
         beyond = [o for o in stops if 2 * reach < sign * (o - end) <= faded]
         if not beyond:
             continue
@@ -289,33 +302,25 @@ def _between_labels(
         if b <= a:
             continue
         mid = (a + b) / 2
-        sides = [c[2] for c in columns if c[0] - reach <= mid <= c[1] + reach and abs(c[2] - at) > 2 * gap]
+        near = row - sign * 2 * reach  # just past the row's rule, on the chain's side
+        sides = [  # the columns each side: across the row, or from below it (their stretch faded too)
+            c[2] for c in columns
+            if (c[0] - reach <= mid <= c[1] + reach or c[0] - reach <= near <= c[1] + reach)
+            and abs(c[2] - at) > 2 * gap
+        ]  # fmt: skip
         left, right = [x for x in sides if x < at], [x for x in sides if x > at]
         if not left or not right:
             continue
         x0, x1 = int(max(left)) + margin, int(min(right)) - margin
-        c0, c1 = int(at) - gap, int(at) + gap + 1
         own0, own1 = min(q.top for q in chain) - 1, max(q.bottom for q in chain) + 1  # a stub of it may stay
+        c0, c1 = own0 - clear, own1 + clear
         if x0 >= c0 or c1 >= x1 or plane[c0:own0, a:b].any() or plane[own1:c1, a:b].any():
             continue
-        if _centred(plane[x0:c0, a:b], x0, int(max(left)), int(at), gap) and _centred(
+        if centred(plane[x0:c0, a:b], x0, int(max(left)), int(at), gap) and centred(
             plane[c1:x1, a:b], c1, int(at), int(min(right)), gap
         ):
             ref = chain[-1] if sign > 0 else chain[0]
             chain.insert(len(chain) if sign > 0 else 0, _Piece(o, o + 1, ref.at, ref.top, ref.bottom, 0))
-
-
-def _centred(region: np.ndarray, offset: int, lo: int, hi: int, gap: int) -> bool:
-    """The region's marks (rows: across; those at least `2 * gap` px one way, no specks) stand
-    centred between `lo` and `hi` (px across, `offset` the region's first row): a label."""
-    if not region.any():
-        return False
-    _, _, stats, _ = cv2.connectedComponentsWithStats(np.ascontiguousarray(region), connectivity=8)
-    big = stats[1:][np.maximum(stats[1:, 2], stats[1:, 3]) >= 2 * gap]
-    if not len(big):
-        return False
-    first, last = offset + int(big[:, 1].min()), offset + int((big[:, 1] + big[:, 3]).max())
-    return abs((first + last) / 2 - (lo + hi) / 2) <= max(2 * gap, 0.1 * (hi - lo))
 
 
 def _stubs(
@@ -1039,6 +1044,10 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
     edges = carried_ends(edges, ink, scale, settings)
     text = cv2.subtract(ink, cv2.dilate(cv2.bitwise_or(h_mask, v_mask), np.ones((5, 5), np.uint8)))
     edges += lost_whole(edges, ink, text, scale, settings)
+    downs = [sum(c.at for c in st.chains) / len(st.chains) / scale for st in streak_lines[1]]
+    if downs:  # a column's rule a light streak replaced end to end, the rows crossing it
+        unstreaked = cv2.subtract(text, cv2.dilate(streaks[1], np.ones((3, 3), np.uint8)))
+        edges += under_streaks(downs, edges, unstreaked, scale, settings)
     return Rules(
         ink,
         h_mask,

@@ -424,3 +424,95 @@ def test_a_title_characters_stroke_in_line_with_a_column_rule_is_no_streak() -> 
     rules = find_rules(page, SCALE)
     assert not rules.streaks[1].any()
     assert any(abs(x * SCALE - 601) <= 2 and abs(top * SCALE - TOP) <= 3 for x, top, _ in _verticals(rules))
+
+
+def test_a_header_column_faded_between_stubs_its_neighbour_lost_too_is_found() -> None:
+    """Seed 23's writer-portrait-01 (bitonal, broken rules): 绩效度量单位 | 权重 read as one cell.
+    The column's rule faded across the header but for a stub at the top and one just above the
+    header's rule, which runs on with the body's rule past that row's rule; the next column's
+    rule faded across the header too (80 pt high: too far to carry a loose end). Both run up to
+    the table's top."""
+    page = _page()
+    x, y = COLUMNS[2], COLUMNS[3]
+    page[ROWS[1] : ROWS[1] + 2, COLUMNS[0] : COLUMNS[-1] + 2] = 245  # a header two rows high
+    page[TOP + 8 : ROWS[2] - 10, x : x + 2] = 245  # stubs left: 6 px under the top, 10 px over ROWS[2]
+    page[TOP + 2 : ROWS[2] - 8, y : y + 2] = 245
+    for left, right in zip(COLUMNS, COLUMNS[1:], strict=False):
+        _label(page, left, right, TOP, ROWS[2], 4)
+    _body(page, 2)
+    page = np.where(page < 128, 0, 255).astype(np.uint8)
+    verticals = _verticals(find_rules(page, SCALE))
+    for column in (x, y):
+        found = [(t, b) for at, t, b in verticals if abs(at * SCALE - column) <= 3]
+        assert len(found) == 1 and abs(found[0][0] * SCALE - TOP) <= 3, (column, found)
+
+
+def test_a_row_faded_across_two_cells_steps_on_across_the_second() -> None:
+    """Seed 23's writer-portrait-01: the rule between two projects faded short of a column's rule
+    and, past it, across the unit column but for stubs (the unit names of two projects read as
+    one). Carried to the column's rule, it steps on across the next cell on its stubs."""
+    page = _page()
+    row, unit = ROWS[3], COLUMNS[0] + 100  # a unit column 50 pt wide
+    page[TOP : BOTTOM + 2, unit : unit + 2] = 20
+    page[row : row + 2, COLUMNS[0] + 14 : COLUMNS[0] + 50] = 245  # stubs 100–114 and 150–158 px
+    page[row : row + 2, COLUMNS[0] + 58 : unit + 15] = 245  # faded on past the column's rule
+    _text(page, COLUMNS[1:-1])
+    page = np.where(page < 128, 0, 255).astype(np.uint8)
+    found = [
+        e for e in find_rules(page, SCALE).edges if e.orientation == "h" and abs(e.top * SCALE - row) <= 3
+    ]
+    assert len(found) == 1 and abs(found[0].x0 * SCALE - COLUMNS[0]) <= 3, found
+
+
+def test_a_column_a_light_streak_replaced_end_to_end_comes_back_from_the_header() -> None:
+    """Seed 24's rl-portrait-two-row-header: a light streak laid exactly along the 一级 | 二级
+    column, lighter than the rule it replaced, the rows' rules crossing it (no ends to go by).
+    A label centred each side of it in the header says a column's rule ran there; under a merged
+    header cell (one label over both halves) it stays a streak."""
+    for merged in (False, True):
+        page = _page()
+        x = COLUMNS[2]
+        page[40 : HEIGHT - 60, x : x + 2] = 170  # the streak, the rule under it gone
+        for left, right in zip(COLUMNS, COLUMNS[1:], strict=False):
+            if merged and left == x:
+                continue
+            _label(page, left, COLUMNS[3] if merged and left == COLUMNS[1] else right, TOP, ROWS[1], 4)
+        _body(page, 1)
+        column = [(t, b) for at, t, b in _verticals(find_rules(page, SCALE)) if abs(at * SCALE - x) <= 3]
+        if merged:
+            assert column == [], column
+        else:
+            assert len(column) == 1 and abs(column[0][0] * SCALE - TOP) <= 3, column
+            assert abs(column[0][1] * SCALE - BOTTOM) <= 3, column
+
+
+def test_a_light_streak_down_a_merged_goal_cell_stays_a_streak() -> None:
+    """Seed 24's var-shuffled-empty-11pt: a streak down a goal cell merged over every row, through
+    the white after a line's comma, its text both sides of it and the header's label on one side.
+    No rows' rules cross it under the header: no column's rule ran there."""
+    page = _page()
+    x = COLUMNS[1] + 232
+    page[ROWS[2] : ROWS[-1], COLUMNS[1] + 2 : COLUMNS[2]] = 245  # the goal cell spans the body
+    page[40 : HEIGHT - 60, x : x + 2] = 170
+    for left, right in zip(COLUMNS, COLUMNS[1:], strict=False):
+        _label(page, left, right, TOP, ROWS[1], 4)
+    for n in range(10):  # the goal's line, white at the streak
+        _glyph(page, COLUMNS[1] + 12 + 28 * n, ROWS[1] + 30)
+    column = [(t, b) for at, t, b in _verticals(find_rules(page, SCALE)) if abs(at * SCALE - x) <= 3]
+    assert column == [], column
+
+
+def test_a_light_streak_through_a_cells_text_stays_a_streak() -> None:
+    """Seed 20's grid-2023-coded-words: a streak through [5|64]西藏… in the unit column, a bit of
+    text each side of it, each centred between it and the column's rules. The text touches the
+    streak: a column's rule keeps paper on both sides."""
+    page = _page()
+    x = COLUMNS[1] + 20
+    page[40 : HEIGHT - 60, x : x + 2] = 170
+    for left, right in zip(COLUMNS, COLUMNS[1:], strict=False):
+        _label(page, left, right, TOP, ROWS[1], 4)
+    _glyph(page, COLUMNS[1] + 2, ROWS[1] + 30, size=16)
+    for n in range(13):  # small characters: bars shorter than any rule's seed
+        _glyph(page, x + 5 + 20 * n, ROWS[1] + 30, size=16)
+    column = [(t, b) for at, t, b in _verticals(find_rules(page, SCALE)) if abs(at * SCALE - x) <= 3]
+    assert column == [], column
