@@ -30,7 +30,7 @@ from pipeline.model import (
 )
 from pipeline.normalize.cells import parse_number, parse_weight, parse_year, split_core
 from pipeline.normalize.levels import canonical_level
-from pipeline.normalize.project import restore_type_letters, split_project
+from pipeline.normalize.project import restore_digits, restore_type_letters, split_project
 from pipeline.normalize.target import read_values
 from pipeline.normalize.text import clean_cell, clean_line, compact, or_none, tight
 from pipeline.settings import NormalizeSettings
@@ -124,7 +124,8 @@ def normalize(extraction: Extraction, settings: NormalizeSettings | None = None)
     header_unit = or_none(clean_line(extraction.unit_name or ""))
     projects = tuple(normalize_project(p, header_unit, settings) for p in extraction.projects)
     scanned = [any(i.ocr_confidence is not None for i in p.indicators) for p in projects]
-    codes = restore_type_letters([p.code for p in projects], scanned)
+    read = [restore_digits(p.code) if scan else p.code for p, scan in zip(projects, scanned, strict=True)]
+    codes = restore_type_letters(read, scanned)
     projects = tuple(p if p.code == c else replace(p, code=c) for p, c in zip(projects, codes, strict=True))
     unit_name = header_unit or next((p.unit_name for p in projects if p.unit_name), None)
     return Document(

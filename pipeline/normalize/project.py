@@ -6,7 +6,7 @@ before the first dash (-, －, —, –) or, when there is no dash, before the f
 lines and OCR spaces may fall inside the code, so whitespace is removed from the code run. A scan
 may lose the thin dash altogether: a run of full length (GLUED_CODE_LENGTH) running straight into
 the name's first Chinese character is a code too; a whole typed code (8 digits, a letter, 12
-digits) ends there even when digits or a point follow it (the dash lost or read as a point). Marks before the code (a scan's speck read as
+digits) ends there even when digits, a point or a colon follow it (the dash lost or misread). Marks before the code (a scan's speck read as
 `·`, a pen's stroke as `/`) are no part of it.
 
 The split is found in a folded copy (full-width digits and dashes read as ASCII), so the code is
@@ -23,9 +23,9 @@ _DASHES = "-‐‑‒–—―－"
 _BEFORE_DASH = re.compile(rf"^([A-Za-z0-9\s]+?)\s*[{_DASHES}]")
 _BEFORE_SPACE = re.compile(r"^([A-Za-z0-9]+)\s+(?=\S)")
 _GLUED = re.compile(r"^([A-Za-z0-9]+)(?=[\u3400-\u9fff])")
-# a whole 一体化 code (division 6, year 2, type letter, serial 12) and a point, or digits, before
-# the name's first Chinese character: the point is a scan's dash, the digits open the name (2024年度…)
-_TYPED = re.compile(r"^(\d{8}[A-Z]\d{12})[.·]?(?=\d*[\u3400-\u9fff])")
+# a whole 一体化 code (division 6, year 2, type letter, serial 12) and a point or colon, or digits,
+# before the name's first Chinese character: the mark is a scan's dash, the digits open the name (2024年度…)
+_TYPED = re.compile(r"^(\d{8}[A-Z]\d{12})[.·:]?(?=\d*[\u3400-\u9fff])")
 _MARKS_BEFORE = re.compile(  # a scan's specks or a pen's stroke before a code
     "^[" + re.escape("/\\|.·,，:：;；'\"‘’“”" + _DASHES) + r"]+\s*(?=[A-Za-z0-9])"
 )
@@ -64,18 +64,39 @@ _ALL_DIGITS = re.compile(r"^\d{21}$")
 TYPE_LETTER_MISREAD = {"T": "17", "R": "8"}  # a recogniser's digit for the type letter
 
 
+_TYPED_SHAPE = re.compile(r"^[0-9BDOQISZ]{8}[A-Z][0-9BDOQISZ]{12}$")
+DIGIT_MISREAD = str.maketrans("BDOQISZ", "8000152")  # letters a recogniser reads for a code's digits
+
+
+def restore_digits(code: str | None) -> str | None:
+    """A scanned typed code with a digit read as the letter it looks like (54D00022T…, …196B412)
+    has the digit back: the type letter (the ninth character) is a typed code's only letter. A
+    mark read before it (a pen's /, a speck) is no part of it."""
+    if not code:
+        return code
+    marks = _MARKS_BEFORE.match(code)
+    if marks and _TYPED_SHAPE.match(code[marks.end() :]):
+        code = code[marks.end() :]
+    if not _TYPED_SHAPE.match(code) or _WHOLE_TYPED.match(code):
+        return code
+    return code[:8].translate(DIGIT_MISREAD) + code[8] + code[9:].translate(DIGIT_MISREAD)
+
+
 def restore_type_letters(codes: list[str | None], scanned: list[bool]) -> list[str | None]:
     """Scanned codes of 21 digits with their type letter back (54010021T… read 540100211…): where
-    the document's typed codes of the same division and year (the first 8 digits) all carry one
-    letter, and the digit read is one that letter is mistaken for. Other codes stay as read."""
+    the document's typed codes of the same division and year (the first 8 digits; with none of that
+    year, of the division, the first 6) all carry one letter, and the digit read is one that letter
+    is mistaken for. Other codes stay as read (a document of numeric codes has no typed ones)."""
     letters: dict[str, set[str]] = {}
     for code in codes:
         if code and _WHOLE_TYPED.match(code):
             letters.setdefault(code[:8], set()).add(code[8])
+            letters.setdefault(code[:6], set()).add(code[8])
     out = []
     for code, scan in zip(codes, scanned, strict=True):
-        if scan and code and _ALL_DIGITS.match(code) and len(letters.get(code[:8], ())) == 1:
-            (letter,) = letters[code[:8]]
+        kin = (letters.get(code[:8]) or letters.get(code[:6]) or set()) if code else set()
+        if scan and code and _ALL_DIGITS.match(code) and len(kin) == 1:
+            (letter,) = kin
             if code[8] in TYPE_LETTER_MISREAD.get(letter, ""):
                 code = code[:8] + letter + code[9:]
         out.append(code)

@@ -99,6 +99,7 @@ def test_goal_and_name_are_one_line() -> None:
         ("54040019068016597049妇女儿童维权工作经费", "54040019068016597049", "妇女儿童维权工作经费"),
         ("11010123T0000067974382024年度经费", "11010123T000006797438", "2024年度经费"),  # a whole code
         ("42070022T000005672048.网上补助", "42070022T000005672048", "网上补助"),  # its dash read .
+        ("11010122T000001022065:河湖长制项目", "11010122T000001022065", "河湖长制项目"),  # … read :
         ("G318国道养护经费", None, "G318国道养护经费"),  # a short run glued to the name is the name's
         ("20250101专项工作经费", None, "20250101专项工作经费"),
         ("工资性支出", None, "工资性支出"),
@@ -521,15 +522,35 @@ def _scanned(project: str, confidence: float | None = 0.9) -> RawProject:
 
 
 def test_a_scanned_codes_type_letter_read_as_a_digit_comes_back_from_its_siblings() -> None:
-    """Seed 18's lasa: 54010021T… read 540100211…; the document's other 54010021 codes carry T."""
+    """Seed 18's lasa: 54010021T… read 540100211…; the document's other 54010021 codes carry T.
+    Seed 24's lasa read every 54010021 code so: its division's codes of other years carry T."""
     doc = normalize(_doc(
         _scanned("54010021T000000010174-培训经费"),
         _scanned("540100211000000010187-会议经费"),
-        _scanned("540100241000001394820-机动经费"),  # no typed sibling of its own division and year
+        _scanned("540100241000001394820-机动经费"),  # no typed sibling of its year: the division's
+        _scanned("530000211000000010111-其他"),  # no typed sibling of its division
     ))  # fmt: skip
     assert [p.code for p in doc.projects] == [
-        "54010021T000000010174", "54010021T000000010187", "540100241000001394820",
+        "54010021T000000010174", "54010021T000000010187", "54010024T000001394820", "530000211000000010111",
     ]  # fmt: skip
+    mixed = normalize(_doc(  # the division's years disagree: the digit stays
+        _scanned("54010022T000000010174-甲"), _scanned("54010023R000000010175-乙"),
+        _scanned("540100211000000010187-丙"),
+    ))  # fmt: skip
+    assert mixed.projects[2].code == "540100211000000010187"
+
+
+def test_a_scanned_codes_digit_read_as_a_letter_comes_back() -> None:
+    """Seed 24's grid-2023-coded-words: 54D00022T… and …196B412 from a 150-dpi scan; printed,
+    and where the shape is no typed code's, the code stays as it is."""
+    doc = normalize(_doc(_scanned("54D00022T000001452157-甲"), _scanned("54000019T00000196B412-乙")))
+    assert [p.code for p in doc.projects] == ["54000022T000001452157", "54000019T000001968412"]
+    printed = normalize(_doc(_scanned("54D00022T000001452157-甲", None)))
+    assert printed.projects[0].code == "54D00022T000001452157"
+    other = normalize(_doc(_scanned("G318BD-国道养护")))
+    assert other.projects[0].code == "G318BD"
+    column = RawProject("某局", "工资", "", _scanned("x").rows, code="/54050023T000000416085")
+    assert normalize(_doc(column)).projects[0].code == "54050023T000000416085"  # seed 23: a pen's /
 
 
 def test_a_printed_code_of_digits_stays_as_printed() -> None:
