@@ -40,6 +40,7 @@ from pipeline.scan.punctuation import (
     next_goal_separators,
     number_marks,
     one_style_per_cell,
+    speck_ends,
 )
 from pipeline.scan.recheck import dropped_at, padded, spliced, window
 from pipeline.scan.recognize import Reading, recognizer
@@ -415,6 +416,7 @@ def _glyphs(
         shaped = None if done else read_operator(crop, reading, layout.line_height)
         if shaped is not None:
             reading = shaped
+        reading = speck_ends(crop, reading, layout.line_height)
         reading = fix_widths(crop, reading, layout.line_height, settings.full_width_gap_em)
         reading = middle_dots(crop, reading, layout.line_height)
         reading = glued_hyphens(crop, reading, layout.line_height)

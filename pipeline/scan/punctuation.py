@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import NamedTuple
 
+import cv2
 import numpy as np
 
 from pipeline.scan.recognize import Reading
@@ -356,6 +357,53 @@ def _clear(ink: np.ndarray, a: int, b: int, rows: np.ndarray, em: float) -> bool
     return (not len(left) or a - 1 - left[-1] >= reach) and (not len(right) or right[0] >= reach)
 
 
+SPECK_POINT_EM = 0.15  # em: a point at a line's end whose ink is no bigger each way is a speck
+
+
+def speck_ends(crop: np.ndarray, reading: Reading, em: float) -> Reading:
+    """The reading less a point read at either end of the line where the ink there is no bigger
+    than `SPECK_POINT_EM` each way: a photocopy's speck after a name (履职能力., 拉萨市农业农. |
+    村局本级) or before a value (.8 for a weight of 8). A printed 。 stands a quarter em or more;
+    Chinese prints no ASCII point after a character, and a table no point before a number."""
+    text, steps = reading.text, reading.steps
+    if em <= 0 or len(text) < 2 or len(steps) != len(text):
+        return reading
+    width = crop.shape[1]
+    if text[-1] in ".。．" and IDEOGRAPH.match(text[-2]):
+        a, b = (
+            int(steps[-2] * width + 0.5 * em) + 1,
+            int(steps[-1] * width + 0.5 * em) + 1,
+        )  # past the character
+        if _specks_only(crop, a, b, em):
+            return Reading(text[:-1], reading.conf, reading.probs[:-1], steps[:-1])
+    if text[0] in ".．" and text[1].isdigit():
+        a, b = int(steps[0] * width - 0.5 * em), int(steps[1] * width - 0.3 * em)  # before the digit
+        if _specks_only(crop, a, b, em):
+            return Reading(text[1:], reading.conf, reading.probs[1:], steps[1:])
+    return reading
+
+
+def _specks_only(crop: np.ndarray, a: int, b: int, em: float) -> bool:
+    """Columns a…b of the line hold ink, and every mark there, cut halfway between its own darkest
+    and the paper (a grey 。's ring whole), is no bigger than `SPECK_POINT_EM` each way."""
+    a, b = max(0, a), min(crop.shape[1], b)
+    if b - a < 2:
+        return False
+    paper = int(np.percentile(crop[:, max(0, a - int(em)) : min(crop.shape[1], b + int(em))], 90))
+    grey = crop[:, a:b].astype(np.int16)
+    if int(grey.min()) >= paper - 30:
+        return False  # nothing there to judge by
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((grey < paper - 30).astype(np.uint8))
+    for k in range(1, count):
+        x, y, w, h = stats[k, :4]
+        box = np.where(labels[y : y + h, x : x + w] == k, grey[y : y + h, x : x + w], paper)
+        inked = box < (int(box.min()) + paper) // 2
+        cols, rows = np.flatnonzero(inked.any(axis=0)), np.flatnonzero(inked.any(axis=1))
+        if max(cols[-1] - cols[0], rows[-1] - rows[0]) + 1 > SPECK_POINT_EM * em:
+            return False  # a mark as big as a printed 。 (or a character's edge)
+    return True
+
+
 def _without_specks(crop: np.ndarray, reading: Reading, em: float) -> Reading:
     """The reading less the middle dots it made of specks: a line of dots alone (a seal's or a
     photocopy's speck cut out as a line of its own), or a dot ending or opening a line whose ink
@@ -602,8 +650,8 @@ def left_end_mark(crop: np.ndarray, reading: Reading, em: float) -> bool:
     read (half an em or more past its centre, clear of it), in the lower half of the line, no
     bigger than a comma. A bitonal copy thins a 。 to a few pixels the model reads as nothing."""
     text = reading.text
-    if em <= 0 or len(text) <= DEFAULT.middle_dot_max_chars or not (_chinese(text[-1]) or text[-1] == "%"):
-        return False
+    if em <= 0 or not text or not (_chinese(text[-1]) or text[-1] == "%"):
+        return False  # a short line too: a goal's last (full_stops_at_ends keeps to running text)
     line = _marks_line(crop, reading)
     if line is None:
         return False

@@ -133,8 +133,8 @@ def edge_marks(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
 _STROKE_LETTER = re.compile(r"^[VIl|](?=[\u3400-\u9fff])")
 # … or a pen's ticks after it (本级VV, 本级>, 经费a): no cell's text ends in these after a character
 _TICKS_AFTER = re.compile(
-    r"(?<=[\u3400-\u9fff])(?:[VvＶ√<>]{1,3}|[a-z]|[1lI|丨]*[|丨][1lI|丨]*)$|(?<=本级)[A-Z]$"
-)  # 本级: a unit's name; 丨 or | in a run of strokes (经费11丨): no text prints them
+    r"(?<=[\u3400-\u9fff])(?:[VvＶ√<>]{1,3}|[a-z]|[1lI|丨]*[|丨][1lI|丨]*)$|(?<=本级)[A-Z]$|(?<=★)[/\\]$"
+)  # 本级: a unit's name; 丨 or | in a run of strokes (经费11丨); a stroke after a core mark (★/)
 _STROKE_LINES = ("V", "I", "l", "|", "1", "7")  # … or on a line of its own above the text or a code
 _OPENS_TEXT = re.compile(r"^(?:[\u3400-\u9fff]|\d{8}[A-Z]\d)")
 _STROKE_BITS = frozenset("1lI|/\\—–-←→")  # what a pen's stroke reads as, cut into a line's width

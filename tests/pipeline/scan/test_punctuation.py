@@ -13,6 +13,7 @@ from pipeline.scan.punctuation import (
     next_goal_separators,
     number_marks,
     one_style_per_cell,
+    speck_ends,
 )
 from pipeline.scan.recognize import Reading
 
@@ -444,3 +445,34 @@ def test_no_full_stop_where_the_end_mark_stands_high_or_close_or_is_big() -> Non
     texts = [("第一行", 0.99), ("第二行", 0.99)]  # a mark after a line that is not the cell's last
     full_stops_at_ends([[0, 1]], texts, {0})
     assert [t for t, _ in texts] == ["第一行", "第二行"]
+
+
+def test_a_speck_read_as_a_point_after_a_name_is_dropped() -> None:
+    """Seed 20's rl-landscape-rotate90 (photocopied, bitonal): 履职能力. and 本年绩效指. | 标值 (a
+    header no longer understood). A 2-px speck after the last character goes; a printed 。 (a
+    ring a quarter em across) stays, and so does a point after a digit (a value's business)."""
+    img, _ = _line()
+    img[16:18, 52:54] = 0
+    speck = Reading("人天.", 0.9, (0.9,) * 3, (12 / 60, 38 / 60, 53 / 60))
+    assert speck_ends(img, speck, EM).text == "人天"
+    assert speck_ends(img, speck._replace(text="人天。"), EM).text == "人天"
+    assert speck_ends(img, speck._replace(text="人4."), EM).text == "人4."
+    img[14:19, 51:56] = 0
+    img[16:17, 53:54] = 240
+    assert speck_ends(img, speck._replace(text="人天。"), EM).text == "人天。"
+    img[14:19, 51:56] = 170  # a 200-dpi 。 anti-aliased grey, a black speck above it
+    img[16:17, 53:54] = 240
+    img[6:8, 55:57] = 0
+    assert speck_ends(img, speck._replace(text="人天。"), EM).text == "人天。"
+
+
+def test_a_speck_read_as_a_point_before_a_value_is_dropped() -> None:
+    """Seed 20's rl-landscape-rotate90: a weight of 8 read .8 (a speck before the digit); a mark a
+    printed point's size stays (the value's parser judges it)."""
+    img = np.full((EM + 8, 30), 240, np.uint8)
+    img[4:20, 10:18] = 60  # the digit, half an em wide
+    img[18:20, 2:4] = 0
+    reading = Reading(".8", 0.9, (0.9, 0.9), (3 / 30, 14 / 30))
+    assert speck_ends(img, reading, EM).text == "8"
+    img[16:20, 1:5] = 0
+    assert speck_ends(img, reading, EM).text == ".8"

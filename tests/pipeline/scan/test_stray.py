@@ -128,15 +128,15 @@ def test_a_stroke_read_as_a_letter_before_a_cells_text_is_dropped() -> None:
 
 def test_ticks_read_as_v_after_a_cells_text_are_dropped() -> None:
     """Seed 18's unit-code-2022-no-repeat (300 dpi, pen): 单位名称：拉萨市总工会本级VV; seed 16's
-    rl-landscape-grid 本级> and info-lines-2025-odd 专项经费a. A capital after a character may be
-    printed (一标段B)."""
+    rl-landscape-grid 本级> and info-lines-2025-odd 专项经费a; seed 23's sys-landscape-code-column
+    提升率★/ (a core mark). A capital after a character may be printed (一标段B)."""
     texts = [("单位名称：拉萨市总工会本级VV", 0.93), ("5G网络V", 0.9), ("电压220V", 0.9),
              ("拉萨市总工会本级>", 0.9), ("公益性岗位专项经费a", 0.9), ("一标段B", 0.9), ("≥90", 0.9), ("拉萨市总工会本级H", 0.9),
-             ("党建工作经费11丨", 0.9), ("二期工程1", 0.9)]  # fmt: skip
-    edge_marks([[0], [1], [2], [3], [4], [5], [6], [7], [8], [9]], texts)
+             ("党建工作经费11丨", 0.9), ("二期工程1", 0.9), ("服务效率提升率★/", 0.9)]  # fmt: skip
+    edge_marks([[0], [1], [2], [3], [4], [5], [6], [7], [8], [9], [10]], texts)
     assert [t for t, _ in texts] == [
         "单位名称：拉萨市总工会本级", "5G网络", "电压220V", "拉萨市总工会本级", "公益性岗位专项经费", "一标段B", "≥90",
-        "拉萨市总工会本级", "党建工作经费", "二期工程1",
+        "拉萨市总工会本级", "党建工作经费", "二期工程1", "服务效率提升率★",
     ]  # fmt: skip
 
 
