@@ -380,7 +380,11 @@ def _join_faded(
     tolerance = max(1.5, settings.rule_collinear_pt * scale)
     reach = settings.rule_meet_pt * scale
     plane = ink if horizontal else ink.T
-    order = sorted(range(len(chains)), key=lambda i: (chains[i][0].at, chains[i][0].lo))
+    # left to right, each chain growing rightwards; its candidates found by their place across (a
+    # slant makes the next piece's place differ a little either way)
+    order = sorted(range(len(chains)), key=lambda i: (chains[i][0].lo, chains[i][0].at))
+    by_at = sorted(range(len(chains)), key=lambda i: chains[i][0].at)
+    at_keys = [chains[i][0].at for i in by_at]
     joined: list[list[_Piece]] = []
     hugged: dict[int, bool] = {}
     ats = [q.at for q in stubs]
@@ -392,7 +396,7 @@ def _join_faded(
         return hugged[key]
 
     used = [False] * len(chains)
-    for n, i in enumerate(order):
+    for i in order:
         if used[i]:
             continue
         chain = list(chains[i])
@@ -400,11 +404,12 @@ def _join_faded(
         while True:
             end, last = max(q.hi for q in chain), chain[-1]
             best = None
-            for j in order[n + 1 :]:
+            near = by_at[
+                bisect_left(at_keys, last.at - tolerance) : bisect_right(at_keys, last.at + tolerance)
+            ]
+            for j in near:
                 other = chains[j]
-                if other[0].at - last.at > tolerance:
-                    break
-                if used[j] or abs(other[0].at - last.at) > tolerance:
+                if used[j]:
                     continue
                 if other[0].lo - end > bridge and (best is None or other[0].lo < chains[best][0].lo):
                     best = j

@@ -516,3 +516,20 @@ def test_a_light_streak_through_a_cells_text_stays_a_streak() -> None:
         _glyph(page, x + 5 + 20 * n, ROWS[1] + 30, size=16)
     column = [(t, b) for at, t, b in _verticals(find_rules(page, SCALE)) if abs(at * SCALE - x) <= 3]
     assert column == [], column
+
+
+def test_a_faded_stretch_between_two_pieces_a_pixel_apart_across_is_bridged() -> None:
+    """Seed 25's midterm-odd-big-2025 (150 dpi, bitonal, 1° skew): a row's rule faded across 38 pt,
+    its left piece a pixel lower than its right one. Taken in order of their place across, the
+    right piece came first and looked only rightwards: the 中期目标 header fell out of every cell."""
+    page = _page()
+    row = ROWS[3]
+    page[row : row + 2, COLUMNS[0] : COLUMNS[-1] + 2] = 245
+    page[row + 1 : row + 3, COLUMNS[0] : 650] = 20  # the left piece, a pixel lower
+    page[row : row + 2, 720 : COLUMNS[-1] + 2] = 20  # 35 pt on, the right piece
+    page = np.where(page < 128, 0, 255).astype(np.uint8)
+    edges = find_rules(page, SCALE).edges
+    found = [
+        (e.x0 * SCALE, e.x1 * SCALE) for e in edges if e.orientation == "h" and abs(e.top * SCALE - row) <= 3
+    ]
+    assert len(found) == 1 and found[0][0] <= COLUMNS[0] + 3 and found[0][1] >= COLUMNS[-1], found
