@@ -106,7 +106,8 @@ def edge_marks(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
     end of its last (、保障…, 公务员医疗补助‘, 效益指标?): a speck or a pen's tick read beside the
     text. Kept where a quote opened is closed in the cell (‘…’), and where the mark is all the
     cell holds (speck_line decides those). A stroke read as V, I or l straight before the cell's
-    Chinese text goes too, and ticks read as V after its end (拉萨市总工会本级VV). Changes `texts`
+    Chinese text goes too, and ticks read as V after its end (拉萨市总工会本级VV) or on a line of
+    their own under it (鄂州市司法局本级 | >; an operator's cell holds no Chinese). Changes `texts`
     in place."""
     for lines in cells:
         filled = [i for i in lines if texts[i][0]]
@@ -126,6 +127,8 @@ def edge_marks(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
         if not quoted:
             text = text.rstrip(_NEVER_LAST).rstrip()
         texts[last] = (_TICKS_AFTER.sub("", text), conf)
+        if len(filled) >= 2 and _TICK_LINE.match(texts[last][0]) and IDEOGRAPH.search(whole):
+            texts[last] = ("", conf)  # a tick on a line of its own under a name (本级 | >)
 
 
 # a pen's stroke read as a letter before a cell's Chinese text (V按期完成…, I拉萨市…): no cell's
@@ -135,6 +138,7 @@ _STROKE_LETTER = re.compile(r"^[VIl|](?=[\u3400-\u9fff])")
 _TICKS_AFTER = re.compile(
     r"(?<=[\u3400-\u9fff])(?:[VvＶ√<>]{1,3}|[a-z]|[1lI|丨]*[|丨][1lI|丨]*)$|(?<=本级)[A-Z]$|(?<=★)[/\\]$"
 )  # 本级: a unit's name; 丨 or | in a run of strokes (经费11丨); a stroke after a core mark (★/)
+_TICK_LINE = re.compile(r"^[VvＶ√<>]{1,3}$")  # … or on a line of its own under the cell's Chinese text
 _STROKE_LINES = ("V", "I", "l", "|", "1", "7")  # … or on a line of its own above the text or a code
 _OPENS_TEXT = re.compile(r"^(?:[\u3400-\u9fff]|\d{8}[A-Z]\d)")
 _STROKE_BITS = frozenset("1lI|/\\—–-←→")  # what a pen's stroke reads as, cut into a line's width

@@ -138,6 +138,9 @@ def test_ticks_read_as_v_after_a_cells_text_are_dropped() -> None:
         "单位名称：拉萨市总工会本级", "5G网络", "电压220V", "拉萨市总工会本级", "公益性岗位专项经费", "一标段B", "≥90",
         "拉萨市总工会本级", "党建工作经费", "二期工程1", "服务效率提升率★",
     ]  # fmt: skip
+    texts = [("鄂州市司", 0.9), ("法局本级", 0.9), (">", 0.8), (">", 0.9), ("≥", 0.9), ("90", 0.9)]
+    edge_marks([[0, 1, 2], [3], [4, 5]], texts)  # seed 24's rl-portrait-two-row-header: a tick under a name
+    assert [t for t, _ in texts] == ["鄂州市司", "法局本级", "", ">", "≥", "90"]
 
 
 def test_a_full_stop_wrapped_onto_a_line_of_its_own_is_no_speck() -> None:
