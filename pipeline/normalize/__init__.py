@@ -30,7 +30,12 @@ from pipeline.model import (
 )
 from pipeline.normalize.cells import parse_number, parse_weight, parse_year, split_core
 from pipeline.normalize.levels import canonical_level
-from pipeline.normalize.project import restore_digits, restore_type_letters, split_project
+from pipeline.normalize.project import (
+    restore_digits,
+    restore_type_letters,
+    split_project,
+    without_code_specks,
+)
 from pipeline.normalize.target import read_values
 from pipeline.normalize.text import clean_cell, clean_line, compact, or_none, tight
 from pipeline.settings import NormalizeSettings
@@ -97,13 +102,16 @@ def normalize_project(
     """One project block; `unit_name` (from the page header) fills in when the block has none.
     A unit code before a 单位名称 (`820001-某某局`, `[015001]某某局`) is not part of the name."""
     settings = settings or NormalizeSettings()
-    code, name = split_project(raw.project, settings.min_code_length)
+    scanned = any(r.confidence is not None for r in raw.rows)
+    code, name = split_project(
+        without_code_specks(raw.project) if scanned else raw.project, settings.min_code_length
+    )
     printed_code = compact(raw.code)  # an ASCII identifier: read folded (１２ → 12)
     if printed_code:  # a 项目编码 column of its own wins over a code read out of the name
         code = printed_code
     if raw.table_kind in DEPARTMENT_KINDS:
         code, name = None, ""  # a department table has no project
-    if any(r.confidence is not None for r in raw.rows):
+    if scanned:
         # a speck after a scanned name, a dash before it (CODE--拉萨市…): no project name ends a
         # sentence or opens with a dash
         name = name.rstrip(SCANNED_NAME_SPECKS).lstrip(SCANNED_NAME_DASHES)

@@ -68,6 +68,20 @@ _TYPED_SHAPE = re.compile(r"^[0-9BDOQISZ]{8}[A-Z][0-9BDOQISZ]{12}$")
 DIGIT_MISREAD = str.maketrans("BDOQISZ", "8000152")  # letters a recogniser reads for a code's digits
 
 
+_SPECKED_CODE = re.compile(r"^([0-9A-Z]{3,}(?:[.·:][0-9A-Z]{3,}){1,2})(?=\s*[-‐‑‒–—―－])")
+
+
+def without_code_specks(text: str) -> str:
+    """A scanned project's text with the specks read inside its code taken out (5400.0021R…-,
+    540:10020504176826083-): a code of `GLUED_CODE_LENGTH` or more letters and digits before its
+    dash, cut by one or two points or colons, each part three characters or more."""
+    m = _SPECKED_CODE.match(text)
+    if not m:
+        return text
+    code = re.sub(r"[.·:]", "", m.group(1))
+    return code + text[m.end() :] if len(code) >= GLUED_CODE_LENGTH else text
+
+
 def restore_digits(code: str | None) -> str | None:
     """A scanned typed code with a digit read as the letter it looks like (54D00022T…, …196B412)
     has the digit back: the type letter (the ninth character) is a typed code's only letter. A

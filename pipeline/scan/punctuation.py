@@ -363,7 +363,7 @@ SPECK_POINT_EM = 0.15  # em: a point at a line's end whose ink is no bigger each
 def speck_ends(crop: np.ndarray, reading: Reading, em: float) -> Reading:
     """The reading less a point read at either end of the line where the ink there is no bigger
     than `SPECK_POINT_EM` each way: a photocopy's speck after a name (履职能力., 拉萨市农业农. |
-    村局本级) or before a value (.8 for a weight of 8). A printed 。 stands a quarter em or more;
+    村局本级) or before a value (.8 for a weight of 8, ·90). A printed 。 stands a quarter em or more;
     Chinese prints no ASCII point after a character, and a table no point before a number."""
     text, steps = reading.text, reading.steps
     if em <= 0 or len(text) < 2 or len(steps) != len(text):
@@ -376,7 +376,7 @@ def speck_ends(crop: np.ndarray, reading: Reading, em: float) -> Reading:
         )  # past the character
         if _specks_only(crop, a, b, em):
             return Reading(text[:-1], reading.conf, reading.probs[:-1], steps[:-1])
-    if text[0] in ".．" and text[1].isdigit():
+    if text[0] in ".．·" and text[1].isdigit():
         a, b = int(steps[0] * width - 0.5 * em), int(steps[1] * width - 0.3 * em)  # before the digit
         if _specks_only(crop, a, b, em):
             return Reading(text[1:], reading.conf, reading.probs[1:], steps[1:])

@@ -553,6 +553,18 @@ def test_a_scanned_codes_digit_read_as_a_letter_comes_back() -> None:
     assert normalize(_doc(column)).projects[0].code == "54050023T000000416085"  # seed 23: a pen's /
 
 
+def test_a_speck_inside_a_scanned_code_is_no_part_of_it() -> None:
+    """Seed 28's rl-seed-2025-lasa 5400.0021R…- and seed 25's info-lines-2022 540:1002…- from
+    scans: the code whole. Printed, or short (2025.12-工作), the text stays as it is."""
+    doc = normalize(_doc(_scanned("5400.0021R000000005092-城镇职工"), _scanned("540:10020504176826083-重大"),
+                         _scanned("2025.12-工作")))  # fmt: skip
+    assert [(p.code, p.name) for p in doc.projects] == [
+        ("54000021R000000005092", "城镇职工"), ("54010020504176826083", "重大"), (None, "2025.12-工作"),
+    ]  # fmt: skip
+    printed = normalize(_doc(_scanned("5400.0021R000000005092-城镇职工", None)))
+    assert printed.projects[0].code is None
+
+
 def test_a_printed_code_of_digits_stays_as_printed() -> None:
     """A text layer's code is what was printed, whatever its siblings carry; so is a scanned
     one when its siblings disagree on the letter, or the digit is none the letter is taken for."""
