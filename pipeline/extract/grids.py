@@ -28,6 +28,7 @@ from pipeline.extract.vocabulary import (
     is_performance_header,
     label_of,
     names_this_year,
+    near_header,
     period_named,
 )
 from pipeline.model import ANNUAL, MIDTERM
@@ -291,7 +292,7 @@ def _columns(header: list[Cell], meanings: _Meanings) -> tuple[list[Column], lis
     found: list[tuple[Column, int]] = []
     unknown: list[str] = []
     for leaf in leaves:
-        meaning = meanings.of(leaf)
+        meaning = meanings.of(leaf) or near_header(leaf.text)
         if meaning is None:
             if clean(leaf.text):
                 unknown.append(clean(leaf.text))

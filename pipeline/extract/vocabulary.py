@@ -202,6 +202,25 @@ def header_meaning(text: str) -> Meaning | None:
     return meaning
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def near_header(text: str) -> Meaning | None:
+    """What a header row's cell names when its label is one Chinese character from exactly one
+    known label of its length, four or more (填效指标性质, 三级推标: a photocopied scan's misreading);
+    none where it is as near to two (四级指标)."""
+    label = label_of(text)
+    if not 4 <= len(label) <= 12:
+        return None
+    near = [
+        word for word in _EXACT
+        if len(word) == len(label)
+        and sum(a != b for a, b in zip(word, label, strict=True)) == 1
+        and all(_CJK.match(a) and _CJK.match(b) for a, b in zip(word, label, strict=True) if a != b)
+    ]  # fmt: skip
+    return _EXACT[near[0]] if len(near) == 1 else None
+
+
 @lru_cache(maxsize=8192)
 def exact_meaning(text: str) -> Meaning | None:
     """What a cell names when its whole text is a header word: no guessing from the words in it,

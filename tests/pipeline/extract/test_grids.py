@@ -292,3 +292,14 @@ def test_a_header_word_cut_in_two_by_a_stray_line_is_one_cell_again() -> None:
     assert "名称" in grid.unknown  # left as two cells
     (grid,) = find_grids(Table(header + body), 3)
     assert "名称" not in grid.unknown
+
+
+def test_a_header_label_one_character_off_a_known_one_maps_its_column() -> None:
+    """Seed 30's writer-landscape-01 (photocopied, bitonal): 填效指标性质 and 三级推标 read from the
+    header; each is one character from one known label. 四级指标 is as near to three: not understood."""
+    labels = ["单位名称", "项目名称", "绩效目标", "一级指标", "二级指标", "三级推标", "填效指标性质",
+              "绩效指标值", "绩效度量单位", "权重", "四级指标"]  # fmt: skip
+    (grid,) = find_grids(Table(row(0, labels) + row(20, ["x"] * len(labels))), 3)
+    assert [c.key for c in grid.columns] == ["unit_name", "project", "goal", "level1", "level2", "level3",
+                                            "operator", "target", "measure_unit", "weight"]  # fmt: skip
+    assert grid.unknown == ("四级指标",)
