@@ -35,12 +35,26 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, delete, false, func, insert, or_, select, text, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 
 from db.engine import write_connection
-from db.models import SCOPE_CROSS, Document, Finding, Indicator, Project
+from db.models import SCOPE_CROSS, Document, Finding, Indicator, Project, utcnow
 from pipeline import model
 from pipeline.validate import ACROSS_RULES, Entry, Located, Profile, run_across
 
@@ -135,6 +149,50 @@ def plan_after(engine: Engine, sha256s: Iterable[str], *, whole_database: bool, 
     return plan
 
 
+def settle(engine: Engine, sha256s: Iterable[str], refreshed_from: datetime) -> None:
+    """A refresh that began at `refreshed_from` covered these documents: their cross findings are
+    current (one stored again since stays due: the refresh may have read it before)."""
+    with write_connection(engine) as conn:
+        for chunk in _chunks(sorted(set(sha256s)), _DELETE_CHUNK):
+            _settle_where(conn, Document.sha256.in_(chunk), refreshed_from)
+
+
+def settle_pairs(engine: Engine, pairs: Collection[Pair], refreshed_from: datetime) -> None:
+    """After a refresh of `pairs` that began at `refreshed_from`: the due documents whose stored
+    projects all lie within those pairs are current (a Celery worker's delayed refresh serves
+    every document of its unit-years that arrived before it)."""
+    wanted = set(pairs)
+    with write_connection(engine) as conn:
+        statement = (
+            select(Document.id, _unit(), Document.budget_year)
+            .select_from(Project)
+            .join(Document, Project.document_id == Document.id)
+            .where(Document.across_due.is_(True), Document.updated_at <= refreshed_from)
+            .distinct()
+        )
+        held: dict[int, set[Pair]] = defaultdict(set)
+        for document_id, unit, year in conn.execute(statement):
+            held[document_id].add((unit, year))
+        covered = sorted(d for d, own in held.items() if own <= wanted)
+        for chunk in _chunks(covered, _DELETE_CHUNK):
+            _settle_where(conn, Document.id.in_(chunk), refreshed_from)
+
+
+def stored_pairs_of(engine: Engine, sha256: str) -> set[Pair]:
+    """The (unit, year) pairs of one document's stored projects."""
+    with engine.connect() as conn:
+        ids = select(Document.id).where(Document.sha256 == sha256)
+        return _stored_pairs(conn, Project.document_id.in_(ids))
+
+
+def _settle_where(conn: Connection, where: ColumnElement[bool], refreshed_from: datetime) -> None:
+    conn.execute(
+        update(Document)
+        .where(where, Document.across_due.is_(True), Document.updated_at <= refreshed_from)
+        .values(across_due=False, updated_at=Document.updated_at)  # settling is not an update of its own
+    )
+
+
 def refresh_part(engine: Engine, part: Part, profile: Profile) -> Refreshed:
     """Run one part of a plan."""
     return refresh_pairs(engine, part.pairs, profile, whole_database=part.whole_database)
@@ -143,11 +201,14 @@ def refresh_part(engine: Engine, part: Part, profile: Profile) -> Refreshed:
 def refresh_after(
     engine: Engine, sha256s: Iterable[str], profile: Profile, *, whole_database: bool
 ) -> Refreshed:
-    """`plan_after`, run here, part after part (a Celery worker, `jixiao ingest` in broker mode)."""
+    """`plan_after`, run here, part after part (a Celery worker, `jixiao ingest` in broker mode);
+    the documents `sha256s` are then current."""
+    started, shas = utcnow(), list(sha256s)
     done = [
         refresh_part(engine, part, profile)
-        for part in plan_after(engine, sha256s, whole_database=whole_database)
+        for part in plan_after(engine, shas, whole_database=whole_database)
     ]
+    settle(engine, shas, started)
     outliers = [r.outliers for r in done if r.outliers is not None]
     return Refreshed(
         sum(r.pairs for r in done), sum(r.findings for r in done), outliers[0] if outliers else None

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -100,6 +101,9 @@ class Document(Base):
     ocr_pages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # pages read from images
     notes: Mapped[list[str] | None] = mapped_column()  # what the extractor noticed, once read
     timings: Mapped[dict[str, Any] | None] = mapped_column()
+    # stored (or found to hold no table) since the cross-document findings were last refreshed
+    # over its units and years: its batch is not done until a refresh clears it
+    across_due: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

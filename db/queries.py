@@ -106,6 +106,7 @@ class BatchSummary:
     pages_done: int  # pages of this batch's originals that reached a final state
     pages_total: int  # pages of this batch's originals, as far as known
     failures: list[tuple[str, str]]  # (source_name, error) of failed originals
+    across_due: int = 0  # final originals whose cross-document findings are not refreshed yet
 
     @property
     def counts(self) -> dict[str, int]:
@@ -120,7 +121,13 @@ class BatchSummary:
 
     @property
     def finished(self) -> bool:
+        """Every document final."""
         return self.pending == 0
+
+    @property
+    def done(self) -> bool:
+        """Finished, and the findings across documents include what it stored."""
+        return self.finished and self.across_due == 0
 
 
 def _stream(engine: Engine, statement: Select[Any], keys: tuple[str, ...]) -> Iterator[dict[str, Any]]:
@@ -310,6 +317,12 @@ def batch_summary(engine: Engine, batch_id: int) -> BatchSummary:
             .join(Document, Submission.document_id == Document.id)
             .where(in_batch, original)
         ).one()
+        due = conn.execute(
+            select(func.count())
+            .select_from(Submission)
+            .join(Document, Submission.document_id == Document.id)
+            .where(in_batch, original, Document.across_due.is_(True))
+        ).scalar_one()
         failures = conn.execute(
             select(Submission.source_name, func.coalesce(Document.error, "").label("error"))
             .join(Document, Submission.document_id == Document.id)
@@ -328,6 +341,7 @@ def batch_summary(engine: Engine, batch_id: int) -> BatchSummary:
         pages_done=int(pages.done),
         pages_total=int(pages.total),
         failures=[(row.source_name, row.error) for row in failures],
+        across_due=int(due),
     )
 
 
@@ -344,6 +358,13 @@ _DOCREF_COLUMNS = (
 def _docrefs(engine: Engine, statement: Select[Any]) -> list[DocRef]:
     with engine.connect() as conn:
         return [DocRef(**row) for row in conn.execute(statement.order_by(Document.id)).mappings()]
+
+
+def across_due(engine: Engine) -> list[str]:
+    """Documents stored since the cross-document findings over them were refreshed."""
+    with engine.connect() as conn:
+        statement = select(Document.sha256).where(Document.across_due.is_(True)).order_by(Document.id)
+        return list(conn.execute(statement).scalars())
 
 
 def find_document(engine: Engine, sha256: str) -> DocRef | None:

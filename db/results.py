@@ -177,7 +177,9 @@ def _replace(conn: Connection, sha256: str, rows: Rows) -> None:
             conn, "findings", FINDING_COLUMNS, [(document_id, *f, SCOPE_DOCUMENT) for f in rows.findings]
         )
     conn.execute(
-        update(Document).where(Document.id == document_id).values(**rows.document, updated_at=utcnow())
+        update(Document)
+        .where(Document.id == document_id)
+        .values(**rows.document, across_due=True, updated_at=utcnow())
     )
 
 

@@ -242,7 +242,7 @@ def _batch_state(engine: Engine, batch: int) -> dict[str, Any]:
     return {
         "batch": batch,
         "counts": summary.counts,
-        "done": summary.finished,
+        "done": summary.done,
         "created": _utc(created).isoformat(),
         "pages_done": summary.pages_done,
         "pages_total": summary.pages_total,

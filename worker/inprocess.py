@@ -40,7 +40,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from db import across, transitions
+from db import across, queries, transitions
+from db.models import utcnow
 from db.status import Status
 from pipeline.extract.objects import PageObjects
 from pipeline.run import process
@@ -506,12 +507,16 @@ def refresh_across(
     engine: Engine, sha256s: Sequence[str], settings: Settings, *, workers: int | None = None
 ) -> None:
     """The cross-document findings after a run (`db.across.plan_after`), its parts spread over
-    the pool like the documents were, so this process stays out of the work here too."""
+    the pool like the documents were, so this process stays out of the work here too. Documents
+    an earlier run stored but could not refresh (killed in between) are refreshed too."""
+    started = utcnow()
+    sha256s = sorted({*sha256s, *queries.across_due(engine)})
     plan = across.plan_after(engine, sha256s, whole_database=True, parts=max(1, workers or usable_cores()))
     url = engine.url.render_as_string(hide_password=False)
     with _pool(min(len(plan), workers or usable_cores())) as pool:
         for future in [pool.submit(_refresh_part, url, part, settings.profile_name) for part in plan]:
             future.result()  # a failure here is the database's: raised, the command reports it
+    across.settle(engine, sha256s, started)
 
 
 def _refresh_part(url: str, part: across.Part, profile_name: str) -> None:

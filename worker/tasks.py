@@ -29,6 +29,7 @@ from celery.worker.request import Request
 from db import across
 from db.across import Pair
 from db.engine import migrate, redact
+from db.models import utcnow
 from db.status import FINAL, Status
 from worker import runtime
 from worker.app import app, settings
@@ -340,19 +341,22 @@ def schedule_refresh(sha256: str, send: Any = None) -> list[Pair]:
     of its pair, so running one per document made a large unit-year quadratic (0.14 → 0.8 s
     per task over 806 documents). Without Redis to keep the marks, it refreshes here and now.
 
-    Returns the pairs it sent a refresh for.
+    A document the pending refreshes may not settle (`across.settle_pairs`: its projects span
+    other than one pair, or it has none) sends its own. Returns the pairs it sent a refresh for.
     """
     engine = runtime.engine()
     plan = across.plan_after(engine, [sha256], whole_database=False)
     pairs = sorted({pair for part in plan for pair in part.pairs}, key=repr)
     client = runtime.attempts(settings.result_backend).client
-    if client is None:
+    if client is None or not pairs:
         across.refresh_after(engine, [sha256], settings.profile(), whole_database=False)
         return pairs
     due = [p for p in pairs if client.set(_refresh_mark(p), "1", nx=True, ex=int(REFRESH_DELAY))]
-    if due:
-        (send or refresh_units.apply_async)(kwargs={"pairs": [list(p) for p in due]}, countdown=REFRESH_DELAY)
-    return due
+    if due or len(across.stored_pairs_of(engine, sha256)) != 1:
+        kwargs = {"pairs": [list(p) for p in pairs], "sha256s": [sha256]}
+        (send or refresh_units.apply_async)(kwargs=kwargs, countdown=REFRESH_DELAY)
+        return pairs
+    return []
 
 
 def _refresh_mark(pair: Pair) -> str:
@@ -360,10 +364,15 @@ def _refresh_mark(pair: Pair) -> str:
 
 
 @app.task(name=REFRESH_TASK, ignore_result=True)
-def refresh_units(pairs: list[list[Any]]) -> int:
-    """The delayed refresh `schedule_refresh` sends: the unit rules over `pairs`."""
+def refresh_units(pairs: list[list[Any]], sha256s: list[str] | None = None) -> int:
+    """The delayed refresh `schedule_refresh` sends: the unit rules over `pairs`. The document
+    that sent it, and those of its pairs stored before it began, are then current."""
+    engine, started = runtime.engine(), utcnow()
     part = across.Part(frozenset((unit, year) for unit, year in pairs))
-    return across.refresh_part(runtime.engine(), part, settings.profile()).findings
+    found = across.refresh_part(engine, part, settings.profile()).findings
+    across.settle(engine, sha256s or (), started)
+    across.settle_pairs(engine, part.pairs, started)
+    return found
 
 
 def backoff(retries: int) -> float:

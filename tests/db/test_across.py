@@ -334,6 +334,37 @@ def test_refresh_after_one_document_leaves_the_whole_database_rules_for_later(en
     assert cross(engine) == []
 
 
+def due(engine: Engine) -> set[str]:
+    return set(queries.across_due(engine))
+
+
+def test_a_stored_document_is_due_until_a_refresh_that_read_it_settles_it(engine: Engine) -> None:
+    """A batch is done only once the cross findings include what it stored (`BatchSummary.done`)."""
+    a, b = two_years(engine)
+    assert due(engine) == {a, b}
+    late = across.utcnow()
+    across.refresh_after(engine, [a], NATIONAL, whole_database=False)
+    assert due(engine) == {b}  # only what was asked for
+    results.save_outcome(engine, a, doc(2024, proj(SALARY, "工资性支出", rows())), [], "test", {})
+    across.settle(engine, [a, b], late)  # a refresh that began before a was stored again
+    assert due(engine) == {a}
+    across.settle_pairs(engine, {(UNIT, 2023)}, across.utcnow())  # not a's pair
+    assert due(engine) == {a}
+    across.settle_pairs(engine, {(UNIT, 2024), (UNIT, 2025)}, across.utcnow())
+    assert due(engine) == set()
+
+
+def test_a_document_spanning_units_is_settled_by_a_refresh_of_all_of_them(engine: Engine) -> None:
+    both = save(
+        engine, "both", doc(2025, proj(SALARY, "工资性支出", rows()), proj(TRAINING, "培训", rows(), OTHER))
+    )
+    assert across.stored_pairs_of(engine, both) == {(UNIT, 2025), (OTHER, 2025)}
+    across.settle_pairs(engine, {(UNIT, 2025), (UNIT, 2026)}, across.utcnow())
+    assert due(engine) == {both}
+    across.settle_pairs(engine, {(UNIT, 2025), (OTHER, 2025)}, across.utcnow())
+    assert due(engine) == set()
+
+
 def test_a_plan_deals_units_into_parts_and_running_them_equals_the_sequential_refresh(engine: Engine) -> None:
     shas = [
         save(

@@ -223,7 +223,9 @@ def test_batch_summary_counts_every_submission(engine: Engine) -> None:
 
     for reg in regs[3:]:
         transitions.mark_failed(engine, reg.sha256, "超时")
-    assert queries.batch_summary(engine, batch).finished
+    finished = queries.batch_summary(engine, batch)
+    assert finished.finished and finished.across_due == 2 and not finished.done  # a and b stored
+    assert queries.across_due(engine) == [regs[0].sha256, regs[1].sha256]
     with pytest.raises(transitions.NotFoundError):
         queries.batch_summary(engine, batch + 100)
 

@@ -423,4 +423,6 @@ def test_a_unit_year_is_refreshed_at_most_once_per_delay_however_many_documents_
     assert first and len(sent) == 1 and sent[0]["countdown"] == tasks.REFRESH_DELAY
     assert again == []  # within the delay: nothing more is sent
     assert {tuple(p) for p in sent[0]["kwargs"]["pairs"]} == set(first)
-    tasks.refresh_units(sent[0]["kwargs"]["pairs"])  # what the delayed task does: runs, raises nothing
+    assert queries.across_due(engine) == [sha]  # its batch is not done yet
+    tasks.refresh_units(**sent[0]["kwargs"])  # what the delayed task does
+    assert queries.across_due(engine) == []
