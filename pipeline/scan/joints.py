@@ -9,6 +9,10 @@ same height on three or more vertical rules, facing each other across each cell,
 beyond them, are the lost rule's trace: the rule is put back between every two neighbouring
 verticals whose ticks face each other. The same holds turned: ticks on horizontal rules give a
 lost vertical one.
+
+A light scanner streak leaves the same ticks on every rule it crosses, but it runs on straight
+through the characters of the cells it crosses, where a table's rule never runs: ticks facing
+each other across text mean a streak, and nothing is put back along that line.
 """
 
 from __future__ import annotations
@@ -134,7 +138,8 @@ def _spans(
     """The lost rule at row `at` (px) between each two neighbouring vertical rules crossing that
     row whose ticks face each other, over paper (a rule lost between two rows of text crosses no
     character: where it would, the ticks are a rough rule's edge), in runs of at least
-    `rule_lost_ticks` - 1 cells side by side (those where a rule was found count too)."""
+    `rule_lost_ticks` - 1 cells side by side (those where a rule was found count too); none at
+    all where ticks face each other across text (a streak's)."""
     snap = settings.cell_snap_pt
     y = at / scale
     crossing = sorted((e.x0, i) for i, e in enumerate(rules) if e.top - snap <= y <= e.bottom + snap)
@@ -144,10 +149,13 @@ def _spans(
         facing[i] = (any(t.left for t in near), any(t.right for t in near))
     runs: list[list[Edge | None]] = [[]]  # None: a cell where the rule was found
     for (xa, a), (xb, b) in zip(crossing, crossing[1:], strict=False):
+        faced = xb - xa >= snap and facing[a][1] and facing[b][0]
         if any(abs(e.top - y) <= snap and e.x0 <= xa + snap and e.x1 >= xb - snap for e in found):
             runs[-1].append(None)
-        elif xb - xa >= snap and facing[a][1] and facing[b][0] and _paper(ink, at, xa, xb, scale, settings):
+        elif faced and _paper(ink, at, xa, xb, scale, settings):
             runs[-1].append(Edge("h", xa, y, xb, y))
+        elif faced:
+            return []  # ticks facing across text: a streak's, which runs through characters
         else:
             runs.append([])
     return [e for run in runs if len(run) >= settings.rule_lost_ticks - 1 for e in run if e is not None]

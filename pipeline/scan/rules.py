@@ -346,6 +346,26 @@ def _stubs(
     return sorted(pieces, key=lambda q: q.at)
 
 
+def _short_lines(
+    chains: list[list[_Piece]], length: float, ink: np.ndarray, scale: float, horizontal: bool
+) -> list[_Piece]:
+    """The lines too short to be rules with no ink a point beside them along most of their
+    length, as pieces: what is left of a rule whose other stretches faded (a column's rule in a
+    header row, faded from just over halfway down to the junction under it)."""
+    plane, b = (ink if horizontal else ink.T), _px(1.0, scale)
+    pieces = []
+    for chain in chains:
+        lo, hi, at = _span(chain)
+        if hi - lo >= length:
+            continue
+        top, bottom = min(q.top for q in chain), max(q.bottom for q in chain)
+        near = plane[max(0, top - 1 - b) : max(0, top - 1), lo:hi].any(axis=0)
+        near |= plane[bottom + 1 : bottom + 1 + b, lo:hi].any(axis=0)
+        if np.count_nonzero(near) <= (hi - lo) / 3:
+            pieces.append(_Piece(lo, hi, at, top, bottom, 0))
+    return pieces
+
+
 def _stones(
     stubs: list[_Piece], ats: list[float], at: float, lo: int, hi: int, tolerance: float
 ) -> list[_Piece]:
@@ -533,7 +553,14 @@ def _lines(
         ).reshape(-1, 3)
         for k in range(2)
     ]  # fmt: skip
-    stubs = [_stubs(raw[k][2], ink, scale, settings, k == 0) for k in range(2)]
+    stubs = [
+        sorted(
+            _stubs(raw[k][2], ink, scale, settings, k == 0)
+            + _short_lines(raw[k][1], length, ink, scale, k == 0),
+            key=lambda q: q.at,
+        )
+        for k in range(2)
+    ]
     stones = [(pieces, [q.at for q in pieces]) for pieces in stubs]
     joined = [_join_faded(raw[k][1], ruled[1 - k], ink, scale, settings, k == 0, stubs[k]) for k in range(2)]
     raw = [(labels, joined[k], short) for k, (labels, _, short) in enumerate(raw)]

@@ -60,3 +60,16 @@ def test_ticks_level_with_a_line_of_text_are_no_rule() -> None:
     """Bumps on every rule at the height of the cells' text: a rule there would cross it."""
     rows = _rows(_page(ticks=COLUMNS, lost=240))
     assert not [y for y in rows if abs(y - 240) <= 2], sorted(rows)
+
+
+def test_ticks_facing_each_other_across_a_character_are_a_streaks() -> None:
+    """A light streak adds up with every rule it crosses and leaves ticks like a lost rule's, but
+    it runs straight through the characters of a cell where a table's rule never would: no rule
+    anywhere along it (seed 31's 指标名称 column split in two by one)."""
+    page = _page()
+    left = COLUMNS[4]
+    x, y = left + 40, LOST - 9  # a character (the page's box of strokes) standing across the line
+    page[y : y + 20 : 9, x : x + 20] = 0
+    page[y : y + 20, x + 9] = 0
+    rows = _rows(page)
+    assert not [y for y in rows if abs(y - LOST) <= 2], sorted(rows)

@@ -533,3 +533,19 @@ def test_a_faded_stretch_between_two_pieces_a_pixel_apart_across_is_bridged() ->
         (e.x0 * SCALE, e.x1 * SCALE) for e in edges if e.orientation == "h" and abs(e.top * SCALE - row) <= 3
     ]
     assert len(found) == 1 and found[0][0] <= COLUMNS[0] + 3 and found[0][1] >= COLUMNS[-1], found
+
+
+def test_a_column_faded_from_over_halfway_down_a_header_row_reaches_the_top_on_what_is_left() -> None:
+    """A column's rule in the header row left from the top rule down for 15 pt (too short for a
+    rule, too long for a stub of the short runs), faded from there through the junction under
+    the header, a copy's speck touching what is left (so it is not joined as a clean line): the
+    column's rule below steps up on it to the top (seed 28's lasa, page 7: 三级指标 | 绩效指标性质
+    read as one header cell, every row twice)."""
+    page = _page()
+    x = COLUMNS[2]
+    page[TOP + 30 : ROWS[1] + 2, x : x + 2] = 245
+    page[TOP + 12 : TOP + 15, x + 2 : x + 4] = 20
+    _text(page, COLUMNS[:-1])
+    page = np.where(page < 128, 0, 255).astype(np.uint8)
+    column = [(t, b) for at, t, b in _verticals(find_rules(page, SCALE)) if abs(at * SCALE - x) <= 3]
+    assert len(column) == 1 and abs(column[0][0] * SCALE - TOP) <= 3, column
