@@ -38,7 +38,7 @@ from pipeline.normalize.levels import KNOWN_NAMES, SYNONYMS
 
 _DIGIT_LIKE = {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1", "C": "0"}
 _IN_NUMBER = re.compile(
-    r"(?<=[0-9.,])[Oo〇lI|]+|[Oo〇lI|]+(?=[0-9.,%])|(?<=[≥≤<>=＝])[Oo〇lI|]+|(?<=\d)C(?=\d)"
+    r"(?<=[0-9.,])[Oo〇lI|]+|[Oo〇lI|]+(?=[0-9.,%])|(?<=[≥≤<>=＝])[Oo〇lI|]+|(?<=\d)C(?=[\d万元%])"
 )
 _CODE = re.compile(r"^[0-9A-Z]{6,}(?=-)")
 # a semicolon inside a number is its point or, three digits on, its thousands' comma (46;8 万元)

@@ -203,6 +203,9 @@ def test_a_strokes_bits_read_as_letters_after_a_sentence_are_dropped(read: str, 
     ("read", "expected"),
     [
         ("资金使用合规率达到1C0%，", "资金使用合规率达到100%，"),  # seed 19's calc-symbol-2025-big
+        ("本次申请预算资金12C万元，", "本次申请预算资金120万元，"),  # seed 31's sys-landscape-cell-rects
+        ("达到9C%以上", "达到90%以上"),
+        ("3C-40岁", "3C-40岁"),
         ("2024年度老|旧小区改造", "2024年度老旧小区改造"),  # seed 19's form-scored-2024
         ("根据拉政办发【20:21】64号文件", "根据拉政办发【2021】64号文件"),  # seed 19's grid-2022-odd-cells
         ("会议时间20:21", "会议时间20:21"),
