@@ -620,9 +620,13 @@ def _stands(
     over `rule_alone_share` of the page with no text crowding it (see `_lines`). A line with ink
     beside it along much of it (`texty`, ids: `_beside`) must meet or cross two lines the other
     way that have not: a rule with a cell's text set close to it runs between two rules, a line
-    of characters' strokes meets only others like it (or one rule its text starts by)."""
+    of characters' strokes meets only others like it (or one rule its text starts by). One
+    bridged over gaps along `rule_text_gaps` of it is characters' strokes however it meets rules
+    (the feet of a header's first line, 绩效度 over 量单位, between the cell's rules)."""
     reach = settings.rule_meet_pt * scale
     if id(c) in texty:
+        if sum(b - a for a, b in c.gaps) >= settings.rule_text_gaps * (c.hi - c.lo):
+            return False
         return (
             sum(
                 id(o) not in texty

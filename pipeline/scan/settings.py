@@ -47,7 +47,12 @@ class ScanSettings:
     rule_collinear_pt: float = 0.7  # … when their centres lie this close across the line
     rule_meet_pt: float = 1.5  # a rule meets or crosses a rule the other way within this
     rule_alone_share: float = 0.3  # a line this share of the page long is a rule even when it meets no other
-    rule_text_beside: float = 0.3  # a line with ink a point beside it along this share needs two clean rules
+    rule_text_beside: float = (
+        0.3  # a line with ink a point beside it along this share needs two clean rules …
+    )
+    rule_text_gaps: float = (
+        0.1  # … and is none when bridged over gaps along this share (strokes run together)
+    )
     rule_max_thickness_pt: float = 4.0  # a thicker straight band is a filled area, not a rule
     streak_margin_pt: float = 24.0  # a line running this far past a table's outer rules is a streak …
     streak_far_pt: float = 72.0  # … ending with other lines only if they too run this far past their table

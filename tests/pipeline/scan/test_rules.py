@@ -549,3 +549,21 @@ def test_a_column_faded_from_over_halfway_down_a_header_row_reaches_the_top_on_w
     page = np.where(page < 128, 0, 255).astype(np.uint8)
     column = [(t, b) for at, t, b in _verticals(find_rules(page, SCALE)) if abs(at * SCALE - x) <= 3]
     assert len(column) == 1 and abs(column[0][0] * SCALE - TOP) <= 3, column
+
+
+def test_the_feet_of_a_line_of_characters_across_a_cell_are_no_rule() -> None:
+    """Characters whose strokes all stand on a bar (皿, 血) in a line across a header cell, from
+    its left rule to its right one: their bars run together over the gaps between characters
+    into a line that meets both rules, strokes hanging off it all along. It is bridged over
+    gaps along a sixth of it, as no rule is (seed 32's writer-portrait-01: 绩效度 over 量单位 cut
+    apart, the column of units lost)."""
+    page = _page()
+    left, y = COLUMNS[2] + 2, ROWS[1] + 20
+    for n in range(9):  # 13 pt wide, 4 pt apart: from one rule to the other
+        x = left + 34 * n
+        page[y + 20 : y + 22, x : x + 26] = 25  # the bar they stand on
+        for dx in range(0, 26, 5):
+            page[y : y + 20, x + dx : x + dx + 2] = 25
+    page = np.where(page < 128, 0, 255).astype(np.uint8)
+    rows = [r for r in _horizontals(find_rules(page, SCALE)) if ROWS[1] + 5 < r * SCALE < ROWS[2] - 5]
+    assert rows == [], rows
