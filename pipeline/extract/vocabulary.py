@@ -206,19 +206,34 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def near_header(text: str) -> Meaning | None:
-    """What a header row's cell names when its label is one Chinese character from exactly one
-    known label of its length, four or more (填效指标性质, 三级推标: a photocopied scan's misreading);
-    none where it is as near to two (四级指标)."""
+    """What a header row's cell names when its label is a photocopied scan's misreading of a
+    known label: one Chinese character off a label of its length, four or more (填效指标性质,
+    三级推标); two apart on one of six or more (镜效措标性质: a different word differs in a run of
+    characters, not in two apart); or one lost from a label one longer (效目标). Only where every
+    label that near names one thing (四级指标 is as near to 一级/二级/三级指标: not understood)."""
     label = label_of(text)
-    if not 4 <= len(label) <= 12:
+    if not 3 <= len(label) <= 12:
         return None
-    near = [
-        word for word in _EXACT
-        if len(word) == len(label)
-        and sum(a != b for a, b in zip(word, label, strict=True)) == 1
-        and all(_CJK.match(a) and _CJK.match(b) for a, b in zip(word, label, strict=True) if a != b)
-    ]  # fmt: skip
-    return _EXACT[near[0]] if len(near) == 1 else None
+    near = [_EXACT[word] for word in _EXACT if _misread(label, word) or _one_lost(label, word)]
+    if not near or any((m.key, m.period) != (near[0].key, near[0].period) for m in near):
+        return None
+    return near[0]
+
+
+def _misread(label: str, word: str) -> bool:
+    if len(word) != len(label) or len(label) < 4:
+        return False
+    off = [i for i, (a, b) in enumerate(zip(word, label, strict=True)) if a != b]
+    if not all(_CJK.match(word[i]) and _CJK.match(label[i]) for i in off):
+        return False
+    return len(off) == 1 or (len(off) == 2 and len(label) >= 6 and off[1] - off[0] > 1)
+
+
+def _one_lost(label: str, word: str) -> bool:
+    """`label` is `word` with one Chinese character left out (a faded or specked-over one)."""
+    return len(word) == len(label) + 1 and any(
+        _CJK.match(word[i]) and word[:i] + word[i + 1 :] == label for i in range(len(word))
+    )
 
 
 @lru_cache(maxsize=8192)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pipeline.extract.grid import Cell, Table
 from pipeline.extract.grids import find_grids
 from pipeline.extract.objects import Glyph
+from pipeline.extract.vocabulary import exact_meaning, near_header
 
 
 def cell(x0: float, top: float, x1: float, bottom: float, text: str) -> Cell:
@@ -303,3 +304,18 @@ def test_a_header_label_one_character_off_a_known_one_maps_its_column() -> None:
     assert [c.key for c in grid.columns] == ["unit_name", "project", "goal", "level1", "level2", "level3",
                                             "operator", "target", "measure_unit", "weight"]  # fmt: skip
     assert grid.unknown == ("四级指标",)
+
+
+def test_a_header_label_misread_twice_apart_or_short_of_a_character_maps_its_column() -> None:
+    """Seed 32's writer-landscape-long-project (bitonal photocopy): 绩 and 指 misread in every
+    long label (镜效措标性质, 本年填效措标值, 馈效皮量单位), 绩效目标 read 效目标. 绩效指标名称 is
+    a label of its own, two characters side by side from 绩效指标性质: a word, not a misreading."""
+    labels = ["单位名称", "项目名称", "效目标", "一级指标", "二级指标", "三级指标", "镜效措标性质",
+              "绩效指标值", "本年填效措标值", "馈效皮量单位", "权重"]  # fmt: skip
+    (grid,) = find_grids(Table(row(0, labels) + row(20, ["x"] * len(labels))), 3)
+    assert [c.key for c in grid.columns] == ["unit_name", "project", "goal", "level1", "level2", "level3",
+                                            "operator", "target", "target_this_year", "measure_unit",
+                                            "weight"]  # fmt: skip
+    assert grid.unknown == ()
+    assert near_header("绩效指标名称") is None and exact_meaning("绩效指标名称").key == "level3"
+    assert near_header("四级指标") is None
