@@ -29,7 +29,7 @@ from pipeline.extract.context import (
     read_totals,
 )
 from pipeline.extract.grid import Cell, Table, fill_cells, find_tables, line_text, lines_of, take_spill
-from pipeline.extract.grids import Grid, find_grids, unspilled
+from pipeline.extract.grids import Grid, find_grids, unspilled, unsplit
 from pipeline.extract.header import page_header_fields
 from pipeline.extract.kinds import is_title, table_kind
 from pipeline.extract.objects import Glyph, PageObjects, read_page
@@ -170,7 +170,7 @@ def _read_page(page: pdfium.PdfPage, number: int, settings: ExtractSettings, sca
         return
     tables = find_tables(objs.edges, settings.snap_tolerance)
     outside = take_spill(tables, fill_cells(tables, objs.glyphs, settings.dedupe_tolerance), objs.height)
-    tables = [unspilled(t) for t in tables]
+    tables = [unsplit(unspilled(t)) for t in tables]
     scanned = bool(scan.ocr) and scan.ocr[-1] == number
     page = _Page(number, outside, scanned, context=list(scan.carry[0]), context_lines=list(scan.carry[1]))
     scan.carry = ([], [])

@@ -113,6 +113,61 @@ def unspilled(table: Table) -> Table:
     return table if len(cells) == len(table.cells) else Table(cells)
 
 
+def unsplit(table: Table) -> Table:
+    """The table with each column a stray line split in two made one again.
+
+    A scanner's light streak down a whole column, read as a rule (its ticks on every row's rule
+    look like a lost rule's), runs through the column's header label and parts every cell under
+    it: 三 | 及指标 over body cells whose one side is empty all the way down. Where two header
+    cells side by side mean nothing alone, read as a label together (`near_header` too), and one
+    side of the line is empty in every row under them, each pair of cells it parts is one cell."""
+    meanings = _Meanings()
+    cells = list(table.cells)
+    for a in table.cells:
+        b = next(
+            (o for o in cells if abs(o.x0 - a.x1) <= _TOL and abs(o.top - a.top) <= _TOL
+             and abs(o.bottom - a.bottom) <= _TOL),
+            None,
+        )  # fmt: skip
+        if b is None or a not in cells or not (clean(a.text) and clean(b.text)):
+            continue
+        if meanings.of(a) is not None or meanings.of(b) is not None:
+            continue
+        whole = Cell(a.x0, a.top, b.x1, a.bottom, [*a.glyphs, *b.glyphs])
+        meaning = meanings.of(whole) or near_header(whole.text)
+        if meaning is None or meaning.key is None:
+            continue
+        pairs = _parted_below(cells, a, b)
+        if not pairs or not (
+            all(not left.glyphs for left, _ in pairs) or all(not r.glyphs for _, r in pairs)
+        ):
+            continue
+        for left, right in [(a, b), *pairs]:
+            at = cells.index(left)
+            cells[at] = Cell(left.x0, left.top, right.x1, left.bottom, [*left.glyphs, *right.glyphs])
+            cells.remove(right)
+    return table if len(cells) == len(table.cells) else Table(cells)
+
+
+def _parted_below(cells: list[Cell], a: Cell, b: Cell) -> list[tuple[Cell, Cell]]:
+    """The cells under `a` and `b` that the line between them parts, in pairs down the table,
+    as long as every cell on its right has its twin on its left."""
+    at = a.x1
+    rights = sorted((c for c in cells if c.top >= a.bottom - _TOL and abs(c.x0 - at) <= _TOL
+                     and c.x1 <= b.x1 + _TOL), key=lambda c: c.top)  # fmt: skip
+    pairs = []
+    for r in rights:
+        left = next(
+            (c for c in cells if abs(c.x1 - at) <= _TOL and abs(c.top - r.top) <= _TOL
+             and abs(c.bottom - r.bottom) <= _TOL and c.x0 >= a.x0 - _TOL),
+            None,
+        )  # fmt: skip
+        if left is None:
+            return []
+        pairs.append((left, r))
+    return pairs
+
+
 def _unspilled(cell: Cell, cells: list[Cell], meanings: _Meanings) -> list[Cell]:
     if len(cell.glyphs) < 3 or meanings.of(cell) is not None:
         return [cell]

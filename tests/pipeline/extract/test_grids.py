@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.extract.grid import Cell, Table
-from pipeline.extract.grids import find_grids
+from pipeline.extract.grids import find_grids, unsplit
 from pipeline.extract.objects import Glyph
 from pipeline.extract.vocabulary import exact_meaning, near_header
 
@@ -319,3 +319,28 @@ def test_a_header_label_misread_twice_apart_or_short_of_a_character_maps_its_col
     assert grid.unknown == ()
     assert near_header("绩效指标名称") is None and exact_meaning("绩效指标名称").key == "level3"
     assert near_header("四级指标") is None
+
+
+def test_a_column_a_stray_line_split_through_its_label_is_one_again() -> None:
+    """Seed 25's info-lines-2022: a streak down the 三级指标 column read as a rule parts its label
+    (三 | 及指标) and every cell under it, the right halves all empty: one column again. A column
+    really split in two (text both sides) stays as it is."""
+    labels = ["一级指标", "二级指标", "三", "及指标", "指标值"]
+    body = [
+        *row(20, ["产出指标", "数量指标", "会议次数", "", "12"]),
+        *row(40, ["", "", "培训人次", "", "300"]),
+    ]
+    table = unsplit(Table(row(0, labels) + body))
+    (grid,) = find_grids(table, 3)
+    assert [c.key for c in grid.columns] == ["level1", "level2", "level3", "target"]
+    assert sorted(c.text.replace(" ", "") for c in table.cells if c.x0 == 200) == [
+        "三及指标",
+        "会议次数",
+        "培训人次",
+    ]
+    both = [
+        *row(20, ["产出指标", "数量指标", "会议次数", "次", "12"]),
+        *row(40, ["", "", "培训人次", "", "300"]),
+    ]
+    kept = Table(row(0, labels) + both)
+    assert unsplit(kept) is kept
