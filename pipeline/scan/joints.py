@@ -12,7 +12,9 @@ lost vertical one.
 
 A light scanner streak leaves the same ticks on every rule it crosses, but it runs on straight
 through the characters of the cells it crosses, where a table's rule never runs: ticks facing
-each other across text mean a streak, and nothing is put back along that line.
+each other across text mean a streak, and nothing is put back along that line. Nor are the
+steps a bitonal scan's slanted rules keep once the page is turned level ticks: a rule bearing
+them all along bears none.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def lost_rules(
     are the rules already found the other way, to leave alone."""
     out_px = max(2, int(round(settings.rule_tick_out_pt * scale)))
     tall_px = max(3, int(round(settings.rule_tick_tall_pt * scale)))
-    ticks = {i: _ticks(ink, e, scale, out_px, tall_px) for i, e in enumerate(rules)}
+    ticks = {i: _unjagged(_ticks(ink, e, scale, out_px, tall_px), e, settings) for i, e in enumerate(rules)}
     heights = sorted((t.at, i) for i, ts in ticks.items() for t in ts)
     out: list[Edge] = []
     tolerance = max(2.0, 0.6 * scale)
@@ -56,6 +58,15 @@ def lost_rules(
         at = float(np.median([a for a, _ in group]))
         out += _spans(at, ticks, rules, found, ink, scale, tolerance, settings)
     return out
+
+
+def _unjagged(ticks: list[_Tick], rule: Edge, settings: ScanSettings) -> list[_Tick]:
+    """None of a rule's ticks where it bears them all along (`rule_jagged_ticks` or more per
+    100 pt, eight at least): the steps a slanted rule of a bitonal scan keeps once turned level,
+    not the crossings of lost rules (a table has a few columns per 100 pt)."""
+    length = rule.bottom - rule.top
+    dense = len(ticks) >= 8 and len(ticks) * 100 >= settings.rule_jagged_ticks * length
+    return [] if dense else ticks
 
 
 def _ticks(ink: np.ndarray, rule: Edge, scale: float, out_px: int, tall_px: int) -> list[_Tick]:

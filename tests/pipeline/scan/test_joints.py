@@ -73,3 +73,20 @@ def test_ticks_facing_each_other_across_a_character_are_a_streaks() -> None:
     page[y : y + 20, x + 9] = 0
     rows = _rows(page)
     assert not [y for y in rows if abs(y - LOST) <= 2], sorted(rows)
+
+
+def test_the_steps_of_rules_turned_level_are_no_ticks() -> None:
+    """A bitonal scan's slanted rules keep their staircase steps once the page is turned level:
+    a bump each side every few points, at the same places on rules spaced alike. Lined up down
+    the rows they look like ticks of lost columns all across the table (seed 34's
+    form-standard-2023, skewed 3.5°: 26 columns put back in 三级指标); a rule bearing them all
+    along bears none."""
+    page = _page(ticks=())
+    for y in ROWS:
+        if y == LOST:
+            page[y, COLUMNS[0] : COLUMNS[-1] + 1] = 0
+        for x in range(COLUMNS[0] + 7, COLUMNS[-1] - 3, 11):
+            page[y - 2 : y, x : x + 2] = 0  # a step above the rule …
+            page[y + 1 : y + 3, x : x + 2] = 0  # … and one below it
+    columns = [e for e in find_rules(page, SCALE).edges if e.orientation == "v"]
+    assert len(columns) == len(COLUMNS), sorted(round(e.x0 * SCALE) for e in columns)
