@@ -123,29 +123,37 @@ def unsplit(table: Table) -> Table:
     side of the line is empty in every row under them, each pair of cells it parts is one cell."""
     meanings = _Meanings()
     cells = list(table.cells)
-    for a in table.cells:
-        b = next(
-            (o for o in cells if abs(o.x0 - a.x1) <= _TOL and abs(o.top - a.top) <= _TOL
-             and abs(o.bottom - a.bottom) <= _TOL),
-            None,
-        )  # fmt: skip
-        if b is None or a not in cells or not (clean(a.text) and clean(b.text)):
-            continue
-        if meanings.of(a) is not None or meanings.of(b) is not None:
-            continue
-        whole = Cell(a.x0, a.top, b.x1, a.bottom, [*a.glyphs, *b.glyphs])
-        meaning = meanings.of(whole) or near_header(whole.text)
-        if meaning is None or meaning.key is None:
-            continue
-        pairs = _parted_below(cells, a, b)
-        if not pairs or not (
-            all(not left.glyphs for left, _ in pairs) or all(not r.glyphs for _, r in pairs)
-        ):
-            continue
-        for left, right in [(a, b), *pairs]:
-            at = cells.index(left)
-            cells[at] = Cell(left.x0, left.top, right.x1, left.bottom, [*left.glyphs, *right.glyphs])
-            cells.remove(right)
+    rows: dict[tuple[int, int], list[Cell]] = {}
+    for c in table.cells:  # cells side by side share their row's rules
+        rows.setdefault((round(c.top), round(c.bottom)), []).append(c)
+    gone: set[int] = set()
+    for row in rows.values():
+        row.sort(key=lambda c: c.x0)
+        for a, b in zip(row, row[1:], strict=False):
+            if id(a) in gone or id(b) in gone or abs(b.x0 - a.x1) > _TOL:
+                continue
+            if (
+                not (clean(a.text) and clean(b.text))
+                or len(clean(a.text)) + len(clean(b.text)) > 12  # a header label's length at most
+                or meanings.of(a) is not None
+                or meanings.of(b) is not None
+            ):
+                continue
+            whole = Cell(a.x0, a.top, b.x1, a.bottom, [*a.glyphs, *b.glyphs])
+            meaning = meanings.of(whole) or near_header(whole.text)
+            if meaning is None or meaning.key is None:
+                continue
+            pairs = _parted_below(cells, a, b)
+            if not pairs or not (
+                all(not left.glyphs for left, _ in pairs) or all(not r.glyphs for _, r in pairs)
+            ):
+                continue
+            for left, right in [(a, b), *pairs]:
+                cells[cells.index(left)] = Cell(
+                    left.x0, left.top, right.x1, left.bottom, [*left.glyphs, *right.glyphs]
+                )
+                cells.remove(right)
+                gone |= {id(left), id(right)}
     return table if len(cells) == len(table.cells) else Table(cells)
 
 
