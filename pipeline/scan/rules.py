@@ -339,11 +339,16 @@ def _stubs(
     plane, b = (ink if horizontal else ink.T), _px(1.0, scale)
     pieces = []
     for a, n, t, c in zip(lo[thin], along[thin], top[thin], across[thin], strict=True):
-        near = plane[max(0, t - 1 - b) : max(0, t - 1), a : a + n].any(axis=0)
-        near |= plane[t + c + 1 : t + c + 1 + b, a : a + n].any(axis=0)
-        if np.count_nonzero(near) <= n / 3:
+        if _alone(plane, a, a + n, t, t + c, b):
             pieces.append(_Piece(int(a), int(a + n), t + c / 2, int(t), int(t + c), 0))
     return sorted(pieces, key=lambda q: q.at)
+
+
+def _alone(plane: np.ndarray, lo: int, hi: int, top: int, bottom: int, b: int) -> bool:
+    """No ink within `b` px beside the line (`plane` has it along its rows) along two thirds of it."""
+    near = plane[max(0, top - 1 - b) : max(0, top - 1), lo:hi].any(axis=0)
+    near |= plane[bottom + 1 : bottom + 1 + b, lo:hi].any(axis=0)
+    return np.count_nonzero(near) <= (hi - lo) / 3
 
 
 def _short_lines(
@@ -359,9 +364,7 @@ def _short_lines(
         if hi - lo >= length:
             continue
         top, bottom = min(q.top for q in chain), max(q.bottom for q in chain)
-        near = plane[max(0, top - 1 - b) : max(0, top - 1), lo:hi].any(axis=0)
-        near |= plane[bottom + 1 : bottom + 1 + b, lo:hi].any(axis=0)
-        if np.count_nonzero(near) <= (hi - lo) / 3:
+        if _alone(plane, lo, hi, top, bottom, b):
             pieces.append(_Piece(lo, hi, at, top, bottom, 0))
     return pieces
 
