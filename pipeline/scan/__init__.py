@@ -205,12 +205,22 @@ def _read_probes(
     # probes of a page on its side, one of them empty, say little)
     up = float(np.mean(read if 2 * len(read) > len(upright) else confs))
     if up >= settings.flip_check_below:
-        return up * evidence, False, dict(zip(probes, upright, strict=True))
+        return up * evidence * _phrases(upright, settings), False, dict(zip(probes, upright, strict=True))
     # the lines read poorly: perhaps the page is upside down
     flipped = rec([layout.crops[i][::-1, ::-1] for i in probes], settings.rec_fast_height)  # type: ignore[operator]
     if flip_score(confs, [_text_conf(r) for r in flipped]) > 0.1:
-        return float(np.mean([_text_conf(r) for r in flipped])) * evidence, True, {}
-    return up * evidence, False, dict(zip(probes, upright, strict=True))
+        down = float(np.mean([_text_conf(r) for r in flipped]))
+        return down * evidence * _phrases(flipped, settings), True, {}
+    return up * evidence * _phrases(upright, settings), False, dict(zip(probes, upright, strict=True))
+
+
+def _phrases(readings: list[Reading], settings: ScanSettings) -> float:
+    """1 where the probes read phrases, less in proportion where they read a few characters each on
+    average: a line across a page on its side (its text running up the page) cuts a character or
+    two from each of its text's columns, and those read surely too (seed 36's calc-symbol-2024-flow,
+    page 2: 算目财, 据用实 at 0.99 beat the right quarter turn's 服务对象满意度★)."""
+    chars = float(np.mean([len(r.text) for r in readings])) if readings else 0.0
+    return min(1.0, chars / settings.probe_phrase_chars)
 
 
 def _text_conf(reading: Reading) -> float:

@@ -27,6 +27,8 @@ class ScanSettings:
     min_skew: float = 0.08  # a skew smaller than this is left alone (no resampling)
     flip_probe_lines: int = 6  # text lines recognised both ways to tell 0° from 180°
     flip_check_below: float = 0.9  # … only when they read upright with less mean confidence than this
+    probe_phrase_chars: float = 4.0  # probes read fewer characters than this on average: perhaps
+    # pieces cut across a page on its side (its text runs up the page); the other quarter is read too
 
     # --- binarisation and ruling lines (rules.py)
     binarize_block_pt: float = 14.0  # adaptive threshold's neighbourhood

@@ -212,6 +212,26 @@ def test_one_sure_probe_line_alone_does_not_settle_the_way_up() -> None:
     assert _read_probes(rec, layout(wanted), DEFAULT)[0] >= DEFAULT.flip_check_below
 
 
+def test_probes_reading_a_few_characters_each_do_not_settle_the_way_up() -> None:
+    """A page on its side whose rules were nearly as many each way (seed 36's calc-symbol-2024-flow,
+    page 2): lines across its columns of text read 算目财, 据用实 at 0.99, the page was taken as
+    upright and read sideways. Probes that read no phrases count for less, so the other quarter
+    turn is read too; probes of phrases still settle it."""
+    import numpy as np
+
+    from pipeline.scan import DEFAULT, _Layout, _read_probes
+    from pipeline.scan.recognize import Reading
+
+    crops = [np.zeros((20, 100), np.uint8) for _ in range(6)]
+    layout = _Layout(np.zeros((1, 1)), None, [], crops, [(0, 0, 100, 20)] * 6, 20.0, [0] * 6, [], [])  # type: ignore[arg-type]
+
+    def reads(text: str):  # noqa: ANN202
+        return lambda lines, height: [Reading(text, 0.99, (0.99,) * len(text), ())] * len(lines)
+
+    assert _read_probes(reads("算目财"), layout, DEFAULT)[0] < DEFAULT.flip_check_below
+    assert _read_probes(reads("服务对象"), layout, DEFAULT)[0] >= DEFAULT.flip_check_below
+
+
 def test_rows_of_specks_are_no_probe_lines_and_marks_alone_read_as_nothing() -> None:
     """A title page under a photocopy's specks (seed 14's grid-2023-landscape, page 1): rows of
     specks were cut as lines of the usual shape, read as ·.· either way up, and a quarter turn won
