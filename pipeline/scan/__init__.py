@@ -32,6 +32,7 @@ from pipeline.scan.operators import read_operator
 from pipeline.scan.orient import deskew, estimate_skew, flip_score, lies_on_side, turn
 from pipeline.scan.punctuation import (
     colons,
+    commas_under_specks,
     fix_widths,
     full_stops_at_ends,
     glued_hyphens,
@@ -427,6 +428,7 @@ def _glyphs(
         if shaped is not None:
             reading = shaped
         reading = speck_ends(crop, reading, layout.line_height)
+        reading = commas_under_specks(crop, reading)
         reading = fix_widths(crop, reading, layout.line_height, settings.full_width_gap_em)
         reading = middle_dots(crop, reading, layout.line_height)
         reading = glued_hyphens(crop, reading, layout.line_height)

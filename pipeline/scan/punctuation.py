@@ -321,6 +321,49 @@ def colons(crop: np.ndarray, reading: Reading) -> Reading:
     return reading if text == reading.text else reading._replace(text=text)
 
 
+# a semicolon's dot weighs 0.6–0.8 of the comma under it (darkness, 150–300 dpi, grey or bitonal);
+# a photocopy's speck over a comma, 0.15 at most
+SPECK_OVER_COMMA = 0.3
+
+
+def commas_under_specks(crop: np.ndarray, reading: Reading) -> Reading:
+    """The reading with a `；` or `;` that is a comma under a speck (a photocopy's grain over
+    任务，预算 read 任务；预算) or a comma alone read back as the comma: the mark's main part stands
+    in the line's lower half and what lies above it in its columns weighs under `SPECK_OVER_COMMA`
+    of it. A mark touching its neighbours, or whose main part reaches above the line's middle (a
+    dot run into its comma), keeps its reading. Its width is measured after, like any comma's."""
+    text = reading.text
+    if not any(ch in "；;" for ch in text) or len(reading.steps) != len(text):
+        return reading
+    ink = crop < 150
+    rows = np.flatnonzero(ink.any(axis=1))
+    if not len(rows):
+        return reading
+    middle = (rows[0] + rows[-1]) / 2
+    runs = _runs(ink.any(axis=0))
+    width = crop.shape[1]
+    chars = list(text)
+    for k, ch in enumerate(text):
+        if ch not in "；;":
+            continue
+        centre = reading.steps[k] * width
+        inside = [r for r in runs if r[0] - 1 <= centre < r[1] + 1]
+        if len(inside) != 1 or inside[0][1] - inside[0][0] > 0.3 * crop.shape[0]:
+            continue
+        a, b = inside[0]
+        count, _, stats, _ = cv2.connectedComponentsWithStats(ink[:, a:b].astype(np.uint8), connectivity=8)
+        if count < 2:
+            continue
+        top = int(stats[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])), cv2.CC_STAT_TOP])
+        if top < middle:
+            continue
+        dark = np.clip(200 - crop[:, a:b].astype(np.float32), 0, None).sum(axis=1)
+        if dark[:top].sum() < SPECK_OVER_COMMA * dark[top:].sum():
+            chars[k] = "，" if ch == "；" else ","
+    new = "".join(chars)
+    return reading if new == text else reading._replace(text=new)
+
+
 RUNNING_TEXT = 20  # Chinese characters in a cell that make it running text (a goal)
 
 
@@ -517,6 +560,9 @@ def glued_hyphens(crop: np.ndarray, reading: Reading, em: float) -> Reading:
         bar = _bar(ink[top:bottom, a:b], em)
         if bar is None or bar < _BAR_LONG * em:
             continue
+        rows = top + np.flatnonzero(ink[top:bottom, a:b].any(axis=1))
+        if b < width and ink[rows, b].any():
+            continue  # the bar runs on into the character after it: its stroke (41号: 号's bar)
         out_text.insert(k + 1, "-")
         out_probs.insert(k + 1, min(reading.probs[k], reading.probs[k + 1]))
         out_steps.insert(k + 1, (steps[k] + steps[k + 1]) / 2)
@@ -526,7 +572,7 @@ def glued_hyphens(crop: np.ndarray, reading: Reading, em: float) -> Reading:
 
 
 _BAR_TALL = 0.15  # em: a hyphen's bar is no taller …
-_BAR_LONG = 0.2  # … and at least this long
+_BAR_LONG = 0.15  # … and at least this long (3 px at 150 dpi, cut at grey 150)
 
 
 def _bar(band: np.ndarray, em: float) -> int | None:
@@ -542,15 +588,21 @@ def _bar(band: np.ndarray, em: float) -> int | None:
     return int(cols[-1] + 1 - cols[0])
 
 
-NUMBER_COMMA_DROP = 0.08  # em: a comma's tail reaches this far (and 2 px) below its digits' foot
+NUMBER_COMMA_DROP = 0.08  # em: a comma's tail reaches this far (and 2 px) below its digits' foot …
+NUMBER_COMMA_TALL = 0.2  # … or a px below, the mark this tall (and 4 px): a point is 2–3 px at 150 dpi
+DIGIT_EM = 0.55  # em: a digit's width, at most
+_THOUSANDS = re.compile(r"\d{3}(?!\d)")
 
 
 def number_marks(crop: np.ndarray, reading: Reading, em: float) -> Reading:
     """The reading with a point between two digits that is a comma: a thousands comma's tail
-    reaches below the digits' foot (1,000 read 1.000 at 200 dpi), a decimal point sits on it.
-    Cut at grey 180: a 200-dpi tail prints light. Only . becomes ,: a blurred or photocopied
-    comma's tail may not show below the digits, so a , is never made a point; a mark that touches
-    a digit keeps its reading."""
+    reaches below the digits' foot (1,000 read 1.000 at 200 dpi), a decimal point sits on it. At
+    150 dpi the tail shows a pixel below the flat foot of a 1 only (a round 0 overshoots the line by
+    as much), but a comma is as tall as a fifth of the line where a point is a square dot. Cut at grey
+    180: a 200-dpi tail prints light. The digits' feet are measured beside the mark only (1,000万:
+    万 runs on from the zeros, lower). Only . becomes ,: a blurred or photocopied comma's tail may
+    not show below the digits, so a , is never made a point; a mark that touches a digit keeps its
+    reading."""
     text = reading.text
     if em <= 0 or "." not in text[1:-1]:
         return reading
@@ -558,15 +610,19 @@ def number_marks(crop: np.ndarray, reading: Reading, em: float) -> Reading:
     runs = _runs(ink.any(axis=0))
     width = crop.shape[1]
     chars = list(text)
+    digit = max(1, round(DIGIT_EM * em))
     for k in range(1, len(text) - 1):
-        if text[k] != "." or not (text[k - 1].isdigit() and text[k + 1].isdigit()):
-            continue
+        if text[k] != "." or not (text[k - 1].isdigit() and _THOUSANDS.match(text, k + 1)):
+            continue  # a thousands comma has three digits after it, no more, no fewer (10.5元 stays)
         at = [_run_at(runs, s * width) for s in reading.steps[k - 1 : k + 2]]
         if None in at or len(set(at)) != 3:
             continue  # the mark and its digits are not three runs of their own
-        feet = [int(np.flatnonzero(ink[:, a:b].any(axis=1))[-1]) for a, b in at]
-        below = feet[1] - max(feet[0], feet[2])
-        if below >= max(2, NUMBER_COMMA_DROP * em):
+        (a0, b0), mark, (a2, b2) = at  # type: ignore[misc]
+        near = [(max(a0, b0 - digit), b0), mark, (a2, min(b2, a2 + digit))]
+        rows = [np.flatnonzero(ink[:, a:b].any(axis=1)) for a, b in near]
+        below = int(rows[1][-1]) - min(int(rows[0][-1]), int(rows[2][-1]))
+        tall = int(rows[1][-1] - rows[1][0]) + 1
+        if below >= max(2, NUMBER_COMMA_DROP * em) or (below >= 1 and tall >= max(4, NUMBER_COMMA_TALL * em)):
             chars[k] = ","
     fixed = "".join(chars)
     return reading if fixed == text else reading._replace(text=fixed)

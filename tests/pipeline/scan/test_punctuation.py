@@ -6,6 +6,7 @@ import numpy as np
 
 from pipeline.scan.punctuation import (
     colons,
+    commas_under_specks,
     fix_widths,
     full_stops_at_ends,
     left_end_mark,
@@ -305,6 +306,29 @@ def test_a_mark_between_digits_on_their_foot_is_a_decimal_point() -> None:
     assert number_marks(img, reading._replace(text="1,000"), 22).text == "1,000"  # a comma stays
 
 
+def _number_150(mark: tuple[int, int]) -> tuple[np.ndarray, Reading]:
+    """1?000万 at 150 dpi (em 19), as seed 36's ubo-2022-portrait-words prints it: a 1 standing on
+    row 19, the zeros overshooting it by a pixel and running on into 万, lower; a mark 2 px wide
+    on rows `mark` (first, last); read 1.000万."""
+    img = np.full((27, 60), 240, np.uint8)
+    img[7:20, 4:10] = 40  # 1
+    img[mark[0] : mark[1] + 1, 12:14] = 60
+    img[7:21, 16:34] = 40  # 000, touching 万
+    img[4:24, 34:52] = 40  # 万
+    centres = [7, 13, 18, 24, 30, 43]
+    return img, Reading("1.000万", 0.9, (0.9,) * 6, tuple(c / 60 for c in centres))
+
+
+def test_a_150_dpi_comma_a_pixel_below_the_one_and_taller_than_a_point() -> None:
+    """The tail shows one pixel below the 1's flat foot (a 0 overshoots as much) and the comma is
+    a fifth of the line tall; a point, a square dot on the foot, stays a point."""
+    assert number_marks(*_number_150((17, 20)), 19).text == "1,000万"
+    assert number_marks(*_number_150((18, 19)), 19).text == "1.000万"
+    img, reading = _number_150((17, 20))  # the same comma's shape before two digits: a decimal point
+    two = reading._replace(text="1.00万", probs=reading.probs[:5], steps=reading.steps[:4] + reading.steps[5:])
+    assert number_marks(img, two, 19).text == "1.00万"
+
+
 def _cell(*lines: str) -> list[tuple[str, float]]:
     return [(line, 0.9) for line in lines]
 
@@ -408,6 +432,29 @@ def test_a_hyphen_set_close_to_a_code_is_read_between_it_and_the_name() -> None:
     assert glued_hyphens(blank, reading, 19.0).text == reading.text
 
 
+def test_a_hyphen_three_pixels_long_at_150_dpi_is_put_back() -> None:
+    """Seed 24's midterm-shared-portrait-2022 (150 dpi, colour JPEG): 534-北京市… read without its
+    hyphen in every seed, a bar 3 px long at grey 150 just past the 4, under a fifth of an em."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    from pipeline.scan.punctuation import glued_hyphens
+    from pipeline.scan.recognize import recognizer
+
+    crop = np.array(Image.open(Path(__file__).parent / "images" / "hyphen-short-150dpi.png").convert("L"))
+    reading = recognizer(1, 48, 16)([crop], 40)[0]
+    assert reading.text == "534北京市东城区水利局"
+    assert glued_hyphens(crop, reading, 17.0).text == "534-北京市东城区水利局"
+    blank = crop.copy()
+    blank[10:16, 30:38] = np.maximum(blank[10:16, 30:38], 230)  # no bar there: nothing added
+    assert glued_hyphens(blank, reading, 17.0).text == reading.text
+    rows = np.flatnonzero((crop[:, 33:36] < 150).any(axis=1))
+    joined = crop.copy()
+    joined[rows, 33:48] = 0  # a bar running on into 北: a stroke of the character (41号: 号's bar)
+    assert glued_hyphens(joined, reading, 17.0).text == reading.text
+
+
 def _line_with_end_mark(mark: tuple[int, int, int, int] | None) -> tuple[np.ndarray, Reading]:
     """Twelve characters 22 px wide at a 25 px pitch (em 25), then `mark` (x0, top, x1, bottom)."""
     crop = np.full((34, 340), 255, np.uint8)
@@ -477,3 +524,26 @@ def test_a_speck_read_as_a_point_before_a_value_is_dropped() -> None:
     assert speck_ends(img, reading._replace(text="·8"), EM).text == "8"  # seed 28's lasa: ·90
     img[16:20, 1:5] = 0
     assert speck_ends(img, reading, EM).text == ".8"
+
+
+def _semicolon_line(dot: tuple[int, int, int, int] | None) -> tuple[np.ndarray, Reading]:
+    """任务；预算 as seed 36's dept-info-dash-2025-long prints it (300 dpi, em 40): four characters,
+    a comma 5 px wide in the line's lower half between the second and the third, and above it
+    `dot` (top, bottom, x0, x1): a semicolon's dot or a photocopy's speck."""
+    crop = np.full((52, 240), 255, np.uint8)
+    for x in (5, 50, 145, 190):
+        crop[6:46, x : x + 40] = 0
+    crop[36:46, 113:118] = 0  # the comma
+    if dot is not None:
+        top, bottom, x0, x1 = dot
+        crop[top:bottom, x0:x1] = 0
+    steps = tuple(x / 240 for x in (25, 70, 115, 165, 210))
+    return crop, Reading("任务；预算", 0.9, (0.99, 0.99, 0.83, 0.99, 0.99), steps)
+
+
+def test_a_comma_under_a_speck_is_a_comma() -> None:
+    """A photocopy's speck over a comma made it a semicolon (任务，预算 read 任务；预算), as did a comma
+    alone; a semicolon's dot, about two thirds of its comma, keeps it."""
+    assert commas_under_specks(*_semicolon_line((25, 27, 114, 117))).text == "任务，预算"
+    assert commas_under_specks(*_semicolon_line(None)).text == "任务，预算"
+    assert commas_under_specks(*_semicolon_line((22, 28, 113, 118))).text == "任务；预算"
