@@ -325,7 +325,9 @@ def test_a_150_dpi_comma_a_pixel_below_the_one_and_taller_than_a_point() -> None
     assert number_marks(*_number_150((17, 20)), 19).text == "1,000万"
     assert number_marks(*_number_150((18, 19)), 19).text == "1.000万"
     img, reading = _number_150((17, 20))  # the same comma's shape before two digits: a decimal point
-    two = reading._replace(text="1.00万", probs=reading.probs[:5], steps=reading.steps[:4] + reading.steps[5:])
+    two = reading._replace(
+        text="1.00万", probs=reading.probs[:5], steps=reading.steps[:4] + reading.steps[5:]
+    )
     assert number_marks(img, two, 19).text == "1.00万"
 
 
