@@ -957,14 +957,19 @@ def _streak_lines(
     )
     snap, edge, far = settings.cell_snap_pt * scale, margin / 2, settings.streak_far_pt * scale
 
-    def ends_of(others: list[list[_Chain]]) -> list[tuple[bool, bool]]:
-        """Each line's open ends, the rules the other way being `others[k]` for lines way k."""
+    def ends_of(
+        others: list[list[_Chain]], edges: tuple[float, float] = (edge, edge)
+    ) -> list[tuple[bool, bool]]:
+        """Each line's open ends, the rules the other way being `others[k]` for lines way k, an
+        end within `edges[k]` of the page's edge counting as open."""
         past = [_runs_past(line, others[k], reach, margin, far) for k, line in lines]
         runners = [
             {id(c) for n, (j, line) in enumerate(lines) if j == k and past[n] for c in line} for k in (0, 1)
         ]
         return [
-            _open_ends(line, found[k][2], others[k], ink.shape[1 - k], snap, edge, reach, past[n], runners[k])
+            _open_ends(
+                line, found[k][2], others[k], ink.shape[1 - k], snap, edges[k], reach, past[n], runners[k]
+            )
             for n, (k, line) in enumerate(lines)
         ]
 
@@ -984,6 +989,27 @@ def _streak_lines(
         if frame is not None and _outside(line, frame, reach, ends_again[n], texty) >= margin:
             again.add(n)
     streaky |= again
+    # streaks drawn down a page scanned askew end where its edge was turned level, short of the
+    # page's edge (up to half the page's width times the skew's sine): where streaks were found,
+    # the page's edge each way is taken where they end, and the other lines decided once more
+    # (seed 36's calc-symbol-2024-flow, page 2: streaks end 12.2 pt from the edge, one beside a
+    # column's rule cut 项目名称 in two)
+    edges = [edge, edge]
+    for k in (0, 1):
+        found_k = [line for n, (j, line) in enumerate(lines) if n in streaky and j == k]
+        if found_k:
+            extent = ink.shape[1 - k]
+            short = max(
+                max(min(c.lo for c in line) for line in found_k),
+                extent - min(max(c.hi for c in line) for line in found_k),
+            )
+            edges[k] = min(margin, max(edge, short + snap))
+    if edges != [edge, edge]:
+        wider = ends_of([left[0], left[1]] if again else [found[1][2], found[0][2]], (edges[0], edges[1]))
+        for n, (_, line) in enumerate(lines):
+            if n not in streaky and first[n] is not None and wider[n] != ends[n]:
+                if _outside(line, first[n], reach, wider[n], texty) >= margin:
+                    streaky.add(n)
     for n in sorted(streaky):
         k, line = lines[n]
         gone = {id(c) for m in streaky for c in lines[m][1] if lines[m][0] != k}

@@ -567,3 +567,27 @@ def test_the_feet_of_a_line_of_characters_across_a_cell_are_no_rule() -> None:
     page = np.where(page < 128, 0, 255).astype(np.uint8)
     rows = [r for r in _horizontals(find_rules(page, SCALE)) if ROWS[1] + 5 < r * SCALE < ROWS[2] - 5]
     assert rows == [], rows
+
+
+def test_a_streak_beside_a_column_rule_ending_with_other_streaks_short_of_the_edge_is_no_rule() -> None:
+    """Streaks drawn on a page scanned askew end where its edge was turned level, short of the
+    image's edge, and a table filling the page leaves them less than `streak_far_pt` past it
+    (seed 36's calc-symbol-2024-flow, page 2): two ended within the page's edge (12 pt) and were
+    streaks; a third ended a hair further in, together with them, so its ends looked like a
+    table's side. It ran a few points beside a column's rule, through the cells' text, and was
+    taken for a rule, cutting 项目名称 in two. Where streaks are found, the page's edge is taken
+    where they end: it is a streak too, and the table's rules stay."""
+    page = np.full((HEIGHT, WIDTH), 245, np.uint8)
+    rows = tuple(range(100, HEIGHT - 99, 80))  # the table 50 pt from the page's top and foot
+    for x in COLUMNS:
+        page[rows[0] : rows[-1] + 2, x : x + 2] = 20
+    for y in rows:
+        page[y : y + 2, COLUMNS[0] : COLUMNS[-1] + 2] = 20
+    for left in COLUMNS[:-1]:
+        for top, bottom in zip(rows, rows[1:], strict=False):
+            for n in range(6):
+                _glyph(page, left + 12 + 28 * n, (top + bottom) // 2 - 11)
+    for x, short in ((COLUMNS[1] + 8, 26), (760, 23), (1100, 23)):  # px short of the top and foot
+        page[short : HEIGHT - short, x : x + 2] = np.minimum(page[short : HEIGHT - short, x : x + 2], 170)
+    verticals = _verticals(find_rules(page, SCALE))
+    assert [round(x * SCALE) for x, _, _ in verticals] == [c + 1 for c in COLUMNS], verticals
