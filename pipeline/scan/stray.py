@@ -61,6 +61,8 @@ def stroke_line(box: Box, text: str, least: float) -> bool:
 
 
 _UPRIGHT_BITS = frozenset("1lIi|!")  # marks that print as an upright stroke
+_LETTER_SLACK = 0.8  # em: a line of a letter or two this much wider than an em each …
+_LETTER_TALL = 1.3  # … or taller than this is a pen's stroke read as letters (a capital is 0.8 em)
 _UPRIGHT_LEAST = 0.45  # em: an upright mark prints at least this tall (a digit's height)
 _DOUBTED = 0.6  # a line read less surely than this may be read as what it is not
 
@@ -70,13 +72,22 @@ def misshapen_bits(box: Box, text: str, conf: float, em: float, slack: float) ->
     or any character read doubtfully, ）) with ink `slack` em or more wider than they print (a
     pen's zigzag across a cell); upright marks (1, l, i, |) under `_UPRIGHT_LEAST` em each way (a
     speck), or under it tall when three or more (a pen's stroke read as 1111) or one or two read
-    doubtfully from ink twice as wide as tall (a stroke's flat piece read as i). An = read as 1,
-    which the operator's reading mends, is wider than a speck and read surely."""
+    doubtfully from ink twice as wide as tall (a stroke's flat piece read as i); a letter or two
+    read, however surely, from ink wider or taller than letters print (seed 24's
+    writer-landscape-long-project: a zigzag 2.2 em wide and 1.45 em tall read M after a project's
+    name). An = read as 1, which the operator's reading mends, is wider than a speck and read surely."""
     if not text or em <= 0:
         return False
     width, height = box[2] - box[0], box[3] - box[1]
     if len(text) <= 2 and (set(text) <= _STROKE_BITS or conf < _DOUBTED) and width > (len(text) + slack) * em:
         return True
+    if (
+        len(text) <= 2
+        and text.isascii()
+        and text.isalpha()
+        and (width > (len(text) + _LETTER_SLACK) * em or height > _LETTER_TALL * em)
+    ):
+        return True  # a zigzag read surely as M or W: a letter prints no wider than an em, nor as tall
     if not set(text) <= _UPRIGHT_BITS or height >= _UPRIGHT_LEAST * em:
         return False
     return width < _UPRIGHT_LEAST * em or len(text) >= 3 or (conf < _DOUBTED and width > 2 * height)
@@ -97,14 +108,15 @@ def speck_dashes(
 
 
 _NEVER_FIRST = "、，,。；;?？"  # no cell's text opens with one of these …
-_OPENING_QUOTES = "‘'"  # … nor with an opening quote that nothing in the cell closes
+_OPENING_QUOTES = "‘'“"  # … nor with an opening quote that nothing in the cell closes
+_CLOSING_QUOTES = "’”"  # … nor ends with a closing quote that nothing in the cell opened
 _NEVER_LAST = "‘'?"  # nor ends with an opening quote or an ASCII question mark (Chinese prints ？)
 
 
 def edge_marks(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
     """A mark that no cell's text opens with at the start of its first line, or ends with at the
-    end of its last (、保障…, 公务员医疗补助‘, 效益指标?): a speck or a pen's tick read beside the
-    text. Kept where a quote opened is closed in the cell (‘…’), and where the mark is all the
+    end of its last (、保障…, 公务员医疗补助‘, 效益指标?, “数量指标, 使用规范率”): a speck or a pen's
+    tick read beside the text. Kept where a quote opened is closed in the cell (‘…’, “…”), and where the mark is all the
     cell holds (speck_line decides those). A stroke read as V, I or l straight before the cell's
     Chinese text goes too, and ticks read as V after its end (拉萨市总工会本级VV) or on a line of
     their own under it (鄂州市司法局本级 | >; an operator's cell holds no Chinese). Changes `texts`
@@ -116,7 +128,8 @@ def edge_marks(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
         whole = "".join(texts[i][0] for i in filled)
         if not whole.strip(_NEVER_FIRST + _OPENING_QUOTES):
             continue
-        quoted = "’" in whole  # an opening quote there is printed
+        quoted = "’" in whole or "”" in whole  # an opening quote there is printed
+        opened = "‘" in whole or "“" in whole  # … and a closing one
         first, last = filled[0], filled[-1]
         text, conf = texts[first]
         text = text.lstrip(_NEVER_FIRST if quoted else _NEVER_FIRST + _OPENING_QUOTES).lstrip()
@@ -126,6 +139,8 @@ def edge_marks(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
         text, conf = texts[last]
         if not quoted:
             text = text.rstrip(_NEVER_LAST).rstrip()
+        if not opened:
+            text = text.rstrip(_CLOSING_QUOTES).rstrip()
         texts[last] = (_TICKS_AFTER.sub("", text), conf)
         if len(filled) >= 2 and _TICK_LINE.match(texts[last][0]) and IDEOGRAPH.search(whole):
             texts[last] = ("", conf)  # a tick on a line of its own under a name (本级 | >)

@@ -77,6 +77,26 @@ def test_a_squiggle_read_as_a_doubtful_letter_in_running_text_is_dropped() -> No
     assert [t for t, _ in texts] == [goal, "", "km", "n", "个"]  # sure letters, and short cells, stay
 
 
+def test_curly_quotes_nothing_in_the_cell_pairs_are_specks() -> None:
+    """Seed 36: a photocopy's speck read as “ before 数量指标 and as ” after 使用规范率; a quote
+    the cell closes or opens is printed."""
+    texts = [
+        ("“数量指标", 0.9),
+        ("使用规范率”", 0.9),
+        ("“信、访、网、电”一体化", 0.9),
+        ("用于“信、访", 0.9),
+        ("网、电”平台", 0.9),
+    ]
+    edge_marks([[0], [1], [2], [3, 4]], texts)
+    assert [t for t, _ in texts] == [
+        "数量指标",
+        "使用规范率",
+        "“信、访、网、电”一体化",
+        "用于“信、访",
+        "网、电”平台",
+    ]
+
+
 def test_a_mark_read_from_ink_of_another_shape_is_no_text() -> None:
     from pipeline.scan.stray import misshapen_bits
 
@@ -92,6 +112,11 @@ def test_a_mark_read_from_ink_of_another_shape_is_no_text() -> None:
     assert not misshapen_bits((0, 0, 10, 7), "1", 0.9, 16.0, 2.0)  # an = read as 1 (the operator mends it)
     assert not misshapen_bits((0, 0, 40, 3), "—", 0.9, em, 2.0)  # a printed dash
     assert not misshapen_bits((0, 0, 120, 20), "权重", 0.9, em, 2.0)  # a label set with its characters spread
+    assert misshapen_bits(
+        (0, 0, 42, 28), "M", 1.0, em, 2.0
+    )  # a zigzag 2.2 em wide, 1.45 em tall, read surely
+    assert not misshapen_bits((0, 0, 15, 14), "M", 1.0, em, 2.0)  # a printed capital
+    assert not misshapen_bits((0, 0, 30, 14), "kg", 1.0, em, 2.0)
 
 
 def test_a_point_no_text_prints_where_it_stands_is_a_speck() -> None:
