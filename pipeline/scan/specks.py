@@ -22,6 +22,7 @@ import numpy as np
 from pipeline.scan.components import components
 
 _AFTER_EM = 1.3  # 、 and 。 sit at the left of a whole em box: the next character's ink this far on
+_RISE_EM = 1.3  # the ink before a mark that rises above it is looked for this far back
 
 
 def specks(
@@ -93,7 +94,10 @@ def _on_foot(
             return False  # nothing after it: only a wrapping line's closing mark (…得到保障，)
     elif not before and not _wrapped(text, rules, x, y, w, foot, int(following[0]), line_height):
         return False
-    rows = np.flatnonzero(band.any(axis=1))
+    # the characters' rise is looked for over the whole character before it: the last one's
+    # strokes nearest the mark may stay low (上, 工: a comma after 以上 taken for a speck)
+    rise = slice(max(0, x - max(along, int(_RISE_EM * line_height))), x + w + after)
+    rows = np.flatnonzero(((text[rows_, rise] > 0) & (labels[rows_, rise] != label)).any(axis=1))
     if not len(rows):
         return False
     ink_top, ink_foot = top + int(rows[0]), top + int(rows[-1]) + 1

@@ -122,3 +122,17 @@ def test_a_square_comma_closing_a_wrapping_line_stays() -> None:
     ink = page()
     ink[72:76, 169:173] = 255
     assert specks(ink, EM)[72:76, 169:173].all()
+
+
+def test_a_comma_after_a_character_low_on_its_right_closing_a_wrapping_line_stays() -> None:
+    """Seed 24's midterm-shared-portrait-2022 (150 dpi): …5次以上， ends a line the goal goes on
+    from. 上's strokes nearest the comma stay low (its short bar, its foot), so the ink that rises
+    above the comma is looked for over the whole character before it, not half an em."""
+    ink = np.zeros((200, 400), np.uint8)
+    ink[50:76, 100:126] = 255  # a character
+    ink[50:76, 130:134] = 255  # 上: its stroke up the left side …
+    ink[62:65, 134:150] = 255  # … its short bar on the right, at mid-height
+    ink[73:76, 130:156] = 255  # … and its foot
+    ink[72:76, 166:169] = 255  # the comma, on the foot, clear of 上 by more than a speck's reach
+    ink[86:112, 20:170] = 255  # the next line
+    assert not specks(ink, EM)[72:76, 166:169].any()
