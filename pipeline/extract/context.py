@@ -21,6 +21,7 @@ from pipeline.extract.vocabulary import (
     is_info_label,
     is_total_label,
     label_of,
+    run_in_label,
 )
 
 
@@ -89,8 +90,13 @@ def _pairs(cells: list[Cell]) -> list[tuple[str, str]]:
                 and min(c.x1, cell.x1) - max(c.x0, cell.x0) > 0.5 * (cell.x1 - cell.x0)
             ]
             values = [c.text for c in below[:1]]
-        pairs.append((clean(cell.text).rstrip(":："), "".join(values)))
+        label, value = clean(cell.text).rstrip(":："), "".join(values)
+        run_in = run_in_label(value) if len(value) <= RUN_IN_MOST else None
+        pairs.extend([(label, run_in[0]), run_in[1:]] if run_in else [(label, value)])
     return pairs
+
+
+RUN_IN_MOST = 60  # characters: a unit's or a project's name and another label's value, at most
 
 
 def project_bands(cells: list[Cell]) -> list[tuple[float, float]]:

@@ -356,6 +356,8 @@ def _columns(header: list[Cell], meanings: _Meanings) -> tuple[list[Column], lis
     unknown: list[str] = []
     for leaf in leaves:
         meaning = meanings.of(leaf) or near_header(leaf.text)
+        if meaning is None and _DIGIT_LOST.fullmatch(label_of(leaf.text)):
+            meaning = Meaning(_SOME_LEVEL)  # 级指标: which level, its place tells (_lost_level_digits)
         if meaning is None:
             if clean(leaf.text):
                 unknown.append(clean(leaf.text))
@@ -375,6 +377,7 @@ def _columns(header: list[Cell], meanings: _Meanings) -> tuple[list[Column], lis
     found = _measure_unit_right_of_levels(found)
     found = _levels_in_order(found)
     found = _periods_by_position(found)
+    found = _lost_level_digits(found)
     return _best_per_key(found), unknown
 
 
@@ -388,6 +391,34 @@ def _under(lower: Cell, upper: Cell) -> bool:
 
 def _mid(cell: Cell) -> float:
     return (cell.x0 + cell.x1) / 2
+
+
+_DIGIT_LOST = re.compile(r"级指标(?:名称)?")  # 一/二/三级指标 less its digit (a seal over it, a streak)
+_SOME_LEVEL = "level?"
+
+
+def _lost_level_digits(found: list[tuple[Column, int]]) -> list[tuple[Column, int]]:
+    """A level column whose digit was lost (级指标: seed 36's midterm-planned-2024, a seal over the
+    annual table's 二级指标) takes the period of the level column nearest it on its right (else
+    left) and the level its place leaves among that period's level columns and the shared ones:
+    one under the level right of it, else one over the level left of it, when that level is not
+    taken and stays above the one on its left; otherwise it names no column."""
+    levels = sorted((c for c, _ in found if c.key in LEVELS), key=lambda c: c.x0)
+    out = []
+    for col, rank in found:
+        if col.key != _SOME_LEVEL:
+            out.append((col, rank))
+            continue
+        after = [c for c in levels if c.x0 >= col.x1 - _TOL]
+        before = [c for c in levels if c.x1 <= col.x0 + _TOL]
+        period = col.period or next((c.period for c in after + before[::-1] if c.period), None)
+        same = [c for c in levels if c.period in (period, None)]
+        left = [LEVELS.index(c.key) for c in same if c.x1 <= col.x0 + _TOL]
+        right = [LEVELS.index(c.key) for c in same if c.x0 >= col.x1 - _TOL]
+        n = right[0] - 1 if right else (left[-1] + 1 if left else -1)
+        if 0 <= n < len(LEVELS) and LEVELS[n] not in {c.key for c in same} and (not left or left[-1] < n):
+            out.append((Column(LEVELS[n], period, col.x0, col.x1, col.label), rank))
+    return out
 
 
 def _measure_unit_right_of_levels(found: list[tuple[Column, int]]) -> list[tuple[Column, int]]:

@@ -367,6 +367,21 @@ def info_field(text: str) -> tuple[str, int] | None:
     return _INFO.get(label) or _INFO.get(_BRACKETS.sub("", label))
 
 
+# labels of four characters or more naming a unit, a project or its code: no such name holds one
+_RUN_IN = tuple(w for w, (field, _) in _INFO.items() if len(w) >= 4 and "(" not in w and field != "goal")
+
+
+def run_in_label(value: str) -> tuple[str, str, str] | None:
+    """(before, label, after) where a pair's value runs on into another pair's label and value:
+    a scan whose rules between the cells were lost reads 主管部门 | 拉萨市生态环境局实施单位
+    拉萨市生态环境局本级 (seed 20's form-scored-2024). Both sides must hold text; None otherwise."""
+    found = [(at, w) for w in _RUN_IN if (at := value.find(w)) > 0 and value[at + len(w) :].strip(" :：")]
+    if not found:
+        return None
+    at, word = min(found)
+    return value[:at], word, value[at + len(word) :].strip(" :：")
+
+
 @lru_cache(maxsize=8192)
 def is_info_label(text: str) -> bool:
     label = label_of(text)

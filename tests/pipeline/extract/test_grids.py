@@ -344,3 +344,27 @@ def test_a_column_a_stray_line_split_through_its_label_is_one_again() -> None:
     ]
     kept = Table(row(0, labels) + both)
     assert unsplit(kept) is kept
+
+
+def test_a_level_header_that_lost_its_digit_takes_the_level_its_place_leaves() -> None:
+    """Seed 36's midterm-planned-2024: a seal over the annual table's 二级指标 left 级指标, as near
+    一级, 二级 and 三级 alike. Between the shared 一级 and the annual 三级 only 二级 is free: the
+    column is the annual 二级. Where its level is taken it names nothing."""
+    labels = [
+        "一级 指标",
+        "二级 指标",
+        "三级 指标",
+        "指标值(或计划水平)",
+        "级 指标",
+        "三级 指标",
+        "计划指标值(或计划水平)",
+    ]
+    assert slots(Table(row(0, labels))) == [
+        ("level1", None, 0), ("level2", "midterm", 100), ("level3", "midterm", 200), ("target", "midterm", 300),
+        ("level2", "annual", 400), ("level3", "annual", 500), ("target", "annual", 600),
+    ]  # fmt: skip
+    levels = ["project", "level1", "level2", "level3", "target"]
+    labels = ["项目名称", "一级指标", "级指标", "三级指标", "指标值"]
+    assert [k for k, _, _ in slots(Table(row(0, labels)))] == levels
+    labels = ["项目名称", "一级指标", "二级指标", "级指标", "三级指标", "指标值"]  # its level taken
+    assert [k for k, _, _ in slots(Table(row(0, labels)))] == levels
