@@ -166,8 +166,9 @@ _STROKE_TAIL = re.compile(
     r"[A-Za-z]*[/\\|<>][A-Za-z/\\|<>]*$"
 )  # 三级指标A/: a pen's stroke read after a label
 _LEAD = re.compile(
-    r"^[*★☆※·.．。:：!！|iIl]+"
-)  # marks before a label (a scan's speck read as · . or ：, a pen's stroke or a rule's stub as ! | i l)
+    r"^(?:[*★☆※·.．。:：!！|iIl]+|[—–\-－ー](?=[\u3400-\u9fff])(?!级))"
+)  # marks before a label (a scan's speck read as · . or ：, a pen's stroke or a rule's stub as ! | i l,
+# a pen's stroke across a header read as a dash before its label: —三级指标; —级指标 is 一级指标)
 _DASH_LEVEL = re.compile(
     r"^[—–\-－ー](?=级)"
 )  # —级指标: a scan's 一 read as a dash (no label opens with one)

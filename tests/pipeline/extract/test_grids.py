@@ -250,6 +250,8 @@ def test_a_stroke_or_a_rules_stub_read_before_a_label_is_no_part_of_it() -> None
 
     assert header_meaning("i单位名称") == header_meaning("l单位名称") == header_meaning("单位名称")
     assert header_meaning("—级指标") == header_meaning("一级指标")  # a scan's 一 read as a dash
+    # a pen's stroke across the header read as a dash (seed 37's writer-landscape-01)
+    assert header_meaning("—三级指标") == header_meaning("三级指标")
 
 
 def test_a_level_header_misread_as_its_neighbours_level_takes_its_place() -> None:
