@@ -259,9 +259,9 @@ def correct(
     code = _CODE.match(fixed.replace("O", "0").replace("I", "1"))
     if code and any(c.isdigit() for c in fixed[: code.end()]):
         fixed = code.group() + fixed[code.end() :]
-    bare = fixed.lstrip("、，,.．·:：“‘\"'`")
+    bare = fixed.lstrip("、，,.．·:：")
     if bare != fixed and (bare in KNOWN_NAMES or bare in SYNONYMS):
-        fixed = bare  # 、成本指标, “数量指标: a speck before a level name (a sentence may open with 、)
+        fixed = bare  # 、成本指标: a speck before a level name (a wrapped sentence may open with 、)
     name = _level_name(fixed, probs, doubt) or _header_word(fixed, probs, header_doubt)
     if name is not None:
         fixed = name
