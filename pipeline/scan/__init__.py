@@ -104,12 +104,15 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
     rules = find_rules(grey, image.scale, settings)
     rec = recognizer(settings.rec_threads, settings.rec_height, settings.rec_batch)
     first = 90 if lies_on_side(rules.h_count, rules.v_count) else 0
-    quarters = [first, 90 - first] if 0.6 * rules.h_count <= rules.v_count else [first]
+    # the rules' counts settle the quarter turn where one way clearly outnumbers the other, unless
+    # no line reads at all that way (no line of the usual shape: seed 37's writer-landscape-long-
+    # project, page 3, on its side with 5 rows under 12 columns, had none): then both are read
+    settled = 0.6 * rules.h_count > rules.v_count
     best: tuple[float, int, np.ndarray, Rules, _Layout, dict[int, Reading]] | None = None
     # the way up is judged on bands as they stand: split (lines.bands), a page on its side turns
     # columns of characters into short pieces that read surely, and the wrong way could win
     probing = replace(settings, tall_band_em=float("inf"))
-    for quarter in quarters:
+    for quarter in (first, 90 - first):
         g = turn(grey, quarter)
         r = rules if quarter == 0 else find_rules(g, image.scale, settings)
         lay = _layout(g, r, image, probing)
@@ -120,8 +123,8 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
             lay = _layout(g, r, image, probing)
         if best is None or score > best[0]:
             best = (score, (quarter + (180 if flip else 0)) % 360, g, r, lay, known)
-        if score >= settings.flip_check_below:
-            break  # the lines read well this way up: no need to try the other
+        if score >= settings.flip_check_below or (settled and score > 0):
+            break  # the lines read well this way up (or the rules say so): no need to try the other
     _, rotation, grey, rules, layout, known = best  # type: ignore[misc]
     if _has_tall_bands(layout, settings.tall_band_em):
         layout, known = _layout(grey, rules, image, settings), {}  # now split them

@@ -68,6 +68,17 @@ def test_turned_and_skewed_copies_read_the_same(name: str, turn) -> None:
         assert scanned.skew == pytest.approx(3.0, abs=0.1)
 
 
+def test_a_last_page_of_few_rows_on_its_side_is_turned_although_its_rules_say_upright() -> None:
+    """Seed 37's writer-landscape-long-project, page 3: five rows under twelve columns, scanned on
+    its side, shows more horizontal rules than vertical ones, so the counts said upright; no line
+    of the usual shape read that way (its text runs up the page). Then the other way is read too."""
+    path = str(GOLDEN / "office-writer" / "writer-landscape-long-project.pdf")
+    scanned = scan_bytes(image_pdf(_image(path, 2).rotate(-90, expand=True)))
+    result = compare(digital_objects(path, 2), scanned.objects)
+    assert scanned.rotation == 270
+    assert result.matched == result.cells and result.same_text >= AGREEMENT * result.cells, result.wrong
+
+
 def test_blank_page_gives_nothing() -> None:
     scanned = scan_bytes(image_pdf(Image.new("L", (1654, 2339), 255)))
     assert scanned.objects.glyphs == [] and scanned.objects.edges == []
