@@ -19,9 +19,10 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from pipeline.scan.components import components
 from pipeline.scan.recognize import Reading
 from pipeline.scan.settings import DEFAULT
-from pipeline.scan.vocabulary import IDEOGRAPH, respread
+from pipeline.scan.vocabulary import IDEOGRAPH, THREE_DIGITS, respread
 
 PAIRS = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？", "/": "／"}
 _NARROW = {wide: narrow for narrow, wide in PAIRS.items()}
@@ -351,7 +352,7 @@ def commas_under_specks(crop: np.ndarray, reading: Reading) -> Reading:
         if len(inside) != 1 or inside[0][1] - inside[0][0] > 0.3 * crop.shape[0]:
             continue
         a, b = inside[0]
-        count, _, stats, _ = cv2.connectedComponentsWithStats(ink[:, a:b].astype(np.uint8), connectivity=8)
+        count, _, stats = components(ink[:, a:b].astype(np.uint8))
         if count < 2:
             continue
         top = int(stats[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])), cv2.CC_STAT_TOP])
@@ -591,7 +592,6 @@ def _bar(band: np.ndarray, em: float) -> int | None:
 NUMBER_COMMA_DROP = 0.08  # em: a comma's tail reaches this far (and 2 px) below its digits' foot …
 NUMBER_COMMA_TALL = 0.2  # … or a px below, the mark this tall (and 4 px): a point is 2–3 px at 150 dpi
 DIGIT_EM = 0.55  # em: a digit's width, at most
-_THOUSANDS = re.compile(r"\d{3}(?!\d)")
 
 
 def number_marks(crop: np.ndarray, reading: Reading, em: float) -> Reading:
@@ -612,7 +612,7 @@ def number_marks(crop: np.ndarray, reading: Reading, em: float) -> Reading:
     chars = list(text)
     digit = max(1, round(DIGIT_EM * em))
     for k in range(1, len(text) - 1):
-        if text[k] != "." or not (text[k - 1].isdigit() and _THOUSANDS.match(text, k + 1)):
+        if text[k] != "." or not (text[k - 1].isdigit() and THREE_DIGITS.match(text, k + 1)):
             continue  # a thousands comma has three digits after it, no more, no fewer (10.5元 stays)
         at = [_run_at(runs, s * width) for s in reading.steps[k - 1 : k + 2]]
         if None in at or len(set(at)) != 3:

@@ -43,7 +43,7 @@ _IN_NUMBER = re.compile(
 _CODE = re.compile(r"^[0-9A-Z]{6,}(?=-)")
 # a semicolon inside a number is its point or, three digits on, its thousands' comma (46;8 万元)
 _SEMICOLON_IN_NUMBER = re.compile(r"(?<=\d)[;；](?=\d)")
-_THOUSANDS_AFTER = re.compile(r"\d{3}(?!\d)")
+THREE_DIGITS = re.compile(r"\d{3}(?!\d)")  # what follows a thousands comma
 _DASH_BETWEEN_DIGITS = re.compile(r"(?<=\d)一(?=\d)")
 _STROKE_IN_WORD = re.compile(
     r"(?<=[\u3400-\u9fff])[|丨](?=[\u3400-\u9fff])"
@@ -255,7 +255,7 @@ def correct(
     fixed = _OPEN_UNIT_CODE.sub(r"[\1]", _typed_code(fixed))
     fixed = _CONFUSED_WORD.sub(lambda m: _CONFUSED[m.group()], fixed)
     fixed = _IN_NUMBER.sub(lambda m: "".join(_DIGIT_LIKE[c] for c in m.group()), fixed)
-    fixed = _SEMICOLON_IN_NUMBER.sub(lambda m: "," if _THOUSANDS_AFTER.match(fixed, m.end()) else ".", fixed)
+    fixed = _SEMICOLON_IN_NUMBER.sub(lambda m: "," if THREE_DIGITS.match(fixed, m.end()) else ".", fixed)
     code = _CODE.match(fixed.replace("O", "0").replace("I", "1"))
     if code and any(c.isdigit() for c in fixed[: code.end()]):
         fixed = code.group() + fixed[code.end() :]
