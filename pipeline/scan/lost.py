@@ -105,7 +105,7 @@ def _put_back(
     a, z = stops.index(first), stops.index(last)
     if not all(
         _ruled(at, stops[k], stops[k + 1], own, touch)
-        or _uncrossed(ink, way, at, stops[k], stops[k + 1], scale, settings)
+        or uncrossed(ink, way, at, stops[k], stops[k + 1], scale, settings)
         for k in range(a, z)
     ):
         return []  # text stands across the column between the ends: no rule ran there
@@ -141,12 +141,12 @@ def _open(
     settings: ScanSettings,
 ) -> bool:  # fmt: skip
     """The stretch has no rule of its own already and clean paper all along it."""
-    return not _ruled(at, lo, hi, own, settings.rule_end_touch_pt) and _uncrossed(
+    return not _ruled(at, lo, hi, own, settings.rule_end_touch_pt) and uncrossed(
         ink, way, at, lo, hi, scale, settings
     )
 
 
-def _uncrossed(
+def uncrossed(
     ink: np.ndarray, way: str, at: float, lo: float, hi: float, scale: float, settings: ScanSettings
 ) -> bool:
     """No text stands across the line from `lo` to `hi` (pt along it, the rules at both ends left
@@ -225,8 +225,8 @@ def _header_split(
             and centred(before, x0, int(left * scale), c, gap)
             and centred(after, c + clear + 1, c, int(right * scale), gap)
         )
-        uncrossed = all(
-            _uncrossed(text, "v", at, rows[j], rows[j + 1], scale, settings) for j in range(k, len(rows) - 1)
+        untouched = all(
+            uncrossed(text, "v", at, rows[j], rows[j + 1], scale, settings) for j in range(k, len(rows) - 1)
         )
-        return [Edge("v", at, lo, at, rows[-1])] if labelled and uncrossed else []
+        return [Edge("v", at, lo, at, rows[-1])] if labelled and untouched else []
     return []

@@ -39,6 +39,7 @@ from pipeline.scan.joints import lost_rules
 from pipeline.scan.labels import centred
 from pipeline.scan.lost import lost_whole, under_streaks
 from pipeline.scan.settings import DEFAULT, ScanSettings
+from pipeline.scan.stubs import stubbed_stretches
 
 
 class Rules(NamedTuple):
@@ -1113,6 +1114,10 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
     if downs:  # a column's rule a light streak replaced end to end, the rows crossing it
         unstreaked = cv2.subtract(text, cv2.dilate(streaks[1], np.ones((3, 3), np.uint8)))
         edges += under_streaks(downs, edges, unstreaked, scale, settings)
+    stubbed, (h_mask, v_mask) = stubbed_stretches(
+        edges, ink, (h_mask, v_mask), scale, settings, cv2.bitwise_or(*streaks)
+    )
+    edges += stubbed  # a column's stretch lost across one row but for a stub
     return Rules(
         ink,
         h_mask,

@@ -97,6 +97,8 @@ class ScanSettings:
     rule_end_text_share: float = (
         0.1  # … along at most this share of the way (text across it: no column's rule)
     )
+    rule_stub_share: float = 0.1  # a column's rule lost across a row but for stubs this share of it …
+    rule_stub_width_pt: float = 0.75  # … centred this close to the line (stubs.py)
     cell_snap_pt: float = 3.0  # rules this close are one (scanned rules wobble by a pixel or two)
 
     # --- text lines (lines.py)

@@ -591,3 +591,41 @@ def test_a_streak_beside_a_column_rule_ending_with_other_streaks_short_of_the_ed
         page[short : HEIGHT - short, x : x + 2] = np.minimum(page[short : HEIGHT - short, x : x + 2], 170)
     verticals = _verticals(find_rules(page, SCALE))
     assert [round(x * SCALE) for x, _, _ in verticals] == [c + 1 for c in COLUMNS], verticals
+
+
+def _stretch(rules, x: int, top: int, bottom: int) -> bool:
+    """A vertical rule at `x` (px) runs along most of top..bottom (px)."""
+    return any(
+        abs(e.x0 * SCALE - x) <= 4 and e.top * SCALE <= top + 4 and e.bottom * SCALE >= bottom - 4
+        for e in rules.edges
+        if e.orientation == "v"
+    )
+
+
+def test_a_column_rule_lost_across_one_row_but_a_stub_comes_back() -> None:
+    """A crop of seed 39's var-midterm-portrait-lookalike (bitonal G4, photocopy, broken rules): the
+    copy lost the rule between the right-hand 二级 and 三级 header cells but for a stub under the
+    header's top rule (read as I); the rule below met the header's foot in a T, the two labels
+    read as one cell and the grid lost both columns (the midterm half's rows went)."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    crop = np.array(Image.open(Path(__file__).parent / "images" / "column-stub-header.png"))
+    scale = 200 / 72
+    rules = find_rules(crop, scale)
+    header = [e for e in rules.edges if e.orientation == "v" and abs(e.x0 - 140.6) <= 2 and e.bottom < 40]
+    assert len(header) == 1 and header[0].top <= 10 and header[0].bottom >= 33, header
+    stub = slice(int(10 * scale), int(13 * scale)), slice(int(138 * scale), int(143 * scale))
+    assert rules.vertical[stub].any() and not rules.ink[stub][rules.vertical[stub] == 0].any()  # rule, no I
+
+
+def test_a_merged_cell_keeps_its_t_without_a_stub_or_with_a_characters_stroke() -> None:
+    """The same stretch gone whole is a merged header cell (nothing says a rule ran there), and so
+    is one where only a character touches the line."""
+    page = _page()
+    page[ROWS[0] + 2 : ROWS[1], 600:602] = 245
+    _text(page, COLUMNS[:-1])
+    assert not _stretch(find_rules(page, SCALE), 601, ROWS[0], ROWS[1])
+    _glyph(page, 590, ROWS[0] + 4)  # a character standing across the line, under the top rule
+    assert not _stretch(find_rules(page, SCALE), 601, ROWS[0], ROWS[1])
