@@ -181,10 +181,13 @@ def test_a_level_header_with_its_level_character_dropped_is_still_that_level() -
 
 
 def test_a_pen_stroke_read_after_a_header_label_leaves_its_meaning() -> None:
-    """A stroke through the header cell, read as A/ after 三级指标: the column is still 三级指标."""
+    """A stroke through the header cell, read as A/ after 三级指标 (or a zigzag, as AA: seed 39's
+    midterm-planned-2024 lost its annual 三级指标 column and half its rows): the column is still
+    三级指标."""
     from pipeline.extract.vocabulary import header_meaning
 
     assert header_meaning("三级指标A/") == header_meaning("三级指标")
+    assert header_meaning("三级指标AA") == header_meaning("三级指标") is not None
     assert header_meaning("A/") is None
 
 
