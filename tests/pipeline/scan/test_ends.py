@@ -56,3 +56,11 @@ def test_a_rule_faded_over_more_than_a_reach_joins_the_rest_of_its_line() -> Non
     edges.append(Edge("h", 100, 120, 200, 120))
     pieces = [e for e in carried_ends(edges, ink, 1.0, DEFAULT) if e.orientation == "v" and e.x0 == 100]
     assert sorted((e.top, e.bottom) for e in pieces) == [(10, 60), (120, 200)]
+
+
+def test_a_cells_text_set_close_beside_the_way_does_not_stop_it() -> None:
+    """Seed 39's writer-portrait-01: a unit's name set 2 pt beside the row's rule that faded across
+    its column; text on one side only is no text across the way, and the rule is carried on."""
+    ink = np.zeros((300, 300), np.uint8)
+    ink[175:195, 102:115] = 255  # a cell's text, 2 pt right of where the rule ran
+    assert middle(carried_ends(frame(), ink, 1.0, DEFAULT)).bottom == 200
