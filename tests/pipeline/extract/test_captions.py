@@ -94,6 +94,16 @@ def test_a_scan_s_colon_read_as_a_point_after_a_header_label() -> None:
     assert page_header_fields(["预算年度．2025.", "金额单位·万元"]) == {"year": "2025", "amount_unit": "万元"}
 
 
+def test_a_scan_s_colon_read_as_a_point_after_a_second_label_on_the_line() -> None:
+    """Seed 39's unit-code-2025-odd: 金额单位's colon read as ．; the unit's name stopped running on
+    into it (日喀则市水利局本级金额单位．万元 on every row)."""
+    assert read_lines(["单位名称：日喀则市水利局本级   金额单位．万元"]) == [
+        ("单位名称", "日喀则市水利局本级"),
+        ("金额单位", "万元"),
+    ]
+    assert read_lines(["项目名称：办公费1.5万元"]) == [("项目名称", "办公费1.5万元")]
+
+
 def test_several_labels_on_one_line_and_the_unit_from_the_best_label() -> None:
     pairs = read_lines(
         [
