@@ -163,8 +163,8 @@ HEADER_WORDS = frozenset(_EXACT)  # the header labels known whole (a scan's read
 
 _BRACKETS = re.compile(r"[(（][^()（）]*[)）]")
 _STROKE_TAIL = re.compile(
-    r"[A-Za-z/\\|<>]+$"
-)  # 三级指标A/, 三级指标AA: a pen's stroke (a zigzag) read after a label
+    r"[A-Za-z/\\|<>]+$|^[/\\|<>]+"
+)  # 三级指标A/, 三级指标AA, />三级指标: a pen's stroke (a zigzag) read after or before a label
 _LEAD = re.compile(
     r"^(?:[*★☆※·.．。:：!！|iIl]+|[—–\-－ー](?=[\u3400-\u9fff])(?!级))"
 )  # marks before a label (a scan's speck read as · . or ：, a pen's stroke or a rule's stub as ! | i l,

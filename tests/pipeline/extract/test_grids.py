@@ -188,6 +188,9 @@ def test_a_pen_stroke_read_after_a_header_label_leaves_its_meaning() -> None:
 
     assert header_meaning("三级指标A/") == header_meaning("三级指标")
     assert header_meaning("三级指标AA") == header_meaning("三级指标") is not None
+    # and before it: seed 37's calc-symbol-2024-flow, page 3 (二级指标 Y | /> 三级指标): once
+    # 二级指标 Y was understood, the header without its 三级指标 lost the level 3 of 11 rows
+    assert header_meaning("/> 三级指标") == header_meaning("三级指标")
     assert header_meaning("A/") is None
 
 
