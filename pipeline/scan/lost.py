@@ -104,7 +104,7 @@ def _put_back(
     last = min([s for s in stops if s >= ends[-1] - touch] or [stops[-1]])
     a, z = stops.index(first), stops.index(last)
     if not all(
-        _ruled(at, stops[k], stops[k + 1], own, touch)
+        ruled(at, stops[k], stops[k + 1], own, touch)
         or uncrossed(ink, way, at, stops[k], stops[k + 1], scale, settings)
         for k in range(a, z)
     ):
@@ -141,7 +141,7 @@ def _open(
     settings: ScanSettings,
 ) -> bool:  # fmt: skip
     """The stretch has no rule of its own already and clean paper all along it."""
-    return not _ruled(at, lo, hi, own, settings.rule_end_touch_pt) and uncrossed(
+    return not ruled(at, lo, hi, own, settings.rule_end_touch_pt) and uncrossed(
         ink, way, at, lo, hi, scale, settings
     )
 
@@ -164,7 +164,7 @@ def uncrossed(
     return np.count_nonzero(before & after) <= settings.rule_lost_crossed * (b - a)
 
 
-def _ruled(at: float, lo: float, hi: float, own: list[Edge], touch: float) -> bool:
+def ruled(at: float, lo: float, hi: float, own: list[Edge], touch: float) -> bool:
     """A rule already runs along most of the stretch."""
     covered = sum(
         max(0.0, min(hi, span_of(o)[1]) - max(lo, span_of(o)[0])) for o in own if abs(at_of(o) - at) <= touch

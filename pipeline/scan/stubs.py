@@ -9,8 +9,12 @@ put back where the rule beyond meets the row's rule in a T, the next rule across
 table, stubs of ink hang on the line off a rule at the stretch's ends along `rule_stub_share` of
 the way at least, no thicker than the rule beyond, and no text stands across it (a real column
 boundary never has text across it). A character's stroke in line with the rule (扌's, in a merged
-goal cell) is thicker (its bars) or stands clear of the rules (the cell's padding). The stubs'
-pixels join the rule's mask: they are rule, not a letter I.
+goal cell) is thicker (its bars) or stands clear of the rules (the cell's padding). A cell's
+boundary lost whole but for a stub (no rule of its line beyond: 实施单位 | its value) is put back
+the same way from a thin upright mark touching a row rule's ink. The stubs' pixels join the
+rule's mask: they are rule, not a letter I. Columns only: a row's stretch across a column of
+wrapped text (a goal cell) runs between its lines uncrossed, and a character's stroke at a
+line's end hangs off the column's rule like a stub.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import numpy as np
 from pipeline.extract.objects import Edge
 from pipeline.scan.components import components
 from pipeline.scan.ends import at_of, span_of, tables_of
-from pipeline.scan.lost import uncrossed
+from pipeline.scan.lost import ruled, uncrossed
 from pipeline.scan.settings import ScanSettings
 
 
@@ -38,30 +42,27 @@ def stubbed_stretches(
     scanner streaks' pixels, no stubs."""
     touch = settings.rule_end_touch_pt
     table = tables_of(edges, touch)
+    rows_mask, columns_mask = masks
+    columns = [e for e in edges if e.orientation == "v"]
+    rows = [e for e in edges if e.orientation == "h"]
     found: list[Edge] = []
-    out = [masks[0], masks[1]]
-    # columns only: a row's stretch across a column of wrapped text (a goal cell) runs between
-    # its lines uncrossed, and a character's stroke at a line's end hangs off the rule like a stub
-    k, way, other = 1, "v", "h"
-    own = [e for e in edges if e.orientation == way]
-    across = [e for e in edges if e.orientation == other]
-    for e in own:
-        width = _thickness(masks[k], way, e, scale)
-        for lo, hi in _stretches_beyond(e, own, across, table, touch):
-            rest = _without_stub(ink, masks[1 - k], way, at_of(e), lo, hi, width, scale, settings)
-            if rest is not None and uncrossed(rest, way, at_of(e), lo, hi, scale, settings):
-                at = at_of(e)
-                found.append(Edge("v", at, lo, at, hi))
-                out[k] = out[k] | (ink & ~rest)
-    width = float(np.median([_thickness(masks[k], way, e, scale) for e in own])) if own else 0.0
-    for at, lo, hi in _lone_stubs(ink, masks, streaks, across, table, width, scale, settings):
-        if _ruled(at, lo, hi, own + found, touch):
-            continue
-        rest = _without_stub(ink, masks[1 - k], way, at, lo, hi, width, scale, settings)
-        if rest is not None and uncrossed(rest, way, at, lo, hi, scale, settings):
+    stubs = np.zeros_like(ink)
+
+    def put_back(at: float, lo: float, hi: float, width: float) -> None:
+        nonlocal stubs
+        rest = _without_stub(ink, rows_mask, at, lo, hi, width, scale, settings)
+        if rest is not None and uncrossed(rest, "v", at, lo, hi, scale, settings):
             found.append(Edge("v", at, lo, at, hi))
-            out[k] = out[k] | (ink & ~rest)
-    return _unique(found, touch), (out[0], out[1])
+            stubs |= ink & ~rest
+
+    for e in columns:
+        for lo, hi in _stretches_beyond(e, columns, rows, table, touch):
+            put_back(at_of(e), lo, hi, _thickness(columns_mask, e, scale))
+    width = float(np.median([_thickness(columns_mask, e, scale) for e in columns])) if columns else 0.0
+    for at, lo, hi in _lone_stubs(ink, masks, streaks, rows, table, width, scale, settings):
+        if not ruled(at, lo, hi, columns + found, touch):
+            put_back(at, lo, hi, width)
+    return _unique(found, touch), (rows_mask, columns_mask | stubs)
 
 
 def _lone_stubs(
@@ -127,32 +128,24 @@ def _stretches_beyond(
             continue  # the table's outer rule
         to = min(beyond, key=lambda r: sign * r)
         a, b = min(end, to), max(end, to)
-        if not _ruled(at, a, b, own, touch):
+        if not ruled(at, a, b, own, touch):
             out.append((a, b))
     return out
 
 
-def _ruled(at: float, lo: float, hi: float, own: list[Edge], touch: float) -> bool:
-    covered = sum(
-        max(0.0, min(hi, span_of(o)[1]) - max(lo, span_of(o)[0])) for o in own if abs(at_of(o) - at) <= touch
-    )
-    return covered >= 0.5 * (hi - lo)
-
-
-def _thickness(mask: np.ndarray, way: str, e: Edge, scale: float) -> float:
-    """The rule's width across (px): the median count of its mask's pixels across the line."""
+def _thickness(mask: np.ndarray, e: Edge, scale: float) -> float:
+    """A column's rule's width (px): the median count of its mask's pixels across the line."""
     lo, hi = span_of(e)
     a, b, c = int(lo * scale), int(np.ceil(hi * scale)), int(round(at_of(e) * scale))
-    plane = mask if way == "h" else mask.T
-    band = plane[max(0, c - 8) : c + 9, a:b]
+    band = mask.T[max(0, c - 8) : c + 9, a:b]
     counts = np.count_nonzero(band, axis=0)
     counts = counts[counts > 0]
     return float(np.median(counts)) if len(counts) else 0.0
 
 
 def _without_stub(
-    ink: np.ndarray, across: np.ndarray, way: str, at: float, lo: float, hi: float, width: float,
-    scale: float, settings: ScanSettings,
+    ink: np.ndarray, across: np.ndarray, at: float, lo: float, hi: float, width: float, scale: float,
+    settings: ScanSettings,
 ) -> np.ndarray | None:  # fmt: skip
     """`ink` less the stubs on the line, where they lie along `rule_stub_share` of the stretch at
     least (None where they do not): marks hanging off a rule across, touching its ink (`across`:
@@ -163,7 +156,7 @@ def _without_stub(
     c = int(round(at * scale))
     thick = settings.rule_max_thickness_pt * scale
     half = int(np.ceil(thick)) + 2
-    plane, other = (ink, across) if way == "h" else (ink.T, across.T)
+    plane, other = ink.T, across.T  # the column's line along the plane's rows
     if b <= a or not half <= c < plane.shape[0] - half:
         return None
     strip = plane[c - half : c + half + 1, a:b] & ~other[c - half : c + half + 1, a:b]
@@ -181,8 +174,7 @@ def _without_stub(
     if along < settings.rule_stub_share * (b - a):
         return None
     out = ink.copy()
-    view = out if way == "h" else out.T
-    view[c - half : c + half + 1, a:b][np.isin(labels, pieces)] = 0
+    out.T[c - half : c + half + 1, a:b][np.isin(labels, pieces)] = 0
     return out
 
 
