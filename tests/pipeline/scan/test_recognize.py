@@ -53,6 +53,8 @@ def test_folded_model_computes_the_same(shipped: bytes) -> None:
     assert (ya.argmax(axis=2) == yb.argmax(axis=2)).all()
     assert _ops(folded)["Div"] < _ops(shipped)["Div"]
     assert _ops(folded)["HardSigmoid"] > 0
+    # the 16 scale-and-shift tails left (before padded convolutions, poolings): 1×1 depthwise Convs
+    assert _ops(folded)["Conv"] == _ops(shipped)["Conv"] + 16
 
 
 def _ops(model: bytes) -> Counter[str]:
