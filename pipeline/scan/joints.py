@@ -150,7 +150,9 @@ def _spans(
     row whose ticks face each other, over paper (a rule lost between two rows of text crosses no
     character: where it would, the ticks are a rough rule's edge), in runs of at least
     `rule_lost_ticks` - 1 cells side by side (those where a rule was found count too); none at
-    all where ticks face each other across text (a streak's)."""
+    all where ticks face each other across text (a streak's), or where the outermost rule it
+    reaches bears a tick on its far side too (a table's rule ends at its frame in a T; a light
+    streak crosses it and runs on: seed 45's form-special-2024)."""
     snap = settings.cell_snap_pt
     y = at / scale
     crossing = sorted((e.x0, i) for i, e in enumerate(rules) if e.top - snap <= y <= e.bottom + snap)
@@ -169,7 +171,14 @@ def _spans(
             return []  # ticks facing across text: a streak's, which runs through characters
         else:
             runs.append([])
-    return [e for run in runs if len(run) >= settings.rule_lost_ticks - 1 for e in run if e is not None]
+    out = [e for run in runs if len(run) >= settings.rule_lost_ticks - 1 for e in run if e is not None]
+    if crossing and any(
+        (e.x0 <= crossing[0][0] + snap and facing[crossing[0][1]][0])
+        or (e.x1 >= crossing[-1][0] - snap and facing[crossing[-1][1]][1])
+        for e in out
+    ):
+        return []  # a tick beyond the outermost rule: the line runs on past the table, a streak
+    return out
 
 
 def _paper(ink: np.ndarray, at: float, xa: float, xb: float, scale: float, settings: ScanSettings) -> bool:

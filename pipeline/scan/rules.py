@@ -935,15 +935,22 @@ def _streak_lines(
     margin = settings.streak_margin_pt * scale
     near = _px(settings.streak_text_pt, scale)
     skip = _px(settings.rule_max_thickness_pt / 2 + settings.rule_meet_pt, scale)
-    lines = []
+    edge = margin / 2
+    lines, partial = [], []
     for k, (_, _, _, every) in enumerate(found):
         extent = ink.shape[1 - k]
+        whole, short = [], []
         for group in _collinear(every, drift):
             line = [every[i] for i in group]
             span = max(c.hi for c in line) - min(c.lo for c in line)
             inked = sum(c.hi - c.lo for c in line)  # not the like strokes of a line of characters
-            if span >= settings.streak_span_share * extent and inked >= settings.streak_ink_share * span:
-                lines.append((k, line))
+            if inked >= settings.streak_ink_share * span:
+                (whole if span >= settings.streak_span_share * extent else short).append(line)
+        lines += [(k, line) for line in whole]
+        rest = [c for c in every if id(c) not in {id(c) for line in whole for c in line}]
+        partial += [(k, line) for line in short if _partial(line, rest, found[1 - k][2], extent, edge, reach)]
+    lines += partial
+    partly = set(range(len(lines) - len(partial), len(lines)))  # not the page's edge where they end
     out: list[list[_Streak]] = [[], []]
     if not lines:
         return out
@@ -956,7 +963,7 @@ def _streak_lines(
         for c in line
         if _beside(ink, c, scale, k == 0) >= settings.streak_stroke_beside
     )
-    snap, edge, far = settings.cell_snap_pt * scale, margin / 2, settings.streak_far_pt * scale
+    snap, far = settings.cell_snap_pt * scale, settings.streak_far_pt * scale
 
     def ends_of(
         others: list[list[_Chain]], edges: tuple[float, float] = (edge, edge)
@@ -997,7 +1004,7 @@ def _streak_lines(
     # column's rule cut 项目名称 in two)
     edges = [edge, edge]
     for k in (0, 1):
-        found_k = [line for n, (j, line) in enumerate(lines) if n in streaky and j == k]
+        found_k = [line for n, (j, line) in enumerate(lines) if n in streaky and j == k and n not in partly]
         if found_k:
             extent = ink.shape[1 - k]
             short = max(
@@ -1031,6 +1038,25 @@ def _streak_lines(
                 keep = [(lo - reach, hi + reach) for lo, hi in kept]
         out[k].append(_Streak(line, keep))
     return out
+
+
+def _partial(
+    line: list[_Chain], rest: list[_Chain], across: list[_Chain], extent: int, edge: float, reach: float
+) -> bool:
+    """A line that runs in from the page's edge and stops inside a table, crossing two of its
+    rules at least, where nothing else this way (`rest`, whole streaks aside) reaches that edge: a streak a copy kept dark
+    only part of the way (its rest too light for the threshold but for ticks on the rules it
+    crosses, joints.py), as long as it is a streak's whole span in `_outside`'s eyes. A table the
+    page's edge cut off reaches the edge with all its columns."""
+    lo, hi = min(c.lo for c in line), max(c.hi for c in line)
+    ids = {id(c) for c in line}
+    if lo <= edge:
+        alone = not any(c.lo <= edge for c in rest if id(c) not in ids)
+    elif hi >= extent - edge:
+        alone = not any(c.hi >= extent - edge for c in rest if id(c) not in ids)
+    else:
+        return False
+    return alone and len(_crossed(line, across, reach)) >= 2
 
 
 def _clip(c: _Chain, lo: float, hi: float) -> _Chain:
@@ -1106,11 +1132,14 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
         edges.append(Edge("v", mid, y / scale, mid, (y + h) / scale))
     h_mask = cv2.bitwise_or(h_mask, short_h)
     v_mask = cv2.bitwise_or(v_mask, short_v)
-    edges += _lost(grey, edges, scale, settings)
+    streak_at = [
+        [sum(c.at for c in st.chains) / len(st.chains) / scale for st in way] for way in streak_lines
+    ]
+    edges += _off_streaks(_lost(grey, edges, scale, settings), streak_at, settings.cell_snap_pt)
     edges = carried_ends(edges, ink, scale, settings)
     text = cv2.subtract(ink, cv2.dilate(cv2.bitwise_or(h_mask, v_mask), np.ones((5, 5), np.uint8)))
     edges += lost_whole(edges, ink, text, scale, settings)
-    downs = [sum(c.at for c in st.chains) / len(st.chains) / scale for st in streak_lines[1]]
+    downs = streak_at[1]
     if downs:  # a column's rule a light streak replaced end to end, the rows crossing it
         unstreaked = cv2.subtract(text, cv2.dilate(streaks[1], np.ones((3, 3), np.uint8)))
         edges += under_streaks(downs, edges, unstreaked, scale, settings)
@@ -1127,6 +1156,18 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
         counts[1] + len(v_boxes),
         (streaks[0], streaks[1]),
     )
+
+
+def _off_streaks(lost: list[Edge], streak_at: list[list[float]], snap: float) -> list[Edge]:
+    """The lost rules that do not lie along a streak (pt: `streak_at`, across and down the page):
+    a streak too light to threshold but for the ticks it leaves on the rules it crosses lies
+    there, not a rule (joints.py's ticks read alike)."""
+    return [
+        e
+        for e in lost
+        if not any(abs(at - (e.top if e.orientation == "h" else e.x0)) <= snap
+                   for at in streak_at[0 if e.orientation == "h" else 1])
+    ]  # fmt: skip
 
 
 def _lost(grey: np.ndarray, edges: list[Edge], scale: float, settings: ScanSettings) -> list[Edge]:

@@ -629,3 +629,35 @@ def test_a_merged_cell_keeps_its_t_without_a_stub_or_with_a_characters_stroke() 
     assert not _stretch(find_rules(page, SCALE), 601, ROWS[0], ROWS[1])
     _glyph(page, 590, ROWS[0] + 4)  # a character standing across the line, under the top rule
     assert not _stretch(find_rules(page, SCALE), 601, ROWS[0], ROWS[1])
+
+
+def _partial_streak_page(x: int) -> np.ndarray:
+    """A bitonal page whose light streak at `x` kept dark from the page's top edge into the table
+    (to its third row rule) and below that only as ticks where it crossed the row rules."""
+    page = _page()
+    _text(page, COLUMNS[:2])
+    page[0 : ROWS[2], x] = 0
+    for y in ROWS[2:]:
+        page[y - 2 : y + 4, x] = 0  # the 2-px rule, two px of tick each side
+    return np.where(page < 128, 0, 255).astype(np.uint8)
+
+
+def test_a_streak_dark_from_the_edge_into_the_table_and_ticks_below_is_no_rule() -> None:
+    """seed 44's form-content-2021 (bitonal G4, streaks): the streak's dark stretch ran from the
+    page's top into the table and split 项目名称's value cell; its ticks below put back a
+    'lost' column down the whole table."""
+    rules = find_rules(_partial_streak_page(760), SCALE)
+    _assert_table(rules)
+
+
+def test_a_table_the_pages_edge_cut_keeps_its_columns() -> None:
+    """Columns running from the page's top edge into the table, all of them, over less than half
+    the page: a table cut off by the page's edge, not a streak each. (Over half the page they
+    would be streaks: scanned whole pages do not cut tables so.)"""
+    page = np.vstack([_page(), np.full((HEIGHT // 2, WIDTH), 245, np.uint8)])
+    _text(page, COLUMNS[:-1])
+    for x in COLUMNS:
+        page[0:TOP, x : x + 2] = 20
+    verticals = _verticals(find_rules(page, SCALE))
+    assert len(verticals) == len(COLUMNS), verticals
+    assert all(top * SCALE <= 3 for _, top, _ in verticals), verticals
