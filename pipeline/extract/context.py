@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.extract.grid import Cell
+from pipeline.extract.grid import Cell, lines_of
 from pipeline.extract.header import clean, fold_aligned
+from pipeline.extract.objects import Glyph
 from pipeline.extract.vocabulary import (
     budget_key,
     info_field,
@@ -61,6 +62,7 @@ def _same_band(a: Cell, b: Cell) -> bool:
 def _pairs(cells: list[Cell]) -> list[tuple[str, str]]:
     """`label | value` cells (several pairs a row), `label：value` in one cell, and sub-labels
     over their values (年度总体目标 | 预期目标 | 实际完成情况 above the two texts)."""
+    cells = _unstacked(cells)
     labels = {id(c) for c in cells if is_info_label(c.text)}
     pairs: list[tuple[str, str]] = []
     for cell in sorted(cells, key=lambda c: (c.top, c.x0)):
@@ -97,6 +99,49 @@ def _pairs(cells: list[Cell]) -> list[tuple[str, str]]:
 
 
 RUN_IN_MOST = 60  # characters: a unit's or a project's name and another label's value, at most
+
+
+def _unstacked(cells: list[Cell]) -> list[Cell]:
+    """Cells as they were printed where a lost rule joined two rows of pairs: a cell whose lines
+    are each an info label (实施单位 over 年度绩效目标, seed 45's calc-symbol-2023 scanned with
+    broken rules) is cut into one cell per label, and the cell beside it at the widest gaps
+    between its lines (the lost rule's padding either side; a goal wrapped over lines keeps
+    its lines close), one part per label."""
+    out = list(cells)
+    for cell in cells:
+        lines = lines_of(cell.glyphs)
+        if (
+            len(lines) < 2
+            or is_info_label(cell.text)
+            or not all(is_info_label(_text(line)) for line in lines)
+        ):
+            continue
+        beside = [c for c in cells if c.x0 >= cell.x1 - 1 and _same_band(cell, c)]
+        value = min(beside, key=lambda c: c.x0, default=None)
+        rows = lines_of(value.glyphs) if value is not None and not is_info_label(value.text) else []
+        if value is None or len(rows) < len(lines):
+            continue
+        gaps = sorted(range(1, len(rows)), key=lambda k: _top(rows[k]) - _bottom(rows[k - 1]))
+        splits = sorted(gaps[-(len(lines) - 1) :])
+        parts = [sum(rows[a:b], []) for a, b in zip([0, *splits], [*splits, len(rows)], strict=True)]
+        cuts = [cell.top, *((_bottom(rows[k - 1]) + _top(rows[k])) / 2 for k in splits), cell.bottom]
+        out = [c for c in out if c is not cell and c is not value]
+        for k, line in enumerate(lines):
+            out.append(Cell(cell.x0, cuts[k], cell.x1, cuts[k + 1], line))
+            out.append(Cell(value.x0, cuts[k], value.x1, cuts[k + 1], parts[k]))
+    return out
+
+
+def _top(line: list[Glyph]) -> float:
+    return min(g.top for g in line)
+
+
+def _bottom(line: list[Glyph]) -> float:
+    return max(g.bottom for g in line)
+
+
+def _text(line: list[Glyph]) -> str:
+    return "".join(g.text for g in line)
 
 
 def project_bands(cells: list[Cell]) -> list[tuple[float, float]]:

@@ -163,8 +163,8 @@ HEADER_WORDS = frozenset(_EXACT)  # the header labels known whole (a scan's read
 
 _BRACKETS = re.compile(r"[(（][^()（）]*[)）]")
 _STROKE_TAIL = re.compile(
-    r"[A-Za-z/\\|<>]+$|^[/\\|<>]+"
-)  # 三级指标A/, 三级指标AA, />三级指标: a pen's stroke (a zigzag) read after or before a label
+    r"[A-Za-z/\\|<>—–\-－]+$|^[/\\|<>]+"
+)  # 三级指标A/, 三级指标AA, />三级指标, 项目名称—: a pen's stroke (a zigzag) read after or before a label
 _LEAD = re.compile(
     r"^(?:[*★☆※·.．。:：!！|iIl]+|[—–\-－ー](?=[\u3400-\u9fff])(?!级))"
 )  # marks before a label (a scan's speck read as · . or ：, a pen's stroke or a rule's stub as ! | i l,
@@ -365,7 +365,9 @@ _INFO_OTHER = frozenset(
 def info_field(text: str) -> tuple[str, int] | None:
     """(field, rank) for an info label that gives the project, its code, the unit or the goal."""
     label = label_of(text)
-    return _INFO.get(label) or _INFO.get(_BRACKETS.sub("", label))
+    found = _INFO.get(label) or _INFO.get(_BRACKETS.sub("", label))
+    stroked = _STROKE_TAIL.sub("", label)  # 年度绩效目标L: a rule's broken corner read after it
+    return found or (info_field(stroked) if stroked and stroked != label else None)
 
 
 # labels of four characters or more naming a unit, a project or its code: no such name holds one
@@ -385,7 +387,7 @@ def run_in_label(value: str) -> tuple[str, str, str] | None:
 
 @lru_cache(maxsize=8192)
 def is_info_label(text: str) -> bool:
-    label = label_of(text)
+    label = _STROKE_TAIL.sub("", label_of(text)) or label_of(text)
     return bool(label) and (
         info_field(text) is not None or label in _INFO_OTHER or _BRACKETS.sub("", label) in _INFO_OTHER
     )

@@ -192,6 +192,8 @@ def test_a_pen_stroke_read_after_a_header_label_leaves_its_meaning() -> None:
     # 二级指标 Y was understood, the header without its 三级指标 lost the level 3 of 11 rows
     assert header_meaning("/> 三级指标") == header_meaning("三级指标")
     assert header_meaning("A/") is None
+    # seed 45's var-department-then-projects, page 3: a pen's dash after 项目名称 lost the column
+    assert header_meaning("项目名称—") == header_meaning("项目名称") is not None
 
 
 def test_a_header_cell_of_two_words_over_two_columns_is_split_where_the_body_parts() -> None:
