@@ -71,10 +71,18 @@ DIGIT_MISREAD = str.maketrans("BDOQISZ", "8000152")  # letters a recogniser read
 _SPECKED_CODE = re.compile(r"^([0-9A-Z]{3,}(?:[.·:][0-9A-Z]{3,}){1,2})(?=\s*[-‐‑‒–—―－])")
 
 
+# up to three marks or Latin letters read before a typed code: a pen's stroke (√V5401…, seed 45)
+_STROKE_BEFORE_TYPED = re.compile(
+    r"^[^\w\u3400-\u9fff]{0,2}[A-Za-z]?[^\w\u3400-\u9fff]{0,2}(?=\d{8}[A-Z]\d{12}(?!\d))"
+)
+
+
 def without_code_specks(text: str) -> str:
     """A scanned project's text with the specks read inside its code taken out (5400.0021R…-,
     540:10020504176826083-): a code of `GLUED_CODE_LENGTH` or more letters and digits before its
-    dash, cut by one or two points or colons, each part three characters or more."""
+    dash, cut by one or two points or colons, each part three characters or more; and a pen's
+    stroke read before a typed code (√V54010023T…) left out."""
+    text = _STROKE_BEFORE_TYPED.sub("", text, count=1)
     m = _SPECKED_CODE.match(text)
     if not m:
         return text
@@ -100,18 +108,41 @@ def restore_type_letters(codes: list[str | None], scanned: list[bool]) -> list[s
     """Scanned codes of 21 digits with their type letter back (54010021T… read 540100211…): where
     the document's typed codes of the same division and year (the first 8 digits; with none of that
     year, of the division, the first 6) all carry one letter, and the digit read is one that letter
-    is mistaken for. Other codes stay as read (a document of numeric codes has no typed ones)."""
+    is mistaken for; or where just one of their letters is mistaken for it (R and T, a 1: T).
+    Failing those, in a document of typed codes with no code of 21 digits whose ninth digit no
+    letter is mistaken for (no sign of a numbering of digits only), the one letter mistaken for
+    the digit read (1 and 7: T; seeds 44 and 45 read 54060020T… as 540600201… beside 54060023X…).
+    Other codes stay as read (a document of numeric codes has no typed ones)."""
     letters: dict[str, set[str]] = {}
     for code in codes:
         if code and _WHOLE_TYPED.match(code):
             letters.setdefault(code[:8], set()).add(code[8])
             letters.setdefault(code[:6], set()).add(code[8])
+    numbered = any(code and _ALL_DIGITS.match(code) and not _letters_for(code[8]) for code in codes)
+    anywhere = bool(letters) and not numbered
     out = []
     for code, scan in zip(codes, scanned, strict=True):
-        kin = (letters.get(code[:8]) or letters.get(code[:6]) or set()) if code else set()
-        if scan and code and _ALL_DIGITS.match(code) and len(kin) == 1:
-            (letter,) = kin
-            if code[8] in TYPE_LETTER_MISREAD.get(letter, ""):
+        if scan and code and _ALL_DIGITS.match(code):
+            kin = letters.get(code[:8]) or letters.get(code[:6]) or set()
+            letter = _type_letter(code[8], kin, anywhere)
+            if letter is not None:
                 code = code[:8] + letter + code[9:]
         out.append(code)
     return out
+
+
+def _letters_for(digit: str) -> list[str]:
+    """The type letters a recogniser reads as this digit."""
+    return [letter for letter, digits in TYPE_LETTER_MISREAD.items() if digit in digits]
+
+
+def _type_letter(digit: str, kin: set[str], anywhere: bool) -> str | None:
+    """The type letter read as `digit`, from the letters of the code's kin (`kin`), else, where
+    `anywhere`, from every letter; None where none or more than one fits."""
+    near = [letter for letter in sorted(kin) if letter in _letters_for(digit)]
+    if len(near) == 1:
+        return near[0]
+    if near or not anywhere:
+        return None
+    every = _letters_for(digit)
+    return every[0] if len(every) == 1 else None

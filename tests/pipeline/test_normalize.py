@@ -528,16 +528,20 @@ def test_a_scanned_codes_type_letter_read_as_a_digit_comes_back_from_its_sibling
         _scanned("54010021T000000010174-培训经费"),
         _scanned("540100211000000010187-会议经费"),
         _scanned("540100241000001394820-机动经费"),  # no typed sibling of its year: the division's
-        _scanned("530000211000000010111-其他"),  # no typed sibling of its division
+        _scanned("530000211000000010111-其他"),  # no typed sibling of its division: 1 is T's
     ))  # fmt: skip
     assert [p.code for p in doc.projects] == [
-        "54010021T000000010174", "54010021T000000010187", "54010024T000001394820", "530000211000000010111",
+        "54010021T000000010174", "54010021T000000010187", "54010024T000001394820", "53000021T000000010111",
     ]  # fmt: skip
-    mixed = normalize(_doc(  # the division's years disagree: the digit stays
-        _scanned("54010022T000000010174-甲"), _scanned("54010023R000000010175-乙"),
-        _scanned("540100211000000010187-丙"),
+    mixed = normalize(_doc(  # seed 44's grid-2024-ascii-triple: the division's years carry R and
+        _scanned("54010022T000000010174-甲"), _scanned("54010023R000000010175-乙"),  # T; a 1 is T's
+        _scanned("540100211000000010187-丙"), _scanned("540100238000000010188-丁"),  # an 8, R's
     ))  # fmt: skip
-    assert mixed.projects[2].code == "540100211000000010187"
+    assert [p.code for p in mixed.projects][2:] == ["54010021T000000010187", "54010023R000000010188"]
+    other = normalize(_doc(  # seed 44's midterm-shared-2023: its kin carry X, which no 1 is
+        _scanned("54060023X000001463763-甲"), _scanned("540600201000000823736-乙"),
+    ))  # fmt: skip
+    assert other.projects[1].code == "54060020T000000823736"
 
 
 def test_a_scanned_codes_digit_read_as_a_letter_comes_back() -> None:
@@ -567,17 +571,20 @@ def test_a_speck_inside_a_scanned_code_is_no_part_of_it() -> None:
 
 def test_a_printed_code_of_digits_stays_as_printed() -> None:
     """A text layer's code is what was printed, whatever its siblings carry; so is a scanned
-    one when its siblings disagree on the letter, or the digit is none the letter is taken for."""
+    one when the digit is none a letter is taken for; and in a document that numbers codes with digits alone (a ninth digit no letter is
+    taken for), a code of no typed sibling's division stays as read."""
     doc = normalize(_doc(
         _scanned("54010021T000000010174-培训经费", None),
         _scanned("540100211000000010187-会议经费", None),
     ))  # fmt: skip
     assert doc.projects[1].code == "540100211000000010187"
-    doc = normalize(_doc(_scanned("54010021T000000010174-甲"), _scanned("54010021R000000010175-乙"),
-                         _scanned("540100211000000010187-丙")))  # fmt: skip
-    assert doc.projects[2].code == "540100211000000010187"
     doc = normalize(_doc(_scanned("54010021T000000010174-甲"), _scanned("540100213000000010189-戊")))
     assert doc.projects[1].code == "540100213000000010189"
+    numbered = normalize(_doc(
+        _scanned("54010021T000000010174-甲"), _scanned("540100213000000010189-戊"),
+        _scanned("530000211000000010111-其他"),
+    ))  # fmt: skip
+    assert numbered.projects[2].code == "530000211000000010111"
 
 
 def test_a_speck_after_a_scanned_project_name_is_no_part_of_it() -> None:
@@ -586,3 +593,12 @@ def test_a_speck_after_a_scanned_project_name_is_no_part_of_it() -> None:
     scanned = normalize(_doc(_scanned("54010021T000000010174--工资性支出。")))
     printed = normalize(_doc(_scanned("54010021T000000010174-工资性支出。", None)))
     assert scanned.projects[0].name == "工资性支出" and printed.projects[0].name == "工资性支出。"
+
+
+def test_a_pen_stroke_read_before_a_scanned_typed_code_is_no_part_of_it() -> None:
+    """Seed 45's sys-landscape-cell-rects (150 dpi, pen strokes): √V54010023T…商品和服务支出 from
+    the scan; printed, the text stays as it is."""
+    scanned = normalize(_doc(_scanned("√V54010023T000002441775商品和服务支出")))
+    assert (scanned.projects[0].code, scanned.projects[0].name) == ("54010023T000002441775", "商品和服务支出")
+    printed = normalize(_doc(_scanned("√V54010023T000002441775商品和服务支出", None)))
+    assert printed.projects[0].code != "54010023T000002441775"
