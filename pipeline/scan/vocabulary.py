@@ -49,6 +49,9 @@ _STROKE_IN_WORD = re.compile(
     r"(?<=[\u3400-\u9fff])[|丨](?=[\u3400-\u9fff])"
 )  # 老|旧: a pen's or a rule's bit
 _COLON_IN_YEAR = re.compile(r"(?<=【\d{2}):(?=\d{2}】)")  # 【20:21】: a speck between a year's digits
+# 【2022124号: a document number's closing bracket read as 1 (its stroke, its arms too light)
+_YEAR_CLOSE = re.compile(r"([【〔])((?:19|20)\d\d)[1lI|丨](\d{1,4}号)")
+_CLOSING = {"【": "】", "〔": "〕"}
 _ONE_AS_HYPHENS = re.compile(r"(?<=[\u3400-\u9fff])-{2,}(?=[\u3400-\u9fff])")  # 第--书记: 一 read as hyphens
 _TRAILING_STOPS = re.compile(r"[.。．·]+$")
 _VALUE = re.compile(r"[≥≤<>=＝]?\d+(?:[.,]\d+)*%?|%")
@@ -252,6 +255,7 @@ def correct(
     fixed = _DASH_BETWEEN_DIGITS.sub("—", _without_stops(fixed))
     fixed = _ONE_AS_HYPHENS.sub("一", fixed)
     fixed = _COLON_IN_YEAR.sub("", _STROKE_IN_WORD.sub("", fixed))
+    fixed = _YEAR_CLOSE.sub(lambda m: m.group(1) + m.group(2) + _CLOSING[m.group(1)] + m.group(3), fixed)
     fixed = _OPEN_UNIT_CODE.sub(r"[\1]", _typed_code(fixed))
     fixed = _CONFUSED_WORD.sub(lambda m: _CONFUSED[m.group()], fixed)
     fixed = _IN_NUMBER.sub(lambda m: "".join(_DIGIT_LIKE[c] for c in m.group()), fixed)

@@ -209,6 +209,13 @@ def test_a_strokes_bits_read_as_letters_after_a_sentence_are_dropped(read: str, 
         ("2024年度老|旧小区改造", "2024年度老旧小区改造"),  # seed 19's form-scored-2024
         ("根据拉政办发【20:21】64号文件", "根据拉政办发【2021】64号文件"),  # seed 19's grid-2022-odd-cells
         ("会议时间20:21", "会议时间20:21"),
+        (
+            "根据拉政办发【2022124号文件精神",
+            "根据拉政办发【2022】24号文件精神",
+        ),  # seed 45's rl-landscape-rotate90
+        ("财预〔2015188号", "财预〔2015〕88号"),
+        ("根据拉政办发【2022】124号文件", "根据拉政办发【2022】124号文件"),
+        ("共2022124号", "共2022124号"),
     ],
 )
 def test_a_scans_bits_inside_numbers_and_words(read: str, expected: str) -> None:
