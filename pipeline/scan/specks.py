@@ -7,7 +7,9 @@ middle dot sits within a fraction of an em of the character before it, a speck m
 So a mark no larger than `size_em` of a line each way is a speck when no larger ink lies within
 `reach_em` of a line around it. A dash (1.4 times as wide as high) is never one. Nor is a mark
 that is shaped like punctuation and stands on a line of text (larger ink on its rows within
-`along_em`): a comma or the tail of a semicolon (taller than wide), or one of a colon's two dots
+`along_em`; a comma centred in its full-width box, with ink within `_COMMA_GAP_EM` on both
+sides, its foot level with theirs): a comma or the tail of a semicolon (taller than wide), or one
+of a colon's two dots
 (another small mark just above or below it) — a wrapped line may open with one, half an em from
 the next character — or a mark sitting on the line's foot with the line's characters rising well
 above it (a full-width comma or full stop at 150 dpi is a blob of 3 × 3 pixels, half an em from
@@ -23,6 +25,7 @@ from pipeline.scan.components import components
 
 _AFTER_EM = 1.3  # 、 and 。 sit at the left of a whole em box: the next character's ink this far on
 _RISE_EM = 1.3  # the ink before a mark that rises above it is looked for this far back
+_COMMA_GAP_EM = 1.1  # a comma-shaped mark with ink this near on both sides, on its rows, is one
 
 
 def specks(
@@ -66,8 +69,27 @@ def specks(
         below, above = sy - (y[i] + h[i]), y[i] - (sy + sh)
         if np.any(over & (((below >= 0) & (below <= pair)) | ((above >= 0) & (above <= pair)))):
             lone[i] = False  # a colon's dot
+    wide = int(round(_COMMA_GAP_EM * line_height))
+    for i in np.flatnonzero(lone & ~on_line & (h >= 1.4 * w)):
+        if _between_feet(big, x[i], y[i], w[i], h[i], wide, line_height):
+            lone[i] = False  # a comma centred in its em box, half an em clear of both neighbours
     out[lone[labels]] = 255
     return out
+
+
+def _between_feet(big: np.ndarray, x: int, y: int, w: int, h: int, wide: int, line_height: float) -> bool:
+    """Characters on both sides within `wide`, their feet level with the mark's (within 0.15 of a
+    line) and rising 0.45 of a line above its top: a comma set inside a line."""
+    foot = y + h
+    rows = slice(max(0, int(foot - 1.2 * line_height)), foot + int(0.15 * line_height) + 1)
+    for cols in (slice(max(0, x - wide), x), slice(x + w, x + w + wide)):
+        inked = np.flatnonzero(big[rows, cols].any(axis=1))
+        if not len(inked):
+            return False
+        ink_top, ink_foot = rows.start + int(inked[0]), rows.start + int(inked[-1]) + 1
+        if abs(ink_foot - foot) > 0.15 * line_height or y - ink_top < 0.45 * line_height:
+            return False
+    return True
 
 
 def _on_foot(

@@ -136,3 +136,22 @@ def test_a_comma_after_a_character_low_on_its_right_closing_a_wrapping_line_stay
     ink[72:76, 166:169] = 255  # the comma, on the foot, clear of 上 by more than a speck's reach
     ink[86:112, 20:170] = 255  # the next line
     assert not specks(ink, EM)[72:76, 166:169].any()
+
+
+def test_a_comma_centred_in_its_em_box_between_two_characters_stays() -> None:
+    """Seed 46's var-long-goal-cut (200-dpi bitonal): 工作，年度 with the comma in the middle of its
+    em box, 0.85 em of paper to the stroke before it on its rows and the next character's
+    bars above them: read 工作年度 and the goal lost a comma on 31 rows. A comma-shaped mark
+    with ink on one side only stays a speck."""
+    ink = np.zeros((200, 400), np.uint8)
+    ink[50:76, 100:102] = 255  # 作's last upright stroke
+    ink[50:76, 90:92] = 255
+    ink[70:76, 124:127] = 255  # the comma (3 × 6), 22 px clear of the stroke
+    ink[50:66, 140:166] = 255  # 年: its bars end above the comma's rows …
+    ink[50:76, 152:154] = 255  # … its upright, 25 px on, runs down to the foot
+    ink[150:156, 300:303] = 255  # the same shape far from text: a speck
+    ink[70:76, 200:203] = 255  # with ink before it only (past its line's end): a speck
+    found = specks(ink, EM)
+    assert not found[70:76, 124:127].any()
+    assert found[150:156, 300:303].all()
+    assert found[70:76, 200:203].all()
