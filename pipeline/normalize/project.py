@@ -71,7 +71,7 @@ DIGIT_MISREAD = str.maketrans("BDOQISZ", "8000152")  # letters a recogniser read
 _SPECKED_CODE = re.compile(r"^([0-9A-Z]{3,}(?:[.·:][0-9A-Z]{3,}){1,2})(?=\s*[-‐‑‒–—―－])")
 
 
-# up to three marks or Latin letters read before a typed code: a pen's stroke (√V5401…, seed 45)
+# a Latin letter among marks (two at most each side) read before a typed code: a pen's stroke (√V5401…)
 _STROKE_BEFORE_TYPED = re.compile(
     r"^[^\w\u3400-\u9fff]{0,2}[A-Za-z]?[^\w\u3400-\u9fff]{0,2}(?=\d{8}[A-Z]\d{12}(?!\d))"
 )

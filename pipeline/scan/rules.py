@@ -947,7 +947,8 @@ def _streak_lines(
             if inked >= settings.streak_ink_share * span:
                 (whole if span >= settings.streak_span_share * extent else short).append(line)
         lines += [(k, line) for line in whole]
-        rest = [c for c in every if id(c) not in {id(c) for line in whole for c in line}]
+        streaked = {id(c) for line in whole for c in line}
+        rest = [c for c in every if id(c) not in streaked]
         partial += [(k, line) for line in short if _partial(line, rest, found[1 - k][2], extent, edge, reach)]
     lines += partial
     partly = set(range(len(lines) - len(partial), len(lines)))  # not the page's edge where they end
@@ -1044,10 +1045,10 @@ def _partial(
     line: list[_Chain], rest: list[_Chain], across: list[_Chain], extent: int, edge: float, reach: float
 ) -> bool:
     """A line that runs in from the page's edge and stops inside a table, crossing two of its
-    rules at least, where nothing else this way (`rest`, whole streaks aside) reaches that edge: a streak a copy kept dark
-    only part of the way (its rest too light for the threshold but for ticks on the rules it
-    crosses, joints.py), as long as it is a streak's whole span in `_outside`'s eyes. A table the
-    page's edge cut off reaches the edge with all its columns."""
+    rules at least, where nothing else this way (`rest`: whole streaks aside) reaches that edge:
+    a candidate streak that a copy kept dark only part of the way (the rest too light for the
+    threshold but for ticks on the rules it crosses, joints.py); `_outside` then judges it like
+    any streak. A table the page's edge cut off reaches that edge with all its columns."""
     lo, hi = min(c.lo for c in line), max(c.hi for c in line)
     ids = {id(c) for c in line}
     if lo <= edge:
