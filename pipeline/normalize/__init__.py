@@ -14,6 +14,7 @@ validation reports it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from pipeline.model import (
@@ -94,6 +95,9 @@ def normalize_evaluation(raw: RawEvaluation | None) -> Evaluation | None:
 
 SCANNED_NAME_SPECKS = "。.．·"
 SCANNED_NAME_DASHES = "-－—–"
+# a pen's stroke or a speck after a scanned name read as a letter or two, a dash or a slash
+# (党建工作经费B, …经费-, …资金N: no project name ends with one after a Chinese character)
+_STROKE_AFTER_NAME = re.compile(r"(?<=[\u3400-\u9fff）)])[A-Za-z\-－—–/\\|<>]{1,2}$")
 
 
 def normalize_project(
@@ -114,7 +118,7 @@ def normalize_project(
     if scanned:
         # a speck after a scanned name, a dash before it (CODE--拉萨市…): no project name ends a
         # sentence or opens with a dash
-        name = name.rstrip(SCANNED_NAME_SPECKS).lstrip(SCANNED_NAME_DASHES)
+        name = _STROKE_AFTER_NAME.sub("", name.rstrip(SCANNED_NAME_SPECKS)).lstrip(SCANNED_NAME_DASHES)
     return Project(
         code=code,
         name=name,

@@ -602,3 +602,20 @@ def test_a_pen_stroke_read_before_a_scanned_typed_code_is_no_part_of_it() -> Non
     assert (scanned.projects[0].code, scanned.projects[0].name) == ("54010023T000002441775", "商品和服务支出")
     printed = normalize(_doc(_scanned("√V54010023T000002441775商品和服务支出", None)))
     assert printed.projects[0].code != "54010023T000002441775"
+
+
+def test_a_pen_stroke_read_after_a_scanned_project_name_is_no_part_of_it() -> None:
+    """Seed 46's grid-2023-landscape (150-dpi grey, photocopy): 党建工作经费B; over seeds 20, 24,
+    36, 37, 39 and 44–47 a scanned name ended so (B, -, N, I, s) on 99 rows. A name that ends in
+    Latin letters after other Latin text, or printed, stays as it is."""
+    names = ["党建工作经费B", "工资性支出-", "培训资金N", "国道G318养护", "国道G318"]
+    scanned = normalize(_doc(*(_scanned(f"54010021T00000001017{k}-{n}") for k, n in enumerate(names))))
+    assert [p.name for p in scanned.projects] == [
+        "党建工作经费",
+        "工资性支出",
+        "培训资金",
+        "国道G318养护",
+        "国道G318",
+    ]
+    printed = normalize(_doc(_scanned("54010021T000000010174-党建工作经费B", None)))
+    assert printed.projects[0].name == "党建工作经费B"
