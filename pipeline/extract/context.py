@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.extract.grid import Cell, lines_of
+from pipeline.extract.grid import Cell, line_text, lines_of
 from pipeline.extract.header import clean, fold_aligned
 from pipeline.extract.objects import Glyph
 from pipeline.extract.vocabulary import (
@@ -113,7 +113,7 @@ def _unstacked(cells: list[Cell]) -> list[Cell]:
         if (
             len(lines) < 2
             or is_info_label(cell.text)
-            or not all(is_info_label(_text(line)) for line in lines)
+            or not all(is_info_label(line_text(line)) for line in lines)
         ):
             continue
         beside = [c for c in cells if c.x0 >= cell.x1 - 1 and _same_band(cell, c)]
@@ -138,10 +138,6 @@ def _top(line: list[Glyph]) -> float:
 
 def _bottom(line: list[Glyph]) -> float:
     return max(g.bottom for g in line)
-
-
-def _text(line: list[Glyph]) -> str:
-    return "".join(g.text for g in line)
 
 
 def project_bands(cells: list[Cell]) -> list[tuple[float, float]]:
