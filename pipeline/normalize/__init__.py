@@ -95,6 +95,7 @@ def normalize_evaluation(raw: RawEvaluation | None) -> Evaluation | None:
 
 SCANNED_NAME_SPECKS = "。.．·"
 SCANNED_NAME_DASHES = "-－—–"
+SCANNED_UNIT_COLONS = ":："
 # a pen's stroke or a speck after a scanned name read as a letter or two, a dash or a slash
 # (党建工作经费B, …经费-, …资金N: no project name ends with one after a Chinese character)
 _STROKE_AFTER_NAME = re.compile(r"(?<=[\u3400-\u9fff）)])[A-Za-z\-－—–/\\|<>]{1,2}$")
@@ -115,15 +116,18 @@ def normalize_project(
         code = printed_code
     if raw.table_kind in DEPARTMENT_KINDS:
         code, name = None, ""  # a department table has no project
+    unit = clean_line(raw.unit_name)
     if scanned:
         # a speck after a scanned name, a dash before it (CODE--拉萨市…): no project name ends a
         # sentence or opens with a dash
         name = _STROKE_AFTER_NAME.sub("", name.rstrip(SCANNED_NAME_SPECKS)).lstrip(SCANNED_NAME_DASHES)
+        # nor does a unit's name end in a colon (a streak by 拉萨市财政局本级 read ：, seed 48)
+        unit = unit.rstrip(SCANNED_NAME_SPECKS + SCANNED_UNIT_COLONS)
     return Project(
         code=code,
         name=name,
         goal=or_none(clean_line(raw.goal)),
-        unit_name=or_none(clean_line(raw.unit_name)) or unit_name,
+        unit_name=or_none(unit) or unit_name,
         indicators=tuple(normalize_row(r) for r in raw.rows),
         table_kind=raw.table_kind,
         info={clean_line(k): clean_line(v) for k, v in raw.info.items()},

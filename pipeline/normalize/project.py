@@ -64,11 +64,12 @@ _ALL_DIGITS = re.compile(r"^\d{21}$")
 TYPE_LETTER_MISREAD = {"T": "17", "R": "8"}  # a recogniser's digit for the type letter
 
 
-_TYPED_SHAPE = re.compile(r"^[0-9BDOQISZ]{8}[A-Z][0-9BDOQISZ]{12}$")
-DIGIT_MISREAD = str.maketrans("BDOQISZ", "8000152")  # letters a recogniser reads for a code's digits
+_TYPED_SHAPE = re.compile(r"^[0-9BCDOQISZ]{8}[A-Z][0-9BCDOQISZ]{12}$")
+DIGIT_MISREAD = str.maketrans("BCDOQISZ", "80000152")  # letters a recogniser reads for a code's digits
 
 
-_SPECKED_CODE = re.compile(r"^([0-9A-Z]{3,}(?:[.·:][0-9A-Z]{3,}){1,2})(?=\s*[-‐‑‒–—―－])")
+# points, colons and slashes (a scanner's streak through a 0 read C/) inside a code
+_SPECKED_CODE = re.compile(r"^([0-9A-Z]{3,}(?:[.·:/][0-9A-Z]{3,}){1,2})(?=\s*[-‐‑‒–—―－])")
 
 
 # a Latin letter among marks (two at most each side) read before a typed code: a pen's stroke (√V5401…)
@@ -79,14 +80,15 @@ _STROKE_BEFORE_TYPED = re.compile(
 
 def without_code_specks(text: str) -> str:
     """A scanned project's text with the specks read inside its code taken out (5400.0021R…-,
-    540:10020504176826083-): a code of `GLUED_CODE_LENGTH` or more letters and digits before its
-    dash, cut by one or two points or colons, each part three characters or more; and a pen's
+    540:10020504176826083-, a streak's 54010023T0000C/1513444-): a code of `GLUED_CODE_LENGTH`
+    or more letters and digits before its dash, cut by one or two points, colons or slashes, each
+    part three characters or more; and a pen's
     stroke read before a typed code (√V54010023T…) left out."""
     text = _STROKE_BEFORE_TYPED.sub("", text, count=1)
     m = _SPECKED_CODE.match(text)
     if not m:
         return text
-    code = re.sub(r"[.·:]", "", m.group(1))
+    code = re.sub(r"[.·:/]", "", m.group(1))
     return code + text[m.end() :] if len(code) >= GLUED_CODE_LENGTH else text
 
 

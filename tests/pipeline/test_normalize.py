@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from pipeline.model import Extraction, RawProject, RawRow
@@ -547,8 +549,11 @@ def test_a_scanned_codes_type_letter_read_as_a_digit_comes_back_from_its_sibling
 def test_a_scanned_codes_digit_read_as_a_letter_comes_back() -> None:
     """Seed 24's grid-2023-coded-words: 54D00022T… and …196B412 from a 150-dpi scan; printed,
     and where the shape is no typed code's, the code stays as it is."""
-    doc = normalize(_doc(_scanned("54D00022T000001452157-甲"), _scanned("54000019T00000196B412-乙")))
-    assert [p.code for p in doc.projects] == ["54000022T000001452157", "54000019T000001968412"]
+    doc = normalize(_doc(_scanned("54D00022T000001452157-甲"), _scanned("54000019T00000196B412-乙"),
+                         _scanned("54010C21T000000235022-丙")))  # fmt: skip  # seed 48: a streak's C
+    assert [p.code for p in doc.projects] == [
+        "54000022T000001452157", "54000019T000001968412", "54010021T000000235022",
+    ]  # fmt: skip
     printed = normalize(_doc(_scanned("54D00022T000001452157-甲", None)))
     assert printed.projects[0].code == "54D00022T000001452157"
     other = normalize(_doc(_scanned("G318BD-国道养护")))
@@ -559,11 +564,12 @@ def test_a_scanned_codes_digit_read_as_a_letter_comes_back() -> None:
 
 def test_a_speck_inside_a_scanned_code_is_no_part_of_it() -> None:
     """Seed 28's rl-seed-2025-lasa 5400.0021R…- and seed 25's info-lines-2022 540:1002…- from
-    scans: the code whole. Printed, or short (2025.12-工作), the text stays as it is."""
+    scans, and seed 48's …T0000C/1513444-: the code whole. Printed, or short (2025.12-工作), the text stays as it is."""
     doc = normalize(_doc(_scanned("5400.0021R000000005092-城镇职工"), _scanned("540:10020504176826083-重大"),
-                         _scanned("2025.12-工作")))  # fmt: skip
+                         _scanned("2025.12-工作"), _scanned("54010023T0000C/1513444-机关养老")))  # fmt: skip
     assert [(p.code, p.name) for p in doc.projects] == [
         ("54000021R000000005092", "城镇职工"), ("54010020504176826083", "重大"), (None, "2025.12-工作"),
+        ("54010023T000001513444", "机关养老"),  # seed 48's calc-symbol-2025-big: a streak through a 0
     ]  # fmt: skip
     printed = normalize(_doc(_scanned("5400.0021R000000005092-城镇职工", None)))
     assert printed.projects[0].code is None
@@ -593,6 +599,16 @@ def test_a_speck_after_a_scanned_project_name_is_no_part_of_it() -> None:
     scanned = normalize(_doc(_scanned("54010021T000000010174--工资性支出。")))
     printed = normalize(_doc(_scanned("54010021T000000010174-工资性支出。", None)))
     assert scanned.projects[0].name == "工资性支出" and printed.projects[0].name == "工资性支出。"
+
+
+def test_a_colon_after_a_scanned_unit_name_is_no_part_of_it() -> None:
+    """Seed 48's calc-symbol-2025-big (150-dpi grey, streaks): 拉萨市财政局本级： read from the
+    scan; printed, the name stays as it is."""
+    raw = _scanned("54010023T000001513444-机关养老")
+    scanned = normalize(_doc(replace(raw, unit_name="拉萨市财政局本级：")))
+    printed = normalize(_doc(replace(_scanned("54010023T000001513444-机关养老", None), unit_name="某局：")))
+    assert (scanned.unit_name, scanned.projects[0].unit_name) == ("拉萨市财政局本级", "拉萨市财政局本级")
+    assert printed.projects[0].unit_name == "某局："
 
 
 def test_a_pen_stroke_read_before_a_scanned_typed_code_is_no_part_of_it() -> None:
