@@ -38,16 +38,55 @@ def lost_whole(
     for way, other in (("v", "h"), ("h", "v")):
         own = [e for e in edges if e.orientation == way]
         ending = [e for e in edges if e.orientation == other]
-        for at, ends, tid in _aligned_ends(ending, own, table, settings):
+        for at, ends, tid, _ in _aligned_ends(ending, own, table, settings):
             found += _put_back(at, ends, way, ending, own, table, tid, ink, text, scale, settings)
+    return found
+
+
+def lost_frames(
+    edges: list[Edge], ink: np.ndarray, text: np.ndarray, scale: float, settings: ScanSettings
+) -> list[Edge]:
+    """A table's outer rule put back where the rows' rules end together at the table's side and
+    no rule runs there (a poor copy lost the frame whole: seed 48's dept-info-2023-portrait, its
+    right side gone, the cells beside it open and their text unread): across no text, with cells'
+    text inside along `rule_lost_side_share` of it at least and paper outside. `lost_whole` puts
+    back only rules between two of the table's columns."""
+    table = tables_of(edges, settings.rule_end_touch_pt)
+    touch = settings.rule_end_touch_pt
+    found: list[Edge] = []
+    for way, other in (("v", "h"), ("h", "v")):
+        own = [e for e in edges if e.orientation == way]
+        ending = [e for e in edges if e.orientation == other]
+        for at, ends, tid, sides in _aligned_ends(ending, own, table, settings):
+            if len(sides) != 1:
+                continue
+            side = next(iter(sides))
+            lo, hi = ends[0], ends[-1]
+            beyond = [
+                o for o in own
+                if table.get(o) == tid and side * (at_of(o) - at) > touch
+                and span_of(o)[0] < hi and span_of(o)[1] > lo
+            ]  # fmt: skip
+            if (
+                beyond
+                or ruled(at, lo, hi, own, touch)
+                or not uncrossed(ink, way, at, lo, hi, scale, settings)
+            ):
+                continue
+            inside, outside = _text_beside(text, way, at, lo, hi, scale, settings)  # a right or lower side
+            if side < 0:  # a left or upper side
+                inside, outside = outside, inside
+            if inside >= settings.rule_lost_side_share and outside <= settings.rule_lost_crossed:
+                found.append(Edge("v", at, lo, at, hi) if way == "v" else Edge("h", lo, at, hi, at))
     return found
 
 
 def _aligned_ends(
     ending: list[Edge], own: list[Edge], table: dict[Edge, int], settings: ScanSettings
-) -> list[tuple[float, list[float], int]]:
+) -> list[tuple[float, list[float], int, set[int]]]:
     """Where (pt) at least `rule_lost_ends` rules of one table end in the open together, the
-    positions (pt across) of those rules, and the table."""
+    positions (pt across) of those rules, the table, and which ends they are (-1: their start,
+    1: their end)."""
     touch = settings.rule_end_touch_pt
     loose: list[tuple[int, float, float, int]] = []  # table, where it ends, the rule's position, which end
     for e in ending:
@@ -77,7 +116,7 @@ def _aligned_ends(
             at = float(
                 np.mean([v for v in (min(starts, default=None), max(stops, default=None)) if v is not None])
             )
-            out.append((at, positions, group[0][0]))
+            out.append((at, positions, group[0][0], {side for _, _, _, side in group}))
         i = j + 1
     return out
 
@@ -125,15 +164,23 @@ def _text_both_sides(
     """Cells' text stands close by on both sides of the way, along `rule_lost_side_share` of it
     at least: a rule lost between two columns of text, not a row's faded ends short of the
     table's side (nothing but paper beyond them)."""
+    before, after = _text_beside(text, way, at, lo, hi, scale, settings)
+    return min(before, after) >= settings.rule_lost_side_share
+
+
+def _text_beside(
+    text: np.ndarray, way: str, at: float, lo: float, hi: float, scale: float, settings: ScanSettings
+) -> tuple[float, float]:
+    """The share of the way from `lo` to `hi` along which text stands close by (within
+    `rule_lost_side_pt`), before the line (left, above) and after it."""
     plane = text if way == "h" else text.T  # the line along the plane's rows
     c, near, far = at * scale, settings.rule_lost_far_pt * scale, settings.rule_lost_side_pt * scale
     a, b = int(lo * scale), int(np.ceil(hi * scale))
     if b <= a:
-        return False
+        return 0.0, 0.0
     before = plane[max(0, int(c - far)) : max(0, int(c - near)), a:b].any(axis=0)
     after = plane[int(c + near) + 1 : int(c + far) + 1, a:b].any(axis=0)
-    least = settings.rule_lost_side_share * (b - a)
-    return np.count_nonzero(before) >= least and np.count_nonzero(after) >= least
+    return np.count_nonzero(before) / (b - a), np.count_nonzero(after) / (b - a)
 
 
 def _open(

@@ -37,7 +37,7 @@ from pipeline.scan.dashes import dashed_streaks
 from pipeline.scan.ends import carried_ends
 from pipeline.scan.joints import lost_rules
 from pipeline.scan.labels import centred
-from pipeline.scan.lost import lost_whole, under_streaks
+from pipeline.scan.lost import lost_frames, lost_whole, under_streaks
 from pipeline.scan.settings import DEFAULT, ScanSettings
 from pipeline.scan.stubs import stubbed_stretches
 
@@ -1140,6 +1140,9 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
     edges = carried_ends(edges, ink, scale, settings)
     text = cv2.subtract(ink, cv2.dilate(cv2.bitwise_or(h_mask, v_mask), np.ones((5, 5), np.uint8)))
     edges += lost_whole(edges, ink, text, scale, settings)
+    frames = lost_frames(edges, ink, text, scale, settings)
+    if frames:  # the rows' rules that faded short of the frame now meet it
+        edges = carried_ends(edges + frames, ink, scale, settings)
     downs = streak_at[1]
     if downs:  # a column's rule a light streak replaced end to end, the rows crossing it
         unstreaked = cv2.subtract(text, cv2.dilate(streaks[1], np.ones((3, 3), np.uint8)))
@@ -1188,14 +1191,20 @@ def _lost(grey: np.ndarray, edges: list[Edge], scale: float, settings: ScanSetti
     return lost_h + lost_v
 
 
-def mend_streaks(grey: np.ndarray, rules: Rules) -> np.ndarray:
+def mend_streaks(
+    grey: np.ndarray, rules: Rules, contrast: int = DEFAULT.streak_stroke_contrast
+) -> np.ndarray:
     """`grey` with each streak's pixels filled in from just beside the streak (the mean of both
     sides, or the one side off the streak): a text stroke crossing it stays whole, one ending at
-    it or running along it is not cut off, and the streak itself goes. Changes `grey` in place."""
+    it is not cut off, and the streak itself goes. Pixels `contrast` darker than the streak's own
+    grey there are a character's stroke and stay as they are: one running along a light streak
+    (金's upright, seed 48's eval-long-portrait) would be filled with the paper beside it; a black
+    streak keeps none. Changes `grey` in place."""
     for streak, axis in zip(rules.streaks, (0, 1), strict=True):
         if not streak.any():
             continue
         wide = cv2.dilate(streak, np.ones((3, 1) if axis == 0 else (1, 3), np.uint8)) > 0
+        wide &= ~_strokes_under(grey, streak, wide, axis, contrast)
         filled = np.zeros_like(wide)
         for reach in (2, 3, 5):  # px: past half the widened streak, for streaks 1 to 3 px wide
             before, after = np.roll(grey, reach, axis=axis), np.roll(grey, -reach, axis=axis)
@@ -1210,6 +1219,28 @@ def mend_streaks(grey: np.ndarray, rules: Rules) -> np.ndarray:
         rest = wide & ~filled
         grey[rest] = np.maximum(np.roll(grey, 5, axis=axis), np.roll(grey, -5, axis=axis))[rest]
     return grey
+
+
+def _strokes_under(
+    grey: np.ndarray, streak: np.ndarray, wide: np.ndarray, axis: int, contrast: int
+) -> np.ndarray:
+    """Pixels of the widened streak `wide` (`axis` 0: across the page, 1: down it) `contrast`
+    darker than the streak's own grey beside them along it (a running median over
+    `_STREAK_LEVEL_PX` of its pixels: a streak's grey drifts along the page; in the next line of
+    it where the widening alone reaches there): ink of a stroke, not of the streak."""
+    g, on, w = (grey, streak > 0, wide) if axis == 1 else (grey.T, streak.T > 0, wide.T)
+    level = np.full(g.shape, np.inf, np.float32)
+    for k in np.nonzero(on.any(axis=0))[0]:
+        rows = np.nonzero(on[:, k])[0]
+        values = np.ascontiguousarray(g[rows, k]).reshape(-1, 1)
+        size = min(_STREAK_LEVEL_PX, len(rows) - 1 + len(rows) % 2)
+        level[rows, k] = (cv2.medianBlur(values, size) if size >= 3 else values).ravel()
+    near = np.minimum(level, np.minimum(np.roll(level, 1, axis=1), np.roll(level, -1, axis=1)))
+    out = w & np.isfinite(near) & (g < near - contrast)
+    return out if axis == 1 else out.T
+
+
+_STREAK_LEVEL_PX = 101  # pixels along a streak its grey is taken over (about 4 lines of text at 200 dpi)
 
 
 def text_ink(rules: Rules, settings: ScanSettings) -> tuple[np.ndarray, np.ndarray]:

@@ -398,6 +398,21 @@ def test_rows_faded_short_of_the_tables_lost_side_put_back_no_rule() -> None:
     assert not [x for x, _, _ in _verticals(rules) if abs(x * SCALE - 1260) <= 6]
 
 
+def test_a_tables_side_lost_whole_comes_back_where_its_rows_end_together() -> None:
+    """Seed 48's dept-info-2023-portrait (150-dpi bitonal, broken rules): the frame's right rule
+    gone from top to foot, every row's rule ending where it ran, the last column's text close
+    inside it and paper outside: the side comes back, so the last column's cells close."""
+    page = _page()
+    page[TOP : BOTTOM + 2, COLUMNS[-1] : COLUMNS[-1] + 2] = 245
+    _text(page, COLUMNS[:-1])
+    for top, bottom in zip(ROWS[:3], ROWS[1:4], strict=False):  # text set right in three rows
+        for n in range(3):
+            _glyph(page, COLUMNS[-1] - 12 - 22 - 28 * n, (top + bottom) // 2 - 11)
+    rules = find_rules(page, SCALE)
+    side = [(x, top, bottom) for x, top, bottom in _verticals(rules) if abs(x * SCALE - COLUMNS[-1]) <= 4]
+    assert side and abs(side[0][1] * SCALE - TOP) <= 3 and abs(side[0][2] * SCALE - BOTTOM) <= 4, side
+
+
 def test_text_across_the_way_keeps_a_lost_rule_out() -> None:
     """Rows' rules ending together beside a cell whose text runs across where a rule would stand:
     a merged cell, no rule lost."""
@@ -661,3 +676,20 @@ def test_a_table_the_pages_edge_cut_keeps_its_columns() -> None:
     verticals = _verticals(find_rules(page, SCALE))
     assert len(verticals) == len(COLUMNS), verticals
     assert all(top * SCALE <= 3 for _, top, _ in verticals), verticals
+
+
+def test_a_stroke_along_a_light_streak_stays_when_the_streak_is_mended() -> None:
+    """A light streak running down a character's upright (seed 48's eval-long-portrait: 金 read
+    without its upright, dropped): the upright is darker than the streak, so it stays, while the
+    streak past the table becomes paper again."""
+    page = _page()
+    _text(page, COLUMNS[:-1])
+    upright = COLUMNS[1] + 12 + 28 * 2 + 22 // 3  # the third character's upright in the second column
+    _streak(page, upright, 0, 200, 2)
+    rules = find_rules(page, SCALE)
+    _assert_table(rules)
+    assert rules.streaks[1][TOP:BOTTOM, upright : upright + 2].any()
+    mended = mend_streaks(page.copy(), rules)
+    y = (ROWS[0] + ROWS[1]) // 2 - 11  # the first row's line of characters
+    assert mended[y : y + 22, upright : upright + 2].max() < 100  # the upright, whole
+    assert mended[700:780, upright - 3 : upright + 5].min() > 235  # the streak past the table: paper
