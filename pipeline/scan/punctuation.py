@@ -675,6 +675,8 @@ _GOAL_WORD_FIRST_MISREAD = re.compile(r"[自日白](?=标[1-9][:：;；])")  # �
 _SEMICOLON_AFTER_GOAL_NUMBER = re.compile(r"(?<=目标[1-9])[;；]")
 _GOAL_NUMBER = re.compile(r"目标[1-9][:：]")
 _COLON_AT_THE_END = re.compile(r"(?<=[\u3400-\u9fff%）)])[:：]$")
+# running text: ten characters or more with a clause's comma or semicolon between (not a label)
+_RUNNING_TEXT = re.compile(r"^(?=.{10,}$).*[\u3400-\u9fff%][，,；;、].*[\u3400-\u9fff%]")
 
 
 def next_goal_separators(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
@@ -685,8 +687,9 @@ def next_goal_separators(cells: list[list[int]], texts: list[tuple[str, float]])
     stop that ends the text before the numbered goals (…经费。目标1：; in the truths of four seeds
     and the goldens only 。 or ; stand there), but after a label (年度目标：目标1：); and 目际2： or 目杯1： is 目标 (no other word is 目 +
     a character + a number + a colon). The number's own colon read as a semicolon (目标1；) is a
-    colon, and a goal of numbered parts ending in a colon (…85%以上：) ends in 。. Lines of a cell
-    are read as one text (目标N may open the next line). Changes `texts` in place."""
+    colon, and a goal of numbered parts ending in a colon (…85%以上：) ends in 。, as does any cell of
+    running text (clauses, ten characters or more: …扣完为止：, …达到90%以上： at 150 dpi, seed 48's
+    dept-info-2023-portrait; a label's colon stays). Lines of a cell are read as one text (目标N may open the next line). Changes `texts` in place."""
     for lines in cells:
         filled = [i for i in lines if texts[i][0]]
         joined = "".join(texts[i][0] for i in filled)
@@ -694,7 +697,7 @@ def next_goal_separators(cells: list[list[int]], texts: list[tuple[str, float]])
         fixed = _SEMICOLON_AFTER_GOAL_NUMBER.sub(lambda m: "：" if m.group() == "；" else ":", fixed)
         fixed = _COLON_BEFORE_NEXT_GOAL.sub(lambda m: "；" if m.group() == "：" else ";", fixed)
         fixed = _MARK_BEFORE_FIRST_GOAL.sub("。", fixed)
-        if _GOAL_NUMBER.search(fixed):
+        if _GOAL_NUMBER.search(fixed) or _RUNNING_TEXT.search(fixed):
             fixed = _COLON_AT_THE_END.sub("。", fixed)
         if fixed == joined:
             continue

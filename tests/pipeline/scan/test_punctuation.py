@@ -549,3 +549,18 @@ def test_a_comma_under_a_speck_is_a_comma() -> None:
     assert commas_under_specks(*_semicolon_line((25, 27, 114, 117))).text == "任务，预算"
     assert commas_under_specks(*_semicolon_line(None)).text == "任务，预算"
     assert commas_under_specks(*_semicolon_line((22, 28, 113, 118))).text == "任务；预算"
+
+
+def test_running_text_read_ending_in_a_colon_ends_in_a_full_stop() -> None:
+    """Seed 48's dept-info-2023-portrait (150 dpi, bitonal): the goal's last 。 read ：, and the
+    scoring rules' 扣完为止。 too; a label's colon, or a short line's, stays as read."""
+    texts = _cell("保障部门正常运转，全面完成年度重点工作任务，", "服务对象满意度达到90%以上：")
+    texts += _cell("每低于目标值1个百分点扣0.5分，扣完为止：", "部门(单位)职责：", "如有，请说明：")
+    next_goal_separators([[0, 1], [2], [3], [4]], texts)
+    assert [t for t, _ in texts] == [
+        "保障部门正常运转，全面完成年度重点工作任务，",
+        "服务对象满意度达到90%以上。",
+        "每低于目标值1个百分点扣0.5分，扣完为止。",
+        "部门(单位)职责：",
+        "如有，请说明：",
+    ]
