@@ -558,12 +558,16 @@ def glued_hyphens(crop: np.ndarray, reading: Reading, em: float) -> Reading:
         a, b = int(steps[k] * width + 0.35 * em), int(steps[k + 1] * width - 0.45 * em)
         if b - a < _BAR_LONG * em:
             continue
-        bar = _bar(ink[top:bottom, a:b], em)
+        band = ink[top:bottom, a:b]
+        bar = _bar(band, em)
+        if bar is not None:
+            rows = top + np.flatnonzero(band.any(axis=1))
+            if b < width and ink[rows, b].any():
+                continue  # the bar runs on into the character after it: its stroke (41号: 号's bar)
+        else:  # the window reaches into the next character (its centre read early): the bar before it
+            bar = _bar_before_next(ink[top:bottom], a, b, em)
         if bar is None or bar < _BAR_LONG * em:
             continue
-        rows = top + np.flatnonzero(ink[top:bottom, a:b].any(axis=1))
-        if b < width and ink[rows, b].any():
-            continue  # the bar runs on into the character after it: its stroke (41号: 号's bar)
         out_text.insert(k + 1, "-")
         out_probs.insert(k + 1, min(reading.probs[k], reading.probs[k + 1]))
         out_steps.insert(k + 1, (steps[k] + steps[k + 1]) / 2)
@@ -587,6 +591,37 @@ def _bar(band: np.ndarray, em: float) -> int | None:
     if not 0.3 * band.shape[0] <= mid <= 0.75 * band.shape[0]:
         return None
     return int(cols[-1] + 1 - cols[0])
+
+
+def _bar_before_next(ink: np.ndarray, a: int, b: int, em: float) -> int | None:
+    """The length of a bar standing first in the columns a…b of the line's ink, paper after it,
+    then ink running on to b (the next character's first strokes: 233014-拉 at 150 dpi, where 拉's
+    centre was read a few pixels early), counted back past a over the columns that hold ink at the
+    bar's rows only; None unless that reaches `_BAR_BEFORE_NEXT` em (a 4's crossbar stands out
+    past its upright by less: 2024年)."""
+    cols = ink[:, a:b].any(axis=0)
+    inked = np.flatnonzero(cols)
+    if len(inked) < 2:
+        return None
+    start = end = int(inked[0])
+    while end + 1 < len(cols) and cols[end + 1]:
+        end += 1
+    rest = inked[inked > end]
+    if not len(rest) or rest[-1] != len(cols) - 1:
+        return None
+    length = _bar(ink[:, a + start : a + end + 1], em)
+    if length is None:
+        return None
+    rows = np.flatnonzero(ink[:, a + start : a + end + 1].any(axis=1))
+    lo, hi = rows[0] - 1, rows[-1] + 1
+    left = a + start
+    while left > 0 and ink[:, left - 1].any() and not np.delete(ink[:, left - 1], np.s_[lo : hi + 1]).any():
+        left -= 1
+    length = a + end + 1 - left
+    return length if length >= _BAR_BEFORE_NEXT * em else None
+
+
+_BAR_BEFORE_NEXT = 0.25  # em
 
 
 NUMBER_COMMA_DROP = 0.08  # em: a comma's tail reaches this far (and 2 px) below its digits' foot …

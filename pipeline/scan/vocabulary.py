@@ -75,6 +75,8 @@ _CONFUSED = {
     "合埋": "合理", "管埋": "管理", "处埋": "处理", "治埋": "治理", "办埋": "办理", "清埋": "清理",
     "满总度": "满意度", "满点度": "满意度", "满惠度": "满意度", "指杯": "指标",
     "T部": "干部", "提介": "提升", "坏境": "环境", "购胃": "购置", "激纳": "缴纳", "有败": "有效",
+    "激费": "缴费", "拉护市": "拉萨市",  # 150-dpi bitonal: seeds 44, 48, 49 (no city is 拉护)
+    "编篆": "编纂",  # seed 50's midterm-odd-big-2025 (200-dpi bitonal photocopy)
 }  # fmt: skip
 _CONFUSED_WORD = re.compile("|".join(sorted(_CONFUSED, key=len, reverse=True)))
 

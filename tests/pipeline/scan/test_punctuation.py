@@ -457,6 +457,35 @@ def test_a_hyphen_three_pixels_long_at_150_dpi_is_put_back() -> None:
     assert glued_hyphens(joined, reading, 17.0).text == reading.text
 
 
+def test_a_hyphen_before_a_character_read_a_little_early_is_put_back() -> None:
+    """Seed 48's dept-info-dash-2025-long (150-dpi grey JPEG, photocopy): 233014-拉萨市… read
+    without its hyphen, 拉's centre placed a few pixels early, so the columns looked at between
+    the 4 and 拉 hold the bar, paper, then 拉's first strokes. Without the bar nothing is added."""
+    from pipeline.scan.punctuation import glued_hyphens
+
+    crop, reading = _read_crop("hyphen-before-la-150dpi.png")
+    assert reading.text == "233014拉萨市机关事务管理局本级"
+    assert glued_hyphens(crop, reading, 20.0).text == "233014-拉萨市机关事务管理局本级"
+    blank = crop.copy()
+    blank[14:18, 66:74] = np.maximum(blank[14:18, 66:74], 230)  # the bar gone: nothing added
+    assert glued_hyphens(blank, reading, 20.0).text == reading.text
+    # seed 48's dept-info-2024: the 4's crossbar stands out 3 px past its upright before 年
+    title, read = _read_crop("year-before-nian.png")
+    assert glued_hyphens(title, read, 19.0).text == read.text == "2024年部门整体支出绩效目标表"
+
+
+def _read_crop(name: str) -> tuple[np.ndarray, Reading]:
+    """A line crop kept from a scan (images/), and the model's reading of it at 40 px."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    from pipeline.scan.recognize import recognizer
+
+    crop = np.array(Image.open(Path(__file__).parent / "images" / name).convert("L"))
+    return crop, recognizer(1, 48, 16)([crop], 40)[0]
+
+
 def _line_with_end_mark(mark: tuple[int, int, int, int] | None) -> tuple[np.ndarray, Reading]:
     """Twelve characters 22 px wide at a 25 px pitch (em 25), then `mark` (x0, top, x1, bottom)."""
     crop = np.full((34, 340), 255, np.uint8)
