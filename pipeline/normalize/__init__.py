@@ -121,8 +121,9 @@ def normalize_project(
         # a speck after a scanned name, a dash before it (CODE--拉萨市…): no project name ends a
         # sentence or opens with a dash
         name = _STROKE_AFTER_NAME.sub("", name.rstrip(SCANNED_NAME_SPECKS)).lstrip(SCANNED_NAME_DASHES)
-        # nor does a unit's name end in a colon (a streak by 拉萨市财政局本级 read ：, seed 48)
-        unit = unit.rstrip(SCANNED_NAME_SPECKS + SCANNED_UNIT_COLONS)
+        # nor does a unit's name end in a colon or a dash (a streak by 拉萨市财政局本级 read ：, seed
+        # 48; a pen's stroke after …管理局本级 read -, seed 50)
+        unit = unit.rstrip(SCANNED_NAME_SPECKS + SCANNED_UNIT_COLONS + SCANNED_NAME_DASHES)
     return Project(
         code=code,
         name=name,

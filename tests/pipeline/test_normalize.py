@@ -601,11 +601,13 @@ def test_a_speck_after_a_scanned_project_name_is_no_part_of_it() -> None:
     assert scanned.projects[0].name == "工资性支出" and printed.projects[0].name == "工资性支出。"
 
 
-def test_a_colon_after_a_scanned_unit_name_is_no_part_of_it() -> None:
+def test_a_colon_or_a_dash_after_a_scanned_unit_name_is_no_part_of_it() -> None:
     """Seed 48's calc-symbol-2025-big (150-dpi grey, streaks): 拉萨市财政局本级： read from the
     scan; printed, the name stays as it is."""
     raw = _scanned("54010023T000001513444-机关养老")
     scanned = normalize(_doc(replace(raw, unit_name="拉萨市财政局本级：")))
+    stroked = normalize(_doc(replace(raw, unit_name="233014-拉萨市机关事务管理局本级-")))  # seed 50: a pen's
+    assert stroked.unit_name == "233014-拉萨市机关事务管理局本级"
     printed = normalize(_doc(replace(_scanned("54010023T000001513444-机关养老", None), unit_name="某局：")))
     assert (scanned.unit_name, scanned.projects[0].unit_name) == ("拉萨市财政局本级", "拉萨市财政局本级")
     assert printed.projects[0].unit_name == "某局："
