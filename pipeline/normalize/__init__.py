@@ -101,6 +101,9 @@ SCANNED_UNIT_COLONS = ":："
 _STROKE_AFTER_NAME = re.compile(r"(?<=[\u3400-\u9fff）)])[A-Za-z\-－—–/\\|<>]{1,2}$")
 
 
+_DAY_FOR_ITEM = re.compile(r"项日$")
+
+
 def normalize_project(
     raw: RawProject, unit_name: str | None = None, settings: NormalizeSettings | None = None
 ) -> Project:
@@ -121,6 +124,9 @@ def normalize_project(
         # a speck after a scanned name, a dash before it (CODE--拉萨市…): no project name ends a
         # sentence or opens with a dash
         name = _STROKE_AFTER_NAME.sub("", name.rstrip(SCANNED_NAME_SPECKS)).lstrip(SCANNED_NAME_DASHES)
+        # a name ending in 项日 is a 项目 read 日 (seeds 48–50: 业务培训项日, 信访联席会议项日; 各项日常
+        # inside a name stays)
+        name = _DAY_FOR_ITEM.sub("项目", name)
         # nor does a unit's name end in a colon or a dash (a streak by 拉萨市财政局本级 read ：, seed
         # 48; a pen's stroke after …管理局本级 read -, seed 50)
         unit = unit.rstrip(SCANNED_NAME_SPECKS + SCANNED_UNIT_COLONS + SCANNED_NAME_DASHES)

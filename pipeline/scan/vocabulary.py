@@ -77,6 +77,7 @@ _CONFUSED = {
     "T部": "干部", "提介": "提升", "坏境": "环境", "购胃": "购置", "激纳": "缴纳", "有败": "有效",
     "激费": "缴费", "拉护市": "拉萨市",  # 150-dpi bitonal: seeds 44, 48, 49 (no city is 拉护)
     "编篆": "编纂",  # seed 50's midterm-odd-big-2025 (200-dpi bitonal photocopy)
+    "支术": "技术", "老日小": "老旧小", "处箐": "处置", "处兴率": "处置率", "购箐": "购置",  # seeds 39–50
 }  # fmt: skip
 _CONFUSED_WORD = re.compile("|".join(sorted(_CONFUSED, key=len, reverse=True)))
 

@@ -613,6 +613,16 @@ def test_a_colon_or_a_dash_after_a_scanned_unit_name_is_no_part_of_it() -> None:
     assert printed.projects[0].unit_name == "某局："
 
 
+def test_a_scanned_project_name_ending_in_a_day_for_an_item_ends_in_item() -> None:
+    """Seeds 48–50: 业务培训项日, 信访联席会议项日 read from scans (目 read 日); 各项日常 inside a
+    name, or a printed name, stays as it is."""
+    names = ["业务培训项日", "各项日常运转经费"]
+    scanned = normalize(_doc(*(_scanned(f"54010021T00000001017{k}-{n}") for k, n in enumerate(names))))
+    assert [p.name for p in scanned.projects] == ["业务培训项目", "各项日常运转经费"]
+    printed = normalize(_doc(_scanned("54010021T000000010170-业务培训项日", None)))
+    assert printed.projects[0].name == "业务培训项日"
+
+
 def test_a_pen_stroke_read_before_a_scanned_typed_code_is_no_part_of_it() -> None:
     """Seed 45's sys-landscape-cell-rects (150 dpi, pen strokes): √V54010023T…商品和服务支出 from
     the scan; printed, the text stays as it is."""
