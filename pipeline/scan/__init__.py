@@ -335,7 +335,7 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
                 found.extend(turned)
     outside = without_giants(outside, line_height or 0.0)  # a shadow's edge would join every line
     found.extend(segments(outside, settings, line_height, split=True))
-    clean = mend_streaks(grey.copy(), rules)
+    clean = mend_streaks(grey.copy(), rules, settings)
     clean[rule_zone > 0] = 255
     clean[cv2.dilate(dots, np.ones((3, 3), np.uint8)) > 0] = 255
     pad = settings.line_pad_px

@@ -1191,20 +1191,18 @@ def _lost(grey: np.ndarray, edges: list[Edge], scale: float, settings: ScanSetti
     return lost_h + lost_v
 
 
-def mend_streaks(
-    grey: np.ndarray, rules: Rules, contrast: int = DEFAULT.streak_stroke_contrast
-) -> np.ndarray:
+def mend_streaks(grey: np.ndarray, rules: Rules, settings: ScanSettings = DEFAULT) -> np.ndarray:
     """`grey` with each streak's pixels filled in from just beside the streak (the mean of both
     sides, or the one side off the streak): a text stroke crossing it stays whole, one ending at
-    it is not cut off, and the streak itself goes. Pixels `contrast` darker than the streak's own
-    grey there are a character's stroke and stay as they are: one running along a light streak
+    it is not cut off, and the streak itself goes. Pixels `streak_stroke_contrast` darker than the
+    streak's own grey there are a character's stroke and stay as they are: one running along a light streak
     (金's upright, seed 48's eval-long-portrait) would be filled with the paper beside it; a black
     streak keeps none. Changes `grey` in place."""
     for streak, axis in zip(rules.streaks, (0, 1), strict=True):
         if not streak.any():
             continue
         wide = cv2.dilate(streak, np.ones((3, 1) if axis == 0 else (1, 3), np.uint8)) > 0
-        wide &= ~_strokes_under(grey, streak, wide, axis, contrast)
+        wide &= ~_strokes_under(grey, streak, wide, axis, settings)
         filled = np.zeros_like(wide)
         for reach in (2, 3, 5):  # px: past half the widened streak, for streaks 1 to 3 px wide
             before, after = np.roll(grey, reach, axis=axis), np.roll(grey, -reach, axis=axis)
@@ -1222,25 +1220,22 @@ def mend_streaks(
 
 
 def _strokes_under(
-    grey: np.ndarray, streak: np.ndarray, wide: np.ndarray, axis: int, contrast: int
+    grey: np.ndarray, streak: np.ndarray, wide: np.ndarray, axis: int, settings: ScanSettings
 ) -> np.ndarray:
-    """Pixels of the widened streak `wide` (`axis` 0: across the page, 1: down it) `contrast`
-    darker than the streak's own grey beside them along it (a running median over
-    `_STREAK_LEVEL_PX` of its pixels: a streak's grey drifts along the page; in the next line of
-    it where the widening alone reaches there): ink of a stroke, not of the streak."""
+    """Pixels of the widened streak `wide` (`axis` 0: across the page, 1: down it)
+    `streak_stroke_contrast` darker than the streak's own grey beside them along it (a running
+    median over `streak_level_px` of its pixels: a streak's grey drifts along the page; in the
+    next line of it where the widening alone reaches there): ink of a stroke, not of the streak."""
     g, on, w = (grey, streak > 0, wide) if axis == 1 else (grey.T, streak.T > 0, wide.T)
     level = np.full(g.shape, np.inf, np.float32)
     for k in np.nonzero(on.any(axis=0))[0]:
         rows = np.nonzero(on[:, k])[0]
         values = np.ascontiguousarray(g[rows, k]).reshape(-1, 1)
-        size = min(_STREAK_LEVEL_PX, len(rows) - 1 + len(rows) % 2)
+        size = min(settings.streak_level_px, len(rows) - 1 + len(rows) % 2)
         level[rows, k] = (cv2.medianBlur(values, size) if size >= 3 else values).ravel()
     near = np.minimum(level, np.minimum(np.roll(level, 1, axis=1), np.roll(level, -1, axis=1)))
-    out = w & np.isfinite(near) & (g < near - contrast)
+    out = w & np.isfinite(near) & (g < near - settings.streak_stroke_contrast)
     return out if axis == 1 else out.T
-
-
-_STREAK_LEVEL_PX = 101  # pixels along a streak its grey is taken over (about 4 lines of text at 200 dpi)
 
 
 def text_ink(rules: Rules, settings: ScanSettings) -> tuple[np.ndarray, np.ndarray]:
