@@ -609,8 +609,7 @@ def _bar_before_next(ink: np.ndarray, a: int, b: int, em: float) -> int | None:
     rest = inked[inked > end]
     if not len(rest) or rest[-1] != len(cols) - 1:
         return None
-    length = _bar(ink[:, a + start : a + end + 1], em)
-    if length is None:
+    if _bar(ink[:, a + start : a + end + 1], em) is None:
         return None
     rows = np.flatnonzero(ink[:, a + start : a + end + 1].any(axis=1))
     lo, hi = rows[0] - 1, rows[-1] + 1
@@ -724,7 +723,8 @@ def next_goal_separators(cells: list[list[int]], texts: list[tuple[str, float]])
     a character + a number + a colon). The number's own colon read as a semicolon (目标1；) is a
     colon, and a goal of numbered parts ending in a colon (…85%以上：) ends in 。, as does any cell of
     running text (clauses, ten characters or more: …扣完为止：, …达到90%以上： at 150 dpi, seed 48's
-    dept-info-2023-portrait; a label's colon stays). Lines of a cell are read as one text (目标N may open the next line). Changes `texts` in place."""
+    dept-info-2023-portrait; a label's colon stays). Lines of a cell are read as one text (目标N
+    may open the next line). Changes `texts` in place."""
     for lines in cells:
         filled = [i for i in lines if texts[i][0]]
         joined = "".join(texts[i][0] for i in filled)
