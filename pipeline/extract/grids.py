@@ -271,7 +271,13 @@ def _unmerged(cell: Cell, cells: list[Cell], bottom: float, meanings: _Meanings)
     over body cells parted at one place across it: the two cells it should have been, split there.
     The rule between them was lost across the header row (a poor copy, a pen's stroke): the body
     still shows where the columns meet. Otherwise the cell as it is."""
-    words = _two_words(cell.text) if meanings.of(cell) is None else None
+    parted = _parted_by_place(cell, cells, bottom, meanings)
+    if parted is not None:
+        return parted
+    if meanings.of(cell) is None:
+        words = _two_words(cell.text)
+    else:  # read by its words as one column (三级指标指标值类型: 类型, a note), but two known labels
+        words = _two_labels(cell.text) if exact_meaning(cell.text) is None else None
     if words is None:
         return [cell]
     inside = {round(c.x0) for c in cells if c.top >= bottom - _TOL and cell.x0 + 2 < c.x0 < cell.x1 - 2}
@@ -322,6 +328,36 @@ def _two_words(text: str) -> tuple[str, str] | None:
             found.append((sum(m.rank for m in meanings if m is not None), label[:k], label[k:]))
     best = [f for f in found if f[0] == max((f[0] for f in found), default=0)]
     return (best[0][1], best[0][2]) if len(best) == 1 else None
+
+
+def _parted_by_place(cell: Cell, cells: list[Cell], bottom: float, meanings: _Meanings) -> list[Cell] | None:
+    """The header cell's glyphs parted where the body parts under it, when each side then reads as
+    a header label naming a column (known whole, where the cell read as one by its words): labels
+    wrapped over two lines each (绩效指标性质 | 绩效指标值 read 绩效指绩效指标标性质值, seed 52's
+    writer-portrait-01) part by place, not by text."""
+    whole = meanings.of(cell)
+    if whole is not None and exact_meaning(cell.text) is not None:
+        return None  # a label known whole
+    inside = {round(c.x0) for c in cells if c.top >= bottom - _TOL and cell.x0 + 2 < c.x0 < cell.x1 - 2}
+    if not inside or max(inside) - min(inside) > 3:
+        return None
+    at = sum(inside) / len(inside)
+    left = [g for g in cell.glyphs if (g.x0 + g.x1) / 2 < at]
+    right = [g for g in cell.glyphs if (g.x0 + g.x1) / 2 >= at]
+    halves = [Cell(cell.x0, cell.top, at, cell.bottom, left), Cell(at, cell.top, cell.x1, cell.bottom, right)]
+    named = [exact_meaning(h.text) if whole is not None else meanings.of(h) for h in halves]
+    return halves if all(m is not None and m.key is not None for m in named) else None
+
+
+def _two_labels(text: str) -> tuple[str, str] | None:
+    """The one way `text` parts into two header labels known whole, each naming a column (三级指标 |
+    指标值类型); None where there is no such way or more than one."""
+    label = label_of(text)
+    found = [
+        (label[:k], label[k:]) for k in range(2, len(label) - 1)
+        if all(m is not None and m.key is not None for m in (exact_meaning(label[:k]), exact_meaning(label[k:])))
+    ]  # fmt: skip
+    return found[0] if len(found) == 1 else None
 
 
 def _extend_up(cells: list[Cell], top: float, meanings: _Meanings) -> float:

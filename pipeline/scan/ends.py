@@ -12,6 +12,11 @@ way along its length, pieces of it included) and the way is clean paper: no text
 it, which a real column boundary never has. A loose end facing the loose end of the rest of its
 line further on (`rule_end_join_pt`) is joined to it the same way. rules.py carries ends as it builds the lines; this
 runs once every rule is known, the short ones and those found again from their ticks included.
+
+A stretch lost whole across a cell is carried further (`rule_end_resume_pt`) in two cases only:
+to a rule crossing the line where the rest of the line goes on from that rule, and from a corner
+inside a table (two rules ending together, which a table's rectangles never make: one of them
+was lost past it), the line with the shorter way on to the next rule being the one carried.
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ def carried_ends(edges: list[Edge], ink: np.ndarray, scale: float, settings: Sca
     table = tables_of(edges, settings.rule_end_touch_pt)
     vertical = [e for e in edges if e.orientation == "v"]
     horizontal = [e for e in edges if e.orientation == "h"]
-    vertical = [_carried(e, vertical, horizontal, table, ink, scale, settings) for e in vertical]
+    carried = [_carried(e, vertical, horizontal, table, ink, scale, settings) for e in vertical]
+    table.update({c: table[e] for e, c in zip(vertical, carried, strict=True)})  # still their table's
+    vertical = carried
     horizontal = [_carried(e, horizontal, vertical, table, ink, scale, settings) for e in horizontal]
     return horizontal + vertical
 
@@ -48,18 +55,36 @@ def _carried(
     # only to a rule of its own table: not across the gap to the next table (an info block between)
     across = [(p, o) for p, o in every if table.get(o) == table.get(e)]
     for sign, end in ((1, hi), (-1, lo)):
-        if _stops(end, across, touch):
-            continue  # it ends at a rule: a T or a corner
-        ahead = [p for p, _ in across if touch < sign * (p - end) <= reach]
+        corner = _stops(end, across, touch)
+        if corner and not _corner(end, at, across, touch):
+            continue  # it ends at a rule: a T (or the table's own corner, with nothing across ahead)
+        # a loose end faded a little way; past a corner inside the table a whole cell's side was
+        # lost, up to its table's next rule across (never to another table's line beyond)
+        ahead = [
+            p
+            for p, _ in across
+            if touch < sign * (p - end) <= (settings.rule_end_resume_pt if corner else reach)
+        ]
         # or at the loose end of the rest of the line, further on: the stretch between faded
-        ahead += [
+        ahead += [] if corner else [
             start for o in line if o is not e
             for start in (span_of(o)[0] if sign > 0 else span_of(o)[1],)
             if touch < sign * (start - end) <= settings.rule_end_join_pt and not _stops(start, every, touch)
         ]  # fmt: skip
+        # or, further, at a rule crossing its line where the rest of the line goes on from: the
+        # stretch between was lost whole (seed 53's dept-info-2024: a header's top rule lost over
+        # 92 pt); not at a rule ending on the line (a T: a merged cell's edge)
+        ahead += [] if corner else [
+            p for p, o in across
+            if touch < sign * (p - end) <= settings.rule_end_resume_pt
+            and span_of(o)[0] < at - touch and at + touch < span_of(o)[1]
+            and any(abs((span_of(q)[0] if sign > 0 else span_of(q)[1]) - p) <= touch for q in line if q is not e)
+        ]  # fmt: skip
         if not ahead:
             continue
         to = min(ahead, key=lambda p: sign * p)
+        if corner and sign * (to - end) > _shorter_way(end, at, across, own, touch):
+            continue  # the other line of the corner has the shorter way on: that one was lost
         if clean_way(ink, e.orientation, at, min(end, to), max(end, to), scale, settings):
             lo, hi = (lo, to) if sign > 0 else (to, hi)
     if (lo, hi) == span_of(e):
@@ -91,6 +116,37 @@ def clean_way(
             hit[: side.shape[1]] = side.any(axis=0)
         marked &= hit
     return np.count_nonzero(marked) <= settings.rule_end_text_share * (b - a)
+
+
+def _corner(end: float, at: float, across: list[tuple[float, Edge]], touch: float) -> bool:
+    """The rules across met at `end` all end there too, on one side of the line at `at`: a corner.
+    Inside a table every meeting is a T or a cross (its cells are rectangles), so a corner there
+    says one of the two lines was lost on past it (seed 53's rl-seed-2025-lasa: a column's rule
+    under a scanner streak, 满意度指标 run into the goal cell beside it)."""
+    here = [o for p, o in across if abs(p - end) <= touch]
+    return not (
+        any(span_of(o)[0] < at - touch for o in here) and any(span_of(o)[1] > at + touch for o in here)
+    )
+
+
+def _shorter_way(
+    end: float, at: float, across: list[tuple[float, Edge]], own: list[Edge], touch: float
+) -> float:
+    """How far the corner's other line (the rule across ending at `end`) has to go on past this
+    line to the next rule of this line's way: at a corner one line was lost, and it is the one with
+    the shorter way (a merged cell's row rules end at its side in a T; carried on across the cell
+    they would part it)."""
+    best = float("inf")
+    for p, o in across:
+        if abs(p - end) > touch:
+            continue
+        lo, hi = span_of(o)
+        way = 1 if abs(hi - at) <= touch else -1  # on past its end at this line
+        for q in own:
+            q_lo, q_hi = span_of(q)
+            if q_lo - touch <= p <= q_hi + touch and way * (at_of(q) - at) > touch:
+                best = min(best, way * (at_of(q) - at))
+    return best
 
 
 def _stops(end: float, across: list[tuple[float, Edge]], touch: float) -> bool:

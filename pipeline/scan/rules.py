@@ -126,30 +126,33 @@ def _chains(
     return labels, chains, short_mask
 
 
-def _crossings(spans: np.ndarray, lo: int, hi: int, at: float, reach: float) -> np.ndarray:
-    """Where (px along) the lines the other way (`spans`: rows of lo, hi, at) cross or meet this one."""
+def _crossings(
+    spans: np.ndarray, lo: int, hi: int, at: float, reach: float, short: float = 0.0
+) -> np.ndarray:
+    """Where (px along) the lines the other way (`spans`: rows of lo, hi, at) cross or meet this one
+    (or end at most `short` px short of it)."""
     if not len(spans):
         return spans[:, 2]
     hit = (spans[:, 2] >= lo - reach) & (spans[:, 2] <= hi + reach)
-    hit &= (spans[:, 0] - reach <= at) & (at <= spans[:, 1] + reach)
+    hit &= (spans[:, 0] - reach - short <= at) & (at <= spans[:, 1] + reach + short)
     return spans[hit, 2]
 
 
 def _clean(
     plane: np.ndarray, lo: int, hi: int, top: int, bottom: int, at: float,
-    spans: np.ndarray, scale: float, reach: float, share: float = 0.1,
+    spans: np.ndarray, scale: float, reach: float, share: float = 0.1, short: float = 0.0,
 ) -> bool:  # fmt: skip
     """No ink runs across the line between `lo` and `hi` (px along; `plane` has the line along its
-    rows) but where a line the other way (`spans`) crosses it: a faded stretch of a rule lies on
-    clean paper (its own leftovers on the line itself), text lined up along it has its characters
-    in between."""
+    rows) but where a line the other way (`spans`) crosses it, or ends `short` px short of it (its
+    own lost stretch, whose leftovers cross here): a faded stretch of a rule lies on clean paper
+    (its own leftovers on the line itself), text lined up along it has its characters in between."""
     if hi <= lo:
         return True
     top, bottom = max(0, top - 1), bottom + 1
     beside = _px(1.0, scale)
     cols = plane[max(0, top - beside) : top, lo:hi].any(axis=0)
     cols |= plane[bottom : bottom + beside, lo:hi].any(axis=0)
-    for o_at in _crossings(spans, lo, hi, at, reach):
+    for o_at in _crossings(spans, lo, hi, at, reach, short):
         cols[max(0, int(o_at - reach) - lo) : max(0, int(o_at + reach) + 1 - lo)] = False
     return np.count_nonzero(cols) <= share * (hi - lo)
 
@@ -379,11 +382,16 @@ def _stones(
     return sorted(q for q in stubs[first:last] if lo < q.lo and q.hi < hi)
 
 
-def _hops(lo: int, hi: int, stones: list[_Piece]) -> float:
-    """The longest stretch of paper from `lo` to `hi` along a line, these stubs stepped on."""
+def _hops(lo: int, hi: int, stones: list[_Piece], crossed: np.ndarray | None = None) -> float:
+    """The longest stretch of paper from `lo` to `hi` along a line, these stubs stepped on, and the
+    rule the other way that crosses it, if one does (`crossed`, px along): a line lost either side
+    of one column's rule, each stretch within its cell (seed 53's dept-info-2024, a header's foot).
+    A gap across two or more rules is cells merged across them (an info block's value cells)."""
+    crossings = [] if crossed is None or len(crossed) != 1 else list(crossed)
+    steps = sorted([(q.lo, q.hi) for q in stones] + [(p, p) for p in crossings])
     longest, at = 0.0, lo
-    for q in stones:
-        longest, at = max(longest, q.lo - at), max(at, q.hi)
+    for a, b in steps:
+        longest, at = max(longest, a - at), max(at, b)
     return max(longest, hi - at)
 
 
@@ -403,6 +411,7 @@ def _join_faded(
         return chains
     tolerance = max(1.5, settings.rule_collinear_pt * scale)
     reach = settings.rule_meet_pt * scale
+    short = settings.rule_end_reach_pt * scale  # a rule across ending this short of the gap: its lost stretch
     plane = ink if horizontal else ink.T
     # left to right, each chain growing rightwards; its candidates found by their place across (a
     # slant makes the next piece's place differ a little either way)
@@ -442,12 +451,11 @@ def _join_faded(
             other = chains[best]
             lo, hi = end, other[0].lo
             stones = _stones(stubs, ats, last.at, lo, hi, tolerance) if hi - lo > faded else []
-            if _hops(lo, hi, stones) > faded:
+            if _hops(lo, hi, stones, _crossings(spans, lo, hi, last.at, reach)) > faded:
                 break
             top, bottom = min(last.top, other[0].top), max(last.bottom, other[0].bottom)
-            if not _clean(
-                plane, lo, hi, top, bottom, last.at, spans, scale, reach, STEPPED_CLEAN if stones else 0.1
-            ):
+            share = STEPPED_CLEAN if stones else 0.1
+            if not _clean(plane, lo, hi, top, bottom, last.at, spans, scale, reach, share, short):
                 break
             if crowded(chain) or crowded(other):
                 break
@@ -1137,12 +1145,14 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
         [sum(c.at for c in st.chains) / len(st.chains) / scale for st in way] for way in streak_lines
     ]
     edges += _off_streaks(_lost(grey, edges, scale, settings), streak_at, settings.cell_snap_pt)
-    edges = carried_ends(edges, ink, scale, settings)
+    # a rule's way is judged without the streaks' ink: a streak along a rule is no text across it
+    way_ink = cv2.subtract(ink, cv2.dilate(cv2.bitwise_or(*streaks), np.ones((3, 3), np.uint8)))
+    edges = carried_ends(edges, way_ink, scale, settings)
     text = cv2.subtract(ink, cv2.dilate(cv2.bitwise_or(h_mask, v_mask), np.ones((5, 5), np.uint8)))
     edges += lost_whole(edges, ink, text, scale, settings)
     frames = lost_frames(edges, ink, text, scale, settings)
     if frames:  # the rows' rules that faded short of the frame now meet it
-        edges = carried_ends(edges + frames, ink, scale, settings)
+        edges = carried_ends(edges + frames, way_ink, scale, settings)
     downs = streak_at[1]
     if downs:  # a column's rule a light streak replaced end to end, the rows crossing it
         unstreaked = cv2.subtract(text, cv2.dilate(streaks[1], np.ones((3, 3), np.uint8)))

@@ -217,6 +217,39 @@ def test_a_header_cell_of_two_words_over_two_columns_is_split_where_the_body_par
     ]
 
 
+def test_a_header_cell_of_two_known_labels_read_as_one_by_its_words_is_split_too() -> None:
+    """Seed 53's dept-info-2024: the rule between 三级指标 and 指标值类型 lost across the header row;
+    read by its words the cell names a note column (类型), but it parts one way only into two
+    labels known whole, and the body parts under it at 297."""
+    header = [cell(0, 0, 100, 20, "一级指标"), cell(100, 0, 200, 20, "二级指标"),
+              cell(200, 0, 380, 20, "三级指标 指标值类型"), cell(380, 0, 450, 20, "指标值")]  # fmt: skip
+    body = [cell(0, 20, 100, 40, "产出指标"), cell(100, 20, 200, 40, "数量指标"),
+            cell(200, 20, 297, 40, "培训人次"), cell(297, 20, 380, 40, "定量"), cell(380, 20, 450, 40, "100")]  # fmt: skip
+    assert [(k, x) for k, _, x in slots(Table(header + body))] == [
+        ("level1", 0), ("level2", 100), ("level3", 200), ("operator", 297), ("target", 380)
+    ]  # fmt: skip
+
+
+def test_two_wrapped_header_labels_run_into_one_cell_part_where_the_body_parts() -> None:
+    """Seed 52's writer-portrait-01: the rule between 绩效指标性质 and 绩效指标值, each wrapped over
+    two lines, lost across the header row: the cell reads 绩效指绩效指标标性质值 (line by line), no
+    two words in a row, but its glyphs part at the body's rule into two known labels."""
+
+    def wrapped(x0: float, lines: list[str]) -> list[Glyph]:
+        return [Glyph(ch, x0 + 8 * i, 2 + 10 * k, x0 + 8 * i + 8, 10 + 10 * k)
+                for k, line in enumerate(lines) for i, ch in enumerate(line)]  # fmt: skip
+
+    header = [cell(0, 0, 100, 20, "一级指标"), cell(100, 0, 200, 20, "二级指标"), cell(200, 0, 300, 20, "三级指标"),
+              Cell(300, 0, 400, 20, wrapped(305, ["绩效指", "标性质"]) + wrapped(352, ["绩效指标", "值"]))]  # fmt: skip
+    body = [cell(0, 20, 100, 40, "产出指标"), cell(100, 20, 200, 40, "数量指标"), cell(200, 20, 300, 40, "培训人次"),
+            cell(300, 20, 350, 40, "≥"), cell(350, 20, 400, 40, "100")]  # fmt: skip
+    assert [(k, x) for k, _, x in slots(Table(header + body))] == [
+        ("level1", 0), ("level2", 100), ("level3", 200), ("operator", 300), ("target", 350)
+    ]  # fmt: skip
+    body[3:5] = [cell(300, 20, 400, 40, "≥100")]  # no parting below: one cell, no operator column
+    assert "operator" not in [k for k, _, _ in slots(Table(header + body))]
+
+
 def test_a_header_cell_of_two_words_stays_whole_without_one_parting_below() -> None:
     header = [cell(0, 0, 100, 20, "项目名称"), cell(100, 0, 200, 20, "一级指标"),
               cell(200, 0, 350, 20, "二级指标三级指标"), cell(350, 0, 450, 20, "指标值")]  # fmt: skip

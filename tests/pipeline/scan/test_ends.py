@@ -64,3 +64,47 @@ def test_a_cells_text_set_close_beside_the_way_does_not_stop_it() -> None:
     ink = np.zeros((300, 300), np.uint8)
     ink[175:195, 102:115] = 255  # a cell's text, 2 pt right of where the rule ran
     assert middle(carried_ends(frame(), ink, 1.0, DEFAULT)).bottom == 200
+
+
+def test_a_rule_lost_over_a_whole_cell_reaches_the_crossing_rule_its_line_goes_on_from() -> None:
+    """Seed 53's dept-info-2024: a header's top rule lost over 92 pt, from its loose end to the
+    column's rule where the rest of the line goes on (a column's rule between them lost across
+    the row too). Past a reach, but the line is one: carried there. Not to a rule that only
+    ends on the line from below (a T: a merged cell's edge)."""
+    ink = np.zeros((300, 400), np.uint8)
+    edges = [Edge("h", 0, 10, 300, 10), Edge("h", 0, 200, 300, 200), Edge("v", 0, 10, 0, 200),
+             Edge("v", 300, 10, 300, 200), Edge("v", 100, 60, 100, 200),
+             Edge("h", 0, 50, 30, 50), Edge("h", 150, 50, 300, 50), Edge("v", 150, 10, 150, 200)]  # fmt: skip
+    row = [e for e in carried_ends(edges, ink, 1.0, DEFAULT) if e.orientation == "h" and e.top == 50]
+    assert sorted((e.x0, e.x1) for e in row) == [(0, 150), (150, 300)]
+    # a T: the column's rule ends on the line, which goes on past it
+    edges[-2:] = [Edge("h", 140, 50, 300, 50), Edge("v", 150, 50, 150, 200)]
+    row = [e for e in carried_ends(edges, ink, 1.0, DEFAULT) if e.orientation == "h" and e.top == 50]
+    assert sorted((e.x0, e.x1) for e in row) == [(0, 30), (140, 300)]
+
+
+def test_a_corner_inside_a_table_is_closed_by_the_line_with_the_shorter_way_on() -> None:
+    """Seed 53's rl-seed-2025-lasa: a column's rule under a scanner streak lost from a row's rule
+    up to the next (58 pt, past a faded stretch's reach), so that row's rule starts at it in a
+    corner. Inside a table every meeting is a T or a cross: the column's rule goes on up (50 pt to
+    the next rule), not the row's rule left across the cell beside it (100 pt)."""
+    ink = np.zeros((300, 400), np.uint8)
+    edges = [Edge("h", 0, 10, 300, 10), Edge("h", 0, 200, 300, 200), Edge("v", 0, 10, 0, 200),
+             Edge("v", 300, 10, 300, 200), Edge("v", 100, 60, 100, 200), Edge("h", 100, 60, 300, 60)]  # fmt: skip
+    out = carried_ends(edges, ink, 1.0, DEFAULT)
+    assert middle(out).top == 10
+    assert [(e.x0, e.x1) for e in out if e.orientation == "h" and e.top == 60] == [(100, 300)]
+
+
+def test_a_row_rule_ending_at_a_carried_column_rule_stays_a_t() -> None:
+    """Seed 52's midterm-shared-2023: a row's rule ends at a column's rule (a T: the merged cell
+    beyond holds one label across two rows) whose own foot was carried on. The carried rule is
+    still its table's: the row's rule is not carried across the merged cell to where its line
+    goes on."""
+    ink = np.zeros((300, 400), np.uint8)
+    edges = [Edge("h", 0, 10, 300, 10), Edge("h", 0, 200, 300, 200), Edge("v", 0, 10, 0, 200),
+             Edge("v", 300, 10, 300, 200), Edge("v", 100, 10, 100, 170), Edge("v", 200, 10, 200, 200),
+             Edge("h", 0, 60, 100, 60), Edge("h", 200, 60, 300, 60)]  # fmt: skip
+    out = carried_ends(edges, ink, 1.0, DEFAULT)
+    assert middle(out).bottom == 200
+    assert sorted((e.x0, e.x1) for e in out if e.orientation == "h" and e.top == 60) == [(0, 100), (200, 300)]

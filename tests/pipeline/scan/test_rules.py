@@ -340,6 +340,22 @@ def test_a_row_faded_across_a_wide_column_steps_on_its_stubs_to_the_frame() -> N
     assert len(row) == 1 and row[0].x0 < 30, row
 
 
+def test_a_header_rule_faded_across_broken_columns_is_joined_cell_by_cell() -> None:
+    """A crop of seed 53's dept-info-2024, page 2 (bitonal G4, broken rules, streaks, pen): the
+    header's foot is left in pieces under 一级指标 and 二级指标, 6 pt apart across the first column's
+    rule (broken itself just above the line) and 56 pt from the rest of the line across the next
+    column's rule. Each lost stretch lies within one cell: the line is one rule, and the header
+    row stands apart from the body (without it, 一级指标 read over 成本指标 as one cell)."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    crop = np.array(Image.open(Path(__file__).parent / "images" / "header-row-faded.png"))
+    scale = 200 / 72
+    foot = [e for e in find_rules(crop, scale).edges if e.orientation == "h" and abs(e.top - 30) <= 2]
+    assert len(foot) == 1 and foot[0].x0 < 25 and foot[0].x1 > 350, foot
+
+
 def _dashed(page: np.ndarray, x: int, dash: int, gap: int) -> None:
     """A streak a bitonal copy broke into dashes `dash` px long, `gap` px apart, 1 px wide."""
     for y in range(40, HEIGHT - 60, dash + gap):
