@@ -68,8 +68,9 @@ _TYPED_SHAPE = re.compile(r"^[0-9BCDOQISZ]{8}[A-Z][0-9BCDOQISZ]{12}$")
 DIGIT_MISREAD = str.maketrans("BCDOQISZ", "80000152")  # letters a recogniser reads for a code's digits
 
 
-# points, colons and slashes (a scanner's streak through a 0 read C/) inside a code
-_SPECKED_CODE = re.compile(r"^([0-9A-Z]{3,}(?:[.·:/][0-9A-Z]{3,}){1,2})(?=\s*[-‐‑‒–—―－])")
+# points, colons and slashes (a scanner's streak through a 0 read C/) inside a code, and crosses
+_SPECKED_CODE = re.compile(r"^([0-9A-Z]{3,}(?:[.·:/±+][0-9A-Z]{3,}){1,2})(?=\s*[-‐‑‒–—―－])")
+_CROSS = re.compile(r"[±+]")  # a 1 a streak crossed: its upright and the streak's bar make a cross
 
 
 # a Latin letter among marks (two at most each side) read before a typed code: a pen's stroke (√V5401…)
@@ -82,13 +83,16 @@ def without_code_specks(text: str) -> str:
     """A scanned project's text with the specks read inside its code taken out (5400.0021R…-,
     540:10020504176826083-, a streak's 54010023T0000C/1513444-): a code of `GLUED_CODE_LENGTH`
     or more letters and digits before its dash, cut by one or two points, colons or slashes, each
-    part three characters or more; and a pen's
+    part three characters or more; a cross (± +) in a digit's place of a typed code is a 1 a
+    streak crossed (seed 54's 540100±8T000002064277-), elsewhere a speck; and a pen's
     stroke read before a typed code (√V54010023T…) left out."""
     text = _STROKE_BEFORE_TYPED.sub("", text, count=1)
     m = _SPECKED_CODE.match(text)
     if not m:
         return text
     code = re.sub(r"[.·:/]", "", m.group(1))
+    crossed = _CROSS.sub("1", code)
+    code = crossed if _TYPED_SHAPE.match(crossed) else _CROSS.sub("", code)  # a cross in a digit's place
     return code + text[m.end() :] if len(code) >= GLUED_CODE_LENGTH else text
 
 

@@ -575,6 +575,18 @@ def test_a_speck_inside_a_scanned_code_is_no_part_of_it() -> None:
     assert printed.projects[0].code is None
 
 
+def test_a_cross_in_a_scanned_typed_codes_digit_is_a_crossed_one() -> None:
+    """Seed 54's ubo-2022-portrait-words: a streak across a code's 1 read ±, the code then none and
+    the whole text the project's name. In a typed code's digit place it is the 1; one more than
+    the code's length holds is a speck."""
+    doc = normalize(
+        _doc(_scanned("540100±8T000002064277-公务员医疗补助"), _scanned("5401001+8T000002064277-工资"))
+    )
+    assert [(p.code, p.name) for p in doc.projects] == [
+        ("54010018T000002064277", "公务员医疗补助"), ("54010018T000002064277", "工资"),
+    ]  # fmt: skip
+
+
 def test_a_printed_code_of_digits_stays_as_printed() -> None:
     """A text layer's code is what was printed, whatever its siblings carry; so is a scanned
     one when the digit is none a letter is taken for; and in a document that numbers codes with digits alone (a ninth digit no letter is
