@@ -193,6 +193,7 @@ _AFTER_MARK = "。；，：、"  # a point right after one of these is a speck (
 _POINTS = ".。·"
 _DOT_UNITS = "天日次时"  # 人·天, 人·次, 千瓦·时: a middle dot running text prints
 _QUOTES = "‘’"
+_PAIRS = {"“": "”", "「": "」"}  # a double quote or corner bracket the cell does not close is a speck
 
 
 def speck_points(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
@@ -200,8 +201,9 @@ def speck_points(cells: list[list[int]], texts: list[tuple[str, float]]) -> None
     text: a point right after a printed mark (以上。.项目, 经费。。目标); and in a cell of running
     text (`_WORDY`), an ASCII . between two Chinese characters (西藏自治区.交通运输局, a line's end
     included: Chinese prints 。 there) or after a number (【2023】57.号文件), a middle dot but in a compound unit (17·次, not 人·天), a
-    single quote the cell does not pair (提升‘干部), and two points for a full stop (以上..; not
-    1..2). Changes `texts` in place."""
+    single quote the cell does not pair (提升‘干部), a double quote or corner bracket it does not
+    close or open (…项目“, ，「提升), a point before a clause's mark (以上.，), and two points for a
+    full stop (以上..; not 1..2). Changes `texts` in place."""
     for lines in cells:
         filled = [i for i in lines if texts[i][0]]
         chars = [[ch, i] for i in filled for ch in texts[i][0]]  # each character and its line
@@ -210,6 +212,7 @@ def speck_points(cells: list[list[int]], texts: list[tuple[str, float]]) -> None
         whole = "".join(ch for ch, _ in chars)
         wordy = sum(1 for ch in whole if IDEOGRAPH.match(ch)) >= _WORDY
         paired = all(q in whole for q in _QUOTES)
+        unpaired = _unpaired(whole)
         out: list[list] = []
         for n, (ch, line) in enumerate(chars):
             prev = out[-1][0] if out else ""
@@ -225,8 +228,10 @@ def speck_points(cells: list[list[int]], texts: list[tuple[str, float]]) -> None
                     continue  # 自治区.交通, 57.号: a point between a number and a word is no decimal one
                 if ch == "·" and not (IDEOGRAPH.match(prev or " ") and after and after in _DOT_UNITS):
                     continue
-                if ch in _QUOTES and not paired:
+                if (ch in _QUOTES and not paired) or n in unpaired:
                     continue
+                if ch in ".．·" and after and after in _AFTER_MARK and not prev.isdigit():
+                    continue  # 以上.，: no point stands before a clause's mark
                 if (
                     ch == "."
                     and prev == "."
@@ -239,6 +244,24 @@ def speck_points(cells: list[list[int]], texts: list[tuple[str, float]]) -> None
             out.append([ch, line])
         for i in filled:
             texts[i] = ("".join(ch for ch, line in out if line == i), texts[i][1])
+
+
+def _unpaired(text: str) -> set[int]:
+    """Where `text` holds an opening double quote or corner bracket that nothing closes after it, or
+    a closing one that nothing opened before it (…补助资金项目“, 实施，「提升: a speck read as one)."""
+    out: set[int] = set()
+    for opening, closing in _PAIRS.items():
+        open_at: list[int] = []
+        for k, ch in enumerate(text):
+            if ch == opening:
+                open_at.append(k)
+            elif ch == closing:
+                if open_at:
+                    open_at.pop()
+                else:
+                    out.add(k)
+        out |= set(open_at)
+    return out
 
 
 def _digit_before(out: list[list]) -> bool:

@@ -140,6 +140,22 @@ def test_quotes_and_dots_running_text_never_prints_there_are_specks() -> None:
     ]  # fmt: skip
 
 
+def test_a_double_quote_or_bracket_left_open_and_a_point_before_a_comma_are_specks() -> None:
+    """Seed 52's photocopies: a speck read “ after a project's name (rl-landscape-grid), 「 after a
+    goal's comma (grid-2023-coded-words) and . before one (writer-landscape-01). Quotes the cell
+    closes stay, and so does a point after a digit."""
+    texts = [("山南市学前教育资助中央财政衔接推进乡村振兴补助资金项目“", 0.9),
+             ("保障重大传染病防控专项经费顺利实施，「提升服务水平", 0.9),
+             ("年度计划开展相关工作60次以上.，参与人员达到282人", 0.9),
+             ("上级部门下达的工作任务和本单位“三定”方案，「二期」工程", 0.9), ("完成第1.，项目验收工作", 0.9)]  # fmt: skip
+    speck_points([[0], [1], [2], [3], [4]], texts)
+    assert [t for t, _ in texts] == [
+        "山南市学前教育资助中央财政衔接推进乡村振兴补助资金项目", "保障重大传染病防控专项经费顺利实施，提升服务水平",
+        "年度计划开展相关工作60次以上，参与人员达到282人", "上级部门下达的工作任务和本单位“三定”方案，「二期」工程",
+        "完成第1.，项目验收工作",
+    ]  # fmt: skip
+
+
 def test_a_stroke_read_as_a_letter_before_a_cells_text_is_dropped() -> None:
     texts = [("V按期完成信访联席会议工作经费", 0.9), ("I", 0.5), ("拉萨市发展和改革委员会本级", 0.99),
              ("7", 0.6), ("54010024R000002481694-", 0.99), ("信访经费", 0.99),
