@@ -362,10 +362,24 @@ _INFO_OTHER = frozenset(
 )  # fmt: skip
 
 
+_BRACKET_MARKS = re.compile(r"[()（）]")
+# the labels without their brackets' marks: a scan that lost one half of a pair (年度(总体绩效目标)
+_INFO_UNBRACKETED = {_BRACKET_MARKS.sub("", k): v for k, v in _INFO.items()}
+_INFO_OTHER_UNBRACKETED = frozenset(_BRACKET_MARKS.sub("", k) for k in _INFO_OTHER)
+
+
+def _half_bracketed(label: str) -> str | None:
+    """The label without its brackets' marks where one of a pair is missing; None otherwise."""
+    opened = label.count("(") + label.count("（")
+    return _BRACKET_MARKS.sub("", label) if opened != label.count(")") + label.count("）") else None
+
+
 def info_field(text: str) -> tuple[str, int] | None:
     """(field, rank) for an info label that gives the project, its code, the unit or the goal."""
     label = label_of(text)
     found = _INFO.get(label) or _INFO.get(_BRACKETS.sub("", label))
+    if found is None and (half := _half_bracketed(label)) is not None:
+        found = _INFO_UNBRACKETED.get(half)
     stroked = _STROKE_TAIL.sub("", label)  # 年度绩效目标L: a rule's broken corner read after it
     return found or (info_field(stroked) if stroked and stroked != label else None)
 
@@ -389,7 +403,10 @@ def run_in_label(value: str) -> tuple[str, str, str] | None:
 def is_info_label(text: str) -> bool:
     label = _STROKE_TAIL.sub("", label_of(text)) or label_of(text)
     return bool(label) and (
-        info_field(text) is not None or label in _INFO_OTHER or _BRACKETS.sub("", label) in _INFO_OTHER
+        info_field(text) is not None
+        or label in _INFO_OTHER
+        or _BRACKETS.sub("", label) in _INFO_OTHER
+        or _half_bracketed(label) in _INFO_OTHER_UNBRACKETED
     )
 
 

@@ -37,6 +37,15 @@ def test_a_stroke_read_after_a_label_leaves_it_a_label() -> None:
     assert best_fields(_pairs([_cell("L", 36), _cell(goal, 140)])).get("goal") is None
 
 
+def test_a_label_that_lost_half_of_its_brackets_is_still_its_label() -> None:
+    """Seed 53's dept-info-dash-2025-long (a bitonal photocopy): 年度(总体)绩效目标 read without its
+    ) and 部门(单位)职责 likewise; the goal was lost from all 26 rows."""
+    goal = "保障部门正常运转和人员工资按时足额发放，全面完成2025年度重点工作任务。"
+    pairs = _pairs([_cell("*部门(单位职责", 36), _cell("贯彻执行国家和上级关于食品药品监管工作的方针政策。", 140, 80),
+                    _cell("年度(总体绩效目标", 36, 120), _cell(goal, 140, 120)])  # fmt: skip
+    assert best_fields(pairs)["goal"] == goal
+
+
 def test_two_rows_of_pairs_a_lost_rule_joined_are_read_apart() -> None:
     """Seed 45's calc-symbol-2023, page 2 (bitonal, broken rules): 实施单位 over 年度绩效目标 in
     one cell, the unit over the goal (wrapped over two lines) beside it; the project lost its goal."""
