@@ -55,9 +55,10 @@ def _carried(
     # only to a rule of its own table: not across the gap to the next table (an info block between)
     across = [(p, o) for p, o in every if table.get(o) == table.get(e)]
     for sign, end in ((1, hi), (-1, lo)):
-        corner = _stops(end, across, touch)
-        if corner and not _corner(end, at, across, touch):
+        stops = _stops(end, across, touch)
+        if stops and not _corner(end, at, across, touch):
             continue  # it ends at a rule: a T (or the table's own corner, with nothing across ahead)
+        corner = stops  # it ends where the rule it meets ends too
         # a loose end faded a little way; past a corner inside the table a whole cell's side was
         # lost, up to its table's next rule across (never to another table's line beyond)
         ahead = [
@@ -140,8 +141,7 @@ def _shorter_way(
     for p, o in across:
         if abs(p - end) > touch:
             continue
-        lo, hi = span_of(o)
-        way = 1 if abs(hi - at) <= touch else -1  # on past its end at this line
+        way = 1 if abs(span_of(o)[1] - at) <= touch else -1  # on past its end at this line
         for q in own:
             q_lo, q_hi = span_of(q)
             if q_lo - touch <= p <= q_hi + touch and way * (at_of(q) - at) > touch:
