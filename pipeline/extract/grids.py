@@ -280,10 +280,9 @@ def _unmerged(cell: Cell, cells: list[Cell], bottom: float, meanings: _Meanings)
         words = _two_labels(cell.text) if exact_meaning(cell.text) is None else None
     if words is None:
         return [cell]
-    inside = {round(c.x0) for c in cells if c.top >= bottom - _TOL and cell.x0 + 2 < c.x0 < cell.x1 - 2}
-    if not inside or max(inside) - min(inside) > 3:
+    at = _parting_below(cell, cells, bottom)
+    if at is None:
         return [cell]  # no parting below, or more than one: not two columns
-    at = sum(inside) / len(inside)
     glyphs = sorted((g for g in cell.glyphs if g.text.strip()), key=lambda g: (g.x0 + g.x1) / 2)
     cut = "".join(g.text for g in glyphs).rfind(words[1])  # marks before the first word stay with it
     if cut <= 0:
@@ -338,15 +337,22 @@ def _parted_by_place(cell: Cell, cells: list[Cell], bottom: float, meanings: _Me
     whole = meanings.of(cell)
     if whole is not None and exact_meaning(cell.text) is not None:
         return None  # a label known whole
-    inside = {round(c.x0) for c in cells if c.top >= bottom - _TOL and cell.x0 + 2 < c.x0 < cell.x1 - 2}
-    if not inside or max(inside) - min(inside) > 3:
+    at = _parting_below(cell, cells, bottom)
+    if at is None:
         return None
-    at = sum(inside) / len(inside)
     left = [g for g in cell.glyphs if (g.x0 + g.x1) / 2 < at]
     right = [g for g in cell.glyphs if (g.x0 + g.x1) / 2 >= at]
     halves = [Cell(cell.x0, cell.top, at, cell.bottom, left), Cell(at, cell.top, cell.x1, cell.bottom, right)]
     named = [exact_meaning(h.text) if whole is not None else meanings.of(h) for h in halves]
     return halves if all(m is not None and m.key is not None for m in named) else None
+
+
+def _parting_below(cell: Cell, cells: list[Cell], bottom: float) -> float | None:
+    """Where the body's cells under a header cell part it, if at one place only."""
+    inside = {round(c.x0) for c in cells if c.top >= bottom - _TOL and cell.x0 + 2 < c.x0 < cell.x1 - 2}
+    if not inside or max(inside) - min(inside) > 3:
+        return None
+    return sum(inside) / len(inside)
 
 
 def _two_labels(text: str) -> tuple[str, str] | None:
