@@ -169,6 +169,9 @@ _LEAD = re.compile(
     r"^(?:[*★☆※·.．。:：!！|iIl]+|[—–\-－ー](?=[\u3400-\u9fff])(?!级))"
 )  # marks before a label (a scan's speck read as · . or ：, a pen's stroke or a rule's stub as ! | i l,
 # a pen's stroke across a header read as a dash before its label: —三级指标; —级指标 is 一级指标)
+_INNER_SPECK = re.compile(
+    r"(?<=[\u3400-\u9fff])[·.．](?=[\u3400-\u9fff])"
+)  # 项目.名称: a scan's speck between two characters of a label (no label holds a point inside)
 _DASH_LEVEL = re.compile(
     r"^[—–\-－ー](?=级)"
 )  # —级指标: a scan's 一 read as a dash (no label opens with one)
@@ -181,8 +184,9 @@ _YEAR_PLAN = re.compile(r"^(?:预期|计划)?(?:19|20)\d\d年(?:度)?(?:预期|�
 @lru_cache(maxsize=8192)  # a page repeats its words: the lookups are pure
 def label_of(text: str) -> str:
     """The folded form a label is looked up in: no marks before it, no colon or speck after it (a
-    scan's speck read as 、 or ，: no label ends with one)."""
-    return _DASH_LEVEL.sub("一", _LEAD.sub("", clean(text))).rstrip("·.．。、，,").rstrip(":：")
+    scan's speck read as 、 or ，: no label ends with one), no point between two of its characters."""
+    label = _DASH_LEVEL.sub("一", _LEAD.sub("", clean(text))).rstrip("·.．。、，,").rstrip(":：")
+    return _INNER_SPECK.sub("", label)
 
 
 @lru_cache(maxsize=8192)

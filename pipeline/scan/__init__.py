@@ -51,6 +51,7 @@ from pipeline.scan.settings import DEFAULT, ScanSettings
 from pipeline.scan.specks import specks
 from pipeline.scan.stray import (
     edge_marks,
+    far_bits,
     misshapen_bits,
     speck_dashes,
     speck_line,
@@ -461,6 +462,7 @@ def _glyphs(
     speck_dashes(layout.cells, layout.boxes, texts, layout.line_height * settings.speck_line_em)
     closing_across_lines(layout.cells, texts)
     stroke_bits(layout.cells, texts)
+    far_bits(layout.cells, layout.boxes, texts, layout.line_height * settings.far_bits_em)
     speck_points(layout.cells, texts)
     edge_marks(layout.cells, texts)
     in_cells = {i for lines in layout.cells for i in lines} | {

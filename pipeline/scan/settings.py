@@ -117,6 +117,9 @@ class ScanSettings:
     speck_line_em: float = 0.3  # a line of marks no larger each way (not a dash) is a speck
     stroke_line_em: float = 1.8  # a line of slashes or chevrons alone this tall is a pen's stroke
     wide_bits_em: float = 2.0  # a line of a mark or two (1, —) this many em wider than they print is a zigzag
+    far_bits_em: float = (
+        1.5  # a line of a mark or two this many em clear of its cell's text is a stroke's piece
+    )
 
     # --- recognition (recognize.py)
     rec_height: int = 48  # the model's input height

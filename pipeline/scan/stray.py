@@ -75,12 +75,14 @@ def misshapen_bits(box: Box, text: str, conf: float, em: float, slack: float) ->
     doubtfully from ink twice as wide as tall (a stroke's flat piece read as i); a letter or two
     read, however surely, from ink wider or taller than letters print (seed 24's
     writer-landscape-long-project: a zigzag 2.2 em wide and 1.45 em tall read M after a project's
-    name). An = read as 1, which the operator's reading mends, is wider than a speck and read surely."""
+    name), or a run of dashes alone from ink wider than they print. An = read as 1, which the
+    operator's reading mends, is wider than a speck and read surely."""
     if not text or em <= 0:
         return False
     width, height = box[2] - box[0], box[3] - box[1]
-    if len(text) <= 2 and (set(text) <= _STROKE_BITS or conf < _DOUBTED) and width > (len(text) + slack) * em:
-        return True
+    bits = len(text) <= 2 and (set(text) <= _STROKE_BITS or conf < _DOUBTED)
+    if (bits or set(text) <= _DASH_RUN) and width > (len(text) + slack) * em:
+        return True  # a zigzag, or a long stroke read as a run of dashes (—一一 from ink 5.8 em wide)
     if (
         len(text) <= 2
         and text.isascii()
@@ -156,8 +158,9 @@ _TICKS_AFTER = re.compile(
 _TICK_LINE = re.compile(r"^[VvＶ√<>]{1,3}$")  # … or on a line of its own under the cell's Chinese text
 _STROKE_LINES = ("V", "I", "l", "|", "1", "7")  # … or on a line of its own above the text or a code
 _OPENS_TEXT = re.compile(r"^(?:[\u3400-\u9fff]|\d{8}[A-Z]\d)")
-_STROKE_BITS = frozenset("1lI|/\\—–-←→")  # what a pen's stroke reads as, cut into a line's width
-_NEVER_PRINTED = frozenset("|/\\←→")  # … of which these never stand as a cell's value
+_STROKE_BITS = frozenset("1lI|丨/\\—–-←→")  # what a pen's stroke reads as, cut into a line's width
+_NEVER_PRINTED = frozenset("|丨/\\←→")  # … of which these never stand as a cell's value
+_DASH_RUN = frozenset("—–-－一ー")  # a line of these alone prints about an em wide each
 
 
 _DOUBTFUL_LETTERS = 0.5  # a line of a letter or two read less surely than this in running text is a squiggle
@@ -185,6 +188,23 @@ def stroke_bits(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
         )
         if bits and (running or alone):
             for i in bits:
+                texts[i] = ("", texts[i][1])
+
+
+def far_bits(cells: list[list[int]], boxes: list[Box], texts: list[tuple[str, float]], far: float) -> None:
+    """Lines of one or two stroke-like marks (1, I, —, 丨) standing more than `far` px above or
+    below the rest of a cell that holds Chinese text: a pen's stroke crossing a merged cell far from
+    its name (产出指标 centred in a tall cell, a tick read — a hand's breadth lower). A line a
+    cell's text wraps to stands a line's spacing from the one before it. Changes `texts` in place."""
+    for lines in cells:
+        filled = [i for i in lines if texts[i][0]]
+        bits = {i for i in filled if len(texts[i][0]) <= 2 and set(texts[i][0]) <= _STROKE_BITS}
+        rest = [i for i in filled if i not in bits]
+        if not bits or not any(IDEOGRAPH.search(texts[i][0]) for i in rest):
+            continue
+        for i in bits:
+            top, bottom = boxes[i][1], boxes[i][3]
+            if all(max(boxes[j][1] - bottom, top - boxes[j][3]) > far for j in rest):
                 texts[i] = ("", texts[i][1])
 
 

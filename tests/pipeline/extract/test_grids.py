@@ -166,6 +166,8 @@ def test_a_speck_read_beside_a_header_word_leaves_its_meaning() -> None:
     assert header_meaning("·") is None
     # a speck read as 、 after it, a pen's stroke read as ! or | before it (seed 13)
     assert [header_meaning(t) for t in ("项目名称、", "项目名称，", "!项目名称", "|项目名称")] == [want] * 4
+    # … or between two of its characters (seed 56's rl-landscape-unit-above: 项目.名称 on a photocopy)
+    assert [header_meaning(t) for t in ("项目.名称", "项目·名称", "项目．名称")] == [want] * 3
 
 
 def test_a_level_header_with_its_level_character_dropped_is_still_that_level() -> None:

@@ -6,6 +6,7 @@ import numpy as np
 
 from pipeline.scan.stray import (
     edge_marks,
+    far_bits,
     speck_dashes,
     speck_line,
     speck_points,
@@ -117,6 +118,8 @@ def test_a_mark_read_from_ink_of_another_shape_is_no_text() -> None:
     )  # a zigzag 2.2 em wide, 1.45 em tall, read surely
     assert not misshapen_bits((0, 0, 15, 14), "M", 1.0, em, 2.0)  # a printed capital
     assert not misshapen_bits((0, 0, 30, 14), "kg", 1.0, em, 2.0)
+    assert misshapen_bits((0, 0, 144, 6), "—一一", 0.5, 25.0, 2.0)  # seed 56: a long stroke read as dashes
+    assert not misshapen_bits((0, 0, 50, 3), "——", 0.9, 25.0, 2.0)  # a printed two-em dash
 
 
 def test_a_point_no_text_prints_where_it_stands_is_a_speck() -> None:
@@ -213,3 +216,20 @@ def test_a_speck_read_as_a_character_is_no_text() -> None:
     assert tiny_character((478, 476, 482, 484), "本", 25.0)
     assert not tiny_character((478, 470, 500, 492), "本", 25.0)  # a character's size
     assert not tiny_character((478, 476, 482, 484), "1", 25.0)  # a digit: speck_line's to judge
+
+
+def test_a_stroke_mark_far_below_a_merged_cells_name_is_dropped() -> None:
+    """Seed 56's grid-2023-landscape (pen strokes): a stroke crossing the tall 产出指标 cell read as —
+    four rows below its name, and one in the unit's cell as I; a line the name wraps to, a value's
+    lone mark and marks near a name stay."""
+    em = 25
+    boxes = [(100, 700, 200, 725), (90, 1023, 120, 1030),  # 产出指标 … —
+             (10, 64, 150, 89), (10, 97, 60, 122), (10, 984, 27, 1002),  # 拉萨市民政局 / 本级 … I
+             (10, 64, 150, 89), (10, 97, 40, 122),  # a name wrapped: …专项资金 / 1
+             (10, 64, 40, 89),  # a lone —
+             (10, 64, 150, 89), (10, 114, 40, 139)]  # fmt: skip  # 数量指标 … 1 (1.0 em apart)
+    texts = [("产出指标", 0.99), ("—", 0.95), ("拉萨市民政局", 0.99), ("本级", 0.99), ("I", 0.29),
+             ("法律援助专项资", 0.99), ("金1", 0.9), ("—", 0.95), ("数量指标", 0.99), ("1", 0.9)]  # fmt: skip
+    far_bits([[0, 1], [2, 3, 4], [5, 6], [7], [8, 9]], boxes, texts, 1.5 * em)
+    assert [t for t, _ in texts] == ["产出指标", "", "拉萨市民政局", "本级", "", "法律援助专项资", "金1", "—",
+                                     "数量指标", "1"]  # fmt: skip
