@@ -83,9 +83,8 @@ def _ticks(ink: np.ndarray, rule: Edge, scale: float, out_px: int, tall_px: int)
     centre = side
     on = strip[:, centre - 3 : centre + 4].sum(axis=0)  # the rule's own columns: inked along most rows
     cols = np.flatnonzero(on >= 0.6 * (bottom - top)) + centre - 3
-    if not len(cols):
-        return []
-    first, last = int(cols.min()), int(cols.max())
+    # none: a rule greyer than a tick's pixels (300-dpi bitonal, smoothed), found where it stands
+    first, last = (int(cols.min()), int(cols.max())) if len(cols) else (centre, centre)
     out = []
     for edge, step in ((first, -1), (last, 1)):
         beside = _out(strip, edge, step, out_px)
@@ -182,9 +181,32 @@ def _spans(
 
 
 def _paper(ink: np.ndarray, at: float, xa: float, xb: float, scale: float, settings: ScanSettings) -> bool:
-    """No ink on the lost rule's rows between two rules, clear of their ticks."""
+    """No ink on the lost rule's rows between two rules, clear of their ticks, but for one dot
+    where another lost rule crossed it (`_crossing_dot`)."""
     clear = int(round(settings.rule_tick_out_pt * scale)) + 2
     lo, hi = int(round(xa * scale)) + clear, int(round(xb * scale)) - clear
     row = int(round(at))
     band = ink[max(0, row - 1) : row + 2, lo:hi]
-    return hi > lo and np.count_nonzero(band.any(axis=0)) <= 0.02 * (hi - lo)
+    if hi <= lo:
+        return False
+    inked = band.any(axis=0)
+    return np.count_nonzero(inked) <= 0.02 * (hi - lo) or _crossing_dot(ink, row, lo, inked, scale, settings)
+
+
+def _crossing_dot(
+    ink: np.ndarray, row: int, lo: int, inked: np.ndarray, scale: float, settings: ScanSettings
+) -> bool:
+    """The ink on the way is one dot, no longer along it than a tick sticks out and no taller
+    across it than a tick, paper round it: all that is left where two lost rules crossed (seed
+    54's rl-landscape-unit-above, 300-dpi bitonal: a column's rule and a row's lost together). A
+    character's strokes crossing the way are more than one, or longer."""
+    runs = _runs(inked)
+    out_px = max(2, int(round(settings.rule_tick_out_pt * scale)))
+    tall_px = max(3, int(round(settings.rule_tick_tall_pt * scale)))
+    if len(runs) != 1 or runs[0][1] - runs[0][0] > out_px:
+        return False
+    a, b = lo + runs[0][0], lo + runs[0][1]
+    across = np.flatnonzero(
+        ink[max(0, row - tall_px - 2) : row + tall_px + 3, max(0, a - 2) : b + 2].any(axis=1)
+    )
+    return len(across) > 0 and across[-1] - across[0] < tall_px

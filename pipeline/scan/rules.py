@@ -467,6 +467,41 @@ def _join_faded(
     return joined
 
 
+def _strokes_off(
+    chain: list[_Piece], spans: np.ndarray, plane: np.ndarray, scale: float, settings: ScanSettings
+) -> None:
+    """Drop a chain's end piece that lies inside one cell past a rule the other way, across the
+    gap to the rest, and runs through text (ink a point either side of it along `rule_text_beside`
+    of it): a row of characters' strokes set in a merged cell, bridged to a rule that ends at the
+    cell's edge (seed 57's sys-landscape-cell-rects: 社会效益指标 cut through its middle). Inside
+    one cell: the cell's far rule stands within `rule_bridge_pt` twice of the piece's far end (a
+    scanner streak's end pieces run on past the table, and stay its own). A rule's piece past a
+    faded crossing lies on clean paper. Changes `chain` in place."""
+    reach, near = settings.rule_meet_pt * scale, 2 * settings.rule_bridge_pt * scale
+    while len(chain) > 1:
+        for end, next_to in ((0, 1), (-1, -2)):
+            piece, rest = chain[end], chain[next_to]
+            gap_lo, gap_hi = (piece.hi, rest.lo) if end == 0 else (rest.hi, piece.lo)
+            far_lo, far_hi = (piece.lo - near, piece.lo) if end == 0 else (piece.hi, piece.hi + near)
+            if (
+                len(_crossings(spans, int(gap_lo), int(gap_hi), piece.at, reach))
+                and len(_crossings(spans, int(far_lo), int(far_hi), piece.at, reach))
+                and _through_text(plane, piece, scale) >= settings.rule_text_beside
+            ):
+                del chain[end]
+                break
+        else:
+            return
+
+
+def _through_text(plane: np.ndarray, piece: _Piece, scale: float) -> float:
+    """The share of the piece's length with ink within a point of it on both sides."""
+    b = _px(1.0, scale)
+    above = plane[max(0, piece.top - 1 - b) : max(0, piece.top - 1), piece.lo : piece.hi].any(axis=0)
+    below = plane[piece.bottom + 1 : piece.bottom + 1 + b, piece.lo : piece.hi].any(axis=0)
+    return np.count_nonzero(above & below) / max(1, piece.hi - piece.lo)
+
+
 def _span(chain: list[_Piece]) -> tuple[int, int, float]:
     return min(q.lo for q in chain), max(q.hi for q in chain), (chain[0].at + chain[-1].at) / 2
 
@@ -575,6 +610,8 @@ def _lines(
     ]
     stones = [(pieces, [q.at for q in pieces]) for pieces in stubs]
     joined = [_join_faded(raw[k][1], ruled[1 - k], ink, scale, settings, k == 0, stubs[k]) for k in range(2)]
+    for chain in joined[0]:  # rows of characters run level (a streak's pieces down the page stay)
+        _strokes_off(chain, ruled[1], ink, scale, settings)
     raw = [(labels, joined[k], short) for k, (labels, _, short) in enumerate(raw)]
     spans = [[sp for sp in map(_span, chains) if sp[1] - sp[0] >= length] for _, chains, _ in raw]
     targets = [_met(ruled[k], spans[1 - k], reach) for k in range(2)]
@@ -889,7 +926,7 @@ def _clear(ink: np.ndarray, line: list[_Chain], rows: np.ndarray, near: int) -> 
 
 def _kept_stretches(
     grey: np.ndarray, ink: np.ndarray, line: list[_Chain], stops: list[float], inside: np.ndarray,
-    alone: np.ndarray, scale: float, settings: ScanSettings,
+    alone: np.ndarray, scale: float, settings: ScanSettings, black_white: bool = False,
 ) -> list[tuple[float, float]]:  # fmt: skip
     """The stretches between two rules the other way (`stops`, px along) where the streak lies on
     a real rule: no text runs across it there, and along nearly all of it the line is clearly
@@ -899,7 +936,9 @@ def _kept_stretches(
     `grey` and `ink` have the line along their rows."""
     near, crossing = _px(settings.streak_text_pt, scale), _px(settings.streak_crossing_pt, scale)
     dark, wide = (float(np.median(v)) for v in _profile(grey, ink, line, alone))
-    bitonal = dark < settings.streak_rule_contrast
+    # a black-and-white scan's streak is black, though turned level with its page (deskewed) it is
+    # grey where it falls between two pixel columns and black only where it falls on one
+    bitonal = black_white or dark < settings.streak_rule_contrast
     kept: list[tuple[float, float]] = []
     for a, b in zip(stops, stops[1:], strict=False):
         rows = inside[(inside > a) & (inside < b)]
@@ -944,6 +983,7 @@ def _streak_lines(
     near = _px(settings.streak_text_pt, scale)
     skip = _px(settings.rule_max_thickness_pt / 2 + settings.rule_meet_pt, scale)
     edge = margin / 2
+    black_white = float(np.mean(grey == 255)) >= settings.bitonal_white_share  # paper white exactly
     lines, partial = [], []
     for k, (_, _, _, every) in enumerate(found):
         extent = ink.shape[1 - k]
@@ -1043,7 +1083,7 @@ def _streak_lines(
             inside = _inside_rows(line, frame, junctions, skip, plane.shape[0])
             alone = _clear(plane, line, _outside_rows(line, frame, plane.shape[0]), near)
             if len(alone):
-                kept = _kept_stretches(paper, plane, line, stops, inside, alone, scale, settings)
+                kept = _kept_stretches(paper, plane, line, stops, inside, alone, scale, settings, black_white)
                 keep = [(lo - reach, hi + reach) for lo, hi in kept]
         out[k].append(_Streak(line, keep))
     return out

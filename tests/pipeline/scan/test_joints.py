@@ -101,3 +101,33 @@ def test_the_steps_of_rules_turned_level_are_no_ticks() -> None:
             page[y + 1 : y + 3, x : x + 2] = 0  # … and one below it
     columns = [e for e in find_rules(page, SCALE).edges if e.orientation == "v"]
     assert len(columns) == len(COLUMNS), sorted(round(e.x0 * SCALE) for e in columns)
+
+
+def test_a_dot_where_another_lost_rule_crossed_does_not_stop_the_rule_coming_back() -> None:
+    """Seed 54's rl-landscape-unit-above (300-dpi bitonal): a column's rule and a row's rule lost
+    together leave one dot where they crossed, on the row's way; the row's rule comes back across it
+    (a character's strokes on the way are more than one dot)."""
+    page = _page()
+    page[LOST - 1 : LOST + 2, 523:529] = 0  # the crossing's dot, mid-cell: 6 px along, 3 across
+    rows: dict[float, list[tuple[float, float]]] = {}
+    scale = 300 / 72  # the page read as a 300-dpi scan: the dot within a tick's reach
+    for e in find_rules(page, scale).edges:
+        if e.orientation == "h":
+            rows.setdefault(round(e.top * scale), []).append((e.x0 * scale, e.x1 * scale))
+    lost = [spans for y, spans in rows.items() if abs(y - LOST) <= 2]
+    assert lost, sorted(rows)
+    covered = sorted(lost[0])
+    assert abs(covered[0][0] - COLUMNS[0]) <= 3 and abs(covered[-1][1] - COLUMNS[-1]) <= 3, covered
+
+
+def test_ticks_on_a_rule_greyer_than_they_are_count() -> None:
+    """The same scan, smoothed: a column's rule prints grey, lighter than the dark pixels ticks are
+    looked for in, with the lost row's tick black beside it. The row comes back from that rule too."""
+    page = _page()
+    page[ROWS[0] : ROWS[-1] + 1, COLUMNS[1]] = 150  # the column's rule grey; its tick stays black
+    page[LOST - 2 : LOST + 2, COLUMNS[1] - 2 : COLUMNS[1] + 3] = 0
+    rows = _rows(page)
+    lost = [spans for y, spans in rows.items() if abs(y - LOST) <= 2]
+    assert lost, sorted(rows)
+    covered = sorted(lost[0])
+    assert abs(covered[0][0] - COLUMNS[0]) <= 3 and abs(covered[-1][1] - COLUMNS[-1]) <= 3, covered

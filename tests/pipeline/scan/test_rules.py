@@ -709,3 +709,37 @@ def test_a_stroke_along_a_light_streak_stays_when_the_streak_is_mended() -> None
     y = (ROWS[0] + ROWS[1]) // 2 - 11  # the first row's line of characters
     assert mended[y : y + 22, upright : upright + 2].max() < 100  # the upright, whole
     assert mended[700:780, upright - 3 : upright + 5].min() > 235  # the streak past the table: paper
+
+
+def test_a_row_of_strokes_through_a_merged_cells_name_does_not_carry_a_rule_into_it() -> None:
+    """Seed 57's sys-landscape-cell-rects (150 dpi, photocopied, turned over): 社会效益指标 sits in
+    a cell merged over two rows, its characters' middle strokes level with the rule between those
+    rows in the next column. Run together they looked a stretch of that rule, bridged across the
+    column's rule: the cell cut through its name, read 让云从血拍物. The rule stops at the column."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    crop = np.array(Image.open(Path(__file__).parent / "images" / "merged-level-cell-150dpi.png"))
+    edges = find_rules(crop, 150 / 72).edges
+    (column,) = [e for e in edges if e.orientation == "v" and 145 <= e.x0 <= 155]
+    (row,) = [e for e in edges if e.orientation == "h" and abs(e.top - 108) <= 2]
+    assert abs(row.x0 - column.x0) <= 2 and row.x1 > 260, row
+
+
+def test_a_black_streak_turned_level_with_its_page_is_no_rule_where_it_falls_on_one_column() -> None:
+    """Seed 56's midterm-shared-2023 (200-dpi bitonal, skewed 0.5°): a 1-px black streak, turned
+    with the page, spreads grey over two pixel columns where it falls between them and stays black
+    where it falls on one, inside the table and past it alike. Judged by its usual grey past the
+    table, a stretch inside it where it fell on one column looked darker than itself and was kept
+    as a column's rule (the table's last two rows parted); on a black-and-white page a streak is
+    black, and a rule under it is told by its width."""
+    page = _page()
+    _text(page, COLUMNS[:2])
+    page[page == 245] = 255  # a black-and-white scan: its paper white exactly
+    for y in range(40, HEIGHT - 60):
+        if ROWS[-2] < y < ROWS[-1] or 60 <= y < 120 or 700 <= y < 780:  # it falls on one pixel column
+            page[y, 700] = 10
+        else:  # elsewhere it falls between two
+            page[y, 700:702] = np.minimum(page[y, 700:702], 125)
+    _assert_table(find_rules(page, SCALE))
