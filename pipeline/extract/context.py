@@ -247,8 +247,9 @@ def read_lines(lines: list[str]) -> list[tuple[str, str]]:
 
 
 _LABEL_AT = re.compile(
-    r"(?:^|\s)([^\s:：．.·]{2,14}?)\s*[:：．.·]"
-)  # a scan may read the colon after a label as a point (金额单位．万元): the label is a known one
+    r"(?:^|\s)([^\s:：．.·;]{2,14}?)\s*[:：．.·;]"
+)  # a scan may read the colon after a label as a point or a semicolon (金额单位．万元, 整体目标；按期…):
+# the label is a known one
 
 
 def _line_pairs(line: str) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ bottom of the page's table: the stitcher needs that to continue a project across
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -134,11 +135,12 @@ def page_rows(
     numbers = dict(numbers)  # a look-alike operator's cell is replaced: it keeps its number
     replaced: dict[int, Cell] = {}  # … and a merged one is replaced once, for every row it spans
     for _, _, row, _ in found:
-        if (cell := row.get("operator")) is not None:
-            if id(cell) not in replaced:
-                replaced[id(cell)] = _operator_read(cell)
-                numbers[id(replaced[id(cell)])] = numbers[id(cell)]
-            row["operator"] = replaced[id(cell)]
+        for key, read in _READ_AGAIN.items():
+            if (cell := row.get(key)) is not None:
+                if id(cell) not in replaced:
+                    replaced[id(cell)] = read(cell)
+                    numbers[id(replaced[id(cell)])] = numbers[id(cell)]
+                row[key] = replaced[id(cell)]
     return [
         GridRow(
             page,
@@ -169,6 +171,47 @@ def _operator_read(cell: Cell) -> Cell:
         operator, cell.x0, cell.top, cell.x1, cell.bottom, 0, min(conf, GUESSED) if guessed else conf
     )
     return Cell(cell.x0, cell.top, cell.x1, cell.bottom, [glyph])
+
+
+_NEVER_ENDS_A_NAME = "。，,：:/·.、；;!！"
+
+
+def _name_read(cell: Cell) -> Cell:
+    """A scanned indicator's name without the marks read after it: a name is no clause, and never
+    ends with a stop, a comma, a colon, a slash or a bang (seed 57: 党员先进性。, 系统正常运行率/,
+    使用规范率：; seed 53: 检查企业数量! — a photocopy's speck or a pen's tick after the last character)."""
+    if not cell.glyphs or any(g.turn for g in cell.glyphs):
+        return cell
+    lines = lines_of(cell.glyphs)
+    last = list(lines[-1])
+    while last and last[-1].text in _NEVER_ENDS_A_NAME:
+        last.pop()
+    if len(last) == len(lines[-1]) or not last:
+        return cell
+    return Cell(cell.x0, cell.top, cell.x1, cell.bottom, [g for line in lines[:-1] for g in line] + last)
+
+
+def _goal_read(cell: Cell) -> Cell:
+    """A scanned goal that ends short of its cell's last line (whole, not cut by a page break:
+    `ends_short`) ends in a full stop where its last mark was read as a comma: a photocopy's 。
+    read ，(seeds 52, 53: …满意度达到90%以上，) or as a letter (seed 57: 以上c). No goal ends with a
+    comma, nor with a letter after a character."""
+    if not cell.glyphs or any(g.turn for g in cell.glyphs) or not ends_short(cell):
+        return cell
+    glyphs = [g for line in lines_of(cell.glyphs) for g in line]
+    last, before = glyphs[-1].text, glyphs[-2].text if len(glyphs) > 1 else ""
+    if last not in ("，", ",") and not (last in ("c", "o") and _SENTENCE_END.match(before)):
+        return cell
+    return Cell(cell.x0, cell.top, cell.x1, cell.bottom, [*glyphs[:-1], glyphs[-1]._replace(text="。")])
+
+
+_SENTENCE_END = re.compile(r"[\u3400-\u9fff%）)]")  # what a goal's full stop follows (以上c: 。 read c)
+
+
+_READ_AGAIN = {
+    "operator": _operator_read, "level1": _name_read, "level2": _name_read, "level3": _name_read,
+    "goal": _goal_read,
+}  # fmt: skip
 
 
 def _lowest(cells: Iterable[Cell]) -> float | None:

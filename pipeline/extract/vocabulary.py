@@ -214,9 +214,12 @@ def near_header(text: str) -> Meaning | None:
     """What a header row's cell names when its label is a photocopied scan's misreading of a
     known label: one Chinese character off a label of its length, four or more (填效指标性质,
     三级推标); two apart on one of six or more (镜效措标性质: a different word differs in a run of
-    characters, not in two apart); or one lost from a label one longer (效目标). Only where every
+    characters, not in two apart); or one lost from a label one longer (效目标), or half of 权重
+    (重: the one two-character label a scan is seen to lose half of). Only where every
     label that near names one thing (四级指标 is as near to 一级/二级/三级指标: not understood)."""
     label = label_of(text)
+    if label in ("权", "重"):
+        return _EXACT["权重"]  # half of 权重 under a streak or a blot (seeds 54, 57): no header is 权 or 重
     if not 3 <= len(label) <= 12:
         return None
     near = [_EXACT[word] for word in _EXACT if _misread(label, word) or _one_lost(label, word)]

@@ -463,13 +463,15 @@ def _glyphs(
     closing_across_lines(layout.cells, texts)
     stroke_bits(layout.cells, texts)
     far_bits(layout.cells, layout.boxes, texts, layout.line_height * settings.far_bits_em)
-    speck_points(layout.cells, texts)
-    edge_marks(layout.cells, texts)
     in_cells = {i for lines in layout.cells for i in lines} | {
         i for pair in layout.choices for part in pair for i in part
     }
-    # a goal printed outside the tables (整体目标：… on an info line) has its separators too
-    next_goal_separators([*layout.cells, *([i] for i in range(len(texts)) if i not in in_cells)], texts)
+    outside = [[i] for i in range(len(texts)) if i not in in_cells]
+    # an info line outside the tables (单位名称：…本级·) has its specks, and a goal printed there
+    # (整体目标：…) its separators, as a cell's text has
+    speck_points([*layout.cells, *outside], texts)
+    edge_marks(layout.cells, texts)
+    next_goal_separators([*layout.cells, *outside], texts)
     full_stops_at_ends(layout.cells, texts, ended)
     one_style_per_cell(layout.cells, texts, settings.one_style_ratio, settings.one_style_least)
     for i, (text, conf) in enumerate(texts):

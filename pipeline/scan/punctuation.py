@@ -555,7 +555,12 @@ def glued_hyphens(crop: np.ndarray, reading: Reading, em: float) -> Reading:
     for k in range(len(text) - 2, -1, -1):
         if not (text[k].isascii() and text[k].isalnum() and IDEOGRAPH.match(text[k + 1])):
             continue
-        a, b = int(steps[k] * width + 0.35 * em), int(steps[k + 1] * width - 0.45 * em)
+        b = int(steps[k + 1] * width - 0.45 * em)
+        # past the code's last character: a third of an em on, or a quarter where that leaves no room (a
+        # bar set close between a 4 and 北, a quarter em long: 534-北京市 at 200 dpi)
+        a = next(
+            (a for a in (int(steps[k] * width + f * em) for f in (0.35, 0.25)) if b - a >= _BAR_LONG * em), b
+        )
         if b - a < _BAR_LONG * em:
             continue
         band = ink[top:bottom, a:b]

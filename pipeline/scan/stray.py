@@ -153,8 +153,10 @@ def edge_marks(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
 _STROKE_LETTER = re.compile(r"^[VIl|](?=[\u3400-\u9fff])")
 # … or a pen's ticks after it (本级VV, 本级>, 经费a): no cell's text ends in these after a character
 _TICKS_AFTER = re.compile(
-    r"(?<=[\u3400-\u9fff])(?:[VvＶ√<>]{1,3}|[a-z]|[1lI|丨]*[|丨][1lI|丨]*)$|(?<=本级)[A-Z]$|(?<=★)[/\\]$"
-)  # 本级: a unit's name; 丨 or | in a run of strokes (经费11丨); a stroke after a core mark (★/)
+    r"(?<=[\u3400-\u9fff])(?:[VvＶ√<>]{1,3}|[a-z]|[1lI|丨]*[|丨][1lI|丨]*|[/\\][1lI|丨]{3,})$|(?<=本级)[A-Z]$"
+    r"|(?<=★)[/\\]$"
+)  # 本级: a unit's name; 丨 or | in a run of strokes (经费11丨), a slash and a run (经费/1111); a
+# stroke after a core mark (★/)
 _TICK_LINE = re.compile(r"^[VvＶ√<>]{1,3}$")  # … or on a line of its own under the cell's Chinese text
 _STROKE_LINES = ("V", "I", "l", "|", "1", "7")  # … or on a line of its own above the text or a code
 _OPENS_TEXT = re.compile(r"^(?:[\u3400-\u9fff]|\d{8}[A-Z]\d)")
@@ -170,14 +172,24 @@ def _doubtful_letters(text: str, conf: float) -> bool:
     return len(text) <= 2 and text.isascii() and text.isalpha() and conf < _DOUBTFUL_LETTERS
 
 
+def _squiggle(text: str, conf: float) -> bool:
+    """Three letters or more alone on a line, read doubtfully: a pen's zigzag (Minrninn at 0.27);
+    a printed word reads surely."""
+    return len(text) >= 3 and text.isascii() and text.isalpha() and conf < _DOUBTFUL_LETTERS
+
+
 def stroke_bits(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
     """Lines of one or two stroke-like marks (1, |, —, ←): a pen's stroke across a cell, cut into
     pieces line by line (a goal read as …以上。—1111—, a name as 1←). Dropped in a cell of running
     text, which never wraps to leave such a line of its own, and where they are all the cell holds
     when there are three lines of them or one that no value prints (a lone 1 or — is a value).
-    In running text a line of a letter or two read doubtfully (a zigzag read as n) goes too.
+    In running text a line of a letter or two read doubtfully (a zigzag read as n) goes too, and
+    anywhere a line of three letters or more read doubtfully.
     Changes `texts` in place."""
     for lines in cells:
+        for i in lines:
+            if _squiggle(*texts[i]):
+                texts[i] = ("", texts[i][1])
         filled = [i for i in lines if texts[i][0]]
         bits = [i for i in filled if len(texts[i][0]) <= 2 and set(texts[i][0]) <= _STROKE_BITS]
         running = running_text(texts[i][0] for i in filled)

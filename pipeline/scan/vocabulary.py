@@ -50,12 +50,15 @@ _STROKE_IN_WORD = re.compile(
 )  # 老|旧: a pen's or a rule's bit
 _COLON_IN_YEAR = re.compile(r"(?<=【\d{2}):(?=\d{2}】)")  # 【20:21】: a speck between a year's digits
 # 【2022124号: a document number's closing bracket read as 1 (its stroke, its arms too light)
-_YEAR_CLOSE = re.compile(r"([【〔])((?:19|20)\d\d)[1lI|丨](\d{1,4}号)")
+_YEAR_CLOSE = re.compile(r"([【〔])((?:19|20)\d\d)[1lI|丨\]](\d{1,4}号)")  # 】 read 1 or ]
 _CLOSING = {"【": "】", "〔": "〕"}
+_GE_BEFORE_STARS = re.compile(r"(?<=[(（])2(?=\*+%?[)）])")  # (≥**%) read (2**%): a ≥ before a blank
+# 1.000万元: a thousands comma read as a point (150 dpi); no amount prints three zeros after a point
+_POINT_FOR_COMMA = re.compile(r"(?<![\d.,])(\d{1,3})\.(?=000(?![\d.,]))")
 _ONE_AS_HYPHENS = re.compile(r"(?<=[\u3400-\u9fff])-{2,}(?=[\u3400-\u9fff])")  # 第--书记: 一 read as hyphens
 _TRAILING_STOPS = re.compile(r"[.。．·]+$")
 _VALUE = re.compile(r"[≥≤<>=＝]?\d+(?:[.,]\d+)*%?|%")
-_LEADING_SPECK = re.compile(r"^[.．·]+(?=[\u3400-\u9fff%])")
+_LEADING_SPECK = re.compile(r"^[.．·]+(?=[\u3400-\u9fff%★☆])")
 _MARK_BEFORE_VALUE = re.compile(r"^[、:：,，;；]+(?=[≥≤<>=]?\d[\d.,]*%?$)")  # 、200 :100: a speck
 STROKE = frozenset("\\/|<>")  # what a pen's stroke across a cell is read as
 _DOT_IN_CODE = re.compile(r"(?<=[0-9A-Z]{4})·(?=[0-9A-Z]{4})")
@@ -78,6 +81,9 @@ _CONFUSED = {
     "激费": "缴费", "拉护市": "拉萨市",  # 150-dpi bitonal: seeds 44, 48, 49 (no city is 拉护)
     "编篆": "编纂",  # seed 50's midterm-odd-big-2025 (200-dpi bitonal photocopy)
     "支术": "技术", "老日小": "老旧小", "处箐": "处置", "处兴率": "处置率", "购箐": "购置",  # seeds 39–50
+    "项自名称": "项目名称", "清意度": "满意度",  # seed 57 (150-dpi photocopy; 200-dpi bitonal)
+    "预期自标": "预期目标", "绩效自标": "绩效目标", "总体自标": "总体目标",  # seed 56: 目 read 自
+    "年度自标": "年度目标", "中期自标": "中期目标", "长期自标": "长期目标",  # seed 54
 }  # fmt: skip
 _CONFUSED_WORD = re.compile("|".join(sorted(_CONFUSED, key=len, reverse=True)))
 
@@ -259,10 +265,12 @@ def correct(
     fixed = _ONE_AS_HYPHENS.sub("一", fixed)
     fixed = _COLON_IN_YEAR.sub("", _STROKE_IN_WORD.sub("", fixed))
     fixed = _YEAR_CLOSE.sub(lambda m: m.group(1) + m.group(2) + _CLOSING[m.group(1)] + m.group(3), fixed)
+    fixed = _GE_BEFORE_STARS.sub("≥", fixed)
     fixed = _OPEN_UNIT_CODE.sub(r"[\1]", _typed_code(fixed))
     fixed = _CONFUSED_WORD.sub(lambda m: _CONFUSED[m.group()], fixed)
     fixed = _IN_NUMBER.sub(lambda m: "".join(_DIGIT_LIKE[c] for c in m.group()), fixed)
     fixed = _SEMICOLON_IN_NUMBER.sub(lambda m: "," if THREE_DIGITS.match(fixed, m.end()) else ".", fixed)
+    fixed = _POINT_FOR_COMMA.sub(r"\1,", fixed)
     code = _CODE.match(fixed.replace("O", "0").replace("I", "1"))
     if code and any(c.isdigit() for c in fixed[: code.end()]):
         fixed = code.group() + fixed[code.end() :]

@@ -102,6 +102,10 @@ def test_a_scan_s_colon_read_as_a_point_after_a_second_label_on_the_line() -> No
         ("金额单位", "万元"),
     ]
     assert read_lines(["项目名称：办公费1.5万元"]) == [("项目名称", "办公费1.5万元")]
+    # seed 57's info-lines-2023-flow: 整体目标's colon read as ；, the goal left unread
+    assert read_lines(["整体目标；按期完成学前教育资助项目年度工作任务；资金使用规范。"]) == [
+        ("整体目标", "按期完成学前教育资助项目年度工作任务；资金使用规范。")
+    ]
 
 
 def test_several_labels_on_one_line_and_the_unit_from_the_best_label() -> None:

@@ -364,6 +364,9 @@ def test_a_header_label_misread_twice_apart_or_short_of_a_character_maps_its_col
     assert grid.unknown == ()
     assert near_header("绩效指标名称") is None and exact_meaning("绩效指标名称").key == "level3"
     assert near_header("四级指标") is None
+    # half of 权重 under a streak (seed 57's rl-landscape-grid: 重 beside 本年权重, every weight lost)
+    assert near_header("重").key == near_header("权").key == "weight"
+    assert near_header("值") is None and near_header("分") is None
 
 
 def test_a_column_a_stray_line_split_through_its_label_is_one_again() -> None:

@@ -593,3 +593,20 @@ def test_running_text_read_ending_in_a_colon_ends_in_a_full_stop() -> None:
         "部门(单位)职责：",
         "如有，请说明：",
     ]
+
+
+def test_a_hyphen_set_close_between_a_code_and_a_character_is_put_back() -> None:
+    """Seed 57's midterm-shared-portrait-2022 (200 dpi, colour, turned over): 534-北京市… read
+    without its hyphen, a bar a quarter em long between the 4 and 北, too close to the 4 for the
+    columns a third of an em past it."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    from pipeline.scan.punctuation import glued_hyphens
+    from pipeline.scan.recognize import recognizer
+
+    crop = np.array(Image.open(Path(__file__).parent / "images" / "hyphen-close-200dpi.png").convert("L"))
+    reading = recognizer(1, 48, 16)([crop], 48)[0]  # read again at 48 px (a doubtful character)
+    assert reading.text.startswith("534北京市")
+    assert glued_hyphens(crop, reading, 22.0).text.startswith("534-北京市")

@@ -76,6 +76,10 @@ def test_a_squiggle_read_as_a_doubtful_letter_in_running_text_is_dropped() -> No
     texts = [(goal, 0.95), ("n", 0.33), ("km", 0.9), ("n", 0.33), ("个", 0.9)]
     stroke_bits([[0, 1, 2], [3, 4]], texts)
     assert [t for t, _ in texts] == [goal, "", "km", "n", "个"]  # sure letters, and short cells, stay
+    # seed 56's dept-info-2024: a zigzag beside a unit's name read Minrninn at 0.27; a word read surely stays
+    texts = [("[562065]日喀则市人民医院", 0.99), ("Minrninn", 0.27), ("KPI", 0.95)]
+    stroke_bits([[0, 1], [2]], texts)
+    assert [t for t, _ in texts] == ["[562065]日喀则市人民医院", "", "KPI"]
 
 
 def test_curly_quotes_nothing_in_the_cell_pairs_are_specks() -> None:
@@ -176,11 +180,12 @@ def test_ticks_read_as_v_after_a_cells_text_are_dropped() -> None:
     提升率★/ (a core mark). A capital after a character may be printed (一标段B)."""
     texts = [("单位名称：拉萨市总工会本级VV", 0.93), ("5G网络V", 0.9), ("电压220V", 0.9),
              ("拉萨市总工会本级>", 0.9), ("公益性岗位专项经费a", 0.9), ("一标段B", 0.9), ("≥90", 0.9), ("拉萨市总工会本级H", 0.9),
-             ("党建工作经费11丨", 0.9), ("二期工程1", 0.9), ("服务效率提升率★/", 0.9)]  # fmt: skip
-    edge_marks([[0], [1], [2], [3], [4], [5], [6], [7], [8], [9], [10]], texts)
+             ("党建工作经费11丨", 0.9), ("二期工程1", 0.9), ("服务效率提升率★/", 0.9),
+             ("党建经费/1111", 0.9), ("元/11", 0.9)]  # fmt: skip  # seed 53's lasa: a stroke read /1111
+    edge_marks([[0], [1], [2], [3], [4], [5], [6], [7], [8], [9], [10], [11], [12]], texts)
     assert [t for t, _ in texts] == [
         "单位名称：拉萨市总工会本级", "5G网络", "电压220V", "拉萨市总工会本级", "公益性岗位专项经费", "一标段B", "≥90",
-        "拉萨市总工会本级", "党建工作经费", "二期工程1", "服务效率提升率★",
+        "拉萨市总工会本级", "党建工作经费", "二期工程1", "服务效率提升率★", "党建经费", "元/11",
     ]  # fmt: skip
     texts = [("鄂州市司", 0.9), ("法局本级", 0.9), (">", 0.8), (">", 0.9), ("≥", 0.9), ("90", 0.9)]
     edge_marks([[0, 1, 2], [3], [4, 5]], texts)  # seed 24's rl-portrait-two-row-header: a tick under a name

@@ -68,6 +68,18 @@ def test_a_speck_after_a_value_or_a_level_name_is_no_full_stop(read: str, expect
         ("拉萨市职业支术学校", "拉萨市职业技术学校"),
         ("上访案件处箐率", "上访案件处置率"),
         ("车辆购箐数", "车辆购置数"),
+        (
+            "项自名称:54060023Y000000277519-学前教育资助项目",
+            "项目名称:54060023Y000000277519-学前教育资助项目",
+        ),
+        ("驻村群众清意度", "驻村群众满意度"),  # seed 57: 目 read 自 at 150 dpi, 满 read 清 bitonal
+        ("此项自2023年起实施", "此项自2023年起实施"),  # 项自 alone may be printed
+        ("预期自标", "预期目标"),  # seed 56's var-evaluation-portrait-7pt
+        ("年度自标", "年度目标"),  # seed 54's midterm-shared-portrait-2022
+        ("档案完好率(2**%)", "档案完好率(≥**%)"),  # seeds 54, 55: a ≥ before a template's blank
+        ("达到(2**)", "达到(≥**)"),
+        ("完成率(20%)", "完成率(20%)"),
+        (".★★★受益单位满意度", "★★★受益单位满意度"),  # seed 56: a speck before a core mark
         ("埋设管道", "埋设管道"),
         (
             "754010024R00000248169-信访经费",
@@ -220,8 +232,16 @@ def test_a_strokes_bits_read_as_letters_after_a_sentence_are_dropped(read: str, 
             "根据拉政办发【2022】24号文件精神",
         ),  # seed 45's rl-landscape-rotate90
         ("财预〔2015188号", "财预〔2015〕88号"),
+        (
+            "根据拉财行【2018]14号文件精神",
+            "根据拉财行【2018】14号文件精神",
+        ),  # seed 56's var-many-projects-flat
         ("根据拉政办发【2022】124号文件", "根据拉政办发【2022】124号文件"),
         ("共2022124号", "共2022124号"),
+        ("本次申请预算资金1.000万元，用于", "本次申请预算资金1,000万元，用于"),  # seed 54 (150 dpi)
+        ("资金10.5万元", "资金10.5万元"),
+        ("达到1.0005", "达到1.0005"),
+        ("0.350万元", "0.350万元"),
     ],
 )
 def test_a_scans_bits_inside_numbers_and_words(read: str, expected: str) -> None:
