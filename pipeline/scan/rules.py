@@ -930,8 +930,9 @@ def _kept_stretches(
 ) -> list[tuple[float, float]]:  # fmt: skip
     """The stretches between two rules the other way (`stops`, px along) where the streak lies on
     a real rule: no text runs across it there, and along nearly all of it the line is clearly
-    darker than where it runs alone past the table (`alone`: those rows; a streak is light grey,
-    a rule black) or, where the streak itself is black (a bitonal scan), clearly wider. A table's
+    wider than where it runs alone past the table (`alone`: those rows) or, where the streak is
+    grey, clearly darker (a streak is light grey, a rule black; a light hairline under a streak
+    is only wider: seed 58's rl-portrait-two-row-header). A table's
     rule often stops at a column the streak runs on across, so each stretch is judged apart.
     `grey` and `ink` have the line along their rows."""
     near, crossing = _px(settings.streak_text_pt, scale), _px(settings.streak_crossing_pt, scale)
@@ -951,10 +952,9 @@ def _kept_stretches(
         if len(clear) < 0.5 * len(rows):
             continue
         darkest, width = _profile(grey, ink, line, clear)
-        if bitonal:
-            ruled = width >= wide + _px(settings.streak_rule_wider_pt, scale)
-        else:
-            ruled = darkest <= dark - settings.streak_rule_contrast
+        ruled = width >= wide + _px(settings.streak_rule_wider_pt, scale)
+        if not bitonal:  # a grey streak over a rule: darker, or over a light hairline, wider
+            ruled |= darkest <= dark - settings.streak_rule_contrast
         if np.count_nonzero(ruled) >= settings.streak_rule_share * len(clear):
             if kept and kept[-1][1] >= a:
                 kept[-1] = (kept[-1][0], b)

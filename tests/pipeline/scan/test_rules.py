@@ -743,3 +743,17 @@ def test_a_black_streak_turned_level_with_its_page_is_no_rule_where_it_falls_on_
         else:  # elsewhere it falls between two
             page[y, 700:702] = np.minimum(page[y, 700:702], 125)
     _assert_table(find_rules(page, SCALE))
+
+
+def test_a_light_streak_on_a_light_hairline_keeps_the_rule() -> None:
+    """Seed 58's rl-portrait-two-row-header (200-dpi grey JPEG): a light streak lay along the
+    hairline between 三级指标 and 指标性质, grey as the streak itself; inside the table the line was
+    no darker, only twice as wide, and the column was lost on the whole page (every 三级 cell read
+    with its operator). Wider along a stretch between two rules is a rule there too."""
+    page = _page()
+    page[TOP : BOTTOM + 2, 600:602] = 150  # that column's rule: a light hairline
+    _text(page, (COLUMNS[0], COLUMNS[1], COLUMNS[3]))
+    _streak(page, 598, 0, 185, 2)  # a light streak along its left side, the page's height
+    rules = find_rules(page, SCALE)
+    _assert_table(rules)
+    assert rules.streaks[1][600:900, 596:604].any()  # past the table: a streak
