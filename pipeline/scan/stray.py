@@ -172,6 +172,11 @@ def _doubtful_letters(text: str, conf: float) -> bool:
     return len(text) <= 2 and text.isascii() and text.isalpha() and conf < _DOUBTFUL_LETTERS
 
 
+def _stroke_marks(text: str) -> bool:
+    """A line of one or two marks a pen's stroke reads as (1, |, —, 丨, ←)."""
+    return len(text) <= 2 and set(text) <= _STROKE_BITS
+
+
 def _squiggle(text: str, conf: float) -> bool:
     """Three letters or more alone on a line, read doubtfully: a pen's zigzag (Minrninn at 0.27);
     a printed word reads surely."""
@@ -191,7 +196,7 @@ def stroke_bits(cells: list[list[int]], texts: list[tuple[str, float]]) -> None:
             if _squiggle(*texts[i]):
                 texts[i] = ("", texts[i][1])
         filled = [i for i in lines if texts[i][0]]
-        bits = [i for i in filled if len(texts[i][0]) <= 2 and set(texts[i][0]) <= _STROKE_BITS]
+        bits = [i for i in filled if _stroke_marks(texts[i][0])]
         running = running_text(texts[i][0] for i in filled)
         if running:  # a squiggle read doubtfully as a letter or two (n, VL) on a line of its own
             bits += [i for i in filled if _doubtful_letters(*texts[i])]
@@ -210,7 +215,7 @@ def far_bits(cells: list[list[int]], boxes: list[Box], texts: list[tuple[str, fl
     cell's text wraps to stands a line's spacing from the one before it. Changes `texts` in place."""
     for lines in cells:
         filled = [i for i in lines if texts[i][0]]
-        bits = {i for i in filled if len(texts[i][0]) <= 2 and set(texts[i][0]) <= _STROKE_BITS}
+        bits = {i for i in filled if _stroke_marks(texts[i][0])}
         rest = [i for i in filled if i not in bits]
         if not bits or not any(IDEOGRAPH.search(texts[i][0]) for i in rest):
             continue
