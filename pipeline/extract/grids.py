@@ -202,17 +202,18 @@ def _unspilled(cell: Cell, cells: list[Cell], meanings: _Meanings) -> list[Cell]
     return [cell]
 
 
-class _Meanings(dict[int, "Meaning | None"]):
-    """Header meanings of cells, looked up once each and only when asked: most cells are data."""
+class _Meanings(dict[int, "tuple[Cell, Meaning | None]"]):
+    """Header meanings of cells, looked up once each and only when asked: most cells are data.
+    Each entry holds its cell too: a cell made and dropped while grids are found (a header cell
+    parted in two) would otherwise free its id for the next one made, which then read its meaning."""
 
     def of(self, cell: Cell) -> Meaning | None:
-        found = self.get(id(cell), _UNSET)
-        if found is _UNSET:
-            found = self[id(cell)] = _meaning(cell.text)
-        return found  # type: ignore[return-value]
+        found = self.get(id(cell))
+        if found is None:
+            found = self[id(cell)] = (cell, _meaning(cell.text))
+        return found[1]
 
 
-_UNSET = object()
 _ARTEFACT = re.compile("[\u2e80-\u2fdf\uf900-\ufaff]")  # Kangxi radicals, compatibility ideographs
 _HINTS = ("级", "指标", "标准", "单位", "项目", "目标", "值", "权重", "分", "性质", "符号", "率", "原因", "说明",
           "解释", "备注", "名称", "代码", "编码", "金额", "预算", "资金", "计量", "度量", "实际", "完成", "符", "方向")  # fmt: skip
