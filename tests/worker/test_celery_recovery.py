@@ -25,6 +25,7 @@ from tests.worker.conftest import (
     make_corpus,
     wait_until,
 )
+from worker.celeryconfig import PROCESS_TASK
 
 FAMILIES = ("landscape", "portrait", "rotated", "variants")
 
@@ -59,6 +60,44 @@ def assert_stored_exactly_once(stack: Stack, batch: int, expected: dict[str, tup
     assert doubled == []
 
 
+def database_ports(group: int, db_port: int) -> set[int]:
+    """Local ports of the TCP connections to `db_port` held by the processes of process group `group`."""
+    inodes: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[2]) != group:
+                continue
+            links = [os.readlink(fd) for fd in (entry / "fd").iterdir()]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue  # gone meanwhile
+        inodes.update(int(link[8:-1]) for link in links if link.startswith("socket:["))
+    ports: set[int] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, remote, inode = fields[1], fields[2], int(fields[9])
+            if inode in inodes and int(remote.rsplit(":", 1)[1], 16) == db_port:
+                ports.add(int(local.rsplit(":", 1)[1], 16))
+    return ports
+
+
+def active_backends(stack: Stack, ports: set[int]) -> int:
+    """PostgreSQL backends of those client ports still running a statement."""
+    if not ports:
+        return 0
+    with stack.engine.connect() as conn:
+        return int(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE client_port = ANY(:ports) AND state = 'active'"
+                ),
+                {"ports": sorted(ports)},
+            ).scalar_one()
+        )
+
+
 def reconcile(stack: Stack) -> int:
     """Run `jixiao reconcile`; how many documents it re-enqueued."""
     done = stack.jixiao("reconcile")
@@ -82,16 +121,37 @@ def test_a_worker_killed_with_sigkill_mid_batch_loses_no_document(stack: Stack, 
         """A document the victim is parsing right now (still `running` in the database)."""
         active = app.control.inspect(destination=[victim], timeout=0.5).active() or {}
         for task in active.get(victim, []):
-            sha = str(task["kwargs"]["sha256"])
+            sha = (task.get("kwargs") or {}).get("sha256")
+            if task.get("name") != PROCESS_TASK or not sha:
+                continue  # a unit-rule refresh (jixiao.refresh_units) names no document
             ref = queries.find_document(stack.engine, sha)
             if ref is not None and ref.status == "running":
                 return sha
         return None
 
-    held = wait_until(busy, 60, f"{victim} to be parsing a document")
-    os.killpg(stack.pid("worker-1"), signal.SIGKILL)  # the worker and its pool process, no goodbye
-    held_ref = queries.find_document(stack.engine, held)
-    assert held_ref is not None and held_ref.status == "running", "the victim finished before it died"
+    group = stack.pid("worker-1")  # the worker and its pool process
+
+    def killed_holding() -> str | None:
+        """Kill the victim (-9, no goodbye) while the database still holds its document unfinished.
+
+        Killed the moment after its pool process sent the document's COMMIT, the server would
+        still commit it (the bytes are in its socket): the group is frozen first, the server
+        finishes whatever it received, and only a document still `running` then is killed over.
+        """
+        sha = busy()
+        if sha is None:
+            return None
+        os.killpg(group, signal.SIGSTOP)
+        ports = database_ports(group, stack.engine.url.port or 5432)
+        wait_until(lambda: not active_backends(stack, ports), 30, "the frozen worker's statements to finish")
+        ref = queries.find_document(stack.engine, sha)
+        if ref is not None and ref.status == "running":
+            os.killpg(group, signal.SIGKILL)
+            return sha
+        os.killpg(group, signal.SIGCONT)  # it had finished that one: let it take the next
+        return None
+
+    held = wait_until(killed_holding, 60, f"{victim} to be killed parsing a document")
 
     restarted = stack.launcher(
         "start", "--workers", "2", "--concurrency", "1", "--no-flower", "--no-beat", "--wait"
@@ -111,6 +171,7 @@ def test_a_worker_killed_with_sigkill_mid_batch_loses_no_document(stack: Stack, 
     wait_until(recovered, 120, "every document of the batch to be final", interval=1.0)
     assert_stored_exactly_once(stack, batch, expected)
     assert requeued >= 1  # the document the worker died holding came back through reconcile
+    assert summary(all_final(stack, batch) or [])[held] == expected[held]
 
 
 def test_redis_restarted_without_persistence_mid_batch_then_reconcile_finishes_it(
