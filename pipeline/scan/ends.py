@@ -93,6 +93,64 @@ def _carried(
     return Edge("h", lo, at, hi, at) if e.orientation == "h" else Edge("v", at, lo, at, hi)
 
 
+def closed_corners(edges: list[Edge], ink: np.ndarray, scale: float, settings: ScanSettings) -> list[Edge]:
+    """`edges` with a corner of a table's frame lost from both its rules put back.
+
+    Neither loose end points at a rule (the other one stops short of its line too), so neither is
+    carried: seed 61's sys-portrait-filled-borders (300 dpi, broken rules), its frame's top rule
+    ending 9 pt short of the right rule, which began 23 pt under it, so the header cell 分值 was
+    never closed and its whole column was lost. Only the frame's own corner (the table's outermost
+    rules both ways), within `rule_end_reach_pt` each way, and across clean paper."""
+    touch, reach = settings.rule_end_touch_pt, settings.rule_end_reach_pt
+    table = tables_of(edges, touch)
+    vertical = [e for e in edges if e.orientation == "v"]
+    horizontal = [e for e in edges if e.orientation == "h"]
+    grown: dict[Edge, Edge] = {}
+    for v in vertical:
+        for h in horizontal:
+            if table.get(v) != table.get(h) or _meets(v, h, touch):
+                continue
+            x, y = at_of(v), at_of(h)
+            v_end = _loose_end_towards(v, y, horizontal, touch, reach)
+            h_end = _loose_end_towards(h, x, vertical, touch, reach)
+            if v_end is None or h_end is None or not _outermost(v, h, table, edges, touch):
+                continue
+            if clean_way(ink, "v", x, min(v_end, y), max(v_end, y), scale, settings) and clean_way(
+                ink, "h", y, min(h_end, x), max(h_end, x), scale, settings
+            ):
+                grown[v] = _to(grown.get(v, v), y)
+                grown[h] = _to(grown.get(h, h), x)
+    return [grown.get(e, e) for e in edges]
+
+
+def _loose_end_towards(e: Edge, to: float, across: list[Edge], touch: float, reach: float) -> float | None:
+    """The end of `e` that stops short of `to` (touch … reach on), free or at a corner (the rules
+    across that meet it there all end at it: the frame went on past it)."""
+    lo, hi = span_of(e)
+    end = lo if to < lo else hi if to > hi else None
+    if end is None or not touch < abs(to - end) <= reach:
+        return None
+    at = at_of(e)
+    here = [(at_of(o), o) for o in across if span_of(o)[0] - touch <= at <= span_of(o)[1] + touch]
+    return None if _stops(end, here, touch) and not _corner(end, at, here, touch) else end
+
+
+def _outermost(v: Edge, h: Edge, table: dict[Edge, int], edges: list[Edge], touch: float) -> bool:
+    """`v` and `h` are their table's outermost rules on the side of their corner: its frame."""
+    own = [e for e in edges if table.get(e) == table.get(v)]
+    xs = [at_of(e) for e in own if e.orientation == "v"]
+    ys = [at_of(e) for e in own if e.orientation == "h"]
+    x, y = at_of(v), at_of(h)
+    return (x >= max(xs) - touch or x <= min(xs) + touch) and (y >= max(ys) - touch or y <= min(ys) + touch)
+
+
+def _to(e: Edge, p: float) -> Edge:
+    """`e` run on to `p` along its length."""
+    lo, hi = span_of(e)
+    lo, hi = min(lo, p), max(hi, p)
+    return Edge("h", lo, e.top, hi, e.bottom) if e.orientation == "h" else Edge("v", e.x0, lo, e.x1, hi)
+
+
 def clean_way(
     ink: np.ndarray, way: str, at: float, lo: float, hi: float, scale: float, settings: ScanSettings
 ) -> bool:

@@ -76,7 +76,7 @@ def _split_tall(
         return [band]
     part = rows[top:bottom]
     floor = max(settings.min_ink_px - 1, settings.thin_row_share * float(np.median(part[part > 0])))
-    pieces = _joined(_runs(np.where(part > floor, part, 0), settings.line_gap_px), line_height)
+    pieces = _joined(_runs(np.where(part > floor, part, 0), 0), line_height)
     if len(pieces) < 2:
         return [band]
     return [(top + a, top + b) for a, b in pieces]

@@ -567,7 +567,9 @@ def glued_hyphens(crop: np.ndarray, reading: Reading, em: float) -> Reading:
         bar = _bar(band, em)
         if bar is not None:
             rows = top + np.flatnonzero(band.any(axis=1))
-            if b < width and ink[rows, b].any():
+            # paper between the bar and b (233014-拉 at 150 dpi: 拉's first stroke level with the bar)
+            reaches = band[:, -1].any()
+            if reaches and b < width and ink[rows, b].any():
                 continue  # the bar runs on into the character after it: its stroke (41号: 号's bar)
         else:  # the window reaches into the next character (its centre read early): the bar before it
             bar = _bar_before_next(ink[top:bottom], a, b, em)

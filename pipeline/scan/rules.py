@@ -34,7 +34,7 @@ import numpy as np
 from pipeline.extract.objects import Edge
 from pipeline.scan.components import components
 from pipeline.scan.dashes import dashed_streaks
-from pipeline.scan.ends import carried_ends
+from pipeline.scan.ends import carried_ends, closed_corners
 from pipeline.scan.joints import lost_rules
 from pipeline.scan.labels import centred
 from pipeline.scan.lost import lost_frames, lost_whole, under_streaks
@@ -1193,6 +1193,7 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
     frames = lost_frames(edges, ink, text, scale, settings)
     if frames:  # the rows' rules that faded short of the frame now meet it
         edges = carried_ends(edges + frames, way_ink, scale, settings)
+    edges = closed_corners(edges, way_ink, scale, settings)  # a frame's corner lost from both its rules
     downs = streak_at[1]
     if downs:  # a column's rule a light streak replaced end to end, the rows crossing it
         unstreaked = cv2.subtract(text, cv2.dilate(streaks[1], np.ones((3, 3), np.uint8)))

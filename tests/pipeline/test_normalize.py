@@ -214,6 +214,9 @@ def test_weight(printed: str, weight: float | None) -> None:
         ("效果指标(30分)", "效益指标"),
         ("产出(50分)", "产出指标"),
         ("成本指标(10分", "成本指标"),  # a scan's lost `)` ending a short line
+        ("产出指(40-50)分", "产出指标"),  # a scan's 标 left out: the suffix's last character
+        ("效益指", "效益指标"),
+        ("其他指(10分)", "其他指(10分)"),  # unknown all the same: as printed
         ("满意度指标（10分", "满意度指标"),
         # numbering before a known name goes too
         ("一、产出指标", "产出指标"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.extract.objects import Edge
-from pipeline.scan.ends import carried_ends
+from pipeline.scan.ends import carried_ends, closed_corners
 from pipeline.scan.settings import DEFAULT
 
 
@@ -108,3 +108,34 @@ def test_a_row_rule_ending_at_a_carried_column_rule_stays_a_t() -> None:
     out = carried_ends(edges, ink, 1.0, DEFAULT)
     assert middle(out).bottom == 200
     assert sorted((e.x0, e.x1) for e in out if e.orientation == "h" and e.top == 60) == [(0, 100), (200, 300)]
+
+
+def cornerless() -> list[Edge]:
+    """A two-row header over a body (1 px = 1 pt): the frame's top-right corner lost from both its
+    rules, the top rule ending 9 pt short of the right rule, which begins at the header's foot."""
+    return [
+        Edge("h", 0, 10, 191, 10), Edge("h", 0, 33, 200, 33), Edge("h", 0, 200, 200, 200),
+        Edge("v", 0, 10, 0, 200), Edge("v", 100, 10, 100, 200), Edge("v", 200, 33, 200, 200),
+    ]  # fmt: skip
+
+
+def test_a_frames_corner_lost_from_both_its_rules_is_put_back() -> None:
+    """Seed 61's sys-portrait-filled-borders (300 dpi, broken rules): neither end points at the
+    other rule, so carried_ends leaves both; the header cell 分值 was never closed."""
+    ink = np.zeros((300, 300), np.uint8)
+    assert sorted(carried_ends(cornerless(), ink, 1.0, DEFAULT)) == sorted(cornerless())
+    closed = closed_corners(cornerless(), ink, 1.0, DEFAULT)
+    assert Edge("h", 0, 10, 200, 10) in closed and Edge("v", 200, 10, 200, 200) in closed
+    assert len(closed) == len(cornerless())
+
+
+def test_a_corner_inside_the_table_or_across_text_stays_open() -> None:
+    ink = np.zeros((300, 300), np.uint8)
+    wider = [  # a column more: the corner at x 200 lies inside the table's top rule
+        Edge("h", 0, 10, 191, 10), Edge("h", 205, 10, 250, 10), Edge("h", 0, 33, 250, 33),
+        Edge("h", 0, 200, 250, 200), Edge("v", 0, 10, 0, 200), Edge("v", 100, 10, 100, 200),
+        Edge("v", 200, 33, 200, 200), Edge("v", 250, 10, 250, 200),
+    ]  # fmt: skip
+    assert sorted(closed_corners(wider, ink, 1.0, DEFAULT)) == sorted(wider)  # not the frame's corner
+    ink[12:30, 195:206] = 255  # text across the right rule's way: a cell's text, no rule there
+    assert sorted(closed_corners(cornerless(), ink, 1.0, DEFAULT)) == sorted(cornerless())

@@ -48,3 +48,25 @@ def test_the_line_height_is_the_text_s_not_the_specks_() -> None:
             mask[y : y + 3, int(rng.integers(5, 390)) : None][:, :3] = 255
         boxes.append((0, top, 400, top + 80))
     assert typical_height(mask, boxes, DEFAULT) == 20
+
+
+def test_two_lines_a_single_blank_row_apart_are_two_bands() -> None:
+    """Seed 60's dept-info-dash-2025-long (150 dpi, bitonal photocopy): a goal's two lines, one
+    pixel row of paper between them and specks in the rows beside it, read as one line 43 px
+    high (保障门…达到[3, its second line lost). A band that tall parts at its one blank row."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    crop = np.array(
+        Image.open(Path(__file__).parent / "images" / "two-lines-one-blank-row-150dpi.png").convert("L")
+    )
+    mask = np.where(crop < 150, 255, 0).astype(np.uint8)
+    assert list(np.count_nonzero(mask[23:28], axis=1)) == [140, 2, 2, 1, 4]
+    mask[24, 500:503] = mask[26, 900:903] = 255  # specks as the page's own mask holds them: one thin row left
+    found = bands(mask, DEFAULT, 20.0)
+    assert len(found) == 2
+    (top1, bottom1), (top2, bottom2) = found
+    assert bottom1 <= top2 and bottom1 - top1 <= 23 and bottom2 - top2 <= 23
+    second = mask[top2:bottom2] > 0
+    assert np.count_nonzero(second[:, :100]) > 0.9 * np.count_nonzero(second)  # 0%以上。 at the left

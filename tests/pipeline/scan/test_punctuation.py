@@ -474,6 +474,20 @@ def test_a_hyphen_before_a_character_read_a_little_early_is_put_back() -> None:
     assert glued_hyphens(title, read, 19.0).text == read.text == "2024年部门整体支出绩效目标表"
 
 
+def test_a_hyphen_with_paper_after_it_before_a_stroke_level_with_it_is_put_back() -> None:
+    """Seed 60's dept-info-dash-2025-long (150 dpi, bitonal photocopy): 233014-拉萨市… read without
+    its hyphen. The bar stands clear of 拉, but the columns looked at end where 拉's first stroke
+    begins, level with the bar: that is not the bar running on into the character."""
+    from pipeline.scan.punctuation import glued_hyphens
+
+    crop, reading = _read_crop("hyphen-then-paper-then-la-150dpi.png")
+    assert reading.text == "233014拉萨市机关事务管理局本级"
+    assert glued_hyphens(crop, reading, 20.0).text == "233014-拉萨市机关事务管理局本级"
+    joined = crop.copy()
+    joined[14:16, 71:80] = 0  # the bar running on into 拉: a stroke of the character
+    assert glued_hyphens(joined, reading, 20.0).text == reading.text
+
+
 def _read_crop(name: str) -> tuple[np.ndarray, Reading]:
     """A line crop kept from a scan (images/), and the model's reading of it at 40 px."""
     from pathlib import Path
