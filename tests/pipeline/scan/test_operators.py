@@ -179,3 +179,37 @@ def test_bare_chevron_the_recogniser_reads_as_per_cent_stays_per_cent() -> None:
     img = _canvas(40)
     _chevron(img, 4, right=True)
     assert read_operator(img, Reading("%", 0.99, (0.99,), (0.25,)), EM) is None
+
+
+def test_a_ge_whose_lower_arm_is_fused_to_its_bar_at_150_dpi() -> None:
+    """Seed 60's dept-info-dash-2025-long (150 dpi, bitonal photocopy): ≥95 read 295. The lower
+    arm, thickened where it meets the bar, reaches the chevron's middle rows within a quarter of
+    its width; within a fifth the open side shows. Each of its rows holds one run of ink."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    from pipeline.scan.recognize import recognizer
+
+    crop = np.array(
+        Image.open(Path(__file__).parent / "images" / "geq-fused-to-its-bar-150dpi.png").convert("L")
+    )
+    reading = recognizer(1, 48, 16)([crop], 40)[0]
+    assert reading.text == "295"
+    shaped = read_operator(crop, reading, 20.0)
+    assert shaped is not None and shaped.text == "≥95"
+
+
+def test_an_eight_is_no_chevron_at_a_fifth_of_its_width() -> None:
+    """Seed 60's info-lines-2023-flow: 80 read ≤0 when the narrower sides were looked at for every
+    blob. Its loops' rows cross two strokes each: a chevron's rows hold one run."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    from pipeline.scan.recognize import recognizer
+
+    crop = np.array(Image.open(Path(__file__).parent / "images" / "eighty-not-a-chevron.png").convert("L"))
+    reading = recognizer(1, 48, 16)([crop], 40)[0]
+    assert reading.text == "80"
+    assert read_operator(crop, reading, 20.0) is None
