@@ -34,7 +34,7 @@ import numpy as np
 from pipeline.extract.objects import Edge
 from pipeline.scan.components import components
 from pipeline.scan.dashes import dashed_streaks
-from pipeline.scan.ends import carried_ends, closed_corners
+from pipeline.scan.ends import carried_ends, closed_corners, trimmed_overhangs
 from pipeline.scan.joints import lost_rules
 from pipeline.scan.labels import centred
 from pipeline.scan.lost import lost_frames, lost_whole, under_streaks
@@ -1202,6 +1202,11 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
         edges, ink, (h_mask, v_mask), scale, settings, cv2.bitwise_or(*streaks)
     )
     edges += stubbed  # a column's stretch lost across one row but for a stub
+    edges, cut = trimmed_overhangs(edges, way_ink, scale, settings)
+    for x, top, bottom in cut:  # a column's rule run on through a line of text: its strokes are text again
+        c, a, b = int(round(x * scale)), int(top * scale), int(np.ceil(bottom * scale))
+        half = max(2, int(np.ceil(settings.rule_end_near_pt * scale)))
+        v_mask[max(0, a - half) : max(0, b - half), max(0, c - half) : c + half + 1] = 0
     return Rules(
         ink,
         h_mask,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.extract.objects import Edge
-from pipeline.scan.ends import carried_ends, closed_corners
+from pipeline.scan.ends import carried_ends, closed_corners, trimmed_overhangs
 from pipeline.scan.settings import DEFAULT
 
 
@@ -139,3 +139,21 @@ def test_a_corner_inside_the_table_or_across_text_stays_open() -> None:
     assert sorted(closed_corners(wider, ink, 1.0, DEFAULT)) == sorted(wider)  # not the frame's corner
     ink[12:30, 195:206] = 255  # text across the right rule's way: a cell's text, no rule there
     assert sorted(closed_corners(cornerless(), ink, 1.0, DEFAULT)) == sorted(cornerless())
+
+
+def test_a_column_rule_run_up_through_a_line_of_text_is_cut_back_to_the_tables_top() -> None:
+    """Seed 63's info-lines-2024-portrait: a line of text just above the table, a column's rule
+    chained up through it on the strokes in line with it (1 px = 1 pt)."""
+    table = [
+        Edge("h", 0, 30, 200, 30), Edge("h", 0, 100, 200, 100), Edge("h", 0, 200, 200, 200),
+        Edge("v", 0, 30, 0, 200), Edge("v", 200, 30, 200, 200),
+    ]  # fmt: skip
+    edges = [*table, Edge("v", 100, 16, 100, 200)]
+    ink = np.zeros((300, 300), np.uint8)
+    assert trimmed_overhangs(edges, ink, 1.0, DEFAULT) == (edges, [])  # clean paper: left as it is
+    ink[18:28, 20:180] = 255  # a line of text across it
+    trimmed, cut = trimmed_overhangs(edges, ink, 1.0, DEFAULT)
+    assert Edge("v", 100, 30, 100, 200) in trimmed and cut == [(100, 16, 30)]
+    far = [*table, Edge("v", 100, 2, 100, 200)]  # 28 pt above: more than a line's overhang
+    ink[4:28, 20:180] = 255
+    assert trimmed_overhangs(far, ink, 1.0, DEFAULT)[1] == []

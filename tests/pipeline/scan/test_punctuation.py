@@ -624,3 +624,28 @@ def test_a_hyphen_set_close_between_a_code_and_a_character_is_put_back() -> None
     reading = recognizer(1, 48, 16)([crop], 48)[0]  # read again at 48 px (a doubtful character)
     assert reading.text.startswith("534北京市")
     assert glued_hyphens(crop, reading, 22.0).text.startswith("534-北京市")
+
+
+def test_a_speck_beside_a_bracket_is_not_the_ink_its_white_is_measured_to() -> None:
+    """Seed 60's ubo-2023 (200-dpi grey photocopy, deskewed 4°): 经费（2023年延续项目） read with
+    half-width brackets, a speck 2 px square standing 4 px before the （ where 费's white begins.
+    A run of ink that small, that no character read is nearest to, is left out of the measure."""
+    crop, _ = _read_crop("bracket-after-a-speck-200dpi.png")
+    from pipeline.scan.recognize import recognizer
+
+    reading = recognizer(1, 48, 16)([crop], 48)[0]
+    assert reading.text.endswith("经费（2023年延续项目)")
+    assert fix_widths(crop, reading, 27.0).text.endswith("经费（2023年延续项目）")
+    clean = crop.copy()
+    clean[30:36, 873:880] = 255  # the speck gone: the same
+    assert fix_widths(clean, reading, 27.0).text.endswith("经费（2023年延续项目）")
+
+
+def test_a_thin_strokes_pieces_are_no_specks() -> None:
+    """Seed 58's var-evaluation-portrait-7pt (150-dpi grey JPEG): 0.5元/人's slash prints as pixels
+    a column apart; leaving the piece no character is nearest to out of its measure read ／. Only a
+    bracket's white is measured past specks, and a speck stands apart (two pixels of white or more
+    each side)."""
+    crop, reading = _read_crop("slash-in-pieces-150dpi.png")
+    assert reading.text == "0.5元/人"
+    assert fix_widths(crop, reading, 15.0).text == "0.5元/人"
