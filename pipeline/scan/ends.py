@@ -105,15 +105,16 @@ def closed_corners(edges: list[Edge], ink: np.ndarray, scale: float, settings: S
     table = tables_of(edges, touch)
     vertical = [e for e in edges if e.orientation == "v"]
     horizontal = [e for e in edges if e.orientation == "h"]
+    frame = _frames(edges, table)
     grown: dict[Edge, Edge] = {}
-    for v in vertical:
-        for h in horizontal:
-            if table.get(v) != table.get(h) or _meets(v, h, touch):
+    for v in (e for e in vertical if _on_frame(e, frame[table[e]][0], touch)):
+        for h in (e for e in horizontal if _on_frame(e, frame[table[e]][1], touch)):
+            if table[v] != table[h] or _meets(v, h, touch):
                 continue
             x, y = at_of(v), at_of(h)
             v_end = _loose_end_towards(v, y, horizontal, touch, reach)
             h_end = _loose_end_towards(h, x, vertical, touch, reach)
-            if v_end is None or h_end is None or not _outermost(v, h, table, edges, touch):
+            if v_end is None or h_end is None:
                 continue
             if clean_way(ink, "v", x, min(v_end, y), max(v_end, y), scale, settings) and clean_way(
                 ink, "h", y, min(h_end, x), max(h_end, x), scale, settings
@@ -135,13 +136,23 @@ def _loose_end_towards(e: Edge, to: float, across: list[Edge], touch: float, rea
     return None if _stops(end, here, touch) and not _corner(end, at, here, touch) else end
 
 
-def _outermost(v: Edge, h: Edge, table: dict[Edge, int], edges: list[Edge], touch: float) -> bool:
-    """`v` and `h` are their table's outermost rules on the side of their corner: its frame."""
-    own = [e for e in edges if table.get(e) == table.get(v)]
-    xs = [at_of(e) for e in own if e.orientation == "v"]
-    ys = [at_of(e) for e in own if e.orientation == "h"]
-    x, y = at_of(v), at_of(h)
-    return (x >= max(xs) - touch or x <= min(xs) + touch) and (y >= max(ys) - touch or y <= min(ys) + touch)
+def _frames(
+    edges: list[Edge], table: dict[Edge, int]
+) -> dict[int, tuple[tuple[float, float], tuple[float, float]]]:
+    """Each table's outermost rules' places: (left, right) of its columns' rules, (top, foot) of its rows'."""
+    places: dict[int, tuple[list[float], list[float]]] = {}
+    for e in edges:
+        xs, ys = places.setdefault(table[e], ([], []))
+        (xs if e.orientation == "v" else ys).append(at_of(e))
+    return {
+        t: ((min(xs, default=0.0), max(xs, default=0.0)), (min(ys, default=0.0), max(ys, default=0.0)))
+        for t, (xs, ys) in places.items()
+    }
+
+
+def _on_frame(e: Edge, sides: tuple[float, float], touch: float) -> bool:
+    """`e` is one of its table's outermost rules its way (its frame)."""
+    return at_of(e) <= sides[0] + touch or at_of(e) >= sides[1] - touch
 
 
 def _to(e: Edge, p: float) -> Edge:
