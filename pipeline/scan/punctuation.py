@@ -95,7 +95,8 @@ def fix_widths(
     if len(raw) < 3:
         return reading
     # a bracket's white (on one side of it only) is measured past a photocopy's specks
-    cleared = _runs_less_specks(crop, raw, [s * width for s in reading.steps], em)
+    bracketed = any(ch in _BRACKETS for ch in reading.text)
+    cleared = _runs_less_specks(crop, raw, [s * width for s in reading.steps], em) if bracketed else raw
     chars = list(reading.text)
     ends: list[int] = []  # unmeasured marks: at the line's ends (white cut off), or by a bracket
     decided: list[bool] = []  # the width (full?) of each mark measured between neighbours
@@ -104,8 +105,7 @@ def fix_widths(
             continue
         centre = step * width
         runs = cleared if ch in _BRACKETS else raw
-        r = min(range(len(runs)), key=lambda i: 0 if runs[i][0] <= centre < runs[i][1] else
-                min(abs(runs[i][0] - centre), abs(runs[i][1] - centre)))  # fmt: skip
+        r = _nearest_run(runs, centre)
         lo, hi = _ticks(runs, r, em) if ch in _QUOTES else (r, r)
         if lo == 0 or hi == len(runs) - 1:
             ends.append(k)
@@ -142,15 +142,7 @@ def _runs_less_specks(
     2 px square 4 px before 经费（2023's bracket, read half-width)."""
     if not runs:
         return runs
-    nearest = {
-        min(
-            range(len(runs)),
-            key=lambda i: (
-                0 if runs[i][0] <= c < runs[i][1] else min(abs(runs[i][0] - c), abs(runs[i][1] - c))
-            ),
-        )  # fmt: skip
-        for c in centres
-    }
+    nearest = {_nearest_run(runs, c) for c in centres}
     ink = crop < 150
     apart = max(2.0, 0.1 * em)  # px of white each side: not a piece of a thin stroke (a 150-dpi /)
     kept = []
@@ -167,6 +159,18 @@ def _runs_less_specks(
 
 
 RUN_SPECK_EM = 0.15  # em: a speck among a line's runs is no wider or taller than this
+
+
+def _nearest_run(runs: list[tuple[int, int]], centre: float) -> int:
+    """The index of the run holding `centre` (px across the line), else of the nearest one."""
+    return min(
+        range(len(runs)),
+        key=lambda i: (
+            0
+            if runs[i][0] <= centre < runs[i][1]
+            else min(abs(runs[i][0] - centre), abs(runs[i][1] - centre))
+        ),
+    )
 
 
 def _chinese(ch: str) -> bool:
