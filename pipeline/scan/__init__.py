@@ -80,6 +80,19 @@ class ScannedPage:
     notes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Ink:
+    """What a page's lines are cut from (`_ink`): the same however they are cut, so a page cut again
+    (its tall bands split, `_cut`) starts from it instead of finding it twice."""
+
+    tables: list[Table]
+    text: np.ndarray  # text ink (0/255) less the specks
+    outside: np.ndarray  # text ink outside the tables, less the giant marks
+    clean: np.ndarray  # grey, streaks mended, rules and specks painted white: the crops' source
+    cell_boxes: list[tuple[int, int, int, int]]  # x0, top, x1, bottom in px of each cell
+    line_height: float | None
+
+
 @dataclass
 class _Layout:
     grey: np.ndarray
@@ -91,6 +104,7 @@ class _Layout:
     turns: list[int]  # per crop: 0 read across, 1 set at 90° (crop turned to read across)
     choices: list[tuple[list[int], list[int]]]  # crops of a narrow cell read both ways: (across, turned)
     cells: list[list[int]]  # crop indices of each cell's lines
+    ink: _Ink | None = None  # what the lines were cut from (cut again from it: `_cut`)
 
 
 def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) -> ScannedPage:
@@ -128,7 +142,8 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
             break  # the lines read well this way up (or the rules say so): no need to try the other
     _, rotation, grey, rules, layout, known = best  # type: ignore[misc]
     if _has_tall_bands(layout, settings.tall_band_em):
-        layout, known = _layout(grey, rules, image, settings), {}  # now split them
+        ink = layout.ink or _ink(grey, rules, image, settings)
+        layout, known = _cut(grey, rules, ink, settings), {}  # now split them
     shapes = _by_shape(layout)
     known = {**known, **shapes}
     source = same_ink(layout.crops, settings.same_ink_tolerance)
@@ -285,6 +300,11 @@ def _probes(layout: _Layout, count: int) -> list[int]:
 
 def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSettings) -> _Layout:
     """The tables' cells and every text segment to read, inside cells and outside the tables."""
+    return _cut(grey, rules, _ink(grey, rules, image, settings), settings)
+
+
+def _ink(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSettings) -> _Ink:
+    """The tables, the text ink less the specks, and the grey the crops are cut from."""
     scale = image.scale
     tables = find_tables(rules.edges, settings.cell_snap_pt)
     text, rule_zone = text_ink(rules, settings)
@@ -306,10 +326,20 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
             max(0, int(top * scale) - 2) : int(bottom * scale) + 3,
             max(0, int(x0 * scale) - 2) : int(x1 * scale) + 3,
         ] = 0
+    outside = without_giants(outside, line_height or 0.0)  # a shadow's edge would join every line
+    clean = mend_streaks(grey.copy(), rules, settings)
+    clean[rule_zone > 0] = 255
+    clean[cv2.dilate(dots, np.ones((3, 3), np.uint8)) > 0] = 255
+    return _Ink(tables, text, outside, clean, cell_boxes, line_height)
+
+
+def _cut(grey: np.ndarray, rules: Rules, ink: _Ink, settings: ScanSettings) -> _Layout:
+    """Every text segment of the page, in its cells and outside the tables, and its crop."""
+    text, line_height = ink.text, ink.line_height
     found: list[Segment] = []
     choices: list[tuple[list[int], list[int]]] = []  # a narrow cell read as stacked lines, or as turned ones
     cells: list[list[int]] = []  # the lines (crop indices) of each cell
-    for x0, top, x1, bottom in cell_boxes:
+    for x0, top, x1, bottom in ink.cell_boxes:
         edge = settings.rule_clearance_px + 3
         first = len(found)
         inside = []
@@ -326,28 +356,24 @@ def _layout(grey: np.ndarray, rules: Rules, image: PageImage, settings: ScanSett
             for s in _off_the_rules(inside, x1 - x0, edge, line_height)
         ]
         cells.append(list(range(first, len(found))))
-        ink = _ink_box(found[first:])
-        if ink is not None and line_height:
-            turned = _columns(text, ink, line_height)
+        box = _ink_box(found[first:])
+        if box is not None and line_height:
+            turned = _columns(text, box, line_height)
             if isinstance(turned[0], _Upright):
                 choices.append(
                     (list(range(first, len(found))), list(range(len(found), len(found) + len(turned))))
                 )
                 found.extend(turned)
-    outside = without_giants(outside, line_height or 0.0)  # a shadow's edge would join every line
-    found.extend(segments(outside, settings, line_height, split=True))
-    clean = mend_streaks(grey.copy(), rules, settings)
-    clean[rule_zone > 0] = 255
-    clean[cv2.dilate(dots, np.ones((3, 3), np.uint8)) > 0] = 255
+    found.extend(segments(ink.outside, settings, line_height, split=True))
     pad = settings.line_pad_px
     crops, boxes, turns = [], [], []
     for s in found:
-        crop = clean[max(0, s.top - pad) : s.bottom + pad, max(0, s.x0 - pad) : s.x1 + pad]
+        crop = ink.clean[max(0, s.top - pad) : s.bottom + pad, max(0, s.x0 - pad) : s.x1 + pad]
         turned = isinstance(s, _Upright)
         crops.append(turn(crop, 90) if turned else crop)  # set at 90° reading upwards: turned to read across
         boxes.append((s.x0, s.top, s.x1, s.bottom))
         turns.append(1 if turned else 0)
-    return _Layout(grey, rules, tables, crops, boxes, line_height or 0.0, turns, choices, cells)
+    return _Layout(grey, rules, ink.tables, crops, boxes, line_height or 0.0, turns, choices, cells, ink)
 
 
 def _off_the_rules(inside: list[Segment], width: int, edge: int, em: float | None) -> list[Segment]:
