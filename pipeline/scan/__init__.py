@@ -141,9 +141,12 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
         if score >= settings.flip_check_below or (settled and score > 0):
             break  # the lines read well this way up (or the rules say so): no need to try the other
     _, rotation, grey, rules, layout, known = best  # type: ignore[misc]
+    read: dict[int, Reading] = {}  # first readings already made (a probe's, its line not split)
     if _has_tall_bands(layout, settings.tall_band_em):
-        ink = layout.ink or _ink(grey, rules, image, settings)
-        layout, known = _cut(grey, rules, ink, settings), {}  # now split them
+        probed = {(layout.boxes[i], layout.turns[i]): reading for i, reading in known.items()}
+        layout, known = _cut(grey, rules, layout.ink or _ink(grey, rules, image, settings), settings), {}
+        spots = zip(layout.boxes, layout.turns, strict=True)
+        read = {i: probed[spot] for i, spot in enumerate(spots) if spot in probed}  # the same crop
     shapes = _by_shape(layout)
     known = {**known, **shapes}
     source = same_ink(layout.crops, settings.same_ink_tolerance)
@@ -151,8 +154,13 @@ def read_scanned_page(page: pdfium.PdfPage, settings: ScanSettings = DEFAULT) ->
     readings = [Reading("", 0.0, (), ())] * len(layout.crops)
     for i, reading in known.items():
         readings[i] = reading
-    for i, reading in zip(rest, rec([layout.crops[i] for i in rest], settings.rec_fast_height), strict=True):
+    unread = [i for i in rest if i not in read]
+    for i, reading in zip(
+        unread, rec([layout.crops[i] for i in unread], settings.rec_fast_height), strict=True
+    ):
         readings[i] = reading
+    for i in rest:
+        readings[i] = read.get(i, readings[i])
     em, below = layout.line_height, settings.rec_recheck_below
     pad = 2 * settings.line_pad_px
     dropped = {
