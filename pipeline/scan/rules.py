@@ -38,6 +38,7 @@ from pipeline.scan.ends import carried_ends, closed_corners, trimmed_overhangs
 from pipeline.scan.joints import lost_rules
 from pipeline.scan.labels import centred
 from pipeline.scan.lost import lost_frames, lost_whole, under_streaks
+from pipeline.scan.pieces import pieces_on_edges
 from pipeline.scan.settings import DEFAULT, ScanSettings
 from pipeline.scan.stubs import stubbed_stretches
 
@@ -1207,6 +1208,7 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
         c, a, b = int(round(x * scale)), int(top * scale), int(np.ceil(bottom * scale))
         half = max(2, int(np.ceil(settings.rule_end_near_pt * scale)))
         v_mask[max(0, a - half) : max(0, b - half), max(0, c - half) : c + half + 1] = 0
+    h_mask, v_mask = pieces_on_edges(edges, ink, (h_mask, v_mask), scale, settings)
     return Rules(
         ink,
         h_mask,
