@@ -631,9 +631,10 @@ def _lines(
                         _between_labels(chain, grids[0], grids[1], plane, scale, settings)
         done = [_finish(c) for c in chains]
         found.append((labels, short, [c for c in done if c.hi - c.lo >= length], done))
+    twins = [_twins(chains, ink, scale, settings, k == 0) for k, (_, _, chains, _) in enumerate(found)]
     texty = frozenset(
         id(c) for k, (_, _, chains, _) in enumerate(found) for c in chains
-        if _beside(ink, c, scale, k == 0) >= settings.rule_text_beside
+        if _beside(ink, c, scale, k == 0, twins[k].get(id(c), ())) >= settings.rule_text_beside
     )  # fmt: skip
     # a line stands by the rules it meets: two lines of characters' strokes that cross (a column of
     # strokes down a goal's lines, a row of character tops) hold each other up only until one falls
@@ -649,17 +650,67 @@ def _lines(
     return [(labels, short, kept[k], every) for k, (labels, short, _, every) in enumerate(found)], texty
 
 
-def _beside(ink: np.ndarray, c: _Chain, scale: float, horizontal: bool) -> float:
+def _beside(
+    ink: np.ndarray, c: _Chain, scale: float, horizontal: bool, twins: tuple[_Chain, ...] = ()
+) -> float:
     """The share of the line's length with ink within a point beside it, the worse side: a line
     run together from a line of text's strokes (its tops, or strokes lined up down successive
     lines) has the characters' other strokes all along it; a rule only what crosses it, or a
-    cell's text set close to it."""
+    cell's text set close to it. The rows of `twins` (`_twins`: the other line of a double rule)
+    are left out: their ink is a rule's, not text."""
     b = _px(1.0, scale)
     plane = ink if horizontal else ink.T
     worst = 0.0
     for a, z in ((max(0, c.top - 1 - b), max(0, c.top - 1)), (c.bottom + 1, c.bottom + 1 + b)):
-        worst = max(worst, np.count_nonzero(plane[a:z, c.lo : c.hi].any(axis=0)) / max(1, c.hi - c.lo))
+        band = plane[a:z, c.lo : c.hi]
+        if twins:
+            rows = np.ones(z - a, bool) if z > a else np.ones(0, bool)
+            for t in twins:
+                rows[max(0, t.top - 1 - a) : max(0, t.bottom + 2 - a)] = False
+            band = band[rows[: band.shape[0]]]
+        worst = max(worst, np.count_nonzero(band.any(axis=0)) / max(1, c.hi - c.lo))
     return worst
+
+
+def _twins(
+    chains: list[_Chain], ink: np.ndarray, scale: float, settings: ScanSettings, horizontal: bool
+) -> dict[int, tuple[_Chain, ...]]:
+    """Each line's twin (by id): the one other line running beside it within `rule_twin_pt`,
+    along `rule_twin_share` of both, when neither has another such line and the paper between
+    them and a point outside them is clean but for `rule_text_beside` of their length (what
+    crosses them) — a double rule (a table drawn with separate cell borders, two lines a couple of
+    points apart between every two cells). Characters' bars run together along a line of text
+    come three or more abreast, or two with the characters' uprights between them or below."""
+    near = settings.rule_twin_pt * scale
+    plane = ink if horizontal else ink.T
+    ordered = sorted(chains, key=lambda c: c.at)
+    beside: dict[int, list[_Chain]] = {id(c): [] for c in chains}
+    for i, c in enumerate(ordered):
+        for o in ordered[i + 1 :]:
+            if o.at - c.at > near:
+                break
+            overlap = min(o.hi, c.hi) - max(o.lo, c.lo)
+            if overlap >= settings.rule_twin_share * max(c.hi - c.lo, o.hi - o.lo):
+                beside[id(c)].append(o)
+                beside[id(o)].append(c)
+    twins: dict[int, tuple[_Chain, ...]] = {}
+    for c in chains:
+        found = beside[id(c)]
+        if len(found) != 1 or len(beside[id(found[0])]) != 1:
+            continue
+        o = found[0]
+        upper, lower = (c, o) if c.at < o.at else (o, c)
+        lo, hi = max(c.lo, o.lo), min(c.hi, o.hi)
+        b = _px(1.0, scale)
+        between = plane[upper.bottom + 1 : max(upper.bottom + 1, lower.top - 1), lo:hi]
+        above = plane[max(0, upper.top - 1 - b) : max(0, upper.top - 1), lo:hi]
+        below = plane[lower.bottom + 1 : lower.bottom + 1 + b, lo:hi]
+        if all(
+            np.count_nonzero(p.any(axis=0)) <= settings.rule_text_beside * (hi - lo)
+            for p in (between, above, below)
+        ):
+            twins[id(c)] = (o,)
+    return twins
 
 
 def _stands(

@@ -55,6 +55,8 @@ class ScanSettings:
     rule_text_gaps: float = (
         0.1  # … and is none when bridged over gaps along this share (strokes run together)
     )
+    rule_twin_pt: float = 3.0  # a line this close beside a rule, along …
+    rule_twin_share: float = 0.8  # … this share of it, is a double rule's other line: its ink is no text
     rule_max_thickness_pt: float = 4.0  # a thicker straight band is a filled area, not a rule
     streak_margin_pt: float = 24.0  # a line running this far past a table's outer rules is a streak …
     streak_far_pt: float = 72.0  # … ending with other lines only if they too run this far past their table

@@ -757,3 +757,60 @@ def test_a_light_streak_on_a_light_hairline_keeps_the_rule() -> None:
     rules = find_rules(page, SCALE)
     _assert_table(rules)
     assert rules.streaks[1][600:900, 596:604].any()  # past the table: a streak
+
+
+def test_a_double_ruled_tables_rows_are_rules_though_each_has_its_twin_beside_it() -> None:
+    """A crop of seed 65's sys-landscape-separate-borders, page 2 (300-dpi colour JPEG, skewed,
+    shadow, streaks), its 指标值 column and those beside it: every cell has its own border, so
+    each rule runs two points from its twin, and the twin's ink beside a rule read as text beside
+    it. Every row and column rule needed two crossing lines without such ink, and the rows found
+    none but the frame and a streak: the column's values read as one cell, 25＝3＝99.5＝…, and 21
+    of the document's 38 rows were lost."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    crop = np.array(Image.open(Path(__file__).parent / "images" / "double-rules-separate-borders-300dpi.png"))
+    scale = 300 / 72
+    rules = find_rules(crop, scale)
+    rows = sorted(
+        round(e.top * scale)
+        for e in rules.edges
+        if e.orientation == "h" and e.x0 * scale <= 210 and e.x1 * scale >= 310
+    )
+    assert len(rows) >= 6 and all(b - a <= 10 for a, b in zip(rows[::2], rows[1::2], strict=True)), rows
+
+
+def _two_bars(below: bool) -> tuple[np.ndarray, list]:
+    """Two straight lines 6 px apart (3 pt at SCALE), clean paper between them and above; below
+    the lower one, when `below`, a line of characters' strokes (every other column, 12 px deep)."""
+    from pipeline.scan.rules import _Chain
+
+    ink = np.zeros((120, 400), np.uint8)
+    ink[40:42, 20:380] = 255
+    ink[46:48, 20:380] = 255
+    if below:
+        ink[49:61, 20:380:2] = 255
+    chains = [_Chain(20, 380, 40.5, 40, 42, (), (), ()), _Chain(20, 380, 46.5, 46, 48, (), (), ())]
+    return ink, chains
+
+
+def test_a_double_rules_lines_are_each_others_twin_with_paper_round_them() -> None:
+    from pipeline.scan.rules import _twins
+    from pipeline.scan.settings import DEFAULT
+
+    ink, chains = _two_bars(below=False)
+    twins = _twins(chains, ink, SCALE, DEFAULT, True)
+    assert twins[id(chains[0])] == (chains[1],) and twins[id(chains[1])] == (chains[0],)
+
+
+def test_two_rows_of_bars_atop_a_line_of_characters_are_no_twins() -> None:
+    """Seed 63's info-lines-2024-portrait (200-dpi photocopy): the tops of a goal's characters
+    and their second bars ran together into two lines 4.5 px apart with paper between; taken for
+    a double rule, neither had text beside it any more, and the lower stood as a row's rule
+    through the goal (预算编制科学合理 read 顶身编科学台量). The characters hang below the pair."""
+    from pipeline.scan.rules import _twins
+    from pipeline.scan.settings import DEFAULT
+
+    ink, chains = _two_bars(below=True)
+    assert _twins(chains, ink, SCALE, DEFAULT, True) == {}
