@@ -5,9 +5,10 @@ rule that meets none (a frame's rule over a header cell whose top rule was lost:
 open and stops a few pixels short of the header's foot) is left as ink. The rule itself comes
 back as an edge later (ends.py carries the rest of the line over it), but its piece stays text:
 it joins the cell's lines into one tall band (本年 over 权重 read as one line, `年`), and the
-column it headed is lost. So, with the edges final, ink lying straight along an edge — runs at
-least `rule_seed_length_pt` long within `rule_collinear_pt` of its line — is rule ink. A
-character's stroke is shorter than a seed's length and never lies on a rule's line.
+column it headed is lost. So, with the edges final, ink lying straight along an edge is rule
+ink: runs at least `rule_seed_length_pt` long on its line, standing apart from the rule's pixels
+found already and with paper beside them. A character's stroke is shorter than a seed's length;
+a character's bar on a line carried through a merged cell's text has the character beside it.
 """
 
 from __future__ import annotations

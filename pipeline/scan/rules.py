@@ -664,10 +664,10 @@ def _beside(
     for a, z in ((max(0, c.top - 1 - b), max(0, c.top - 1)), (c.bottom + 1, c.bottom + 1 + b)):
         band = plane[a:z, c.lo : c.hi]
         if twins:
-            rows = np.ones(z - a, bool) if z > a else np.ones(0, bool)
+            rows = np.ones(band.shape[0], bool)
             for t in twins:
                 rows[max(0, t.top - 1 - a) : max(0, t.bottom + 2 - a)] = False
-            band = band[rows[: band.shape[0]]]
+            band = band[rows]
         worst = max(worst, np.count_nonzero(band.any(axis=0)) / max(1, c.hi - c.lo))
     return worst
 
@@ -694,6 +694,7 @@ def _twins(
                 beside[id(c)].append(o)
                 beside[id(o)].append(c)
     twins: dict[int, tuple[_Chain, ...]] = {}
+    b = _px(1.0, scale)
     for c in chains:
         found = beside[id(c)]
         if len(found) != 1 or len(beside[id(found[0])]) != 1:
@@ -701,7 +702,6 @@ def _twins(
         o = found[0]
         upper, lower = (c, o) if c.at < o.at else (o, c)
         lo, hi = max(c.lo, o.lo), min(c.hi, o.hi)
-        b = _px(1.0, scale)
         between = plane[upper.bottom + 1 : max(upper.bottom + 1, lower.top - 1), lo:hi]
         above = plane[max(0, upper.top - 1 - b) : max(0, upper.top - 1), lo:hi]
         below = plane[lower.bottom + 1 : lower.bottom + 1 + b, lo:hi]
