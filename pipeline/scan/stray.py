@@ -40,18 +40,22 @@ def speck_line(crop: np.ndarray, text: str, most: float) -> bool:
 
 
 def tiny_character(box: Box, text: str, em: float) -> bool:
-    """A line of one Chinese character whose ink is under `_TINY_EM` of a line each way: no
-    character prints that small beside its line's others, a speck the model read as one does
-    (seed 20's grid-2023-landscape: a 4 × 8 px blob read 本, after a project's name)."""
-    return (
-        em > 0
-        and len(text) == 1
-        and bool(IDEOGRAPH.match(text))
-        and max(box[2] - box[0], box[3] - box[1]) <= _TINY_EM * em
-    )
+    """A line of one Chinese character whose ink is under `_TINY_EM` of a line each way, or of one
+    letter or digit under `_TINY_ALNUM_EM`: no character prints that small beside its line's
+    others, a speck the model read as one does (seed 20's grid-2023-landscape: a 4 × 8 px blob read
+    本, after a project's name; seed 70's ubo-2023: a 4 × 4 px speck under a 三级指标 header read 4,
+    the header no longer a header). A digit may print at a third of a line (a 150-dpi photocopy's
+    small 1), so the bound for letters and digits is half the ideographs'."""
+    if em <= 0 or len(text) != 1:
+        return False
+    size = max(box[2] - box[0], box[3] - box[1])
+    if IDEOGRAPH.match(text):
+        return size <= _TINY_EM * em
+    return text.isascii() and text.isalnum() and size <= _TINY_ALNUM_EM * em
 
 
 _TINY_EM = 0.4
+_TINY_ALNUM_EM = 0.2
 
 
 def stroke_line(box: Box, text: str, least: float) -> bool:

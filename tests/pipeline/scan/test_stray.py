@@ -220,7 +220,16 @@ def test_a_speck_read_as_a_character_is_no_text() -> None:
     """Seed 20's grid-2023-landscape: a 4 × 8 px blob after a project's name read 本 (0.24)."""
     assert tiny_character((478, 476, 482, 484), "本", 25.0)
     assert not tiny_character((478, 470, 500, 492), "本", 25.0)  # a character's size
-    assert not tiny_character((478, 476, 482, 484), "1", 25.0)  # a digit: speck_line's to judge
+    assert not tiny_character((478, 476, 482, 484), "1", 25.0)  # a digit a third of a line: may print
+
+
+def test_a_speck_read_as_a_digit_is_no_text() -> None:
+    """Seed 70's ubo-2023, page 2: a 4 × 4 px speck under the 三级指标 header (300 dpi, lines 40 px)
+    read 4; the header cell read 三级指标 4 and the column lost its meaning."""
+    assert tiny_character((1790, 1458, 1794, 1462), "4", 40.0)
+    assert tiny_character((1790, 1458, 1794, 1462), "a", 40.0)
+    assert not tiny_character((1790, 1450, 1796, 1476), "1", 40.0)  # a small digit's height
+    assert not tiny_character((1790, 1458, 1794, 1462), "%", 40.0)  # a mark: speck_line's to judge
 
 
 def test_a_stroke_mark_far_below_a_merged_cells_name_is_dropped() -> None:
