@@ -247,8 +247,9 @@ def read_lines(lines: list[str]) -> list[tuple[str, str]]:
 
 
 _LABEL_AT = re.compile(
-    r"(?:^|\s)([^\s:：．.·;]{2,14}?)\s*[:：．.·;]"
-)  # a scan may read the colon after a label as a point or a semicolon (金额单位．万元, 整体目标；按期…):
+    r"(?:^[:：．.·;]*|\s)([^\s:：．.·;]{2,14}?)\s*[:：．.·;]"
+)  # a scan may read the colon after a label as a point or a semicolon (金额单位．万元, 整体目标；按期…),
+# and two specks before a line's label as a colon (seed 70's ubo-2023: ：年度绩效目标：根据…):
 # the label is a known one
 
 

@@ -106,6 +106,14 @@ def test_a_scan_s_colon_read_as_a_point_after_a_second_label_on_the_line() -> No
     assert read_lines(["整体目标；按期完成学前教育资助项目年度工作任务；资金使用规范。"]) == [
         ("整体目标", "按期完成学前教育资助项目年度工作任务；资金使用规范。")
     ]
+    # seed 70's ubo-2023: two specks before the goal's label read as a colon; the goal ran on into
+    # the project's name above it
+    assert read_lines(
+        ["项目名称：54010021R000001230738-学前教育资助经费", "：年度绩效目标：根据拉财行【2019】20号文件精神"]
+    ) == [
+        ("项目名称", "54010021R000001230738-学前教育资助经费"),
+        ("年度绩效目标", "根据拉财行【2019】20号文件精神"),
+    ]
 
 
 def test_several_labels_on_one_line_and_the_unit_from_the_best_label() -> None:
