@@ -372,7 +372,7 @@ def _cut(grey: np.ndarray, rules: Rules, ink: _Ink, settings: ScanSettings) -> _
                     (list(range(first, len(found))), list(range(len(found), len(found) + len(turned))))
                 )
                 found.extend(turned)
-    found.extend(segments(ink.outside, settings, line_height, split=True))
+    found.extend(segments(ink.outside, settings, line_height, split=True, apart=True))
     pad = settings.line_pad_px
     crops, boxes, turns = [], [], []
     for s in found:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.scan.lines import bands, typical_height
+from pipeline.scan.lines import Segment, bands, segments, typical_height
 from pipeline.scan.settings import DEFAULT
 
 
@@ -70,3 +70,23 @@ def test_two_lines_a_single_blank_row_apart_are_two_bands() -> None:
     assert bottom1 <= top2 and bottom1 - top1 <= 23 and bottom2 - top2 <= 23
     second = mask[top2:bottom2] > 0
     assert np.count_nonzero(second[:, :100]) > 0.9 * np.count_nonzero(second)  # 0%以上。 at the left
+
+
+def test_a_title_and_its_subtitle_bridged_by_a_mark_in_the_margin_are_two_lines() -> None:
+    """Seed 71's midterm-planned-2024: outside the tables a row's ink counts across the whole page,
+    and a pen's stroke in the margin, as tall as the gap under the title, held the title and its
+    `（2024年度）` in one band that no thin row could split; only the title was read, the year lost.
+    Cut again on its own columns' rows, the text splits into its two lines."""
+    rng = np.random.default_rng(2)
+    mask = np.zeros((90, 900), np.uint8)
+    title, subtitle = np.zeros((20, 400), np.uint8), np.zeros((20, 200), np.uint8)
+    _line(title, 0, 20, rng)
+    _line(subtitle, 0, 20, rng)
+    mask[10:30, 400:800] = title
+    mask[45:65, 500:700] = subtitle
+    mask[5:70, 20:28] = 255  # the stroke in the margin, from above the title to below the subtitle
+    assert len(segments(mask, DEFAULT, 20.0)) == 2  # the stroke, and both lines as one
+    found = segments(mask, DEFAULT, 20.0, apart=True)
+    text = sorted((s for s in found if s.x0 >= 400), key=lambda s: s.top)
+    assert [(s.top, s.bottom) for s in text] == [(10, 30), (45, 65)]
+    assert Segment(20, 5, 28, 70) in found
