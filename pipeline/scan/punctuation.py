@@ -649,7 +649,8 @@ def _bar_before_next(ink: np.ndarray, a: int, b: int, em: float) -> int | None:
     then ink running on to b (the next character's first strokes: 233014-拉 at 150 dpi, where 拉's
     centre was read a few pixels early), counted back past a over the columns that hold ink at the
     bar's rows only; None unless that reaches `_BAR_BEFORE_NEXT` em (a 4's crossbar stands out
-    past its upright by less: 2024年)."""
+    past its upright by less: 2024年), or `_BAR_LONG` where paper stands before it too: a mark of
+    its own, no crossbar (534-北 at 200 dpi, a 4-px bar with 北's centre read early)."""
     cols = ink[:, a:b].any(axis=0)
     inked = np.flatnonzero(cols)
     if len(inked) < 2:
@@ -668,7 +669,8 @@ def _bar_before_next(ink: np.ndarray, a: int, b: int, em: float) -> int | None:
     while left > 0 and ink[:, left - 1].any() and not np.delete(ink[:, left - 1], np.s_[lo : hi + 1]).any():
         left -= 1
     length = a + end + 1 - left
-    return length if length >= _BAR_BEFORE_NEXT * em else None
+    alone = left > 0 and not ink[:, left - 1].any()
+    return length if length >= (_BAR_LONG if alone else _BAR_BEFORE_NEXT) * em else None
 
 
 _BAR_BEFORE_NEXT = 0.25  # em

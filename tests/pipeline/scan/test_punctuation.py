@@ -474,6 +474,27 @@ def test_a_hyphen_before_a_character_read_a_little_early_is_put_back() -> None:
     assert glued_hyphens(title, read, 19.0).text == read.text == "2024年部门整体支出绩效目标表"
 
 
+def test_a_hyphen_apart_from_the_code_before_a_character_read_early_is_put_back() -> None:
+    """Seed 70's midterm-shared-portrait-2022 (200-dpi grey JPEG, streaks): 534-北京市… read with its
+    hyphen at 0.49 at 40 px, then without it at 48 px (the recheck), on all 18 rows. The hyphen is
+    a 4-px bar with paper either side, 0.18 em: shorter than a crossbar's test asks (0.25 em), but
+    a mark of its own, no 4's crossbar. Without the bar nothing is added."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    from pipeline.scan.punctuation import glued_hyphens
+    from pipeline.scan.recognize import recognizer
+
+    crop = np.array(Image.open(Path(__file__).parent / "images" / "hyphen-apart-before-bei-200dpi.png"))
+    reading = recognizer(1, 48, 16)([crop], 48)[0]
+    assert reading.text == "534北京市东城区水利局本级"
+    assert glued_hyphens(crop, reading, 22.0).text == "534-北京市东城区水利局本级"
+    blank = crop.copy()
+    blank[:, 43:47] = np.maximum(blank[:, 43:47], 230)  # the bar gone: nothing added
+    assert glued_hyphens(blank, reading, 22.0).text == reading.text
+
+
 def test_a_hyphen_with_paper_after_it_before_a_stroke_level_with_it_is_put_back() -> None:
     """Seed 60's dept-info-dash-2025-long (150 dpi, bitonal photocopy): 233014-拉萨市… read without
     its hyphen. The bar stands clear of 拉, but the columns looked at end where 拉's first stroke
