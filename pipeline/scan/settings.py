@@ -108,7 +108,9 @@ class ScanSettings:
     rule_end_text_share: float = (
         0.1  # … along at most this share of the way (text across it: no column's rule)
     )
-    rule_stub_share: float = 0.1  # a column's rule lost across a row but for stubs this share of it …
+    # a column's rule lost across a row but for stubs this share of it (a 200-dpi bitonal header's
+    # 3-px stub off the frame: 7 %) …
+    rule_stub_share: float = 0.05
     rule_stub_width_pt: float = 0.75  # … centred this close to the line (stubs.py)
     cell_snap_pt: float = 3.0  # rules this close are one (scanned rules wobble by a pixel or two)
 

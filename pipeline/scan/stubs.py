@@ -8,7 +8,10 @@ stub of rule standing exactly in line with the column's rule beyond its border. 
 put back where the rule beyond meets the row's rule in a T, the next rule across lies within the
 table, stubs of ink hang on the line off a rule at the stretch's ends along `rule_stub_share` of
 the way at least, no thicker than the rule beyond, and no text stands across it (a real column
-boundary never has text across it). A character's stroke in line with the rule (扌's, in a merged
+boundary never has text across it). A stretch put back leads on to the next as a rule found
+does, where the next one's far end closes the boundary — on the table's outer rule, or where a
+rule of the line goes on (a rule lost across a header and the row under it, the row's stretch
+from its stub). A character's stroke in line with the rule (扌's, in a merged
 goal cell) is thicker (its bars) or stands clear of the rules (the cell's padding). A cell's
 boundary lost whole but for a stub (no rule of its line beyond: 实施单位 | its value) is put back
 the same way from a thin upright mark touching a row rule's ink. The stubs' pixels join the
@@ -62,7 +65,55 @@ def stubbed_stretches(
     for at, lo, hi in _lone_stubs(ink, masks, streaks, rows, table, width, scale, settings):
         if not ruled(at, lo, hi, columns + found, touch):
             put_back(at, lo, hi, width)
+    done = 0
+    while done < len(found):  # a stretch put back leads on to the next as a rule found does …
+        e = found[done]
+        done += 1
+        table[e] = _table_at(e, rows, table, touch)
+        for lo, hi in _stretches_beyond(e, columns + found, rows, table, touch):
+            far = lo if abs(hi - span_of(e)[0]) <= touch else hi
+            if _closes(at_of(e), far, e, columns, rows, table, touch):
+                put_back(at_of(e), lo, hi, width)
     return _unique(found, touch), (rows_mask, columns_mask | stubs)
+
+
+def _closes(
+    at: float,
+    far: float,
+    e: Edge,
+    columns: list[Edge],
+    rows: list[Edge],
+    table: dict[Edge, int],
+    touch: float,
+) -> bool:
+    """… where its far end `far` closes the boundary: on the table's outer rule, or where a rule of
+    its own line goes on (a streak's piece taken for a lone stub in a 三级指标 cell led on a row
+    up into the middle of that column: seed 62's eval-g1-budget-a)."""
+    lines = [
+        at_of(o)
+        for o in rows
+        if table.get(o) == table.get(e) and span_of(o)[0] + touch < at < span_of(o)[1] - touch
+    ]
+    if lines and (abs(far - min(lines)) <= touch or abs(far - max(lines)) <= touch):
+        return True
+    return any(
+        abs(at_of(c) - at) <= touch and min(abs(end - far) for end in span_of(c)) <= touch for c in columns
+    )
+
+
+def _table_at(e: Edge, across: list[Edge], table: dict[Edge, int], touch: float) -> int:
+    """The table of the rules across that `e` ends on (-1 where it ends on none)."""
+    at, ends = at_of(e), span_of(e)
+    return next(
+        (
+            table[o]
+            for o in across
+            if o in table
+            and span_of(o)[0] + touch < at < span_of(o)[1] - touch
+            and min(abs(at_of(o) - end) for end in ends) <= touch
+        ),
+        -1,
+    )
 
 
 def _lone_stubs(

@@ -69,3 +69,50 @@ def test_a_stub_of_a_cell_boundary_lost_whole_puts_it_back() -> None:
     ink[66:79, 199:201] = 0
     ink[50:70, 199:201] = 255  # a stroke as long, clear of the rules: a character's (a 1)
     assert found(edges, ink, masks) == []
+
+
+def test_a_stretch_put_back_leads_on_to_the_next_one_with_a_short_stub() -> None:
+    """Seed 71's rl-seed-2025-lasa, page 6 (200-dpi bitonal, broken rules): the rule between 三级指标
+    and 绩效指标性质 lost across the header but for a stub of 3 px off the frame's top (5–10 % of the
+    row), and across the first row but for a stub standing on the header's foot. The first row's
+    stretch came back from its stub; the header's was never looked at (only rules found before
+    lead on), and its stub was under a tenth of the row: 三级指标 and 绩效指标性质 read as one
+    header cell and the page lost both columns. A stretch put back leads on like a rule found."""
+    edges, ink, masks = table()
+    edges = edges[:-1]
+    ink[80:201, 199:201] = 0
+    masks[1][80:201, 199:201] = 0
+    ink[81:94, 199:201] = 255  # 6.5 pt hanging off the header's foot (40 pt): the first row's stub
+    ink[21:25, 199:201] = 255  # 2 pt off the top rule (10 pt): 7 % of the header's 30 pt
+    assert sorted(found(edges, ink, masks), key=lambda e: e.top) == [
+        Edge("v", 100, 10, 100, 40),
+        Edge("v", 100, 40, 100, 100),
+    ]
+    ink[21:25, 199:201] = 0
+    assert found(edges, ink, masks) == [Edge("v", 100, 40, 100, 100)]  # no stub: a merged header
+
+
+def test_a_stretch_put_back_leads_on_only_where_the_boundary_closes() -> None:
+    """Seed 62's eval-g1-budget-a (150-dpi bitonal, streaks): a streak's piece in a 三级指标 cell
+    taken for a lone stub put that row's stretch back, which led on up the row above with a short
+    mark off its rule, splitting 慰问开展及时性's cell: a stretch led on to must end on the table's
+    outer rule or where a rule of its own line goes on."""
+    edges = [Edge("h", 0, 10, 200, 10), Edge("h", 0, 40, 200, 40), Edge("h", 0, 70, 200, 70),
+             Edge("h", 0, 100, 200, 100), Edge("v", 0, 10, 0, 100), Edge("v", 200, 10, 200, 100)]  # fmt: skip
+    h = np.zeros((260, 460), np.uint8)
+    v = np.zeros_like(h)
+    for y in (20, 80, 140, 200):
+        h[y - 1 : y + 1, 0:401] = 255
+    for x in (0, 400):
+        v[20:201, max(0, x - 1) : x + 1] = 255
+    ink = h | v
+    ink[141:154, 199:201] = 255  # 6.5 pt hanging off the rule at 70: the lone stub's row
+    ink[81:85, 199:201] = 255  # 2 pt off the rule at 40: the row above's short mark
+    assert found(edges, ink, (h, v)) == [Edge("v", 100, 70, 100, 100)]  # 40 is no outer rule
+    edges.append(Edge("v", 100, 10, 100, 40))  # the line goes on above 40: the boundary closes
+    v[20:81, 199:201] = 255
+    ink |= v
+    assert sorted(found(edges, ink, (h, v)), key=lambda e: e.top) == [
+        Edge("v", 100, 40, 100, 70),
+        Edge("v", 100, 70, 100, 100),
+    ]
