@@ -89,15 +89,20 @@ def _closes(
     """… where its far end `far` closes the boundary: on the table's outer rule, or where a rule of
     its own line goes on (a streak's piece taken for a lone stub in a 三级指标 cell led on a row
     up into the middle of that column: seed 62's eval-g1-budget-a)."""
-    lines = [
-        at_of(o)
-        for o in rows
-        if table.get(o) == table.get(e) and span_of(o)[0] + touch < at < span_of(o)[1] - touch
-    ]
-    if lines and (abs(far - min(lines)) <= touch or abs(far - max(lines)) <= touch):
+    lines = _across_at(at, table.get(e), rows, table, touch)
+    if lines and (abs(far - lines[0]) <= touch or abs(far - lines[-1]) <= touch):
         return True
     return any(
         abs(at_of(c) - at) <= touch and min(abs(end - far) for end in span_of(c)) <= touch for c in columns
+    )
+
+
+def _across_at(
+    at: float, tid: int | None, across: list[Edge], table: dict[Edge, int], touch: float
+) -> list[float]:
+    """Where the rules across of table `tid` cross the line at `at`, in order."""
+    return sorted(
+        at_of(o) for o in across if table.get(o) == tid and span_of(o)[0] + touch < at < span_of(o)[1] - touch
     )
 
 
@@ -165,11 +170,7 @@ def _stretches_beyond(
     """The stretch from each end of `e` that meets a rule across in a T to the table's next rule
     across, where no rule of its own line runs yet."""
     at, (lo, hi) = at_of(e), span_of(e)
-    rules = sorted(
-        at_of(o)
-        for o in across
-        if table.get(o) == table.get(e) and span_of(o)[0] + touch < at < span_of(o)[1] - touch
-    )
+    rules = _across_at(at, table.get(e), across, table, touch)
     out = []
     for sign, end in ((-1, lo), (1, hi)):
         if not any(abs(r - end) <= touch for r in rules):
