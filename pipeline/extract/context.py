@@ -22,6 +22,7 @@ from pipeline.extract.vocabulary import (
     is_info_label,
     is_total_label,
     label_of,
+    near_info_label,
     run_in_label,
 )
 
@@ -255,12 +256,23 @@ _LABEL_AT = re.compile(
 
 def _line_pairs(line: str) -> list[tuple[str, str]]:
     folded = fold_aligned(line)
-    starts = [m for m in _LABEL_AT.finditer(folded) if is_info_label(m.group(1))]
+    starts = [(m, _label(m, folded)) for m in _LABEL_AT.finditer(folded)]
+    starts = [(m, label) for m, label in starts if label]
     out = []
-    for i, m in enumerate(starts):
-        end = starts[i + 1].start(1) if i + 1 < len(starts) else len(line)
-        out.append((clean(m.group(1)), line[m.end() : end].strip()))
+    for i, (m, label) in enumerate(starts):
+        end = starts[i + 1][0].start(1) if i + 1 < len(starts) else len(line)
+        out.append((label, line[m.end() : end].strip()))
     return out
+
+
+def _label(m: re.Match[str], folded: str) -> str:
+    """The label a match names: a known one as printed, or, leading its line, the one it misreads
+    (a misread label elsewhere in a line is rather a value's words before a colon)."""
+    if is_info_label(m.group(1)):
+        return clean(m.group(1))
+    if not folded[: m.start(1)].strip(" :：．.·;"):
+        return near_info_label(m.group(1)) or ""
+    return ""
 
 
 _FOOTER = re.compile(r"^(?:第\s*\d+\s*页.*|共\s*\d+\s*页|[-—]\s*\d+\s*[-—]|\d+\s*/\s*\d+)$")

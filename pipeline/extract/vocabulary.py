@@ -214,22 +214,30 @@ def near_header(text: str) -> Meaning | None:
     """What a header row's cell names when its label is a photocopied scan's misreading of a
     known label: one Chinese character off a label of its length, four or more (填效指标性质,
     三级推标); two apart on one of six or more (镜效措标性质: a different word differs in a run of
-    characters, not in two apart); or one lost from a label one longer (效目标), or half of 权重
-    (重: the one two-character label a scan is seen to lose half of). Only where every
+    characters, not in two apart); or one lost from a label one longer (效目标); failing those, one
+    off a label of three (推标值; 指标性 is 指标性质 short of 质 first); or half of 权重 lost or
+    misread (重, 权量: the one two-character label a scan is seen to lose half of). Only where every
     label that near names one thing (四级指标 is as near to 一级/二级/三级指标: not understood)."""
     label = label_of(text)
-    if label in ("权", "重"):
-        return _EXACT["权重"]  # half of 权重 under a streak or a blot (seeds 54, 57): no header is 权 or 重
+    bare = _BRACKETS.sub("", label)  # 权量(%)
+    if bare in ("权", "重") or len(bare) == 2 and (bare[0] == "权" or bare[1] == "重"):
+        # half of 权重 under a streak or a blot (seeds 54, 57), or half of it misread (权量, seed 74's
+        # photocopied 150-dpi header): no other header label holds 权 or 重
+        return _EXACT["权重"]
     if not 3 <= len(label) <= 12:
         return None
     near = [_EXACT[word] for word in _EXACT if _misread(label, word) or _one_lost(label, word)]
+    if not near:  # three characters, one misread (推标值), only where no longer label is as near:
+        near = [_EXACT[word] for word in _EXACT if _misread(label, word, 3)]  # 指标性 is 指标性质
     if not near or any((m.key, m.period) != (near[0].key, near[0].period) for m in near):
         return None
     return near[0]
 
 
-def _misread(label: str, word: str) -> bool:
-    if len(word) != len(label) or len(label) < 4:
+def _misread(label: str, word: str, least: int = 4) -> bool:
+    """`label` is `word` of `least` characters or more with one Chinese character misread (two
+    apart where it has six or more)."""
+    if len(word) != len(label) or len(label) < least:
         return False
     off = [i for i, (a, b) in enumerate(zip(word, label, strict=True)) if a != b]
     if not all(_CJK.match(word[i]) and _CJK.match(label[i]) for i in off):
@@ -415,6 +423,17 @@ def is_info_label(text: str) -> bool:
         or _BRACKETS.sub("", label) in _INFO_OTHER
         or _half_bracketed(label) in _INFO_OTHER_UNBRACKETED
     )
+
+
+def near_info_label(text: str) -> str | None:
+    """The info label that `text` misreads, where it is one Chinese character off one of four or
+    more (项目名郡 for 项目名称: a photocopied scan's label, its value then taken for the line
+    above's wrapped on, seed 74's info-lines-2023-flow) and every label as near names one thing
+    (项目编郡: 项目编码 or 项目编号, the project's code either way)."""
+    label = label_of(text)
+    near = sorted(word for word in (*_INFO, *_INFO_OTHER) if _misread(label, word))
+    names = {_INFO[word][0] if word in _INFO else word for word in near}
+    return near[0] if len(names) == 1 else None
 
 
 # --------------------------------------------------------------------------- 自评表 blocks

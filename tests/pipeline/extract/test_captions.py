@@ -116,6 +116,25 @@ def test_a_scan_s_colon_read_as_a_point_after_a_second_label_on_the_line() -> No
     ]
 
 
+def test_a_label_misread_by_one_character_leading_its_line_is_still_its_label() -> None:
+    """Seed 74's info-lines-2023-flow (150-dpi bitonal photocopy): 项目名称 read 项目名郡, and the
+    project's code and name ran on into the unit's name above it on 18 rows; a misread label
+    leads its line, a value's words before a colon further on stay the value's."""
+    assert read_lines(
+        ["单位信息:[033051]那曲市疾病预防控制中心", "项目名郡:54060020T000001775532-基层医疗卫生机构运行项目"]
+    ) == [
+        ("单位信息", "[033051]那曲市疾病预防控制中心"),
+        ("项目名称", "54060020T000001775532-基层医疗卫生机构运行项目"),
+    ]
+    assert read_lines(["项目编郡：54060020T000001775532"])[0][0] in (
+        "项目编码",
+        "项目编号",
+    )  # one thing either way
+    assert read_lines(["整体目标：提升能力， 项目名郡：培训经费"]) == [
+        ("整体目标", "提升能力， 项目名郡：培训经费")
+    ]
+
+
 def test_several_labels_on_one_line_and_the_unit_from_the_best_label() -> None:
     pairs = read_lines(
         [

@@ -367,6 +367,11 @@ def test_a_header_label_misread_twice_apart_or_short_of_a_character_maps_its_col
     # half of 权重 under a streak (seed 57's rl-landscape-grid: 重 beside 本年权重, every weight lost)
     assert near_header("重").key == near_header("权").key == "weight"
     assert near_header("值") is None and near_header("分") is None
+    # seed 74's photocopied 150-dpi headers: 权重(%) read 权量(%), 指标值 read 推标值 (every weight
+    # and every target lost); a three-character label one off names the column where all near agree
+    assert near_header("权量(%)").key == "weight" and near_header("推标值").key == "target"
+    assert near_header("单量") is None and near_header("标准值") is None
+    assert near_header("指标性").key == "operator"  # 指标性质 cut short before 指标值 misread (seed 74)
 
 
 def test_a_column_a_stray_line_split_through_its_label_is_one_again() -> None:
