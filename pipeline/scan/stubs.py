@@ -133,13 +133,14 @@ def _lone_stubs(
     if streaks is not None:
         free &= ~cv2.dilate(streaks, np.ones((3, 3), np.uint8))
     _, _, stats = components((free > 0).astype(np.uint8))
+    inked = masks[0] & ink  # a row rule's mask runs on where its line faded: a stub touches its ink
     touch = settings.rule_end_touch_pt
     out = []
     for x, y, w, h, _ in stats[1:]:
         if w > width + 2 or h < 1.5 * w or h < settings.rule_max_thickness_pt * scale:
             continue
-        above = masks[0][max(0, y - 2) : y, x : x + w].any()  # touching a row rule's ink …
-        below = masks[0][y + h : y + h + 2, x : x + w].any()
+        above = inked[max(0, y - 2) : y, x : x + w].any()  # touching a row rule's ink …
+        below = inked[y + h : y + h + 2, x : x + w].any()
         if not (above or below):
             continue
         at = (x + w / 2) / scale

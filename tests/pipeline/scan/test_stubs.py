@@ -71,6 +71,21 @@ def test_a_stub_of_a_cell_boundary_lost_whole_puts_it_back() -> None:
     assert found(edges, ink, masks) == []
 
 
+def test_a_stroke_by_a_rules_mask_where_its_ink_faded_is_no_stub() -> None:
+    """Seed 74's info-lines-2023-flow (150-dpi bitonal photocopy): a double row rule's lower line
+    faded, its mask running on over paper, and 制's 刂 a pixel under that mask: taken for a stub
+    of a lost boundary, 制度健全性 read as 健全性. A stub touches the rule's ink."""
+    edges, ink, masks = table()
+    edges = edges[:-1]
+    ink[80:201, 199:201] = 0
+    masks[1][80:201, 199:201] = 0
+    masks[0][21:23, 0:401] = 255  # the rule's mask 2 px past its ink …
+    ink[24:37, 199:201] = 255  # … and a stroke from the pixel under it
+    assert found(edges, ink, masks) == []
+    ink[21:24, 199:201] = 255  # touching the rule's ink: a stub
+    assert found(edges, ink, masks) == [Edge("v", 100, 10, 100, 40)]
+
+
 def test_a_stretch_put_back_leads_on_to_the_next_one_with_a_short_stub() -> None:
     """Seed 71's rl-seed-2025-lasa, page 6 (200-dpi bitonal, broken rules): the rule between 三级指标
     and 绩效指标性质 lost across the header but for a stub of 3 px off the frame's top (5–10 % of the
