@@ -1160,6 +1160,56 @@ def _partial(
     return alone and len(_crossed(line, across, reach)) >= 2
 
 
+def _along_streak(c: _Chain, streaks: list[_Streak], reach: float) -> bool:
+    """A chain whose ink spans a streak's line across, within the streak's length, where no rule
+    lies under it (`_Streak.keep`): the streak's stretch swollen by the strokes it runs through,
+    its centre off the streak's (seed 74's info-lines-2023-flow: a streak through 成 of every row,
+    its stretch over the header and four rows 6 px wide and 2 px off, read as a column's rule). Not
+    drawn as the streak: the strokes beside it are text."""
+    mid = (c.lo + c.hi) / 2
+    for st in streaks:
+        near = min(
+            st.chains, key=lambda q: 0 if q.lo <= mid <= q.hi else min(abs(q.lo - mid), abs(q.hi - mid))
+        )
+        if (
+            c.top <= near.at <= c.bottom
+            and min(q.lo for q in st.chains) - reach <= c.lo
+            and c.hi <= max(q.hi for q in st.chains) + reach
+            and not any(lo <= c.lo and c.hi <= hi for lo, hi in st.keep)
+        ):
+            return True
+    return False
+
+
+def _unreached(c: _Chain, streaks: list[_Streak], others: list[_Chain], reach: float) -> _Chain:
+    """The chain less a stretch carried from a free end over paper to a streak the other way:
+    `_reach_rules` carries a rule's loose end to the line it points at before the streaks are
+    known (seed 74's grid-2023-landscape: four columns open at the table's foot carried 34 pt
+    down to a streak across the page, their cells no longer closing with the goal's). Not where
+    a real rule lies under the streak there (`_Streak.keep`), nor where the end was at a line
+    the other way (`others`) and stepped on over stubs of the rule."""
+
+    def streak_at(end: float) -> bool:
+        return any(
+            abs(end - sum(q.at for q in st.chains) / len(st.chains)) <= reach
+            and not any(lo - reach <= c.at <= hi + reach for lo, hi in st.keep)
+            for st in streaks
+        )
+
+    def free(end: float) -> bool:
+        return not any(abs(o.at - end) <= reach and o.lo - reach <= c.at <= o.hi + reach for o in others)
+
+    lo, hi, gaps = c.lo, c.hi, list(c.gaps)
+    if gaps and gaps[-1][1] >= hi - 1 and streak_at(hi - 1) and free(gaps[-1][0]):
+        hi = gaps.pop()[0]
+    if gaps and gaps[0][0] <= lo + 1 and streak_at(lo) and free(gaps[0][1]):
+        lo = gaps.pop(0)[1]
+    if (lo, hi) == (c.lo, c.hi):
+        return c
+    shorts = tuple(q for q in c.shorts if lo <= q[0] and q[1] <= hi)
+    return c._replace(lo=lo, hi=hi, shorts=shorts, gaps=tuple(gaps))
+
+
 def _clip(c: _Chain, lo: float, hi: float) -> _Chain:
     """The chain cut to [lo, hi) along (its pixels are cut when drawn)."""
     return c._replace(lo=max(c.lo, int(lo)), hi=min(c.hi, int(np.ceil(hi))))
@@ -1171,9 +1221,11 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
     ink_h = ink | faint_lines(grey, scale, settings, True)
     ink_v = ink | faint_lines(grey, scale, settings, False)
     margin = settings.streak_margin_pt * scale
+    reach = settings.rule_meet_pt * scale
     found, texty = _lines(ink, ink_h, ink_v, scale, settings)
     streak_lines = _streak_lines(found, grey, ink, scale, settings)
     splits = []
+    swollen: list[list[_Chain]] = []  # each way, streaks' stretches swollen by strokes: no rules, no streak
     for k, (_, _, chains, _) in enumerate(found):
         extent = width if k == 0 else height
         gone = {id(c) for s in streak_lines[k] for c in s.chains}
@@ -1183,7 +1235,10 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
             if c.lo <= margin / 4 and c.hi >= extent - margin / 4 and id(c) not in gone:  # edge to edge
                 gone.add(id(c))
                 across.append(c)
-        whole = [c for c in chains if id(c) not in gone]
+        others = found[1 - k][2]
+        swollen.append([c for c in chains if id(c) not in gone and _along_streak(c, streak_lines[k], reach)])
+        gone |= {id(c) for c in swollen[k]}
+        whole = [_unreached(c, streak_lines[1 - k], others, reach) for c in chains if id(c) not in gone]
         parts = [_clip(c, lo, hi) for c in chains if id(c) in cut for lo, hi in cut[id(c)]]
         splits.append((whole, [c for c in parts if c.hi > c.lo], across))
     if splits[0][2] or splits[1][2]:  # a line that met only a streak is none (a row of characters' bars)
@@ -1250,8 +1305,14 @@ def find_rules(grey: np.ndarray, scale: float, settings: ScanSettings = DEFAULT)
     if downs:  # a column's rule a light streak replaced end to end, the rows crossing it
         unstreaked = cv2.subtract(text, cv2.dilate(streaks[1], np.ones((3, 3), np.uint8)))
         edges += under_streaks(downs, edges, unstreaked, scale, settings)
+    beside = [_draw(found[k][0], found[k][1], swollen[k], k == 0) for k in (0, 1)]
     stubbed, (h_mask, v_mask) = stubbed_stretches(
-        edges, ink, (h_mask, v_mask), scale, settings, cv2.bitwise_or(*streaks)
+        edges,
+        ink,
+        (h_mask, v_mask),
+        scale,
+        settings,
+        cv2.bitwise_or(cv2.bitwise_or(*streaks), cv2.bitwise_or(*beside)),
     )
     edges += stubbed  # a column's stretch lost across one row but for a stub
     edges, cut = trimmed_overhangs(edges, way_ink, scale, settings)

@@ -402,6 +402,25 @@ def test_a_column_rule_lost_whole_comes_back_from_the_rows_ending_on_it() -> Non
     assert back and abs(back[0][1] * SCALE - TOP) <= 3 and abs(back[0][2] * SCALE - BOTTOM) <= 4, back
 
 
+def test_a_column_rule_lost_below_a_t_comes_back_from_two_rows_ending_in_line_with_it() -> None:
+    """Seed 74's rl-landscape-unit-above (200 dpi, 0.25-pt rules): the rule between the goal and
+    一级指标 lost under a whole project, two rows' rules starting where it ran and the goal's
+    text too far off it on the left to count: the goal cell stayed open, the goal unread on 9
+    rows. In line with the rule above it, two ends say it went on."""
+    page = _page()
+    page[ROWS[2] + 2 : BOTTOM, 600:602] = 245  # lost from the third row's rule down …
+    for y in ROWS[3:-1]:
+        page[y : y + 2, COLUMNS[1] + 2 : 600] = 245  # … beside one tall cell on its left
+    _text(page, (COLUMNS[0], COLUMNS[2], COLUMNS[3]))
+    for n in range(6):  # the tall cell's text: one line, far left of the lost rule
+        _glyph(page, 312 + 28 * n, ROWS[3] - 11)
+    rules = find_rules(page, SCALE)
+    back = [(x, top, bottom) for x, top, bottom in _verticals(rules) if abs(x * SCALE - 601) <= 4]
+    assert any(
+        abs(top * SCALE - ROWS[2]) <= 3 and abs(bottom * SCALE - BOTTOM) <= 4 for _, top, bottom in back
+    ), back
+
+
 def test_rows_faded_short_of_the_tables_lost_side_put_back_no_rule() -> None:
     """Seed 15's info-lines-2024-portrait, page 2: the frame's right rule lost, some rows' rules
     fading 20 pt short of it and ending together; nothing but paper beyond their ends."""
@@ -779,6 +798,37 @@ def test_a_double_ruled_tables_rows_are_rules_though_each_has_its_twin_beside_it
         if e.orientation == "h" and e.x0 * scale <= 210 and e.x1 * scale >= 310
     )
     assert len(rows) >= 6 and all(b - a <= 10 for a, b in zip(rows[::2], rows[1::2], strict=True)), rows
+
+
+def test_open_columns_are_not_carried_to_a_streak_below_the_table() -> None:
+    """Seed 74's grid-2023-landscape (300-dpi grey, streaks): four columns open at the table's
+    foot (no rule under them) were carried 34 pt down to a streak across the page, which streaks
+    down the page crossed; the goal's column ended at the foot, so its cell never closed and the
+    goal went unread on 32 rows."""
+    page = _page()
+    _text(page, COLUMNS[:-1])
+    page[BOTTOM : BOTTOM + 2, COLUMNS[0] + 2 : COLUMNS[2]] = 245  # the foot open under two columns
+    y = BOTTOM + 60
+    page[y : y + 2, 20 : WIDTH - 20] = 0  # a streak across, 30 pt below …
+    for x in (460, 1360):
+        page[30:970, x : x + 2] = 0  # … crossed by two down the page
+    rules = find_rules(page, SCALE)
+    assert all(bottom * SCALE <= BOTTOM + 4 for _, _, bottom in _verticals(rules)), _verticals(rules)
+
+
+def test_a_streaks_stretch_swollen_by_strokes_beside_it_is_still_the_streak() -> None:
+    """Seed 74's info-lines-2023-flow, page 2 (150-dpi bitonal photocopy, five streaks): a streak
+    down the 三级指标 column through 成 of every row; over the header and four rows its stretch
+    and the strokes beside it made one line 6 px wide, its centre 2 px off the streak's, and that
+    line was read as a column's rule (人均培训 | 成本). Below, a double row rule's lower line
+    faded and 制's 刂 under its mask was taken for a stub (制 | 度健全性)."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    page = np.array(Image.open(Path(__file__).parent / "images" / "streak-through-a-column-150dpi.png"))
+    rules = find_rules(page, 150 / 72)
+    assert not [e for e in rules.edges if e.orientation == "v" and 240 <= e.x0 <= 280 and 140 <= e.top <= 300]
 
 
 def _two_bars(below: bool) -> tuple[np.ndarray, list]:
