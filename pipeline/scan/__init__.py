@@ -50,12 +50,14 @@ from pipeline.scan.rules import Rules, find_rules, mend_streaks, text_ink
 from pipeline.scan.settings import DEFAULT, ScanSettings
 from pipeline.scan.specks import specks
 from pipeline.scan.stray import (
+    doubtful_prime,
     edge_marks,
     far_bits,
     misshapen_bits,
     speck_dashes,
     speck_line,
     speck_points,
+    stacked_specks,
     stops_alone,
     stroke_bits,
     stroke_line,
@@ -466,6 +468,7 @@ def _glyphs(
         if shaped is not None:
             reading = shaped
         reading = speck_ends(crop, reading, layout.line_height)
+        reading = doubtful_prime(reading)
         reading = commas_under_specks(crop, reading)
         reading = fix_widths(crop, reading, layout.line_height, settings.full_width_gap_em)
         reading = middle_dots(crop, reading, layout.line_height)
@@ -481,6 +484,7 @@ def _glyphs(
         em = layout.line_height
         if (
             speck_line(crop, text, em * settings.speck_line_em)
+            or stacked_specks(crop, text, conf, em * settings.speck_line_em)
             or stroke_line(layout.boxes[i], text, em * settings.stroke_line_em)
             or tiny_character(layout.boxes[i], text, em)
             or (

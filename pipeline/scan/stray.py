@@ -16,6 +16,7 @@ import numpy as np
 
 from pipeline.scan.components import components
 from pipeline.scan.punctuation import running_text
+from pipeline.scan.recognize import Reading
 from pipeline.scan.vocabulary import IDEOGRAPH, STROKE
 
 SPECK_READINGS = frozenset(".·。．,，'‘’`\"“”+:：;；_^~*#")
@@ -37,6 +38,42 @@ def speck_line(crop: np.ndarray, text: str, most: float) -> bool:
     return bool(
         (stats[1:, cv2.CC_STAT_WIDTH] <= most).all() and (stats[1:, cv2.CC_STAT_HEIGHT] <= most).all()
     )
+
+
+def stacked_specks(crop: np.ndarray, text: str, conf: float, most: float) -> bool:
+    """An upright mark (I, l, |, 1) read doubtfully from two specks or more, each no larger than
+    `most` px: specks one above another, not a printed stroke (seed 75's
+    midterm-shared-portrait-2022: two photocopy specks beside （2022年度） read I at 0.31, and the
+    subtitle no longer gave the budget year on any of its 18 rows)."""
+    if text not in _UPRIGHT_ALONE or conf >= _DOUBTED:
+        return False
+    _, _, stats = components((crop < 150).astype(np.uint8))
+    return len(stats) > 2 and bool(
+        (stats[1:, cv2.CC_STAT_WIDTH] <= most).all() and (stats[1:, cv2.CC_STAT_HEIGHT] <= most).all()
+    )
+
+
+_UPRIGHT_ALONE = ("I", "l", "|", "1")
+
+
+def doubtful_prime(reading: Reading) -> Reading:
+    """The reading less a prime (′ ″) read doubtfully at its end: the model reads one off the paper
+    close after a line's last character where the cell is cut tight (seed 75's
+    rl-portrait-two-row-header, 200-dpi photocopy: 10 read 10′ at 0.33 in 21 weight cells, two
+    px of paper past the 0), and no figure in these tables is printed in minutes or feet."""
+    text, probs = reading.text, reading.probs
+    if len(text) < 2 or text[-1] not in _PRIMES or len(probs) != len(text) or probs[-1] >= _DOUBTED:
+        return reading
+    return Reading(
+        text[:-1],
+        float(np.mean(probs[:-1])),
+        probs[:-1],
+        reading.steps[:-1],
+        reading.traditional[:-1],
+    )
+
+
+_PRIMES = "′″"
 
 
 def tiny_character(box: Box, text: str, em: float) -> bool:
@@ -241,8 +278,9 @@ def speck_points(cells: list[list[int]], texts: list[tuple[str, float]]) -> None
     """Points and quotes no text prints where they stand, a photocopy's specks read beside the
     text: a point right after a printed mark (以上。.项目, 经费。。目标); and in a cell of running
     text (`_WORDY`), an ASCII . between two Chinese characters (西藏自治区.交通运输局, a line's end
-    included: Chinese prints 。 there) or after a number (【2023】57.号文件), a middle dot but in a compound unit (17·次, not 人·天), a
-    single quote the cell does not pair (提升‘干部), a double quote or corner bracket it does not
+    included: Chinese prints 。 there), after a number (【2023】57.号文件) or before one after a
+    word (2022年1月至.2022年.12月: seed 75's writer-landscape-01, a 300-dpi photocopy), a middle
+    dot but in a compound unit (17·次, not 人·天), a single quote the cell does not pair (提升‘干部), a double quote or corner bracket it does not
     close or open (…项目“, ，「提升), a point before a clause's mark (以上.，), and two points for a
     full stop (以上..; not 1..2). Changes `texts` in place."""
     for lines in cells:
@@ -267,6 +305,8 @@ def speck_points(cells: list[list[int]], texts: list[tuple[str, float]]) -> None
                     and IDEOGRAPH.match(after or " ")
                 ):
                     continue  # 自治区.交通, 57.号: a point between a number and a word is no decimal one
+                if ch == "." and IDEOGRAPH.match(prev or " ") and after.isdigit():
+                    continue  # 至.2022年.12月: no decimal point follows a word
                 if ch == "·" and not (IDEOGRAPH.match(prev or " ") and after and after in _DOT_UNITS):
                     continue
                 if (ch in _QUOTES and not paired) or n in unpaired:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipeline.scan.recognize import Reading
 from pipeline.scan.stray import (
+    doubtful_prime,
     edge_marks,
     far_bits,
     speck_dashes,
     speck_line,
     speck_points,
+    stacked_specks,
     stops_alone,
     stroke_bits,
     stroke_line,
@@ -30,6 +33,32 @@ def test_a_line_of_speck_sized_marks_is_a_speck_line() -> None:
     assert not speck_line(crop, ".·", 3.5)  # larger than a speck
     crop[2:18, 12:14] = 30
     assert not speck_line(crop, ".·", 4.5)  # a mark in the line is larger than a speck
+
+
+def test_specks_one_above_another_read_as_an_upright_mark_are_specks() -> None:
+    """Seed 75's midterm-shared-portrait-2022 (150-dpi photocopy): two specks 3 px apart, one above
+    the other, beside （2022年度） read I at 0.31; the subtitle gave no budget year."""
+    crop = np.full((24, 14), 255, np.uint8)
+    crop[6:9, 5:8] = 40
+    crop[14:17, 6:9] = 40
+    assert stacked_specks(crop, "I", 0.31, 5.1) and stacked_specks(crop, "1", 0.5, 5.1)
+    assert not stacked_specks(crop, "I", 0.9, 5.1)  # read surely: left to the model
+    assert not stacked_specks(crop, "I", 0.31, 2.5)  # marks larger than specks
+    stroke = np.full((24, 14), 255, np.uint8)
+    stroke[5:19, 6:8] = 40  # a printed 1, one stroke: even read doubtfully, it stays
+    assert not stacked_specks(stroke, "1", 0.4, 5.1)
+    assert not stacked_specks(crop, ":", 0.31, 5.1)  # no upright reading (speck_line's)
+
+
+def test_a_prime_read_doubtfully_at_a_lines_end_is_dropped() -> None:
+    """Seed 75's rl-portrait-two-row-header (200-dpi photocopy): weight cells cut two px past their
+    0 read 10′, the prime at 0.33, and 21 weights were lost."""
+    read = doubtful_prime(Reading("10′", 0.777, (1.0, 1.0, 0.33), (0.3, 0.67, 0.79), ()))
+    assert read.text == "10" and read.probs == (1.0, 1.0) and read.steps == (0.3, 0.67) and read.conf == 1.0
+    sure = Reading("10′", 0.9, (1.0, 1.0, 0.7), (0.3, 0.67, 0.79), ())
+    assert doubtful_prime(sure) is sure  # read surely: as printed
+    inside = Reading("1′0", 0.77, (1.0, 0.33, 1.0), (0.3, 0.5, 0.79), ())
+    assert doubtful_prime(inside) is inside
 
 
 def test_a_speck_sized_dash_beside_text_in_its_cell_is_dropped() -> None:
@@ -135,6 +164,22 @@ def test_a_point_no_text_prints_where_it_stands_is_a_speck() -> None:
         "西藏自治区", "交通运输局", "本级", "达到95%以上。项目实施周期为2022年", "工会经费。", "目标1：资金10.5万元",
         "元/人.天", "完善.",
     ]  # fmt: skip
+
+
+def test_a_point_between_a_word_and_a_number_is_a_speck() -> None:
+    """Seed 75's writer-landscape-01 (300-dpi photocopy): 2022年1月至.2022年.12月 in a goal, on 18
+    rows; a decimal point follows a digit, and one in a short cell stays."""
+    texts = [
+        ("项目实施周期为2022年1月至.2022年.12月，由单位办公室负责", 0.9),
+        ("约.5", 0.9),
+        ("资金10.5万元", 0.9),
+    ]
+    speck_points([[0], [1], [2]], texts)
+    assert [t for t, _ in texts] == [
+        "项目实施周期为2022年1月至2022年12月，由单位办公室负责",
+        "约.5",
+        "资金10.5万元",
+    ]
 
 
 def test_quotes_and_dots_running_text_never_prints_there_are_specks() -> None:
