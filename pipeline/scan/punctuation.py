@@ -607,16 +607,19 @@ def glued_hyphens(crop: np.ndarray, reading: Reading, em: float) -> Reading:
         )
         if b - a < _BAR_LONG * em:
             continue
-        band = ink[top:bottom, a:b]
-        bar = _bar(band, em)
-        if bar is not None:
-            rows = top + np.flatnonzero(band.any(axis=1))
-            # paper between the bar and b (233014-拉 at 150 dpi: 拉's first stroke level with the bar)
-            reaches = band[:, -1].any()
-            if reaches and b < width and ink[rows, b].any():
-                continue  # the bar runs on into the character after it: its stroke (41号: 号's bar)
-        else:  # the window reaches into the next character (its centre read early): the bar before it
+        bar, runs_on = _bar_in(ink, top, bottom, a, b, em)
+        if runs_on:
+            continue  # the bar runs on into the character after it: its stroke (41号: 号's bar)
+        if (
+            bar is None
+        ):  # the window reaches into the next character (its centre read early): the bar before it
             bar = _bar_before_next(ink[top:bottom], a, b, em)
+        wide = int(steps[k] * width + _PAST_WIDE * em)
+        if bar is None and b - wide >= _BAR_LONG * em:
+            # or the digit's own edge, swollen by a photocopy, reaches into the window (108-鄂州市 at
+            # 150 dpi, seed 75's form-special-2024: the 8's edge beside a 4-px bar): the bar past it
+            bar, runs_on = _bar_in(ink, top, bottom, wide, b, em)
+            bar = None if runs_on else bar
         if bar is None or bar < _BAR_LONG * em:
             continue
         out_text.insert(k + 1, "-")
@@ -627,8 +630,22 @@ def glued_hyphens(crop: np.ndarray, reading: Reading, em: float) -> Reading:
     return Reading("".join(out_text), reading.conf, tuple(out_probs), tuple(out_steps))
 
 
+_PAST_WIDE = 0.42  # em past a character's centre: clear of a wide digit's swollen edge
+
 _BAR_TALL = 0.15  # em: a hyphen's bar is no taller …
 _BAR_LONG = 0.15  # … and at least this long (3 px at 150 dpi, cut at grey 150)
+
+
+def _bar_in(ink: np.ndarray, top: int, bottom: int, a: int, b: int, em: float) -> tuple[int | None, bool]:
+    """The bar the columns a…b of the line's ink (rows top…bottom) hold (`_bar`), and whether it runs
+    on into the ink past b (paper between the bar and b: 233014-拉 at 150 dpi, 拉's first stroke level
+    with the bar)."""
+    band = ink[top:bottom, a:b]
+    bar = _bar(band, em)
+    if bar is None:
+        return None, False
+    rows = top + np.flatnonzero(band.any(axis=1))
+    return bar, bool(band[:, -1].any() and b < ink.shape[1] and ink[rows, b].any())
 
 
 def _bar(band: np.ndarray, em: float) -> int | None:

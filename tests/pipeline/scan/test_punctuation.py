@@ -495,6 +495,20 @@ def test_a_hyphen_apart_from_the_code_before_a_character_read_early_is_put_back(
     assert glued_hyphens(blank, reading, 22.0).text == reading.text
 
 
+def test_a_hyphen_past_a_digits_swollen_edge_is_put_back() -> None:
+    """Seed 75's form-special-2024 (150-dpi bitonal, broken rules, streaks): 108-鄂州市… read without
+    its hyphen on 8 rows. The 8's edge, swollen by the copy, reaches into the columns looked at
+    past it, so they held more than a bar; the bar stands clear of them a little further on."""
+    from pipeline.scan.punctuation import glued_hyphens
+
+    crop, reading = _read_crop("hyphen-past-a-swollen-8-150dpi.png")
+    assert reading.text == "108鄂州市住房和城乡建设局本级"
+    assert glued_hyphens(crop, reading, 19.0).text == "108-鄂州市住房和城乡建设局本级"
+    blank = crop.copy()
+    blank[13:16, 36:40] = 255  # the bar gone: nothing added
+    assert glued_hyphens(blank, reading, 19.0).text == reading.text
+
+
 def test_a_hyphen_with_paper_after_it_before_a_stroke_level_with_it_is_put_back() -> None:
     """Seed 60's dept-info-dash-2025-long (150 dpi, bitonal photocopy): 233014-拉萨市… read without
     its hyphen. The bar stands clear of 拉, but the columns looked at end where 拉's first stroke
