@@ -71,18 +71,21 @@ def test_a_stub_of_a_cell_boundary_lost_whole_puts_it_back() -> None:
     assert found(edges, ink, masks) == []
 
 
-def test_a_stroke_by_a_rules_mask_where_its_ink_faded_is_no_stub() -> None:
+def test_a_stroke_ending_in_a_hook_by_a_row_rule_is_no_stub() -> None:
     """Seed 74's info-lines-2023-flow (150-dpi bitonal photocopy): a double row rule's lower line
-    faded, its mask running on over paper, and 制's 刂 a pixel under that mask: taken for a stub
-    of a lost boundary, 制度健全性 read as 健全性. A stub touches the rule's ink."""
+    faded, its mask running on over paper a pixel above 制's 刂, and the stroke was taken for a
+    stub of a lost boundary (制 | 度健全性). A rule's remnant runs straight; 刂 ends in a hook."""
     edges, ink, masks = table()
     edges = edges[:-1]
     ink[80:201, 199:201] = 0
     masks[1][80:201, 199:201] = 0
-    masks[0][21:23, 0:401] = 255  # the rule's mask 2 px past its ink …
-    ink[24:37, 199:201] = 255  # … and a stroke from the pixel under it
+    for x in (0, 400):  # the frame's rules 4 px wide, as a photocopy swells them
+        masks[1][20:201, max(0, x - 2) : x + 2] = 255
+        ink[20:201, max(0, x - 2) : x + 2] = 255
+    ink[22:36, 199:201] = 255  # a stroke hanging off the rule at 10 pt …
+    ink[34:36, 197:199] = 255  # … that hooks left at its foot
     assert found(edges, ink, masks) == []
-    ink[21:24, 199:201] = 255  # touching the rule's ink: a stub
+    ink[34:36, 197:199] = 0  # straight: a stub
     assert found(edges, ink, masks) == [Edge("v", 100, 10, 100, 40)]
 
 
