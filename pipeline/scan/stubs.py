@@ -132,14 +132,12 @@ def _lone_stubs(
     free = ink & ~masks[0] & ~masks[1]
     if streaks is not None:
         free &= ~cv2.dilate(streaks, np.ones((3, 3), np.uint8))
-    _, labels, stats = components((free > 0).astype(np.uint8))
+    _, _, stats = components((free > 0).astype(np.uint8))
     touch = settings.rule_end_touch_pt
     out = []
-    for k, (x, y, w, h, _) in enumerate(stats[1:], start=1):
+    for x, y, w, h, _ in stats[1:]:
         if w > width + 2 or h < 1.5 * w or h < settings.rule_max_thickness_pt * scale:
             continue
-        if not _straight(labels[y : y + h, x : x + w] == k):
-            continue  # a character's stroke that bends (刂's hook), however close to a row's rule
         above = masks[0][max(0, y - 2) : y, x : x + w].any()  # touching a row rule's ink …
         below = masks[0][y + h : y + h + 2, x : x + w].any()
         if not (above or below):
@@ -158,14 +156,6 @@ def _lone_stubs(
                 if before:
                     out.append((at, max(before), p))
     return out
-
-
-def _straight(mark: np.ndarray) -> bool:
-    """A rule's remnant runs straight down: as wide on every row, within a pixel, as the whole
-    mark. 制's 刂 under a double row rule whose lower line faded (its mask running on over the
-    paper a pixel above the stroke: seed 74's info-lines-2023-flow, 制 | 度健全性) ends in a hook
-    twice its width; a 200-dpi stub a pixel wide, slanted a pixel by the deskew, stays a stub."""
-    return mark.shape[1] <= int(mark.sum(axis=1).min()) + 1
 
 
 def _hangs(rules: np.ndarray, start: int, end: int) -> bool:

@@ -71,24 +71,6 @@ def test_a_stub_of_a_cell_boundary_lost_whole_puts_it_back() -> None:
     assert found(edges, ink, masks) == []
 
 
-def test_a_stroke_ending_in_a_hook_by_a_row_rule_is_no_stub() -> None:
-    """Seed 74's info-lines-2023-flow (150-dpi bitonal photocopy): a double row rule's lower line
-    faded, its mask running on over paper a pixel above 制's 刂, and the stroke was taken for a
-    stub of a lost boundary (制 | 度健全性). A rule's remnant runs straight; 刂 ends in a hook."""
-    edges, ink, masks = table()
-    edges = edges[:-1]
-    ink[80:201, 199:201] = 0
-    masks[1][80:201, 199:201] = 0
-    for x in (0, 400):  # the frame's rules 4 px wide, as a photocopy swells them
-        masks[1][20:201, max(0, x - 2) : x + 2] = 255
-        ink[20:201, max(0, x - 2) : x + 2] = 255
-    ink[22:36, 199:201] = 255  # a stroke hanging off the rule at 10 pt …
-    ink[34:36, 197:199] = 255  # … that hooks left at its foot
-    assert found(edges, ink, masks) == []
-    ink[34:36, 197:199] = 0  # straight: a stub
-    assert found(edges, ink, masks) == [Edge("v", 100, 10, 100, 40)]
-
-
 def test_a_stretch_put_back_leads_on_to_the_next_one_with_a_short_stub() -> None:
     """Seed 71's rl-seed-2025-lasa, page 6 (200-dpi bitonal, broken rules): the rule between 三级指标
     and 绩效指标性质 lost across the header but for a stub of 3 px off the frame's top (5–10 % of the
