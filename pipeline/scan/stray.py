@@ -34,10 +34,14 @@ def speck_line(crop: np.ndarray, text: str, most: float) -> bool:
     an operator's figure the recogniser misread (a 150-dpi > read as v), which operators.py mends."""
     if not text or not (set(text) <= SPECK_READINGS or text in _ROUND):
         return False
+    return _marks_within(crop, most) >= 0
+
+
+def _marks_within(crop: np.ndarray, most: float) -> int:
+    """How many marks the crop holds where none is larger than `most` px each way; -1 otherwise."""
     _, _, stats = components((crop < 150).astype(np.uint8))
-    return bool(
-        (stats[1:, cv2.CC_STAT_WIDTH] <= most).all() and (stats[1:, cv2.CC_STAT_HEIGHT] <= most).all()
-    )
+    sizes = stats[1:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]]
+    return len(sizes) if bool((sizes <= most).all()) else -1
 
 
 def stacked_specks(crop: np.ndarray, text: str, conf: float, most: float) -> bool:
@@ -47,10 +51,7 @@ def stacked_specks(crop: np.ndarray, text: str, conf: float, most: float) -> boo
     subtitle no longer gave the budget year on any of its 18 rows)."""
     if text not in _UPRIGHT_ALONE or conf >= _DOUBTED:
         return False
-    _, _, stats = components((crop < 150).astype(np.uint8))
-    return len(stats) > 2 and bool(
-        (stats[1:, cv2.CC_STAT_WIDTH] <= most).all() and (stats[1:, cv2.CC_STAT_HEIGHT] <= most).all()
-    )
+    return _marks_within(crop, most) >= 2
 
 
 _UPRIGHT_ALONE = ("I", "l", "|", "1")
